@@ -1,0 +1,36 @@
+"""minigrad: a from-scratch reverse-mode autograd framework with PyTorch's API.
+
+    import minigrad as mg
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad            # tensor([2., 4., 6.])
+
+Layers, bottom up: ``backend`` (NumPy or CuPy arrays), ``tensor`` (Tensor),
+``autograd`` (Function, the backward walk, grad mode, gradcheck), ``ops`` (the
+differentiable functions).
+"""
+from .tensor import Tensor  # first: everything else is built on it
+from . import autograd, cuda, testing
+from .autograd import enable_grad, gradcheck, gradgradcheck, GradcheckError, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_grad_enabled
+from .backend import Device as device
+from .creation import (arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like,
+                       rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,
+                       zeros_like)
+from .dtypes import (bool_, double, float, float16, float32, float64, get_default_dtype, half,
+                     int8, int16, int32, int64, long, set_default_dtype, uint8)
+from .ops.elementwise import (abs, add, clamp, cos, div, erf, exp, gelu, leaky_relu, log, maximum,
+                              minimum, mul, neg, pow, relu, sigmoid, sign, sin, softplus, sqrt, sub,
+                              tanh, where)
+from .ops.linalg import matmul
+from .ops.reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min,
+                            softmax, std, sum, var)
+from .ops.shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, narrow, pad,
+                        permute, reshape, split, squeeze, stack, sum_to, transpose, unsqueeze, view)
+from .random import manual_seed
+
+bool = bool_
+clip = clamp
+
+__version__ = "0.1.0"

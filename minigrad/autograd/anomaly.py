@@ -1,0 +1,46 @@
+"""Anomaly detection: find the operation whose gradient became NaN or inf.
+
+With anomaly mode on, every recorded operation remembers the line of user code
+that created it, and the backward pass checks each gradient it computes. The
+first NaN or inf raises a RuntimeError naming the operation and that line, so
+``sqrt`` at 0 or ``log`` of a negative number is found at once instead of
+surfacing as NaN weights many steps later. It slows training: use it to debug.
+"""
+import os
+import traceback
+
+from .grad_mode import _state
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def is_anomaly_enabled():
+    return _state.anomaly
+
+
+def set_detect_anomaly(mode):
+    """Switch anomaly detection on (``True``) or off (``False``) for this thread."""
+    _state.anomaly = bool(mode)
+
+
+class detect_anomaly:
+    """``with mg.autograd.detect_anomaly(): loss.backward()`` (also a forward)."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self.previous = _state.anomaly
+        _state.anomaly = self.check_nan
+
+    def __exit__(self, *exc):
+        _state.anomaly = self.previous
+        return False
+
+
+def user_frame():
+    """The innermost stack frame outside the minigrad package, as 'file:line: code'."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
+    return "<unknown location>"

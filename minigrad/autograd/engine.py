@@ -1,0 +1,194 @@
+"""The backward pass: walk the graph from the outputs to the leaves.
+
+``loss.backward()`` and ``mg.autograd.grad`` both come here. The graph is made
+of nodes (the ``ctx`` of each recorded ``Function``), joined by edges from each
+node to the nodes that produced its inputs; leaves (tensors a user created with
+``requires_grad=True``) end the edges.
+
+The walk is Kahn's topological sort, iterative so that a chain of 100 000
+operations needs no deep recursion:
+
+1. Count, for every node reachable from the outputs, how many edges point at
+   it (``pending``): the number of gradient contributions it must wait for.
+2. Start from the nodes nobody points at. Take a ready node, sum the gradients
+   waiting for it, call its ``backward``, and send each input gradient along
+   its edge, summing into the next node's buffer. When a node's count reaches
+   zero all its contributions have arrived, and it becomes ready.
+3. A leaf's summed gradient is added to its ``.grad``.
+
+Undoing broadcasting happens here, once for every op: if an input of shape
+(3, 1) was broadcast to (3, 4), its gradient arrives as (3, 4) and is summed
+back to (3, 1) by ``sum_to`` (itself differentiable). Unless
+``retain_graph=True``, each node drops its saved tensors as soon as it is done,
+so the intermediate arrays are freed during the pass.
+"""
+from ..tensor import Tensor
+from .grad_mode import set_grad_enabled, _state
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
+    """Back-propagate ``root_grads`` from the tensors ``roots``.
+
+    Without ``capture`` gradients accumulate into the leaves' ``.grad``
+    (``Tensor.backward``). With ``capture`` (a dict whose keys are leaf tensors
+    or ``(node, output_index)`` pairs) the gradients reaching those keys are
+    stored in it instead and no ``.grad`` is touched (``autograd.grad``).
+    """
+    from ..ops.shape import sum_to  # the ops are built on top of this module
+    from ..ops.elementwise import cast
+
+    buffers = {}
+    starts = []
+    for root, grad in zip(roots, root_grads):
+        node, index = (root.grad_fn, root._output_index) if root.grad_fn is not None else (root, 0)
+        _add_to_buffer(buffers, node, index, grad)
+        starts.append(node)
+    pending = _count_dependencies(starts)
+    ready = [node for node in dict.fromkeys(starts) if pending.get(node, 0) == 0]
+    check_anomaly = _state.anomaly
+
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if isinstance(node, Tensor):  # a leaf
+                if grads is not None:
+                    _deliver_to_leaf(node, grads[0], capture, create_graph)
+                continue
+            if grads is not None:
+                _call_node_hooks(node, grads, capture)
+                input_grads = _node_backward(node, grads, check_anomaly)
+                if not retain_graph:
+                    node._release()
+                for edge, grad, meta, position in zip(node.next_edges, input_grads,
+                                                      node._input_meta, range(len(input_grads))):
+                    if edge is None or grad is None:
+                        continue
+                    shape, dtype = meta
+                    if grad.data.shape != shape:
+                        grad = _reduce_to_input_shape(node, position, grad, shape, sum_to)
+                    if grad.data.dtype != dtype:
+                        grad = cast(grad, dtype)
+                    _add_to_buffer(buffers, edge[0], edge[1], grad)
+            for edge in node.next_edges:
+                if edge is not None:
+                    child = edge[0]
+                    pending[child] -= 1
+                    if pending[child] == 0:
+                        ready.append(child)
+
+
+def _count_dependencies(starts):
+    """For every node reachable from ``starts``: how many edges point at it."""
+    pending = {}
+    stack = list(dict.fromkeys(starts))
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tensor):
+            continue
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            child = edge[0]
+            pending[child] = pending.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return pending
+
+
+def _add_to_buffer(buffers, node, index, grad):
+    """Sum ``grad`` into the gradient waiting for output ``index`` of ``node``."""
+    slots = buffers.get(node)
+    if slots is None:
+        count = 1 if isinstance(node, Tensor) else len(node._output_meta)
+        slots = buffers[node] = [None] * count
+    slots[index] = grad if slots[index] is None else slots[index] + grad
+
+
+def _node_backward(node, grads, check_anomaly):
+    """Call ``node.backward`` with every output gradient filled in; check the result."""
+    if any(g is None for g in grads):  # an unused output of a multi-output op gets zeros
+        xp = node._backend.xp
+        grads = [g if g is not None else Tensor._make(xp.zeros(shape, dtype), node._backend, None, 0)
+                 for g, (shape, dtype) in zip(grads, node._output_meta)]
+    input_grads = node.backward(node, *grads)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.next_edges):
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(input_grads)} gradients, but forward took "
+            f"{len(node.next_edges)} arguments: return one gradient (or None) per argument.")
+    if check_anomaly:
+        _check_finite(node, input_grads)
+    return input_grads
+
+
+def _check_finite(node, input_grads):
+    for position, grad in enumerate(input_grads):
+        if grad is None:
+            continue
+        xp = node._backend.xp
+        if not bool(xp.all(xp.isfinite(grad.data))):
+            kind = "nan" if bool(xp.any(xp.isnan(grad.data))) else "inf"
+            raise RuntimeError(
+                f"Function '{node.name}Backward' returned {kind} values in its gradient for "
+                f"input {position}. The {node.name} operation was created at:\n"
+                f"{getattr(node, '_created_at', '<enable anomaly mode before the forward pass to see where>')}")
+
+
+def _reduce_to_input_shape(node, position, grad, shape, sum_to):
+    """Sum a broadcast gradient back to its input's shape, or explain the mismatch."""
+    try:
+        return sum_to(grad, shape)
+    except ValueError:
+        raise RuntimeError(
+            f"{node.name}.backward returned a gradient of shape {tuple(grad.shape)} for input "
+            f"{position}, whose shape is {tuple(shape)}") from None
+
+
+def _call_node_hooks(node, grads, capture):
+    """Run the hooks registered on this node's output tensors, then capture."""
+    hooks = node._hooks
+    if hooks:
+        for index, functions in hooks.items():
+            if grads[index] is None:
+                continue
+            for hook in list(functions):
+                replaced = hook(grads[index])
+                if replaced is not None:
+                    grads[index] = replaced
+    if capture is not None:
+        for index, grad in enumerate(grads):
+            if (node, index) in capture and grad is not None:
+                capture[(node, index)] = grad
+
+
+def _deliver_to_leaf(leaf, grad, capture, create_graph):
+    """Run the leaf's hooks; then add the gradient to ``.grad`` (or capture it)."""
+    for hook in list(leaf._hooks or ()):
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    if capture is not None:
+        if leaf in capture:
+            capture[leaf] = grad
+        return
+    accumulate_grad(leaf, grad, create_graph)
+
+
+def accumulate_grad(tensor, grad, create_graph):
+    """``tensor.grad += grad``, as PyTorch does it.
+
+    The first gradient is stored as a copy, so that ``.grad`` never shares
+    memory with another tensor (an add's two inputs receive the same gradient
+    object). Later gradients are added in place, unless a graph is being built
+    (``create_graph=True``), when the sum must stay differentiable.
+    """
+    if tensor.grad is None:
+        tensor.grad = grad if create_graph else grad.detach().clone()
+    elif create_graph or tensor.grad.requires_grad:
+        tensor.grad = tensor.grad + grad
+    else:
+        tensor.grad.data += grad.data

@@ -1,0 +1,210 @@
+"""``Function``: one differentiable operation, and the graph node it leaves behind.
+
+An operation is a subclass with two static methods::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):              # x: a backend array (numpy or cupy)
+            y = ctx.xp.exp(x)
+            ctx.save_for_backward(y)
+            return y                      # an array: apply() wraps it in a Tensor
+
+        @staticmethod
+        def backward(ctx, grad):          # grad: a Tensor shaped like the output
+            y, = ctx.saved_tensors        # Tensors, still attached to the graph
+            return grad * y               # dL/dx = dL/dy * e^x
+
+``forward`` works on raw arrays, so it runs at array speed. ``backward`` is
+written with minigrad's own operations on Tensors, so it is itself recorded when
+the engine runs with ``create_graph=True``: gradients of gradients come free.
+
+``Exp.apply(t)`` unwraps the Tensor arguments into arrays, calls ``forward``,
+wraps the result, and, when grad mode is on and some input requires grad,
+records the graph: the ``ctx`` object itself becomes the output's ``grad_fn``,
+holding the edges to the inputs' nodes and what ``save_for_backward`` kept.
+
+The shape is PyTorch's ``torch.autograd.Function`` (``ctx.save_for_backward``,
+``ctx.saved_tensors``, ``ctx.needs_input_grad``, ``Fn.apply``) with one
+difference a user writing their own op should know: ``forward`` receives
+backend arrays, not Tensors. ``backward`` receives and returns Tensors, one
+gradient per ``forward`` argument (``None`` where there is none); keyword
+arguments to ``apply`` are options and get no gradient.
+"""
+import weakref
+
+from ..backend import get_backend
+from ..tensor import Tensor
+from .anomaly import user_frame
+from .grad_mode import _state
+
+_FREED = object()
+
+
+class Function:
+    """Base class of every differentiable operation; instances are graph nodes."""
+
+    # -- what an op's author uses inside forward/backward ----------------------
+    def save_for_backward(self, *values):
+        """Keep input or output arrays (or anything else) for ``backward``."""
+        self._to_save = values
+
+    @property
+    def saved_tensors(self):
+        """What ``save_for_backward`` kept, as Tensors attached to the graph.
+
+        Raises when the graph was already freed by a backward pass, or when a
+        saved tensor was changed in place after the forward pass.
+        """
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to read the saved "
+                f"tensors of {self.name} after they were freed). Pass retain_graph=True to the "
+                "first backward() or autograd.grad() call if you need to backward twice.")
+        tensors = []
+        for kind, value, version in saved:
+            if kind == "tensor":
+                if value._version[0] != version:
+                    raise RuntimeError(
+                        f"one of the tensors needed by {self.name} for its gradient (shape "
+                        f"{tuple(value.shape)}) was modified by an in-place operation: it is at "
+                        f"version {value._version[0]}, expected version {version}. Do the "
+                        "in-place update after backward(), or use an out-of-place operation.")
+            elif kind == "output":
+                array, index, output_ref = value
+                output = output_ref()
+                if output is None:  # the output Tensor is gone: rebuild it on this node
+                    output = Tensor._make(array, self._backend, self, index)
+                elif output._version[0] != version:
+                    raise RuntimeError(
+                        f"the output of {self.name} (shape {tuple(array.shape)}), needed for "
+                        f"its gradient, was modified by an in-place operation: it is at version "
+                        f"{output._version[0]}, expected version {version}.")
+                value = output
+            tensors.append(value)
+        return tuple(tensors)
+
+    @property
+    def xp(self):
+        """The array module (numpy or cupy) of this operation's inputs."""
+        return self._backend.xp
+
+    @property
+    def backend(self):
+        return self._backend
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name}Backward>"
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grads)")
+
+    # -- building the graph ---------------------------------------------------
+    @classmethod
+    def apply(cls, *args, **options):
+        """Run the operation on Tensors (and plain values); record it if needed."""
+        ctx = cls.__new__(cls)
+        backend = None
+        needs_grad = False
+        arrays = []
+        for arg in args:
+            if isinstance(arg, Tensor):
+                if backend is None:
+                    backend = arg._backend
+                elif arg._backend is not backend:
+                    _raise_device_mix(cls, args)
+                needs_grad = needs_grad or arg._requires_grad
+                arrays.append(arg.data)
+            else:
+                arrays.append(arg)
+        ctx._backend = backend if backend is not None else get_backend("cpu")
+        ctx._to_save = ()
+        try:
+            result = cls.forward(ctx, *arrays, **options)
+        except ValueError as error:
+            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+            raise RuntimeError(f"{cls.__name__}: cannot apply to inputs of shapes {shapes}: {error}") from None
+
+        backend = ctx._backend
+        array_type = backend.array_type
+        single = not isinstance(result, tuple)
+        raw_results = (result,) if single else result
+        # NumPy returns scalars, not 0-d arrays, from some operations: wrap them.
+        results = tuple(r if isinstance(r, array_type) else _as_array(r, backend) for r in raw_results)
+
+        if not (needs_grad and _state.enabled):
+            outputs = tuple(Tensor._make(r, backend, None, 0) for r in results)
+            return outputs[0] if single else outputs
+
+        # Record: this ctx becomes the node that backward() will visit.
+        edges = []
+        needs_input_grad = []
+        input_meta = []
+        for arg in args:
+            if isinstance(arg, Tensor) and arg._requires_grad:
+                edges.append((arg.grad_fn, arg._output_index) if arg.grad_fn is not None else (arg, 0))
+                needs_input_grad.append(True)
+                input_meta.append((arg.data.shape, arg.data.dtype))
+            else:
+                edges.append(None)
+                needs_input_grad.append(False)
+                input_meta.append(None)
+        ctx.next_edges = tuple(edges)
+        ctx.needs_input_grad = tuple(needs_input_grad)
+        ctx._input_meta = tuple(input_meta)
+        ctx._output_meta = tuple((r.shape, r.dtype) for r in results)
+        ctx._hooks = None
+        if _state.anomaly:
+            ctx._created_at = user_frame()
+        outputs = tuple(
+            Tensor._make(r, backend, ctx if r.dtype.kind == "f" else None, i)
+            for i, r in enumerate(results))
+        ctx._saved = tuple(_saved_entry(value, args, arrays, raw_results, outputs, backend)
+                           for value in ctx._to_save)
+        ctx._to_save = ()
+        return outputs[0] if single else outputs
+
+    def _release(self):
+        """Drop what was saved for backward (the graph's buffers)."""
+        self._saved = _FREED
+
+
+def _as_array(value, backend):
+    """A scalar (NumPy reductions return scalars) as a 0-d array of its backend."""
+    return backend.xp.asarray(value)
+
+
+def _saved_entry(value, args, arrays, raw_results, outputs, backend):
+    """How one saved value is kept: a Tensor with its version, an output, or as is."""
+    if isinstance(value, Tensor):
+        return ("tensor", value, value._version[0])
+    for arg, array in zip(args, arrays):
+        if value is array and isinstance(arg, Tensor):
+            return ("tensor", arg, arg._version[0])
+    for index, (raw, output) in enumerate(zip(raw_results, outputs)):
+        if value is raw:
+            if output.grad_fn is None:  # an integer output: a constant
+                return ("constant", output, None)
+            return ("output", (output.data, index, weakref.ref(output)), output._version[0])
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # an intermediate array
+        return ("constant", Tensor._make(backend.xp.asarray(value), backend, None, 0), None)
+    return ("constant", value, None)
+
+
+def _raise_device_mix(cls, args):
+    devices = []
+    for arg in args:
+        if isinstance(arg, Tensor) and str(arg.device) not in devices:
+            devices.append(str(arg.device))
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but {cls.__name__} got tensors on "
+        f"{' and '.join(devices)}. Move them to one device first, e.g. with .to({devices[0]!r}).")

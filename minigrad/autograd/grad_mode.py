@@ -1,0 +1,73 @@
+"""Switching graph recording on and off: ``no_grad``, ``enable_grad``.
+
+While grad mode is off, operations compute their results but record no graph,
+so nothing is kept for a backward pass. Optimizer steps and evaluation loops
+run this way. The switch is per thread, as in PyTorch.
+"""
+import functools
+import threading
+
+
+class _GradState(threading.local):
+    enabled = True
+    anomaly = False
+
+
+_state = _GradState()
+
+
+def is_grad_enabled():
+    """True when new operations are being recorded for backward."""
+    return _state.enabled
+
+
+class set_grad_enabled:
+    """Turn recording on or off, for a ``with`` block or as a plain call.
+
+    ``mg.set_grad_enabled(False)`` switches it off at once;
+    ``with mg.set_grad_enabled(flag): ...`` restores the old mode afterwards.
+    """
+
+    def __init__(self, mode):
+        self.previous = _state.enabled
+        _state.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled = self.previous
+        return False
+
+
+class _GradModeContext:
+    """A context manager that is also a decorator (``@mg.no_grad()``)."""
+
+    mode = None
+
+    def __enter__(self):
+        self.previous = _state.enabled
+        _state.enabled = self.mode
+
+    def __exit__(self, *exc):
+        _state.enabled = self.previous
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def run_in_mode(*args, **kwargs):
+            with self.__class__():
+                return function(*args, **kwargs)
+        return run_in_mode
+
+
+class no_grad(_GradModeContext):
+    """Record no graph inside the block (or the decorated function)."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Record the graph again inside a ``no_grad`` block."""
+
+    mode = True

@@ -1,0 +1,66 @@
+"""The CUDA backend: arrays are ``cupy.ndarray`` on one GPU.
+
+CuPy is imported only when a CUDA tensor is first made, so a machine without a
+GPU (or without CuPy) imports and uses minigrad normally.
+"""
+
+
+def cupy_is_available():
+    """True when CuPy imports and sees at least one CUDA device."""
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # ImportError, or CUDA driver/runtime errors without a GPU
+        return False
+
+
+class CupyBackend:
+    """Arrays in the memory of GPU number ``index``, computed by CuPy."""
+
+    name = "cupy"
+
+    def __init__(self, index=0):
+        import cupy
+        import cupyx
+
+        self.xp = cupy
+        self._cupyx = cupyx
+        self.index = index
+        self.device = f"cuda:{index}"
+        self._cuda_device = cupy.cuda.Device(index)
+        with self._cuda_device:
+            self.generator = cupy.random.default_rng()
+
+    def __enter__(self):
+        self._cuda_device.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._cuda_device.__exit__(*exc)
+
+    # -- moving arrays -------------------------------------------------------
+    def from_host(self, array):
+        with self._cuda_device:
+            return self.xp.asarray(array)
+
+    def to_host(self, array):
+        return self.xp.asnumpy(array)
+
+    def is_array(self, value):
+        return isinstance(value, self.xp.ndarray)
+
+    # -- what differs between array libraries ---------------------------------
+    def scatter_add(self, target, index, values):
+        """``target[index] += values`` with atomics, so repeated indices all accumulate."""
+        self._cupyx.scatter_add(target, index, values)
+
+    def erf(self, x):
+        from cupyx.scipy.special import erf
+        return erf(x)
+
+    def seed(self, seed):
+        with self._cuda_device:
+            self.generator = self.xp.random.default_rng(seed)
+
+    def synchronize(self):
+        self._cuda_device.synchronize()

@@ -1,0 +1,66 @@
+"""The CPU backend: arrays are ``numpy.ndarray``.
+
+Everything above the backend writes array code once against ``backend.xp``
+(the array module: ``numpy`` here, ``cupy`` on a GPU). The handful of things
+that differ between array libraries are methods of the backend object, so the
+rest of minigrad never branches on the device.
+"""
+import math
+
+import numpy as np
+
+
+def _vectorized_math_erf():
+    erf = np.frompyfunc(math.erf, 1, 1)
+
+    def erf_array(x):
+        return erf(x).astype(x.dtype)
+
+    return erf_array
+
+
+def _pick_erf():
+    """``scipy.special.erf`` when SciPy is installed, else ``math.erf`` per element."""
+    try:
+        from scipy.special import erf
+    except ImportError:  # SciPy is optional: fall back to the exact scalar erf.
+        return _vectorized_math_erf()
+    return erf
+
+
+class NumpyBackend:
+    """Arrays in host memory, computed by NumPy."""
+
+    name = "numpy"
+    device = "cpu"
+    xp = np
+
+    def __init__(self):
+        self.generator = np.random.default_rng()
+        self._erf = _pick_erf()
+
+    # -- moving arrays -------------------------------------------------------
+    def from_host(self, array):
+        """A host (NumPy) array as this backend's array (no copy when possible)."""
+        return np.asarray(array)
+
+    def to_host(self, array):
+        """This backend's array as a NumPy array."""
+        return np.asarray(array)
+
+    def is_array(self, value):
+        return isinstance(value, np.ndarray)
+
+    # -- what differs between array libraries ---------------------------------
+    def scatter_add(self, target, index, values):
+        """``target[index] += values`` where repeated indices all accumulate (unbuffered)."""
+        np.add.at(target, index, values)
+
+    def erf(self, x):
+        return self._erf(x)
+
+    def seed(self, seed):
+        self.generator = np.random.default_rng(seed)
+
+    def synchronize(self):
+        """CPU work is synchronous; nothing to wait for."""

@@ -1,0 +1,126 @@
+"""Making tensors: ``mg.tensor`` and the factories (zeros, randn, arange, ...).
+
+Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``. Random
+tensors come from the device's generator, which ``mg.manual_seed`` seeds.
+"""
+import numpy as np
+
+from .backend import get_backend
+from .dtypes import get_default_dtype
+from .tensor import Tensor
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new leaf tensor holding a copy of ``data`` (numbers, lists, arrays, tensors)."""
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _new(array_from_xp, dtype, device, requires_grad):
+    backend = get_backend(device or "cpu")
+    result = Tensor._make(array_from_xp(backend, np.dtype(dtype or get_default_dtype())),
+                          backend, None, 0)
+    result.requires_grad = requires_grad
+    return result
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _new(lambda b, dt: b.xp.zeros(_size(size), dtype=dt), dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _new(lambda b, dt: b.xp.ones(_size(size), dtype=dt), dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _new(lambda b, dt: b.xp.empty(_size(size), dtype=dt), dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
+        dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
+    return _new(lambda b, dt: b.xp.full(tuple(size), fill_value, dtype=dt), dtype, device, requires_grad)
+
+
+def _like(other, dtype, device):
+    return dtype or other.dtype, device or other.device
+
+
+def zeros_like(other, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(other, dtype, device)
+    return zeros(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(other, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(other, dtype, device)
+    return ones(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(other, fill_value, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(other, dtype, device)
+    return full(other.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(other, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(other, dtype, device)
+    return empty(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    """Samples of the standard normal distribution N(0, 1)."""
+    return _new(lambda b, dt: b.generator.standard_normal(_size(size), dtype=dt),
+                dtype, device, requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    """Samples of the uniform distribution on [0, 1)."""
+    return _new(lambda b, dt: b.generator.random(_size(size), dtype=dt), dtype, device, requires_grad)
+
+
+def randn_like(other, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(other, dtype, device)
+    return randn(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def rand_like(other, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(other, dtype, device)
+    return rand(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, device=None):
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` from [0, high))."""
+    if high is None:
+        low, high = 0, low
+    backend = get_backend(device or "cpu")
+    array = backend.generator.integers(low, high, size=tuple(size), dtype=np.dtype(dtype or np.int64))
+    return Tensor._make(array, backend, None, 0)
+
+
+def randperm(n, dtype=None, device=None):
+    backend = get_backend(device or "cpu")
+    array = backend.generator.permutation(n).astype(np.dtype(dtype or np.int64))
+    return Tensor._make(array, backend, None, 0)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """``start, start+step, ...`` below ``end``; integers unless an argument is a float."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        floating = any(isinstance(v, float) for v in (start, end, step))
+        dtype = get_default_dtype() if floating else np.int64
+    return _new(lambda b, dt: b.xp.arange(start, end, step, dtype=dt), dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return _new(lambda b, dt: b.xp.linspace(start, end, steps, dtype=dt), dtype, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _new(lambda b, dt: b.xp.eye(n, m, dtype=dt), dtype, device, requires_grad)

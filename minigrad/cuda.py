@@ -1,0 +1,25 @@
+"""``mg.cuda``: is a GPU usable, and how many."""
+from .backend import cupy_is_available, get_backend
+
+
+def is_available():
+    """True when CuPy is installed and sees a CUDA GPU."""
+    return cupy_is_available()
+
+
+def device_count():
+    if not is_available():
+        return 0
+    import cupy
+    return cupy.cuda.runtime.getDeviceCount()
+
+
+def synchronize(device="cuda"):
+    """Wait for all queued work on the GPU (for timing)."""
+    get_backend(device).synchronize()
+
+
+def manual_seed(seed):
+    """Seed the generator of every GPU in use."""
+    for index in range(device_count()):
+        get_backend(f"cuda:{index}").seed(seed)

@@ -1,0 +1,586 @@
+"""Elementwise operations: arithmetic, math functions and activations.
+
+Every gradient is written as a textbook writes it (y = f(x), dL/dx = dL/dy ·
+f'(x)). The engine sums each gradient back to its input's shape, so these ops
+may broadcast freely. Conventions at kinks, as in PyTorch: relu'(0) = 0,
+|x|'(0) = 0, clamp passes the gradient where min <= x <= max (ends included),
+and maximum/minimum split the gradient evenly between tied inputs.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+_PYTHON_SCALARS = (int, float, bool)
+
+
+def _operand(value, like):
+    """A binary op's other operand: Tensors and Python numbers as they are,
+    NumPy scalars as Python numbers, arrays and lists as (CPU) tensors."""
+    if isinstance(value, Tensor) or type(value) in _PYTHON_SCALARS:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return Tensor(value)
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # a CuPy array
+        return Tensor(value)
+    raise TypeError(f"unsupported operand type for a tensor operation: {type(value).__name__}")
+
+
+def _both(a, b):
+    return _operand(a, b), _operand(b, a)
+
+
+# ---------------------------------------------------------------- arithmetic
+class Add(Function):
+    """y = a + b;  dy/da = 1, dy/db = 1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """y = a - b;  dy/da = 1, dy/db = -1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """y = a · b;  dy/da = b, dy/db = a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    """y = a / b;  dy/da = 1/b, dy/db = -a/b²"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return (grad / b if ctx.needs_input_grad[0] else None,
+                -grad * a / (b * b) if ctx.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    """y = -x;  dy/dx = -1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """y = a ** b;  dy/da = b · a^(b-1),  dy/db = y · ln(a)
+
+    A constant exponent of 0 has derivative 0 everywhere (also at a = 0,
+    where b · a^(b-1) would be 0 · inf).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a ** b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, y = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, Tensor):
+                grad_a = grad * b * a ** (b - 1)
+            else:
+                grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:
+            grad_b = grad * y * log(a)
+        return grad_a, grad_b
+
+
+def add(a, b):
+    return Add.apply(*_both(a, b))
+
+
+def sub(a, b):
+    return Sub.apply(*_both(a, b))
+
+
+def mul(a, b):
+    return Mul.apply(*_both(a, b))
+
+
+def div(a, b):
+    return Div.apply(*_both(a, b))
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def pow(a, b):
+    return Pow.apply(*_both(a, b))
+
+
+# ---------------------------------------------------------------- math functions
+class Exp(Function):
+    """y = e^x;  dy/dx = e^x = y"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad * y
+
+
+class Log(Function):
+    """y = ln x;  dy/dx = 1/x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """y = √x;  dy/dx = 1 / (2√x) = 1 / (2y)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x), with sign(0) = 0"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * sign(x)
+
+
+class Sin(Function):
+    """y = sin x;  dy/dx = cos x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * cos(x)
+
+
+class Cos(Function):
+    """y = cos x;  dy/dx = -sin x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return -grad * sin(x)
+
+
+class Tanh(Function):
+    """y = tanh x;  dy/dx = 1 - y²"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Erf(Function):
+    """y = erf x = 2/√π ∫₀ˣ e^(-t²) dt;  dy/dx = 2/√π · e^(-x²)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.backend.erf(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * exp(-(x * x))
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+def sin(x):
+    return Sin.apply(x)
+
+
+def cos(x):
+    return Cos.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def erf(x):
+    return Erf.apply(x)
+
+
+# ---------------------------------------------------------------- activations
+class Sigmoid(Function):
+    """y = σ(x) = 1 / (1 + e^(-x));  dy/dx = y (1 - y)
+
+    Computed from e = e^(-|x|) ≤ 1, which never overflows:
+    σ(x) = 1 / (1 + e) for x ≥ 0 and e / (1 + e) for x < 0.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(x))
+        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+
+class Relu(Function):
+    """y = max(x, 0);  dy/dx = 1 for x > 0, else 0 (so relu'(0) = 0)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x > 0)
+        return ctx.xp.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        positive, = ctx.saved_tensors
+        return grad * positive.to(grad.dtype)
+
+
+class LeakyRelu(Function):
+    """y = x for x > 0, else slope · x;  dy/dx = 1 or slope"""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        ctx.negative_slope = negative_slope
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        return ctx.xp.where(positive, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        positive, = ctx.saved_tensors
+        return where(positive, grad, grad * ctx.negative_slope)
+
+
+class Softplus(Function):
+    """y = (1/β) ln(1 + e^(βx)), and y = x where βx > threshold;  dy/dx = σ(βx)
+
+    ln(1 + e^z) is computed as max(z, 0) + ln(1 + e^(-|z|)), finite for any z.
+    """
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        xp = ctx.xp
+        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(x)
+        z = x * beta
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        return xp.where(z > threshold, x, soft).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        z = x * ctx.beta
+        return grad * where(z > ctx.threshold, 1.0, sigmoid(z))
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyRelu.apply(x, negative_slope=negative_slope)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def gelu(x, approximate="none"):
+    """GELU(x) = x · Φ(x), Φ the standard normal CDF = ½ (1 + erf(x/√2)).
+
+    ``approximate="tanh"``: ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+    Built from differentiable pieces, so its gradients of any order are exact.
+    """
+    if approximate == "none":
+        return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
+    if approximate == "tanh":
+        inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1 + tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+# ---------------------------------------------------------------- selection
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi, else 0"""
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        xp = ctx.xp
+        inside = xp.ones(x.shape, dtype=bool)
+        y = x
+        if min is not None:
+            inside &= x >= min
+            y = xp.maximum(y, min)
+        if max is not None:
+            inside &= x <= max
+            y = xp.minimum(y, max)
+        ctx.save_for_backward(inside)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inside, = ctx.saved_tensors
+        return grad * inside.to(grad.dtype)
+
+
+class Maximum(Function):
+    """y = max(a, b);  the gradient goes to the larger input, half to each on a tie"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a > b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+        return grad * share_a, grad * (1 - share_a)
+
+
+class Minimum(Function):
+    """y = min(a, b);  the gradient goes to the smaller input, half to each on a tie"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a < b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+        return grad * share_a, grad * (1 - share_a)
+
+
+class Where(Function):
+    """y = a where condition else b;  the gradient follows the same choice"""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        return ctx.xp.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        condition, = ctx.saved_tensors
+        return (None,
+                where(condition, grad, 0.0) if ctx.needs_input_grad[1] else None,
+                where(condition, 0.0, grad) if ctx.needs_input_grad[2] else None)
+
+
+def clamp(x, min=None, max=None):
+    """Limit x to [min, max]; bounds may be numbers or tensors."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if min is not None:
+            x = maximum(x, min)
+        return x if max is None else minimum(x, max)
+    return Clamp.apply(x, min=min, max=max)
+
+
+def maximum(a, b):
+    return Maximum.apply(*_both(a, b))
+
+
+def minimum(a, b):
+    return Minimum.apply(*_both(a, b))
+
+
+def where(condition, a, b):
+    """Pick from ``a`` where ``condition`` is true, else from ``b`` (broadcasting)."""
+    if isinstance(condition, Tensor) and condition.dtype != np.bool_:
+        condition = condition != 0
+    elif not isinstance(condition, Tensor):
+        condition = Tensor(np.asarray(condition, dtype=bool))
+    a, b = _both(a, b)
+    return Where.apply(condition, a, b)
+
+
+# ---------------------------------------------------------------- dtype, device, copies
+class Cast(Function):
+    """y = x as another dtype;  the gradient is cast back"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return cast(grad, ctx.input_dtype)
+
+
+class ToDevice(Function):
+    """y = x copied to another device;  the gradient is copied back"""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        from ..backend import get_backend
+        source = ctx.backend
+        target = get_backend(device)
+        ctx.source_device = str(source.device_object)
+        ctx._backend = target  # the output lives on the target device
+        return target.from_host(source.to_host(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return to_device(grad, ctx.source_device)
+
+
+class Clone(Function):
+    """y = a copy of x;  dy/dx = 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def cast(x, dtype):
+    return Cast.apply(x, dtype=np.dtype(dtype))
+
+
+def to_device(x, device):
+    return ToDevice.apply(x, device=device)
+
+
+def clone(x):
+    return Clone.apply(x)
+
+
+# ---------------------------------------------------------------- not differentiable
+def sign(x):
+    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere)."""
+    return Tensor._make(x._backend.xp.sign(x.data), x._backend, None, 0)
+
+
+def compare(a, b, ufunc_name):
+    """``a < b`` etc.: a boolean tensor, outside the graph."""
+    b = _operand(b, a)
+    backend = a._backend
+    if isinstance(b, Tensor):
+        if b._backend is not backend:
+            raise RuntimeError(f"cannot compare tensors on {a.device} and {b.device}; "
+                               f"move one with .to({str(a.device)!r})")
+        b = b.data
+    return Tensor._make(getattr(backend.xp, ufunc_name)(a.data, b), backend, None, 0)
+
+
+def logical(a, b, ufunc_name):
+    """``~a``, ``a & b``, ``a | b``, ``a ^ b`` on boolean or integer tensors."""
+    xp = a._backend.xp
+    if b is None:
+        return Tensor._make(getattr(xp, ufunc_name)(a.data), a._backend, None, 0)
+    b = _operand(b, a)
+    return Tensor._make(getattr(xp, ufunc_name)(a.data, b.data if isinstance(b, Tensor) else b),
+                        a._backend, None, 0)

@@ -1,0 +1,237 @@
+"""Reductions (sum, mean, var, max, logsumexp) and the softmax family.
+
+``dim`` is an int, a tuple of ints, or None for all dimensions; ``keepdim``
+keeps the reduced dimensions with size 1. A reduction's gradient is spread
+back over the reduced dimensions: first the kept-dim shape is restored with
+``reshape``, then ``broadcast_to`` copies it along them.
+
+Ties: ``max``/``min``/``amax``/``amin`` split the gradient evenly among all
+elements equal to the maximum, like PyTorch's ``amax`` (PyTorch's
+``max(dim=...)`` gives it all to the element at the returned index instead).
+"""
+import builtins
+import collections
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .elementwise import exp, sqrt
+from .shape import broadcast_to, reshape
+
+
+def normalize_dims(dim, ndim):
+    """``dim`` as a sorted tuple of non-negative axes (``None`` = all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    result = []
+    for d in dims:
+        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
+            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimensions")
+        result.append(d % ndim if ndim else 0)
+    if len(set(result)) != len(result):
+        raise ValueError(f"dimension repeated in dim={dim}")
+    return tuple(sorted(result)) if ndim else ()
+
+
+def kept_shape(shape, dims):
+    """The shape after reducing ``dims`` with keepdim=True."""
+    return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
+
+
+def spread_back(grad, input_shape, dims):
+    """A reduction's output gradient, broadcast over the dimensions it reduced."""
+    return broadcast_to(reshape(grad, kept_shape(input_shape, dims)), input_shape)
+
+
+class Sum(Function):
+    """y = Σ x over dims;  dy/dx = 1 for every summed element"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.input_shape, ctx.dims = x.shape, dims
+        return x.sum(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return spread_back(grad, ctx.input_shape, ctx.dims)
+
+
+class Mean(Function):
+    """y = (1/n) Σ x over dims;  dy/dx = 1/n"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.input_shape, ctx.dims = x.shape, dims
+        return x.mean(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        count = 1
+        for axis in ctx.dims:
+            count *= ctx.input_shape[axis]
+        return spread_back(grad, ctx.input_shape, ctx.dims) / count
+
+
+class Amax(Function):
+    """y = max x over dims;  the gradient is shared evenly by the maximal elements"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, take_min=False):
+        y = x.min(axis=dims, keepdims=True) if take_min else x.max(axis=dims, keepdims=True)
+        ctx.dims = dims
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        is_extreme = (x == y).to(grad.dtype)
+        share = is_extreme / is_extreme.sum(ctx.dims, keepdim=True)
+        return spread_back(grad, x.shape, ctx.dims) * share
+
+
+class LogSumExp(Function):
+    """y = log Σ e^x over dims, computed as m + log Σ e^(x - m) with m = max x;
+    dy/dx = e^(x - y) = softmax(x)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = ctx.xp
+        shift = x.max(axis=dims, keepdims=True)
+        shift = xp.where(xp.isfinite(shift), shift, 0)
+        y = xp.log(xp.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
+        ctx.dims = dims
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return spread_back(grad, x.shape, ctx.dims) * exp(x - y)
+
+
+class Softmax(Function):
+    """y_i = e^(x_i - m) / Σ_j e^(x_j - m) along dim (m = max x: no overflow);
+    dL/dx = y ⊙ (g - Σ_j g_j y_j)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = ctx.xp.exp(x - x.max(axis=dim, keepdims=True))
+        y = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return y * (grad - (grad * y).sum(ctx.dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x) along dim;  dL/dx = g - e^y · Σ_j g_j"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = ctx.xp
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad - exp(y) * grad.sum(ctx.dim, keepdim=True)
+
+
+def sum(x, dim=None, keepdim=False):
+    return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False):
+    return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
+    """Σ (x - mean)² / (n - correction); correction=1 (Bessel's, the default) or 0."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims = normalize_dims(dim, x.ndim)
+    count = 1
+    for axis in dims:
+        count *= x.shape[axis]
+    centered = x - mean(x, dims, keepdim=True)
+    return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
+
+
+def std(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
+    """√var"""
+    return sqrt(var(x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+
+
+def amax(x, dim=(), keepdim=False):
+    """The maximum over ``dim`` (all dims when empty or None); ties share the gradient."""
+    dims = normalize_dims(None if dim == () else dim, x.ndim)
+    return Amax.apply(x, dims=dims, keepdim=keepdim)
+
+
+def amin(x, dim=(), keepdim=False):
+    """The minimum over ``dim`` (all dims when empty or None); ties share the gradient."""
+    dims = normalize_dims(None if dim == () else dim, x.ndim)
+    return Amax.apply(x, dims=dims, keepdim=keepdim, take_min=True)
+
+
+MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
+
+
+def max(x, dim=None, keepdim=False):
+    """``max(x)``: the largest element. ``max(x, dim)``: ``(values, indices)``
+    along ``dim``, as in PyTorch. ``max(x, other_tensor)``: ``maximum``."""
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum
+        return maximum(x, dim)
+    if dim is None:
+        return amax(x)
+    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+
+
+def min(x, dim=None, keepdim=False):
+    """``min(x)``, ``min(x, dim)`` → ``(values, indices)``, or ``minimum(x, other)``."""
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum
+        return minimum(x, dim)
+    if dim is None:
+        return amin(x)
+    return MaxResult(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+
+
+def argmax(x, dim=None, keepdim=False):
+    """The index of the largest element (flat when ``dim`` is None); not differentiable."""
+    xp = x._backend.xp
+    if dim is None:
+        return Tensor._make(xp.asarray(xp.argmax(x.data)), x._backend, None, 0)
+    return Tensor._make(xp.argmax(x.data, axis=dim, keepdims=keepdim), x._backend, None, 0)
+
+
+def argmin(x, dim=None, keepdim=False):
+    xp = x._backend.xp
+    if dim is None:
+        return Tensor._make(xp.asarray(xp.argmin(x.data)), x._backend, None, 0)
+    return Tensor._make(xp.argmin(x.data, axis=dim, keepdims=keepdim), x._backend, None, 0)
+
+
+def logsumexp(x, dim, keepdim=False):
+    """log Σ exp(x) over ``dim``, stable for any finite input."""
+    return LogSumExp.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def softmax(x, dim):
+    """e^x / Σ e^x along ``dim``, stable for any finite input."""
+    return Softmax.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)
+
+
+def log_softmax(x, dim):
+    """x - logsumexp(x) along ``dim``, stable for any finite input."""
+    return LogSoftmax.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)

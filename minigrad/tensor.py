@@ -1,0 +1,718 @@
+"""``Tensor``: an array, plus what reverse-mode autograd needs to know about it.
+
+A tensor holds
+
+- ``data``: the array itself (``numpy.ndarray`` on the CPU, ``cupy.ndarray`` on CUDA);
+- ``requires_grad``: whether gradients should flow to it;
+- ``grad_fn``: the graph node (a ``Function`` instance) that produced it, or
+  ``None`` for a leaf: a tensor the user made rather than computed;
+- ``grad``: after ``backward()``, the gradient of the output with respect to
+  this tensor (kept on leaves only, unless ``retain_grad()`` was called).
+
+Operators and methods are one-line calls of the functions in ``minigrad.ops``,
+which record the graph. The graph is made by the ``Function`` nodes, not by
+tensors, so a tensor can be dropped as soon as the user is done with it.
+"""
+import numpy as np
+
+from .backend import Device, backend_of_array, get_backend
+from .dtypes import get_default_dtype
+
+_SCALAR_TYPES = (int, float, bool)
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_index", "_version",
+                 "_backend", "_hooks", "_retains_grad", "__weakref__")
+    # NumPy must hand ``ndarray + tensor`` to Tensor.__radd__ instead of looping itself.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        array, backend = to_backend_array(data, dtype, device)
+        _init(self, array, backend, None, 0)
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _make(cls, array, backend, grad_fn, output_index):
+        """Wrap an array that already lives on ``backend`` (no copy, no checks)."""
+        tensor = object.__new__(cls)
+        _init(tensor, array, backend, grad_fn, output_index)
+        return tensor
+
+    # -- what a tensor is ------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        flag = bool(flag)
+        if flag and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only floating-point tensors can require gradients, but this tensor has dtype "
+                f"{self.data.dtype}; convert it first, e.g. .to(mg.float32)")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError("requires_grad can only be switched off on a leaf tensor; "
+                               "use .detach() to get a tensor outside the graph")
+        self._requires_grad = flag
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for tensors not produced by a recorded operation."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return self._backend.device_object
+
+    @property
+    def backend(self):
+        return self._backend
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        extras = []
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.data.dtype not in (get_default_dtype(), np.dtype("int64"), np.dtype("bool")):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # -- leaving the graph, copying, converting ----------------------------------
+    def detach(self):
+        """The same data as a new leaf that requires no grad (shares memory and version)."""
+        tensor = Tensor._make(self.data, self._backend, None, 0)
+        tensor._version = self._version
+        return tensor
+
+    def detach_(self):
+        if self._hooks and self.grad_fn is not None:
+            raise RuntimeError("cannot detach_() a tensor with hooks registered")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def clone(self):
+        """A copy with its own memory; gradients flow back to the original."""
+        return clone(self)
+
+    def numpy(self):
+        """The data as a NumPy array (copied from the GPU when needed)."""
+        return self._backend.to_host(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape {tuple(self.shape)}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
+        return bool(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def to(self, *args, dtype=None, device=None):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``.
+
+        Differentiable: gradients flow back across the device or dtype change.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, (str, Device)):
+                device = arg
+            else:
+                dtype = arg
+        result = self
+        if device is not None and Device(device) != self.device:
+            result = to_device(result, device)
+        if dtype is not None and np.dtype(dtype) != result.data.dtype:
+            result = cast(result, dtype)
+        return result
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    # -- backward ----------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``gradient`` is dL/d(self); it may be left out only for a single-element
+        tensor (it is then 1). The graph's buffers are freed afterwards unless
+        ``retain_graph=True`` (which ``create_graph=True`` implies).
+        """
+        from .autograd.engine import run_backward
+
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward() was called on a tensor that does not require grad and has no grad_fn: "
+                "no input of the computation had requires_grad=True (or it ran under no_grad)")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but this tensor has "
+                    f"shape {tuple(self.shape)}: pass gradient= (dL/d(this tensor)) to backward()")
+            gradient = Tensor._make(self._backend.xp.ones_like(self.data), self._backend, None, 0)
+        else:
+            gradient = as_gradient(gradient, self, "backward")
+        if retain_graph is None:
+            retain_graph = create_graph
+        run_backward([self], [gradient], retain_graph, create_graph)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
+        if self.grad_fn is None or self._retains_grad:
+            return
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that does not require grad")
+        import weakref
+        from .autograd.engine import accumulate_grad
+        tensor_ref = weakref.ref(self)
+
+        def store_grad(grad):
+            tensor = tensor_ref()
+            if tensor is not None:
+                accumulate_grad(tensor, grad, _state.enabled)
+        self.register_hook(store_grad)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle
+        whose ``remove()`` unregisters it.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn._hooks is None:
+                self.grad_fn._hooks = {}
+            hooks = self.grad_fn._hooks.setdefault(self._output_index, [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    # -- in-place updates (for optimizers and initialisation, outside the graph) --
+    def _begin_in_place(self, name):
+        if _state.enabled and self._requires_grad:
+            raise RuntimeError(
+                f"{name}: a tensor that requires grad is being changed in place while the graph "
+                "is being recorded. Do the update inside `with mg.no_grad():`, as optimizers do.")
+        return self._backend.xp
+
+    def _end_in_place(self):
+        self._version[0] += 1
+        return self
+
+    def _array_of(self, value, name):
+        if isinstance(value, Tensor):
+            if value._backend is not self._backend:
+                raise RuntimeError(
+                    f"{name}: expected both tensors on the same device, got {self.device} and "
+                    f"{value.device}; move one with .to({str(self.device)!r})")
+            return value.data
+        return value
+
+    def copy_(self, source):
+        """Overwrite the values with ``source`` (broadcast, cast to this dtype)."""
+        self._begin_in_place("copy_")
+        if isinstance(source, Tensor) and source._backend is not self._backend:
+            source = source._backend.to_host(source.data)
+            source = self._backend.from_host(source)
+        self.data[...] = self._array_of(source, "copy_")
+        return self._end_in_place()
+
+    def zero_(self):
+        self._begin_in_place("zero_")
+        self.data[...] = 0
+        return self._end_in_place()
+
+    def fill_(self, value):
+        self._begin_in_place("fill_")
+        self.data[...] = self._array_of(value, "fill_")
+        return self._end_in_place()
+
+    def add_(self, other, alpha=1):
+        """self += alpha * other"""
+        xp = self._begin_in_place("add_")
+        other = self._array_of(other, "add_")
+        xp.add(self.data, other if alpha == 1 else other * alpha, out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def sub_(self, other, alpha=1):
+        """self -= alpha * other"""
+        xp = self._begin_in_place("sub_")
+        other = self._array_of(other, "sub_")
+        xp.subtract(self.data, other if alpha == 1 else other * alpha, out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def mul_(self, other):
+        xp = self._begin_in_place("mul_")
+        xp.multiply(self.data, self._array_of(other, "mul_"), out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def div_(self, other):
+        xp = self._begin_in_place("div_")
+        xp.divide(self.data, self._array_of(other, "div_"), out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def pow_(self, exponent):
+        xp = self._begin_in_place("pow_")
+        xp.power(self.data, self._array_of(exponent, "pow_"), out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        """self += value * tensor1 * tensor2"""
+        xp = self._begin_in_place("addcmul_")
+        product = self._array_of(tensor1, "addcmul_") * self._array_of(tensor2, "addcmul_")
+        xp.add(self.data, product * value if value != 1 else product, out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        """self += value * tensor1 / tensor2"""
+        xp = self._begin_in_place("addcdiv_")
+        quotient = self._array_of(tensor1, "addcdiv_") / self._array_of(tensor2, "addcdiv_")
+        xp.add(self.data, quotient * value if value != 1 else quotient, out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def lerp_(self, end, weight):
+        """self += weight * (end - self)"""
+        xp = self._begin_in_place("lerp_")
+        step = (self._array_of(end, "lerp_") - self.data) * self._array_of(weight, "lerp_")
+        xp.add(self.data, step, out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def clamp_(self, min=None, max=None):
+        xp = self._begin_in_place("clamp_")
+        if min is not None:
+            xp.maximum(self.data, self._array_of(min, "clamp_"), out=self.data, casting="same_kind")
+        if max is not None:
+            xp.minimum(self.data, self._array_of(max, "clamp_"), out=self.data, casting="same_kind")
+        return self._end_in_place()
+
+    def sqrt_(self):
+        xp = self._begin_in_place("sqrt_")
+        xp.sqrt(self.data, out=self.data)
+        return self._end_in_place()
+
+    def neg_(self):
+        xp = self._begin_in_place("neg_")
+        xp.negative(self.data, out=self.data)
+        return self._end_in_place()
+
+    def __setitem__(self, key, value):
+        self._begin_in_place("__setitem__ (tensor[...] = value)")
+        self.data[index_key(key, self)] = self._array_of(value, "__setitem__")
+        self._end_in_place()
+
+    # -- operators -----------------------------------------------------------------
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return sub(self, other)
+
+    def __rsub__(self, other):
+        return sub(other, self)
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        return mul(other, self)
+
+    def __truediv__(self, other):
+        return div(self, other)
+
+    def __rtruediv__(self, other):
+        return div(other, self)
+
+    def __pow__(self, other):
+        return pow(self, other)
+
+    def __rpow__(self, other):
+        return pow(other, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __neg__(self):
+        return neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return abs(self)
+
+    def __getitem__(self, key):
+        return getitem(self, key)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    # Comparisons give boolean tensors and are never differentiable.
+    def __eq__(self, other):
+        return compare(self, other, "equal")
+
+    def __ne__(self, other):
+        return compare(self, other, "not_equal")
+
+    def __lt__(self, other):
+        return compare(self, other, "less")
+
+    def __le__(self, other):
+        return compare(self, other, "less_equal")
+
+    def __gt__(self, other):
+        return compare(self, other, "greater")
+
+    def __ge__(self, other):
+        return compare(self, other, "greater_equal")
+
+    def __invert__(self):
+        return logical(self, None, "invert")
+
+    def __and__(self, other):
+        return logical(self, other, "bitwise_and")
+
+    def __or__(self, other):
+        return logical(self, other, "bitwise_or")
+
+    def __xor__(self, other):
+        return logical(self, other, "bitwise_xor")
+
+    # -- differentiable methods (the functions live in minigrad.ops) -------------
+    def exp(self):
+        return exp(self)
+
+    def log(self):
+        return log(self)
+
+    def sqrt(self):
+        return sqrt(self)
+
+    def abs(self):
+        return abs(self)
+
+    def sin(self):
+        return sin(self)
+
+    def cos(self):
+        return cos(self)
+
+    def tanh(self):
+        return tanh(self)
+
+    def sigmoid(self):
+        return sigmoid(self)
+
+    def relu(self):
+        return relu(self)
+
+    def erf(self):
+        return erf(self)
+
+    def square(self):
+        return mul(self, self)
+
+    def pow(self, exponent):
+        return pow(self, exponent)
+
+    def clamp(self, min=None, max=None):
+        return clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return maximum(self, other)
+
+    def minimum(self, other):
+        return minimum(self, other)
+
+    def sum(self, dim=None, keepdim=False):
+        return sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return mean(self, dim, keepdim)
+
+    def var(self, dim=None, *, correction=None, keepdim=False, unbiased=None):
+        return var(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+
+    def std(self, dim=None, *, correction=None, keepdim=False, unbiased=None):
+        return std(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+
+    def max(self, dim=None, keepdim=False):
+        return max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim):
+        return softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return log_softmax(self, dim)
+
+    def matmul(self, other):
+        return matmul(self, other)
+
+    def reshape(self, *shape):
+        return reshape(self, *shape)
+
+    def view(self, *shape):
+        return view(self, *shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return permute(self, *dims)
+
+    @property
+    def T(self):
+        return permute(self, *reversed(range(self.data.ndim)))
+
+    @property
+    def mT(self):
+        return transpose(self, -2, -1)
+
+    def squeeze(self, dim=None):
+        return squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return expand(self, *sizes)
+
+    def expand_as(self, other):
+        return expand(self, *other.shape)
+
+    def broadcast_to(self, shape):
+        return broadcast_to(self, shape)
+
+    def split(self, split_size_or_sections, dim=0):
+        return split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return chunk(self, chunks, dim)
+
+
+def _init(tensor, array, backend, grad_fn, output_index):
+    tensor.data = array
+    tensor.grad = None
+    tensor._requires_grad = grad_fn is not None
+    tensor.grad_fn = grad_fn
+    tensor._output_index = output_index
+    tensor._version = [0]
+    tensor._backend = backend
+    tensor._hooks = None
+    tensor._retains_grad = False
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def to_backend_array(data, dtype=None, device=None):
+    """Turn Python data, a NumPy/CuPy array or a Tensor into (array, backend).
+
+    Python floats (and lists of them) take the default dtype; integers become
+    int64; arrays keep their dtype; ``dtype=`` overrides all of these.
+    """
+    if isinstance(data, Tensor):
+        backend = data._backend
+        array = data.data.copy()
+    elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        backend = get_backend("cpu")
+        array = np.array(data)
+    elif type(data).__module__.startswith("cupy"):
+        backend = get_backend(f"cuda:{data.device.id}")
+        array = data.copy()
+    else:
+        backend = backend_of_array(data) if hasattr(data, "shape") else get_backend("cpu")
+        if backend.name != "numpy":
+            array = data.copy()
+        else:
+            array = np.array(_host_data(data))
+            if array.dtype.kind == "f" and dtype is None:
+                array = array.astype(get_default_dtype())
+            elif array.dtype.kind == "O":
+                raise TypeError(f"cannot make a tensor from {type(data).__name__} data")
+    if device is not None and Device(device) != backend.device_object:
+        target = get_backend(device)
+        array = target.from_host(backend.to_host(array))
+        backend = target
+    if dtype is not None and array.dtype != np.dtype(dtype):
+        array = array.astype(dtype)
+    return array, backend
+
+
+def _host_data(data):
+    """Lists may hold tensors (``mg.tensor([t1, t2])``): take their values."""
+    if isinstance(data, (list, tuple)):
+        return [_host_data(item) for item in data]
+    if isinstance(data, Tensor):
+        return data.numpy()
+    return data
+
+
+def as_gradient(gradient, output, where):
+    """Check a user-given gradient against the tensor it is the gradient of."""
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor(gradient, dtype=output.dtype, device=output.device)
+    if gradient.shape != output.shape:
+        raise RuntimeError(
+            f"{where}: the gradient has shape {tuple(gradient.shape)}, but the tensor it is the "
+            f"gradient of has shape {tuple(output.shape)}")
+    if gradient._backend is not output._backend:
+        raise RuntimeError(
+            f"{where}: the gradient is on {gradient.device}, but the tensor is on {output.device}")
+    return gradient
+
+
+def index_key(key, tensor):
+    """An indexing key with Tensors and lists replaced by backend arrays."""
+    def convert(item):
+        if isinstance(item, Tensor):
+            if item._backend is not tensor._backend:
+                raise RuntimeError(
+                    f"indexing a tensor on {tensor.device} with an index tensor on {item.device}; "
+                    f"move the index with .to({str(tensor.device)!r})")
+            return item.data
+        if isinstance(item, list) or isinstance(item, np.ndarray) and tensor._backend.name != "numpy":
+            return tensor._backend.from_host(np.asarray(item))
+        return item
+    if isinstance(key, tuple):
+        return tuple(convert(item) for item in key)
+    return convert(key)
+
+
+# Autograd and the operations are defined on top of Tensor; bind them for the methods above.
+from .autograd.grad_mode import _state  # noqa: E402
+from .ops.elementwise import (  # noqa: E402
+    abs, add, cast, clamp, clone, compare, div, erf, exp, log, logical, maximum, minimum, mul,
+    neg, pow, relu, sigmoid, sin, cos, sqrt, sub, tanh, to_device)
+from .ops.reduction import (  # noqa: E402
+    amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var)
+from .ops.shape import (  # noqa: E402
+    broadcast_to, chunk, expand, flatten, getitem, permute, reshape, split, squeeze,
+    transpose, unsqueeze, view)
+from .ops.linalg import matmul  # noqa: E402

@@ -1,0 +1,37 @@
+"""Shared test fixtures.
+
+``device``: every test that takes it runs on the CPU (NumPy), on the 'strict'
+stand-in backend (NumPy arrays that refuse implicit conversion, as CuPy does,
+so device-agnosticism is proven without a GPU), and on CUDA where available.
+``MINIGRAD_TEST_DEVICE=cuda pytest`` runs the whole suite on the GPU instead.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def _devices():
+    chosen = os.environ.get("MINIGRAD_TEST_DEVICE")
+    if chosen:
+        return [chosen]
+    return ["cpu", "strict",
+            pytest.param("cuda", marks=pytest.mark.skipif(
+                not mg.cuda.is_available(), reason="CUDA is not available (no CuPy or no GPU)"))]
+
+
+@pytest.fixture(params=_devices())
+def device(request):
+    return request.param
+
+
+@pytest.fixture
+def rng():
+    """Test data comes from NumPy on the host, then moves to the device."""
+    return np.random.default_rng(0)
+
+
+def pytest_report_header(config):
+    return f"minigrad test devices: {[getattr(d, 'values', [d])[0] for d in _devices()]}"
