@@ -35,12 +35,10 @@ class Tensor:
         _init(self, array, backend, None, 0)
         self.requires_grad = requires_grad
 
-    @classmethod
-    def _make(cls, array, backend, grad_fn, output_index):
+    @staticmethod
+    def _make(array, backend, grad_fn, output_index):
         """Wrap an array that already lives on ``backend`` (no copy, no checks)."""
-        tensor = object.__new__(cls)
-        _init(tensor, array, backend, grad_fn, output_index)
-        return tensor
+        return new_tensor(array, backend, grad_fn, output_index)
 
     # -- what a tensor is ------------------------------------------------------
     @property
@@ -618,6 +616,17 @@ def _init(tensor, array, backend, grad_fn, output_index):
     tensor._backend = backend
     tensor._hooks = None
     tensor._retains_grad = False
+
+
+def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
+    """A Tensor around an array already on ``backend``: the fast path every op takes.
+
+    ``grad_fn`` is the node that produced it (None for a leaf or a constant);
+    a tensor with a grad_fn requires grad.
+    """
+    tensor = _new(Tensor)
+    _init(tensor, array, backend, grad_fn, output_index)
+    return tensor
 
 
 class RemovableHandle:

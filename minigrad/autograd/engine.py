@@ -55,26 +55,37 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                 if grads is not None:
                     _deliver_to_leaf(node, grads[0], capture, create_graph)
                 continue
+            edges = node.next_edges
             if grads is not None:
-                _call_node_hooks(node, grads, capture)
+                if node._hooks is not None or capture is not None:
+                    _call_node_hooks(node, grads, capture)
                 input_grads = _node_backward(node, grads, check_anomaly)
                 if not retain_graph:
                     node._release()
-                for edge, grad, meta, position in zip(node.next_edges, input_grads,
-                                                      node._input_meta, range(len(input_grads))):
+                for position, edge in enumerate(edges):
+                    grad = input_grads[position]
                     if edge is None or grad is None:
                         continue
-                    shape, dtype = meta
-                    if grad.data.shape != shape:
+                    shape, dtype = node._input_meta[position]
+                    data = grad.data
+                    if data.shape != shape:
                         grad = _reduce_to_input_shape(node, position, grad, shape, sum_to)
-                    if grad.data.dtype != dtype:
+                    if data.dtype != dtype:
                         grad = cast(grad, dtype)
-                    _add_to_buffer(buffers, edge[0], edge[1], grad)
-            for edge in node.next_edges:
+                    child, index = edge
+                    slots = buffers.get(child)
+                    if slots is None:  # the first gradient to reach this node
+                        count = 1 if isinstance(child, Tensor) else len(child._output_meta)
+                        slots = buffers[child] = [None] * count
+                        slots[index] = grad
+                    else:
+                        slots[index] = grad if slots[index] is None else slots[index] + grad
+            for edge in edges:
                 if edge is not None:
                     child = edge[0]
-                    pending[child] -= 1
-                    if pending[child] == 0:
+                    count = pending[child] - 1
+                    pending[child] = count
+                    if count == 0:
                         ready.append(child)
 
 
@@ -109,7 +120,7 @@ def _add_to_buffer(buffers, node, index, grad):
 
 def _node_backward(node, grads, check_anomaly):
     """Call ``node.backward`` with every output gradient filled in; check the result."""
-    if any(g is None for g in grads):  # an unused output of a multi-output op gets zeros
+    if len(grads) > 1 and any(g is None for g in grads):  # an unused output gets zeros
         xp = node._backend.xp
         grads = [g if g is not None else Tensor._make(xp.zeros(shape, dtype), node._backend, None, 0)
                  for g, (shape, dtype) in zip(grads, node._output_meta)]

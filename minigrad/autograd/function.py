@@ -33,7 +33,7 @@ arguments to ``apply`` are options and get no gradient.
 import weakref
 
 from ..backend import get_backend
-from ..tensor import Tensor
+from ..tensor import Tensor, new_tensor
 from .anomaly import user_frame
 from .grad_mode import _state
 
@@ -42,6 +42,10 @@ _FREED = object()
 
 class Function:
     """Base class of every differentiable operation; instances are graph nodes."""
+
+    _to_save = ()   # what forward passed to save_for_backward (raw, until recorded)
+    _saved = ()     # the same, resolved into graph entries; _FREED after backward
+    _hooks = None   # hooks of the output tensors, {output index: [hook, ...]}
 
     # -- what an op's author uses inside forward/backward ----------------------
     def save_for_backward(self, *values):
@@ -74,7 +78,7 @@ class Function:
                 array, index, output_ref = value
                 output = output_ref()
                 if output is None:  # the output Tensor is gone: rebuild it on this node
-                    output = Tensor._make(array, self._backend, self, index)
+                    output = new_tensor(array, self._backend, self, index)
                 elif output._version[0] != version:
                     raise RuntimeError(
                         f"the output of {self.name} (shape {tuple(array.shape)}), needed for "
@@ -127,60 +131,67 @@ class Function:
             else:
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
-        ctx._to_save = ()
         try:
             result = cls.forward(ctx, *arrays, **options)
         except ValueError as error:
             shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
             raise RuntimeError(f"{cls.__name__}: cannot apply to inputs of shapes {shapes}: {error}") from None
 
-        backend = ctx._backend
-        array_type = backend.array_type
-        single = not isinstance(result, tuple)
-        raw_results = (result,) if single else result
-        # NumPy returns scalars, not 0-d arrays, from some operations: wrap them.
-        results = tuple(r if isinstance(r, array_type) else _as_array(r, backend) for r in raw_results)
+        backend = ctx._backend  # forward may have moved the result (ToDevice)
+        recording = needs_grad and _state.enabled
+        if type(result) is not tuple:  # the common case: one output
+            raw = result
+            if not isinstance(result, backend.array_type):  # NumPy returns scalars from some ops
+                result = backend.xp.asarray(result)
+            if not recording:
+                return new_tensor(result, backend, None, 0)
+            output = new_tensor(result, backend, ctx if result.dtype.kind == "f" else None, 0)
+            ctx._record(args, arrays, (raw,), (output,))
+            return output
 
-        if not (needs_grad and _state.enabled):
-            outputs = tuple(Tensor._make(r, backend, None, 0) for r in results)
-            return outputs[0] if single else outputs
+        raw_results = result
+        results = tuple(r if isinstance(r, backend.array_type) else backend.xp.asarray(r)
+                        for r in raw_results)
+        if not recording:
+            return tuple(new_tensor(r, backend, None, 0) for r in results)
+        outputs = tuple(new_tensor(r, backend, ctx if r.dtype.kind == "f" else None, i)
+                        for i, r in enumerate(results))
+        ctx._record(args, arrays, raw_results, outputs)
+        return outputs
 
-        # Record: this ctx becomes the node that backward() will visit.
+    def _record(self, args, arrays, raw_results, outputs):
+        """Make this ctx a graph node: edges to the inputs' nodes, what backward needs."""
         edges = []
         needs_input_grad = []
         input_meta = []
         for arg in args:
             if isinstance(arg, Tensor) and arg._requires_grad:
-                edges.append((arg.grad_fn, arg._output_index) if arg.grad_fn is not None else (arg, 0))
+                producer = arg.grad_fn
+                edges.append((producer, arg._output_index) if producer is not None else (arg, 0))
                 needs_input_grad.append(True)
-                input_meta.append((arg.data.shape, arg.data.dtype))
+                data = arg.data
+                input_meta.append((data.shape, data.dtype))
             else:
                 edges.append(None)
                 needs_input_grad.append(False)
                 input_meta.append(None)
-        ctx.next_edges = tuple(edges)
-        ctx.needs_input_grad = tuple(needs_input_grad)
-        ctx._input_meta = tuple(input_meta)
-        ctx._output_meta = tuple((r.shape, r.dtype) for r in results)
-        ctx._hooks = None
+        self.next_edges = tuple(edges)
+        self.needs_input_grad = tuple(needs_input_grad)
+        self._input_meta = tuple(input_meta)
+        self._output_meta = tuple([(o.data.shape, o.data.dtype) for o in outputs])
         if _state.anomaly:
-            ctx._created_at = user_frame()
-        outputs = tuple(
-            Tensor._make(r, backend, ctx if r.dtype.kind == "f" else None, i)
-            for i, r in enumerate(results))
-        ctx._saved = tuple(_saved_entry(value, args, arrays, raw_results, outputs, backend)
-                           for value in ctx._to_save)
-        ctx._to_save = ()
-        return outputs[0] if single else outputs
+            self._created_at = user_frame()
+        to_save = self._to_save
+        if to_save:
+            backend = self._backend
+            self._saved = tuple([_saved_entry(value, args, arrays, raw_results, outputs, backend)
+                                 for value in to_save])
+            self._to_save = ()  # drop the raw references
+
 
     def _release(self):
         """Drop what was saved for backward (the graph's buffers)."""
         self._saved = _FREED
-
-
-def _as_array(value, backend):
-    """A scalar (NumPy reductions return scalars) as a 0-d array of its backend."""
-    return backend.xp.asarray(value)
 
 
 def _saved_entry(value, args, arrays, raw_results, outputs, backend):
@@ -188,15 +199,17 @@ def _saved_entry(value, args, arrays, raw_results, outputs, backend):
     if isinstance(value, Tensor):
         return ("tensor", value, value._version[0])
     for arg, array in zip(args, arrays):
-        if value is array and isinstance(arg, Tensor):
-            return ("tensor", arg, arg._version[0])
+        if value is array:
+            if isinstance(arg, Tensor):
+                return ("tensor", arg, arg._version[0])
+            return ("constant", value, None)  # a number passed to the op
     for index, (raw, output) in enumerate(zip(raw_results, outputs)):
         if value is raw:
             if output.grad_fn is None:  # an integer output: a constant
                 return ("constant", output, None)
             return ("output", (output.data, index, weakref.ref(output)), output._version[0])
     if hasattr(value, "shape") and hasattr(value, "dtype"):  # an intermediate array
-        return ("constant", Tensor._make(backend.xp.asarray(value), backend, None, 0), None)
+        return ("constant", new_tensor(backend.xp.asarray(value), backend, None, 0), None)
     return ("constant", value, None)
 
 

@@ -16,8 +16,8 @@ from ..tensor import Tensor
 _PYTHON_SCALARS = (int, float, bool)
 
 
-def _operand(value, like):
-    """A binary op's other operand: Tensors and Python numbers as they are,
+def _operand(value):
+    """A binary op's operand: Tensors and Python numbers as they are,
     NumPy scalars as Python numbers, arrays and lists as (CPU) tensors."""
     if isinstance(value, Tensor) or type(value) in _PYTHON_SCALARS:
         return value
@@ -31,7 +31,7 @@ def _operand(value, like):
 
 
 def _both(a, b):
-    return _operand(a, b), _operand(b, a)
+    return _operand(a), _operand(b)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -129,19 +129,19 @@ class Pow(Function):
 
 
 def add(a, b):
-    return Add.apply(*_both(a, b))
+    return Add.apply(_operand(a), _operand(b))
 
 
 def sub(a, b):
-    return Sub.apply(*_both(a, b))
+    return Sub.apply(_operand(a), _operand(b))
 
 
 def mul(a, b):
-    return Mul.apply(*_both(a, b))
+    return Mul.apply(_operand(a), _operand(b))
 
 
 def div(a, b):
-    return Div.apply(*_both(a, b))
+    return Div.apply(_operand(a), _operand(b))
 
 
 def neg(x):
@@ -149,7 +149,7 @@ def neg(x):
 
 
 def pow(a, b):
-    return Pow.apply(*_both(a, b))
+    return Pow.apply(_operand(a), _operand(b))
 
 
 # ---------------------------------------------------------------- math functions
@@ -486,11 +486,11 @@ def clamp(x, min=None, max=None):
 
 
 def maximum(a, b):
-    return Maximum.apply(*_both(a, b))
+    return Maximum.apply(_operand(a), _operand(b))
 
 
 def minimum(a, b):
-    return Minimum.apply(*_both(a, b))
+    return Minimum.apply(_operand(a), _operand(b))
 
 
 def where(condition, a, b):
@@ -566,7 +566,7 @@ def sign(x):
 
 def compare(a, b, ufunc_name):
     """``a < b`` etc.: a boolean tensor, outside the graph."""
-    b = _operand(b, a)
+    b = _operand(b)
     backend = a._backend
     if isinstance(b, Tensor):
         if b._backend is not backend:
@@ -581,6 +581,6 @@ def logical(a, b, ufunc_name):
     xp = a._backend.xp
     if b is None:
         return Tensor._make(getattr(xp, ufunc_name)(a.data), a._backend, None, 0)
-    b = _operand(b, a)
+    b = _operand(b)
     return Tensor._make(getattr(xp, ufunc_name)(a.data, b.data if isinstance(b, Tensor) else b),
                         a._backend, None, 0)

@@ -1,0 +1,72 @@
+"""Per-operation overhead of the autograd machinery: minigrad vs PyTorch CPU.
+
+A chain of 1000 elementwise operations on 10-element tensors, forward and
+backward. With arrays this small the arithmetic is nothing; what is measured
+is what each framework spends per operation on building the graph and walking
+it back. Run:
+
+    python benchmarks/bench_overhead.py
+
+Prints µs per operation for both frameworks and the ratio minigrad / PyTorch.
+(A benchmark, not a test: timings depend on the machine and its load.)
+"""
+import argparse
+import time
+
+import numpy as np
+
+import minigrad as mg
+
+CHAIN_LENGTH = 1000
+SIZE = 10
+
+
+def chain(x, steps):
+    """y = x, then steps × (one of: ·1.001, +0.001, tanh, sin), in turn."""
+    y = x
+    for step in range(steps):
+        kind = step % 4
+        if kind == 0:
+            y = y * 1.001
+        elif kind == 1:
+            y = y + 0.001
+        elif kind == 2:
+            y = y.tanh()
+        else:
+            y = y.sin()
+    return y.sum()
+
+
+def time_forward_backward(make_input, repeats):
+    """Best wall time of forward + backward of the chain, in µs per operation."""
+    best = float("inf")
+    for _ in range(repeats):
+        x = make_input()
+        start = time.perf_counter()
+        chain(x, CHAIN_LENGTH).backward()
+        best = min(best, time.perf_counter() - start)
+    return best / CHAIN_LENGTH * 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+
+    data = np.random.default_rng(0).standard_normal(SIZE).astype(np.float32)
+    minigrad_us = time_forward_backward(lambda: mg.tensor(data, requires_grad=True), args.repeats)
+    print(f"minigrad: {minigrad_us:6.2f} µs per op (forward + backward, {CHAIN_LENGTH} ops, "
+          f"{SIZE}-element float32 tensors)")
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed: no comparison (pip install torch==2.13.0)")
+        return
+    torch.set_num_threads(1)
+    torch_us = time_forward_backward(lambda: torch.tensor(data, requires_grad=True), args.repeats)
+    print(f"PyTorch:  {torch_us:6.2f} µs per op (torch {torch.__version__}, CPU)")
+    print(f"ratio minigrad / PyTorch: {minigrad_us / torch_us:.2f}x (target: at most 2x)")
+
+
+if __name__ == "__main__":
+    main()
