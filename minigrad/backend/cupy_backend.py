@@ -21,10 +21,8 @@ class CupyBackend:
 
     def __init__(self, index=0):
         import cupy
-        import cupyx
 
         self.xp = cupy
-        self._cupyx = cupyx
         self.index = index
         self.device = f"cuda:{index}"
         self._cuda_device = cupy.cuda.Device(index)
@@ -51,8 +49,8 @@ class CupyBackend:
 
     # -- what differs between array libraries ---------------------------------
     def scatter_add(self, target, index, values):
-        """``target[index] += values`` with atomics, so repeated indices all accumulate."""
-        self._cupyx.scatter_add(target, index, values)
+        """``target[index] += values`` with atomic adds, so repeated indices all accumulate."""
+        self.xp.add.at(target, index, values)
 
     def erf(self, x):
         from cupyx.scipy.special import erf
