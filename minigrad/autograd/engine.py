@@ -56,23 +56,25 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                     _deliver_to_leaf(node, grads[0], capture, create_graph)
                 continue
             edges = node.next_edges
-            if grads is not None:
-                if node._hooks is not None or capture is not None:
-                    _call_node_hooks(node, grads, capture)
-                input_grads = _node_backward(node, grads, check_anomaly)
-                if not retain_graph:
-                    node._release()
-                for position, edge in enumerate(edges):
-                    grad = input_grads[position]
-                    if edge is None or grad is None:
-                        continue
-                    shape, dtype = node._input_meta[position]
+            if grads is None:  # no gradient reached this node: only release its inputs
+                _release_inputs(edges, pending, ready)
+                continue
+            if node._hooks is not None or capture is not None:
+                _call_node_hooks(node, grads, capture)
+            input_grads = _node_backward(node, grads, check_anomaly)
+            if not retain_graph:
+                node._release()
+            for position, edge in enumerate(edges):
+                if edge is None:
+                    continue
+                child, index, shape, dtype = edge
+                grad = input_grads[position]
+                if grad is not None:
                     data = grad.data
                     if data.shape != shape:
                         grad = _reduce_to_input_shape(node, position, grad, shape, sum_to)
                     if data.dtype != dtype:
                         grad = cast(grad, dtype)
-                    child, index = edge
                     slots = buffers.get(child)
                     if slots is None:  # the first gradient to reach this node
                         count = 1 if isinstance(child, Tensor) else len(child._output_meta)
@@ -80,13 +82,20 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                         slots[index] = grad
                     else:
                         slots[index] = grad if slots[index] is None else slots[index] + grad
-            for edge in edges:
-                if edge is not None:
-                    child = edge[0]
-                    count = pending[child] - 1
-                    pending[child] = count
-                    if count == 0:
-                        ready.append(child)
+                count = pending[child] - 1
+                pending[child] = count
+                if count == 0:
+                    ready.append(child)
+
+
+def _release_inputs(edges, pending, ready):
+    """Count this node's edges as done; inputs with nothing left to wait for are ready."""
+    for edge in edges:
+        if edge is not None:
+            child = edge[0]
+            pending[child] -= 1
+            if pending[child] == 0:
+                ready.append(child)
 
 
 def _count_dependencies(starts):

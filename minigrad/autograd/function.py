@@ -89,6 +89,11 @@ class Function:
         return tuple(tensors)
 
     @property
+    def needs_input_grad(self):
+        """One bool per forward argument: does a gradient for it flow anywhere?"""
+        return tuple([edge is not None for edge in self.next_edges])
+
+    @property
     def xp(self):
         """The array module (numpy or cupy) of this operation's inputs."""
         return self._backend.xp
@@ -160,24 +165,22 @@ class Function:
         return outputs
 
     def _record(self, args, arrays, raw_results, outputs):
-        """Make this ctx a graph node: edges to the inputs' nodes, what backward needs."""
+        """Make this ctx a graph node: edges to the inputs' nodes, what backward needs.
+
+        ``next_edges`` has one entry per forward argument: None where no
+        gradient is wanted, else (node, output index, shape, dtype) of the input,
+        the node being the input's grad_fn, or the input itself for a leaf.
+        """
         edges = []
-        needs_input_grad = []
-        input_meta = []
         for arg in args:
             if isinstance(arg, Tensor) and arg._requires_grad:
                 producer = arg.grad_fn
-                edges.append((producer, arg._output_index) if producer is not None else (arg, 0))
-                needs_input_grad.append(True)
                 data = arg.data
-                input_meta.append((data.shape, data.dtype))
+                edges.append((arg if producer is None else producer, arg._output_index,
+                              data.shape, data.dtype))
             else:
                 edges.append(None)
-                needs_input_grad.append(False)
-                input_meta.append(None)
         self.next_edges = tuple(edges)
-        self.needs_input_grad = tuple(needs_input_grad)
-        self._input_meta = tuple(input_meta)
         self._output_meta = tuple([(o.data.shape, o.data.dtype) for o in outputs])
         if _state.anomaly:
             self._created_at = user_frame()
