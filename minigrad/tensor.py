@@ -221,14 +221,7 @@ class Tensor:
             raise RuntimeError(
                 "backward() was called on a tensor that does not require grad and has no grad_fn: "
                 "no input of the computation had requires_grad=True (or it ran under no_grad)")
-        if gradient is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs, but this tensor has "
-                    f"shape {tuple(self.shape)}: pass gradient= (dL/d(this tensor)) to backward()")
-            gradient = Tensor._make(self._backend.xp.ones_like(self.data), self._backend, None, 0)
-        else:
-            gradient = as_gradient(gradient, self, "backward")
+        gradient = as_gradient(gradient, self, "this tensor", "gradient= to backward()")
         if retain_graph is None:
             retain_graph = create_graph
         run_backward([self], [gradient], retain_graph, create_graph)
@@ -683,17 +676,24 @@ def _host_data(data):
     return data
 
 
-def as_gradient(gradient, output, where):
-    """Check a user-given gradient against the tensor it is the gradient of."""
+def as_gradient(gradient, output, where, argument):
+    """The gradient a backward pass starts from: ``gradient`` checked against the
+    tensor it is the gradient of, or 1 for a single-element tensor."""
+    if gradient is None:
+        if output.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, but {where} has shape "
+                f"{tuple(output.shape)}: pass {argument} (dL/d(that tensor))")
+        return new_tensor(output._backend.xp.ones_like(output.data), output._backend, None, 0)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(gradient, dtype=output.dtype, device=output.device)
     if gradient.shape != output.shape:
         raise RuntimeError(
-            f"{where}: the gradient has shape {tuple(gradient.shape)}, but the tensor it is the "
-            f"gradient of has shape {tuple(output.shape)}")
+            f"the gradient given for {where} has shape {tuple(gradient.shape)}, but {where} has "
+            f"shape {tuple(output.shape)}")
     if gradient._backend is not output._backend:
         raise RuntimeError(
-            f"{where}: the gradient is on {gradient.device}, but the tensor is on {output.device}")
+            f"the gradient given for {where} is on {gradient.device}, but {where} is on {output.device}")
     return gradient
 
 

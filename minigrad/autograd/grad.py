@@ -23,13 +23,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for position, (output, given) in enumerate(zip(outputs, grad_outputs)):
         if not output.requires_grad:
             raise RuntimeError(f"grad: output {position} does not require grad and has no grad_fn")
-        if given is None:
-            if output.data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs, but output {position} "
-                    f"has shape {tuple(output.shape)}: pass grad_outputs=")
-            given = Tensor._make(output._backend.xp.ones_like(output.data), output._backend, None, 0)
-        root_grads.append(as_gradient(given, output, "grad"))
+        root_grads.append(as_gradient(given, output, f"output {position}", "grad_outputs= to grad()"))
 
     keys = []
     for position, tensor in enumerate(inputs):
