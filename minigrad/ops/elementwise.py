@@ -124,7 +124,7 @@ class Pow(Function):
             else:
                 grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
         if ctx.needs_input_grad[1]:
-            grad_b = grad * y * log(a)
+            grad_b = grad * y * (log(a) if isinstance(a, Tensor) else math.log(a))
         return grad_a, grad_b
 
 

@@ -100,13 +100,16 @@ class LogSumExp(Function):
         shift = x.max(axis=dims, keepdims=True)
         shift = xp.where(xp.isfinite(shift), shift, 0)
         y = xp.log(xp.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
+        if not keepdim:
+            y = y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
         ctx.dims = dims
         ctx.save_for_backward(x, y)
-        return y if keepdim else y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
+        return y
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
+        y = reshape(y, kept_shape(x.shape, ctx.dims))
         return spread_back(grad, x.shape, ctx.dims) * exp(x - y)
 
 
