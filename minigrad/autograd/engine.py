@@ -162,7 +162,7 @@ def _reduce_to_input_shape(node, position, grad, shape, sum_to):
     """Sum a broadcast gradient back to its input's shape, or explain the mismatch."""
     try:
         return sum_to(grad, shape)
-    except ValueError:
+    except RuntimeError:  # SumTo found the shapes incompatible
         raise RuntimeError(
             f"{node.name}.backward returned a gradient of shape {tuple(grad.shape)} for input "
             f"{position}, whose shape is {tuple(shape)}") from None
