@@ -32,8 +32,3 @@ def set_default_dtype(dtype):
     if dtype.kind != "f":
         raise TypeError(f"only floating dtypes can be the default, got {dtype}")
     _default["dtype"] = dtype
-
-
-def is_floating(dtype):
-    """True for floating dtypes: the only ones that can require gradients."""
-    return np.dtype(dtype).kind == "f"

@@ -75,13 +75,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                         grad = _reduce_to_input_shape(node, position, grad, shape, sum_to)
                     if data.dtype != dtype:
                         grad = cast(grad, dtype)
-                    slots = buffers.get(child)
-                    if slots is None:  # the first gradient to reach this node
-                        count = 1 if isinstance(child, Tensor) else len(child._output_meta)
-                        slots = buffers[child] = [None] * count
-                        slots[index] = grad
-                    else:
-                        slots[index] = grad if slots[index] is None else slots[index] + grad
+                    _add_to_buffer(buffers, child, index, grad)
                 count = pending[child] - 1
                 pending[child] = count
                 if count == 0:
