@@ -166,3 +166,13 @@ def test_repr_looks_like_torch():
     assert repr(mg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     assert "grad_fn=<MulBackward>" in repr(mg.tensor([1.0], requires_grad=True) * 2)
     assert "dtype=float64" in repr(mg.tensor(np.ones(1)))
+
+
+def test_integer_tensors_give_default_dtype_floats_like_torch(device):
+    a = mg.arange(4, device=device)
+    t = torch.arange(4)
+    for ours, theirs in ((a / 2, t / 2), (a.exp(), t.exp()), (a * 0.5, t * 0.5), (a.sqrt(), t.sqrt())):
+        assert ours.dtype == mg.float32 == np.dtype(str(theirs.dtype).replace("torch.", ""))
+        mg.testing.assert_close(ours, theirs)
+    assert (a + 1).dtype == mg.int64
+    assert (a * mg.ones(4, dtype=mg.float64, device=device)).dtype == mg.float64

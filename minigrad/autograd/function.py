@@ -32,12 +32,16 @@ arguments to ``apply`` are options and get no gradient.
 """
 import weakref
 
+import numpy as np
+
 from ..backend import get_backend
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
 from .anomaly import user_frame
 from .grad_mode import _state
 
 _FREED = object()
+_FLOAT64 = np.dtype("float64")
 
 
 class Function:
@@ -149,6 +153,8 @@ class Function:
             if not isinstance(result, backend.array_type):  # NumPy returns scalars from some ops
                 result = backend.xp.asarray(result)
             if not recording:
+                if result.dtype == _FLOAT64 and not _has_floating_tensor(args):
+                    result = result.astype(get_default_dtype())  # int / int, exp(int): PyTorch's rule
                 return new_tensor(result, backend, None, 0)
             output = new_tensor(result, backend, ctx if result.dtype.kind == "f" else None, 0)
             ctx._record(args, arrays, (raw,), (output,))
@@ -214,6 +220,12 @@ def _saved_entry(value, args, arrays, raw_results, outputs, backend):
     if hasattr(value, "shape") and hasattr(value, "dtype"):  # an intermediate array
         return ("constant", new_tensor(backend.xp.asarray(value), backend, None, 0), None)
     return ("constant", value, None)
+
+
+def _has_floating_tensor(args):
+    """Does any tensor argument have a floating dtype? If none does, a floating
+    result (NumPy gives float64 for int / int) takes the default dtype instead."""
+    return any(isinstance(arg, Tensor) and arg.data.dtype.kind == "f" for arg in args)
 
 
 def _raise_device_mix(cls, args):
