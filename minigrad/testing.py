@@ -34,7 +34,7 @@ def assert_close(actual, expected, rtol=None, atol=None, equal_nan=False, msg=No
     if close.all():
         return
     difference = np.abs(a64 - e64)
-    difference[~np.isfinite(difference)] = np.inf
+    difference = np.where(np.isfinite(difference), difference, np.inf)
     worst = np.unravel_index(np.argmax(np.where(close, -1, difference)), a.shape) if a.ndim else ()
     report = (f"Tensor-likes are not close!\n"
               f"Mismatched elements: {int((~close).sum())} / {close.size} "
