@@ -212,17 +212,19 @@ def min(x, dim=None, keepdim=False):
 
 def argmax(x, dim=None, keepdim=False):
     """The index of the largest element (flat when ``dim`` is None); not differentiable."""
-    xp = x._backend.xp
-    if dim is None:
-        return Tensor._make(xp.asarray(xp.argmax(x.data)), x._backend, None, 0)
-    return Tensor._make(xp.argmax(x.data, axis=dim, keepdims=keepdim), x._backend, None, 0)
+    return _index_of_extreme(x, dim, keepdim, "argmax")
 
 
 def argmin(x, dim=None, keepdim=False):
+    """The index of the smallest element (flat when ``dim`` is None); not differentiable."""
+    return _index_of_extreme(x, dim, keepdim, "argmin")
+
+
+def _index_of_extreme(x, dim, keepdim, function_name):
     xp = x._backend.xp
-    if dim is None:
-        return Tensor._make(xp.asarray(xp.argmin(x.data)), x._backend, None, 0)
-    return Tensor._make(xp.argmin(x.data, axis=dim, keepdims=keepdim), x._backend, None, 0)
+    find = getattr(xp, function_name)
+    indices = xp.asarray(find(x.data)) if dim is None else find(x.data, axis=dim, keepdims=keepdim)
+    return Tensor._make(indices, x._backend, None, 0)
 
 
 def logsumexp(x, dim, keepdim=False):
