@@ -24,7 +24,7 @@ _SCALAR_TYPES = (int, float, bool)
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_index", "_version",
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_output_index", "_version",
                  "_backend", "_hooks", "_retains_grad", "__weakref__")
     # NumPy must hand ``ndarray + tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
@@ -56,6 +56,24 @@ class Tensor:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; "
                                "use .detach() to get a tensor outside the graph")
         self._requires_grad = flag
+
+    @property
+    def grad(self):
+        """dL/d(this tensor) after ``backward()``: a Tensor of the same shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(f"assigned grad has shape {tuple(value.shape)}, but the tensor "
+                                   f"has shape {tuple(self.shape)}")
+            if value._backend is not self._backend:
+                raise RuntimeError(f"assigned grad is on {value.device}, but the tensor is on "
+                                   f"{self.device}")
+        self._grad = value
 
     def requires_grad_(self, requires_grad=True):
         self.requires_grad = requires_grad
@@ -601,7 +619,7 @@ class Tensor:
 
 def _init(tensor, array, backend, grad_fn, output_index):
     tensor.data = array
-    tensor.grad = None
+    tensor._grad = None
     tensor._requires_grad = grad_fn is not None
     tensor.grad_fn = grad_fn
     tensor._output_index = output_index

@@ -176,3 +176,16 @@ def test_integer_tensors_give_default_dtype_floats_like_torch(device):
         mg.testing.assert_close(ours, theirs)
     assert (a + 1).dtype == mg.int64
     assert (a * mg.ones(4, dtype=mg.float64, device=device)).dtype == mg.float64
+
+
+def test_assigning_grad_checks_shape_and_device(device):
+    x = mg.ones(3, device=device, requires_grad=True)
+    x.grad = mg.full((3,), 2.0, device=device)
+    x.grad = None
+    with pytest.raises(RuntimeError, match=r"assigned grad has shape \(2,\).*\(3,\)"):
+        x.grad = mg.ones(2, device=device)
+    with pytest.raises(TypeError, match="Tensor or None"):
+        x.grad = np.ones(3)
+    other = "cpu" if device != "cpu" else "strict"
+    with pytest.raises(RuntimeError, match="assigned grad is on"):
+        x.grad = mg.ones(3, device=other)
