@@ -31,7 +31,27 @@ def _operand(value):
 
 
 def _both(a, b):
-    return _operand(a), _operand(b)
+    """The operands of a binary op, with PyTorch's type promotion between tensors.
+
+    NumPy would make float32 * int64 and float32-vector + float64-0-d both float64;
+    PyTorch keeps float32: the operand of the higher kind (float > int > bool) sets
+    the dtype, and within one kind a 0-d tensor takes the dtype of a tensor with
+    dimensions. Every other case NumPy promotes as PyTorch does.
+    """
+    a, b = _operand(a), _operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+        rank_a, rank_b = _KIND_RANK[a.dtype.kind], _KIND_RANK[b.dtype.kind]
+        if rank_a != rank_b:
+            dtype = a.dtype if rank_a > rank_b else b.dtype
+        elif (a.ndim == 0) != (b.ndim == 0):
+            dtype = b.dtype if a.ndim == 0 else a.dtype
+        else:
+            return a, b
+        a, b = cast(a, dtype), cast(b, dtype)
+    return a, b
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -104,8 +124,9 @@ class Neg(Function):
 class Pow(Function):
     """y = a ** b;  dy/da = b · a^(b-1),  dy/db = y · ln(a)
 
-    A constant exponent of 0 has derivative 0 everywhere (also at a = 0,
-    where b · a^(b-1) would be 0 · inf).
+    As in PyTorch, where b = 0 the derivative in a is 0 (also at a = 0, where
+    b · a^(b-1) would be 0 · inf), and where a = 0 and b >= 0 the derivative in b
+    is 0 (0^b is constant there; ln 0 would make it 0 · inf).
     """
 
     @staticmethod
@@ -120,28 +141,30 @@ class Pow(Function):
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):
-                grad_a = grad * b * a ** (b - 1)
+                grad_a = grad * b * a ** where(b == 0, 0.0, b - 1)
             else:
                 grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
         if ctx.needs_input_grad[1]:
-            grad_b = grad * y * (log(a) if isinstance(a, Tensor) else math.log(a))
+            if not isinstance(a, Tensor):  # a number: as a tensor, to compare it with 0
+                a = Tensor(a, dtype=b.dtype, device=b.device)
+            grad_b = grad * y * log(where((a == 0) & (b >= 0), 1.0, a))
         return grad_a, grad_b
 
 
 def add(a, b):
-    return Add.apply(_operand(a), _operand(b))
+    return Add.apply(*_both(a, b))
 
 
 def sub(a, b):
-    return Sub.apply(_operand(a), _operand(b))
+    return Sub.apply(*_both(a, b))
 
 
 def mul(a, b):
-    return Mul.apply(_operand(a), _operand(b))
+    return Mul.apply(*_both(a, b))
 
 
 def div(a, b):
-    return Div.apply(_operand(a), _operand(b))
+    return Div.apply(*_both(a, b))
 
 
 def neg(x):
@@ -149,7 +172,7 @@ def neg(x):
 
 
 def pow(a, b):
-    return Pow.apply(_operand(a), _operand(b))
+    return Pow.apply(*_both(a, b))
 
 
 # ---------------------------------------------------------------- math functions
@@ -312,7 +335,8 @@ class Sigmoid(Function):
     def forward(ctx, x):
         xp = ctx.xp
         e = xp.exp(-xp.abs(x))
-        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        # e has x's dtype, or float64 for integer x (PyTorch: sigmoid of an int tensor is float)
+        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(e.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -365,7 +389,7 @@ class Softplus(Function):
         ctx.save_for_backward(x)
         z = x * beta
         soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
-        return xp.where(z > threshold, x, soft).astype(x.dtype, copy=False)
+        return xp.where(z > threshold, x, soft).astype(soft.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -475,22 +499,26 @@ class Where(Function):
 
 
 def clamp(x, min=None, max=None):
-    """Limit x to [min, max]; bounds may be numbers or tensors."""
+    """Limit x to [min, max]; bounds may be numbers or tensors.
+
+    As in PyTorch, the gradient goes to x where min <= x <= max (ends included),
+    and to a tensor bound only where x lies strictly beyond it.
+    """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if min is not None:
-            x = maximum(x, min)
-        return x if max is None else minimum(x, max)
+            x = where(x < min, min, x)
+        return x if max is None else where(x > max, max, x)
     return Clamp.apply(x, min=min, max=max)
 
 
 def maximum(a, b):
-    return Maximum.apply(_operand(a), _operand(b))
+    return Maximum.apply(*_both(a, b))
 
 
 def minimum(a, b):
-    return Minimum.apply(_operand(a), _operand(b))
+    return Minimum.apply(*_both(a, b))
 
 
 def where(condition, a, b):
@@ -547,7 +575,14 @@ class Clone(Function):
 
 
 def cast(x, dtype):
-    return Cast.apply(x, dtype=np.dtype(dtype))
+    dtype = np.dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    if x.dtype.kind != "f":
+        # Integer and boolean tensors never require grad, so there is nothing to record;
+        # and Function.apply would turn an int -> float64 result into the default dtype.
+        return Tensor._make(x.data.astype(dtype), x._backend, None, 0)
+    return Cast.apply(x, dtype=dtype)
 
 
 def to_device(x, device):

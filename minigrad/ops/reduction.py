@@ -1,6 +1,6 @@
 """Reductions (sum, mean, var, max, logsumexp) and the softmax family.
 
-``dim`` is an int, a tuple of ints, or None for all dimensions; ``keepdim``
+``dim`` is an int, a tuple of ints, or None (or ``()``) for all dimensions; ``keepdim``
 keeps the reduced dimensions with size 1. A reduction's gradient is spread
 back over the reduced dimensions: first the kept-dim shape is restored with
 ``reshape``, then ``broadcast_to`` copies it along them.
@@ -19,8 +19,9 @@ from .shape import broadcast_to, reshape
 
 
 def normalize_dims(dim, ndim):
-    """``dim`` as a sorted tuple of non-negative axes (``None`` = all)."""
-    if dim is None:
+    """``dim`` as a sorted tuple of non-negative axes (``None``, ``()``, ``[]`` = all,
+    as in PyTorch)."""
+    if dim is None or not isinstance(dim, int) and len(dim) == 0:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     result = []
@@ -176,14 +177,12 @@ def std(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
 
 def amax(x, dim=(), keepdim=False):
     """The maximum over ``dim`` (all dims when empty or None); ties share the gradient."""
-    dims = normalize_dims(None if dim == () else dim, x.ndim)
-    return Amax.apply(x, dims=dims, keepdim=keepdim)
+    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def amin(x, dim=(), keepdim=False):
     """The minimum over ``dim`` (all dims when empty or None); ties share the gradient."""
-    dims = normalize_dims(None if dim == () else dim, x.ndim)
-    return Amax.apply(x, dims=dims, keepdim=keepdim, take_min=True)
+    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, take_min=True)
 
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])

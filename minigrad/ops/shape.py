@@ -148,6 +148,9 @@ def expand(x, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dimension's size."""
     sizes = _shape_arg(sizes)
     leading = len(sizes) - x.ndim
+    if -1 in sizes[:leading]:
+        raise RuntimeError(f"expand: -1 is not allowed for a new leading dimension, got sizes "
+                           f"{sizes} for a tensor of shape {tuple(x.shape)}")
     shape = tuple(x.shape[a - leading] if size == -1 else size for a, size in enumerate(sizes))
     return broadcast_to(x, shape)
 
@@ -207,8 +210,11 @@ def stack(tensors, dim=0):
 
 
 def narrow(x, dim, start, length):
-    """The slice ``start:start+length`` along ``dim``."""
-    key = (slice(None),) * (dim % x.ndim) + (slice(start, start + length),)
+    """The slice ``start:start+length`` along ``dim`` (a negative start counts from the end)."""
+    dim = dim % x.ndim
+    if start < 0:
+        start += x.shape[dim]
+    key = (slice(None),) * dim + (slice(start, start + length),)
     return getitem(x, key)
 
 
@@ -292,12 +298,39 @@ def _booleans_to_indices(key, xp):
     return tuple(converted)
 
 
+def _ints_first(key):
+    """Split a key mixing ints and index arrays into (basic key, advanced key).
+
+    PyTorch applies integer indices first, like slices, and only then the index
+    arrays; NumPy counts an int beside an index array as one more index array,
+    which moves the result's dimensions when a slice lies between them (for x of
+    shape (m, n, k), ``x[1, :, [0, 2]]`` is (n, 2) in PyTorch, (2, n) in NumPy). Indexing with
+    the basic key and then with the advanced key gives PyTorch's result.
+    """
+    basic = tuple(slice(None) if _is_index_array(item) else item for item in key)
+    advanced = tuple(item if _is_index_array(item) or item is Ellipsis else slice(None)
+                     for item in key if not _is_int(item))
+    return basic, advanced
+
+
+def _is_int(item):
+    """An int, or a 0-d integer index tensor (which PyTorch treats as an int)."""
+    return isinstance(item, int) or (getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu")
+
+
+def _is_index_array(item):
+    return not (item is None or item is Ellipsis or isinstance(item, slice) or _is_int(item))
+
+
 def getitem(x, key):
     """``x[key]`` with ints, slices, None, ..., integer arrays and boolean masks."""
     key = index_key(key, x)
-    if not _is_basic(key):
-        key = _booleans_to_indices(key, x._backend.xp)
     try:
+        if not _is_basic(key):
+            key = _booleans_to_indices(key, x._backend.xp)
+            if any(map(_is_int, key)) and any(map(_is_index_array, key)):
+                basic, key = _ints_first(key)
+                x = GetItem.apply(x, key=basic)
         return GetItem.apply(x, key=key)
     except IndexError as error:
         raise IndexError(f"index out of range for a tensor of shape {tuple(x.shape)}: {error}") from None

@@ -1,0 +1,506 @@
+"""The op table: one row per differentiable function, driving tests/test_ops.py.
+
+In the spirit of PyTorch's OpInfo and tinygrad's ``helper_test_op``, a row says
+
+- ``name``: unique, used in test ids;
+- ``op``: the minigrad call, taking minigrad tensors (and plain values);
+- ``ref``: the PyTorch call, taking torch tensors in the same positions;
+- ``samples``: a function of a ``Draw`` returning a list of ``Sample``s (several
+  per op: broadcasting shapes, scalars with tensors, 0-d tensors, dims,
+  tuple dims, negative dims and keepdim for reductions);
+- ``domain``: where the float inputs are drawn from (positive for log and
+  sqrt, away from kinks for abs/relu/clamp, well separated values for
+  max/min), so that finite differences are valid and no ties occur.
+
+A sample's arguments are converted the same way on both sides: a float NumPy
+array becomes a float64 (or, in the float32 test, float32) tensor that requires
+grad: the inputs whose gradients are checked; a boolean or integer array (masks, indices, conditions) becomes
+a constant tensor on the same device, also inside tuples (indexing keys);
+anything else (Python numbers, lists, tuples of ints) is passed as it is.
+
+Adding an op is adding a row.
+"""
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as TF
+
+import minigrad as mg
+
+
+# ---------------------------------------------------------------- rows and samples
+@dataclass
+class Sample:
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+    def __repr__(self):
+        def show(value):
+            if isinstance(value, np.ndarray):
+                kind = "" if value.dtype.kind == "f" else value.dtype.name
+                return kind + "x".join(map(str, value.shape)) if value.ndim else kind + "0d"
+            if isinstance(value, tuple):
+                return "(" + ",".join(show(v) for v in value) + ")"
+            return repr(value)
+        parts = [show(a) for a in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs.items()]
+        return "-".join(parts).replace(" ", "").replace("'", "")
+
+
+@dataclass
+class OpInfo:
+    name: str
+    op: Callable                    # minigrad
+    ref: Callable                   # PyTorch, same arguments
+    samples: Callable               # Draw -> list[Sample]
+    domain: Callable = None         # (rng, shape) -> float64 array; None: standard normal
+    differentiable: bool = True     # False: forward comparison only
+    gradcheck_eps: float = 1e-6
+    float32_tolerance: tuple = (None, None)   # (rtol, atol); None: assert_close's defaults
+
+    def sample_inputs(self):
+        """The row's samples, the same on every call (seeded by the row's name)."""
+        rng = np.random.default_rng(zlib.crc32(self.name.encode()))
+        return self.samples(Draw(rng, self.domain or real))
+
+
+class Draw:
+    """Sample data for one row: ``draw(3, 4)`` is a (3, 4) float64 array from the
+    row's domain; ``draw()`` is a 0-d array."""
+
+    def __init__(self, rng, domain):
+        self.rng, self.domain = rng, domain
+
+    def __call__(self, *shape):
+        return np.asarray(self.domain(self.rng, shape), dtype=np.float64)
+
+    def mask(self, *shape):
+        return np.asarray(self.rng.random(shape) > 0.5)
+
+    def separated(self, shape_a, shape_b, gap=0.05):
+        """Two arrays whose broadcast elements differ by at least ``gap`` (no ties)."""
+        while True:
+            a, b = self(*shape_a), self(*shape_b)
+            if np.abs(a - b).min() >= gap:
+                return a, b
+
+
+# ---------------------------------------------------------------- domains
+def real(rng, shape):
+    return rng.standard_normal(shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def away_from(*kinks, gap=0.1):
+    """Normal values, none within ``gap`` of a kink (where the derivative jumps)."""
+    def draw(rng, shape):
+        x = np.asarray(rng.standard_normal(shape))
+        while True:
+            near = np.zeros(x.shape, dtype=bool)
+            for kink in kinks:
+                near |= np.abs(x - kink) < gap
+            if not near.any():
+                return x
+            x = np.where(near, rng.standard_normal(shape), x)
+    draw.__name__ = f"away_from{kinks}"
+    return draw
+
+
+def distinct(rng, shape):
+    """A shuffled grid with step 0.1: no two elements within 0.1 (for max/min)."""
+    size = int(np.prod(shape, dtype=np.int64))
+    return ((rng.permutation(size) - size // 2) * 0.1 + 0.03).reshape(shape)
+
+
+def exact_in_float32(rng, shape):
+    """Multiples of 1/64 in [-2, 2]: exact in float32, and so is x ± 2**-10
+    (for checking casts to float32 with finite differences that lose nothing)."""
+    return rng.integers(-128, 129, shape) / 64
+
+
+# ---------------------------------------------------------------- sample sets
+BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (4,)), ((2, 1, 4), (3, 1)),
+                   ((4,), ()), ((), (2, 3)), ((), ())]
+
+
+def unary(draw):
+    return [Sample((draw(3, 4),)), Sample((draw(5),)), Sample((draw(),)), Sample((draw(2, 1, 3),))]
+
+
+def binary(draw):
+    return [Sample((draw(*a), draw(*b))) for a, b in BROADCAST_PAIRS]
+
+
+def separated_binary(draw):
+    """Broadcasting pairs with no ties between them (maximum, minimum)."""
+    return [Sample(draw.separated(a, b)) for a, b in BROADCAST_PAIRS]
+
+
+def with_scalar(scalar):
+    """A tensor and a Python number (the row decides on which side it goes)."""
+    return lambda draw: [Sample((draw(3, 4), scalar)), Sample((draw(5), scalar)),
+                         Sample((draw(), scalar))]
+
+
+REDUCTION_DIMS = [None, 0, 1, -1, (0, 2), (-1, -3), (2, 0, 1), [1, -1]]
+
+
+def reduction(draw):
+    """Full reductions, single dims (also negative), tuple dims, with and without
+    keepdim; a vector; a 0-d tensor; dim=() (all dims, as in PyTorch)."""
+    return spread(draw) + [Sample((draw(),), {"dim": None, "keepdim": False}),
+                           Sample((draw(),), {"dim": -1, "keepdim": True}),
+                           Sample((draw(2, 3),), {"dim": (), "keepdim": False}),
+                           Sample((draw(2, 3),), {"dim": (), "keepdim": True})]
+
+
+def spread(draw):
+    """``reduction`` without the 0-d tensor, whose variance (n - 1 = 0) is undefined,
+    and without dim=(), where PyTorch's var/std backward reduce nothing (inf gradients)."""
+    x = draw(2, 3, 4)
+    samples = [Sample((x,), {"dim": dim, "keepdim": keepdim})
+               for dim in REDUCTION_DIMS for keepdim in (False, True)]
+    return samples + [Sample((draw(5),), {"dim": -1, "keepdim": True})]
+
+
+def reduction_with_dim(draw):
+    """Reductions that require a dim (logsumexp): single, negative and tuple dims."""
+    x = draw(2, 3, 4)
+    return [Sample((x,), {"dim": dim, "keepdim": keepdim})
+            for dim in (0, -1, (0, 2), (-1, -2, -3)) for keepdim in (False, True)] + [
+        Sample((draw(5),), {"dim": 0, "keepdim": False})]
+
+
+def along_one_dim(draw):
+    """softmax-like ops: one dim, negative too; a vector and a 0-d tensor."""
+    return [Sample((draw(3, 4),), {"dim": dim}) for dim in (0, 1, -1)] + [
+        Sample((draw(2, 3, 4),), {"dim": 1}), Sample((draw(5),), {"dim": 0}),
+        Sample((draw(),), {"dim": 0})]
+
+
+def max_with_dim(draw):
+    x = draw(3, 4)
+    return [Sample((x,), {"dim": dim, "keepdim": keepdim})
+            for dim in (0, 1, -1) for keepdim in (False, True)] + [
+        Sample((draw(2, 3, 4),), {"dim": -2, "keepdim": False})]
+
+
+def matmul_samples(draw):
+    shapes = [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
+              ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 2)), ((2, 1, 3, 4), (5, 4, 2)),
+              ((4,), (2, 4, 3)), ((2, 3, 4), (4,))]
+    return [Sample((draw(*a), draw(*b))) for a, b in shapes]
+
+
+def pad_samples(draw):
+    """Every mode padding the last 1, 2 and 3 dims (PyTorch pads the last k dims of
+    non-constant modes only for (k+1)- or (k+2)-D inputs), and a padding value."""
+    x, x4 = draw(2, 3, 4), draw(1, 2, 3, 3)
+    samples = [Sample((x if len(pad) < 6 else x4,), {"pad": pad, "mode": mode})
+               for mode in ("constant", "reflect", "replicate", "circular")
+               for pad in ((1, 2), (2, 0, 0, 1), (1, 1, 2, 1, 0, 1))]
+    return samples + [Sample((x,), {"pad": (1, 1), "mode": "constant", "value": 2.5}),
+                      Sample((x,), {"pad": (0, 0, 1, 0), "mode": "replicate"}),
+                      Sample((draw(5),), {"pad": (2, 1), "mode": "constant"}),
+                      Sample((draw(3, 5),), {"pad": (2, 3), "mode": "reflect"})]
+
+
+def index_samples(draw):
+    """Keys of every kind; integer arrays with repeated indices; boolean masks."""
+    x = draw(4, 5)
+    keys = [
+        1, -1, slice(1, 3), (slice(None), 2), (-2, slice(0, 5, 2)), (Ellipsis, 1),
+        slice(-10, 10, 3), (slice(3, 1), slice(None)),                # out of range; empty
+        (Ellipsis, None, slice(0, 5, 2)), None, (slice(None), None, -1),
+        np.array([0, 2, 2, 3, 0]),                                  # repeated rows
+        np.array([[1, 1], [3, -4]]),                                # a 2-D index, repeated
+        (np.array([1, 1, 3]), np.array([0, 4, 0])),                 # repeated (row, col) pairs
+        (slice(None), np.array([4, -1, 1])),                        # columns 4 and -1 repeat
+        (slice(1, 3), [0, 0, 2]),                                   # a Python list
+        draw.mask(4, 5),                                            # a full mask
+        draw.mask(4),                                               # a mask of rows
+        (slice(None), np.array([True, False, True, True, False])),  # a mask of columns
+    ]
+    x3 = draw(2, 3, 4)
+    keys3 = [  # an int (or a 0-d index) and an array apart: PyTorch indexes with the int first
+        (1, Ellipsis, np.array([0, 3, 3])), (-1, slice(None), np.array([[2], [0]])),
+        (np.array(1), slice(None), np.array([0, 3, 3])), (np.array([1, 0]), 2, np.array([3, 3])),
+        (None, 0, np.array([2, 2]), None)]
+    return [Sample((x, key)) for key in keys] + [Sample((x3, key)) for key in keys3]
+
+
+def negative_step_samples(draw):
+    """Negative steps (PyTorch has none: the reference flips instead)."""
+    return [Sample((draw(4, 5),))]
+
+
+# ---------------------------------------------------------------- PyTorch spellings
+def torch_reduce(function):
+    """A reduction on torch that also takes dim=None with keepdim (as minigrad does)."""
+    def ref(x, dim, keepdim):
+        return function(x, dim=dim, keepdim=keepdim)
+    return ref
+
+
+def mg_reduce(function):
+    def op(x, dim, keepdim):
+        return function(x, dim, keepdim=keepdim)
+    return op
+
+
+OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+             "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
+
+
+EMPTY = {   # lib: minigrad or torch; x: (0, 3), y: (3,)
+    "add": lambda lib, x, y: x + y,
+    "sum": lambda lib, x, y: lib.sum(x, 0) * y,
+    "matmul": lambda lib, x, y: lib.matmul(x.T, x) + y,
+    "cat": lambda lib, x, y: lib.cat([x, y.reshape(1, 3)]),
+    "amax": lambda lib, x, y: lib.amax(x, 1),
+}
+
+
+# ---------------------------------------------------------------- the table
+OPS = [
+    # ---- operators
+    OpInfo("add", lambda a, b: a + b, lambda a, b: a + b, binary),
+    OpInfo("sub", lambda a, b: a - b, lambda a, b: a - b, binary),
+    OpInfo("mul", lambda a, b: a * b, lambda a, b: a * b, binary),
+    OpInfo("div", lambda a, b: a / b, lambda a, b: a / b, binary, away_from(0.0, gap=0.3)),
+    OpInfo("neg", lambda a: -a, lambda a: -a, unary),
+    OpInfo("pos", lambda a: +a, lambda a: +a, unary),
+    OpInfo("pow_tensor_tensor", lambda a, b: a ** b, lambda a, b: a ** b, binary, positive),
+    OpInfo("add_scalar", lambda a, s: a + s, lambda a, s: a + s, with_scalar(2.5)),
+    OpInfo("radd_scalar", lambda a, s: s + a, lambda a, s: s + a, with_scalar(2.5)),
+    OpInfo("sub_scalar", lambda a, s: a - s, lambda a, s: a - s, with_scalar(2.5)),
+    OpInfo("rsub_scalar", lambda a, s: s - a, lambda a, s: s - a, with_scalar(2.5)),
+    OpInfo("rsub_int", lambda a, s: s - a, lambda a, s: s - a, with_scalar(3)),
+    OpInfo("mul_scalar", lambda a, s: a * s, lambda a, s: a * s, with_scalar(-1.5)),
+    OpInfo("rmul_scalar", lambda a, s: s * a, lambda a, s: s * a, with_scalar(-1.5)),
+    OpInfo("div_scalar", lambda a, s: a / s, lambda a, s: a / s, with_scalar(4.0)),
+    OpInfo("rdiv_scalar", lambda a, s: s / a, lambda a, s: s / a, with_scalar(2.0), positive),
+    OpInfo("pow_scalar_2", lambda a, s: a ** s, lambda a, s: a ** s, with_scalar(2)),
+    OpInfo("pow_scalar_3", lambda a, s: a ** s, lambda a, s: a ** s, with_scalar(3.0)),
+    OpInfo("pow_scalar_0", lambda a, s: a ** s, lambda a, s: a ** s, with_scalar(0)),
+    OpInfo("pow_scalar_half", lambda a, s: a ** s, lambda a, s: a ** s, with_scalar(0.5), positive),
+    OpInfo("pow_scalar_negative", lambda a, s: a ** s, lambda a, s: a ** s, with_scalar(-1.5),
+           positive),
+    OpInfo("rpow_scalar", lambda a, s: s ** a, lambda a, s: s ** a, with_scalar(2.0)),
+    OpInfo("rpow_scalar_below_one", lambda a, s: s ** a, lambda a, s: s ** a, with_scalar(0.5)),
+    OpInfo("mg_pow", mg.pow, torch.pow, binary, positive),
+    # ---- math functions
+    OpInfo("exp", mg.exp, torch.exp, unary),
+    OpInfo("log", mg.log, torch.log, unary, positive),
+    OpInfo("sqrt", mg.sqrt, torch.sqrt, unary, positive),
+    OpInfo("abs", mg.abs, torch.abs, unary, away_from(0.0)),
+    OpInfo("abs_builtin", lambda x: abs(x), lambda x: abs(x), unary, away_from(0.0)),
+    OpInfo("sin", mg.sin, torch.sin, unary),
+    OpInfo("cos", mg.cos, torch.cos, unary),
+    OpInfo("tanh", mg.tanh, torch.tanh, unary),
+    OpInfo("erf", mg.erf, torch.erf, unary),
+    # ---- activations
+    OpInfo("sigmoid", mg.sigmoid, torch.sigmoid, unary),
+    OpInfo("relu", mg.relu, torch.relu, unary, away_from(0.0)),
+    OpInfo("leaky_relu", mg.leaky_relu, TF.leaky_relu, unary, away_from(0.0)),
+    OpInfo("leaky_relu_slope", lambda x: mg.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2),
+           unary, away_from(0.0)),
+    OpInfo("gelu", mg.gelu, TF.gelu, unary),
+    OpInfo("gelu_tanh", lambda x: mg.gelu(x, approximate="tanh"),
+           lambda x: TF.gelu(x, approximate="tanh"), unary),
+    OpInfo("softplus", mg.softplus, TF.softplus, unary),
+    OpInfo("softplus_beta_threshold", lambda x: mg.softplus(x, beta=2.0, threshold=3.0),
+           lambda x: TF.softplus(x, beta=2.0, threshold=3.0), unary, away_from(1.5)),
+    # ---- selection
+    OpInfo("clamp", lambda x: mg.clamp(x, -0.5, 0.7), lambda x: torch.clamp(x, -0.5, 0.7), unary,
+           away_from(-0.5, 0.7)),
+    OpInfo("clamp_min", lambda x: x.clamp(min=0.1), lambda x: x.clamp(min=0.1), unary,
+           away_from(0.1)),
+    OpInfo("clamp_max", lambda x: x.clamp(max=-0.2), lambda x: x.clamp(max=-0.2), unary,
+           away_from(-0.2)),
+    OpInfo("clip", lambda x: mg.clip(x, -1.0, 1.0), lambda x: torch.clip(x, -1.0, 1.0), unary,
+           away_from(-1.0, 1.0)),
+    OpInfo("clamp_tensor_min", lambda x, lo: mg.clamp(x, min=lo), lambda x, lo: torch.clamp(x, min=lo),
+           lambda draw: [Sample(draw.separated((3, 4), (4,))),
+                         Sample(draw.separated((2, 3), (2, 3)))]),
+    OpInfo("clamp_tensor_bounds", lambda x, lo, hi: x.clamp(lo, hi),
+           lambda x, lo, hi: x.clamp(lo, hi),
+           lambda draw: [Sample((draw(3, 4), draw(4) - 2.5, draw(3, 1) + 2.5))], away_from(0.0)),
+    OpInfo("maximum", mg.maximum, torch.maximum, separated_binary),
+    OpInfo("minimum", mg.minimum, torch.minimum, separated_binary),
+    OpInfo("max_binary", lambda a, b: mg.max(a, b), lambda a, b: torch.max(a, b),
+           lambda draw: [Sample(draw.separated((3, 4), (4,)))]),
+    OpInfo("min_binary", lambda a, b: a.min(b), lambda a, b: a.min(b),
+           lambda draw: [Sample(draw.separated((3, 1), (1, 4)))]),
+    OpInfo("where", mg.where, torch.where, lambda draw: [
+        Sample((draw.mask(3, 4), draw(3, 4), draw(3, 4))),
+        Sample((draw.mask(3, 4), draw(4), draw(3, 1))),
+        Sample((draw.mask(3, 1), draw(1, 4), 0.5)),
+        Sample((draw.mask(4), -1.0, draw(2, 4))),
+        Sample((draw.mask(), draw(2), draw()))]),
+    # ---- reductions
+    OpInfo("sum", mg_reduce(mg.sum), torch_reduce(torch.sum), reduction),
+    OpInfo("mean", mg_reduce(mg.mean), torch_reduce(torch.mean), reduction),
+    OpInfo("var", mg_reduce(mg.var), torch_reduce(torch.var), spread),
+    OpInfo("std", mg_reduce(mg.std), torch_reduce(torch.std), spread),
+    OpInfo("var_correction_0", lambda x, dim, keepdim: x.var(dim, correction=0, keepdim=keepdim),
+           lambda x, dim, keepdim: x.var(dim, correction=0, keepdim=keepdim), spread),
+    OpInfo("std_unbiased_false", lambda x, dim, keepdim: x.std(dim, unbiased=False, keepdim=keepdim),
+           lambda x, dim, keepdim: x.std(dim, unbiased=False, keepdim=keepdim), spread),
+    OpInfo("var_std_all_dims_as_empty_tuple",      # torch's own backward mishandles dim=() here
+           lambda x, name, keepdim: getattr(mg, name)(x, (), keepdim=keepdim),
+           lambda x, name, keepdim: getattr(torch, name)(x, None, keepdim=keepdim),
+           lambda draw: [Sample((draw(2, 3), name, keepdim))
+                         for name in ("var", "std") for keepdim in (False, True)]),
+    OpInfo("amax", mg_reduce(mg.amax), torch_reduce(torch.amax), reduction, distinct),
+    OpInfo("amin", mg_reduce(mg.amin), torch_reduce(torch.amin), reduction, distinct),
+    OpInfo("max", lambda x: mg.max(x), torch.max, unary, distinct),
+    OpInfo("min", lambda x: x.min(), lambda x: x.min(), unary, distinct),
+    OpInfo("max_dim", mg_reduce(mg.max), torch_reduce(torch.max), max_with_dim, distinct),
+    OpInfo("min_dim", lambda x, dim, keepdim: x.min(dim=dim, keepdim=keepdim),
+           lambda x, dim, keepdim: x.min(dim=dim, keepdim=keepdim), max_with_dim, distinct),
+    OpInfo("logsumexp", mg_reduce(mg.logsumexp), torch_reduce(torch.logsumexp),
+           reduction_with_dim),
+    OpInfo("softmax", mg.softmax, torch.softmax, along_one_dim),
+    OpInfo("log_softmax", mg.log_softmax, torch.log_softmax, along_one_dim),
+    # ---- linear algebra
+    OpInfo("matmul", mg.matmul, torch.matmul, matmul_samples),
+    OpInfo("matmul_operator", lambda a, b: a @ b, lambda a, b: a @ b,
+           lambda draw: [Sample((draw(2, 3), draw(3, 3))), Sample((draw(3), draw(2, 3, 2)))]),
+    # ---- shape
+    OpInfo("reshape", lambda x, shape: x.reshape(*shape), lambda x, shape: x.reshape(*shape),
+           lambda draw: [Sample((draw(2, 3, 4),), {"shape": (4, -1)}),
+                         Sample((draw(6),), {"shape": (3, 1, 2)}),
+                         Sample((draw(),), {"shape": (1, 1)})]),
+    OpInfo("mg_reshape_tuple", mg.reshape, torch.reshape,
+           lambda draw: [Sample((draw(2, 3), (3, 2))), Sample((draw(1, 1), ())),
+                         Sample((draw(2, 3), (-1,)))]),
+    OpInfo("view", lambda x, shape: x.view(*shape), lambda x, shape: x.view(*shape),
+           lambda draw: [Sample((draw(2, 3, 4),), {"shape": (-1,)}),
+                         Sample((draw(2, 3, 4),), {"shape": (6, 4)})]),
+    OpInfo("flatten", lambda x, dims: x.flatten(*dims), lambda x, dims: x.flatten(*dims),
+           lambda draw: [Sample((draw(2, 3, 4),), {"dims": dims})
+                         for dims in ((), (1,), (0, 1), (-2, -1))] + [
+               Sample((draw(),), {"dims": ()})]),
+    OpInfo("mg_flatten", mg.flatten, torch.flatten, lambda draw: [Sample((draw(2, 3, 4),))]),
+    OpInfo("transpose", lambda x, d0, d1: x.transpose(d0, d1), lambda x, d0, d1: x.transpose(d0, d1),
+           lambda draw: [Sample((draw(2, 3, 4), 0, -1)), Sample((draw(2, 3, 4), 1, 2)),
+                         Sample((draw(3, 4), 1, 0))]),
+    OpInfo("mg_transpose", mg.transpose, torch.transpose, lambda draw: [Sample((draw(3, 4), 0, 1))]),
+    OpInfo("T", lambda x: x.T, lambda x: x.T, lambda draw: [Sample((draw(3, 4),)), Sample((draw(1, 5),))]),
+    OpInfo("mT", lambda x: x.mT, lambda x: x.mT, lambda draw: [Sample((draw(2, 3, 4),))]),
+    OpInfo("permute", lambda x, dims: x.permute(*dims), lambda x, dims: x.permute(*dims),
+           lambda draw: [Sample((draw(2, 3, 4),), {"dims": (2, 0, 1)}),
+                         Sample((draw(2, 3, 4),), {"dims": (-1, 0, -2)})]),
+    OpInfo("mg_permute", lambda x: mg.permute(x, (1, 0)), lambda x: torch.permute(x, (1, 0)),
+           lambda draw: [Sample((draw(3, 4),))]),
+    OpInfo("squeeze", lambda x: x.squeeze(), lambda x: x.squeeze(),
+           lambda draw: [Sample((draw(1, 3, 1),)), Sample((draw(1, 1),))]),
+    OpInfo("squeeze_dim", lambda x, dim: x.squeeze(dim), lambda x, dim: x.squeeze(dim),
+           lambda draw: [Sample((draw(1, 3, 1), dim)) for dim in (0, -1, 1, (0, 2))]),
+    OpInfo("unsqueeze", lambda x, dim: x.unsqueeze(dim), lambda x, dim: x.unsqueeze(dim),
+           lambda draw: [Sample((draw(3, 4), dim)) for dim in (0, 1, 2, -1, -3)] + [
+               Sample((draw(), 0))]),
+    OpInfo("expand", lambda x, sizes: x.expand(*sizes), lambda x, sizes: x.expand(*sizes),
+           lambda draw: [Sample((draw(3, 1),), {"sizes": (2, -1, 4)}),
+                         Sample((draw(3),), {"sizes": (2, 3)}),
+                         Sample((draw(),), {"sizes": (2, 2)})]),
+    OpInfo("expand_as", lambda x, y: x.expand_as(y), lambda x, y: x.expand_as(y),
+           lambda draw: [Sample((draw(3, 1), draw(2, 3, 4)))]),
+    OpInfo("broadcast_to", lambda x, shape: mg.broadcast_to(x, shape),
+           lambda x, shape: torch.broadcast_to(x, shape),
+           lambda draw: [Sample((draw(3, 1),), {"shape": (2, 3, 4)}),
+                         Sample((draw(),), {"shape": (2, 2)})]),
+    OpInfo("cat", lambda *xs, dim: mg.cat(xs, dim=dim), lambda *xs, dim: torch.cat(xs, dim=dim),
+           lambda draw: [Sample((draw(2, 3), draw(2, 1), draw(2, 2)), {"dim": 1}),
+                         Sample((draw(2, 3), draw(1, 3)), {"dim": 0}),
+                         Sample((draw(2, 3, 2), draw(2, 3, 1)), {"dim": -1}),
+                         Sample((draw(3),), {"dim": 0})]),
+    OpInfo("cat_same_tensor", lambda a: mg.cat([a, a], 0), lambda a: torch.cat([a, a], 0),
+           lambda draw: [Sample((draw(2, 3),))]),
+    OpInfo("stack", lambda *xs, dim: mg.stack(xs, dim=dim), lambda *xs, dim: torch.stack(xs, dim=dim),
+           lambda draw: [Sample((draw(2, 3), draw(2, 3)), {"dim": dim}) for dim in (0, 1, -1)] + [
+               Sample((draw(), draw(), draw()), {"dim": 0})]),
+    OpInfo("split", lambda x, size, dim: mg.split(x, size, dim), torch.split,
+           lambda draw: [Sample((draw(3, 5), 2, 1)), Sample((draw(4, 2), [1, 3], 0)),
+                         Sample((draw(2, 6), 3, -1)), Sample((draw(2, 3), 5, 1))]),
+    OpInfo("split_method", lambda x, size, dim: x.split(size, dim), lambda x, size, dim: x.split(size, dim),
+           lambda draw: [Sample((draw(5, 2), [2, 0, 3], 0))]),
+    OpInfo("chunk", lambda x, chunks, dim: mg.chunk(x, chunks, dim), torch.chunk,
+           lambda draw: [Sample((draw(2, 7), 3, -1)), Sample((draw(2, 6), 3, 1)),
+                         Sample((draw(5, 2), 2, 0)), Sample((draw(2, 2), 4, 1))]),
+    OpInfo("narrow", mg.narrow, torch.narrow,
+           lambda draw: [Sample((draw(3, 4), 1, 1, 2)), Sample((draw(3, 4), -2, 0, 1)),
+                         Sample((draw(2, 3, 4), 2, 3, 1)), Sample((draw(2, 3, 4), -1, -3, 2))]),
+    OpInfo("pad", lambda x, **options: mg.pad(x, **options), lambda x, **options: TF.pad(x, **options),
+           pad_samples),
+    OpInfo("getitem", lambda x, key: x[key], lambda x, key: x[key], index_samples),
+    OpInfo("getitem_negative_step", lambda x: x[::-1, 4:0:-2], lambda x: x.flip(0).flip(1)[:, 0:4:2],
+           negative_step_samples),
+    # ---- tensors with no elements
+    OpInfo("empty_tensors", lambda x, y, name: EMPTY[name](mg, x, y),
+           lambda x, y, name: EMPTY[name](torch, x, y),
+           lambda draw: [Sample((draw(0, 3), draw(3), name)) for name in EMPTY]),
+    # ---- dtype and copies
+    OpInfo("clone", lambda x: x.clone(), lambda x: x.clone(), unary),
+    OpInfo("to_float32", lambda x: x.to(mg.float32), lambda x: x.to(torch.float32), unary,
+           exact_in_float32, gradcheck_eps=2 ** -10),
+    OpInfo("to_dtype_keyword", lambda x: x.float().to(dtype=mg.float64),
+           lambda x: x.float().to(dtype=torch.float64), unary, exact_in_float32,
+           gradcheck_eps=2 ** -10),
+    OpInfo("to_int64", lambda x: x.to(mg.int64), lambda x: x.to(torch.int64), unary,
+           differentiable=False),
+    OpInfo("int_to_float", lambda i, dtype: i.to(getattr(mg, dtype)), lambda i, dtype: i.to(getattr(torch, dtype)),
+           lambda draw: [Sample((np.array([[1, -2], [3, 0]]), dtype)) for dtype in ("float64", "float32")]
+           + [Sample((np.array([True, False]), "float64"))], differentiable=False),
+    OpInfo("int_double", lambda i: i.double(), lambda i: i.double(),
+           lambda draw: [Sample((np.arange(4),))], differentiable=False),
+    # ---- type promotion (the float32 forward test mixes dtypes here)
+    OpInfo("promote_int_tensor", lambda a, i: a * i, lambda a, i: a * i,
+           lambda draw: [Sample((draw(3, 4), np.array([1, -2, 3, 0]))),
+                         Sample((draw(), np.array([2, 3]))), Sample((draw(3, 1), np.array(2)))]),
+    OpInfo("promote_int_tensor_reflected", lambda a, i: i - a, lambda a, i: i - a,
+           lambda draw: [Sample((draw(3, 4), np.array([1, -2, 3, 0])))]),
+    OpInfo("promote_bool_tensor", lambda a, m: mg.maximum(a, m), lambda a, m: torch.maximum(a, m),
+           lambda draw: [Sample((draw(3, 4), draw.mask(4)))], away_from(0.0, 1.0)),
+    OpInfo("promote_0d_double", lambda a, b: a * b.double(), lambda a, b: a * b.double(),
+           lambda draw: [Sample((draw(3, 4), draw())), Sample((draw(), draw(2)))]),
+    OpInfo("int_functions", lambda i, name: getattr(mg, name)(i), lambda i, name: getattr(torch, name)(i),
+           lambda draw: [Sample((np.array([[0, 1], [-2, 3]]), name))
+                         for name in ("exp", "sin", "tanh", "sigmoid", "abs", "relu", "erf")],
+           differentiable=False),
+    OpInfo("int_arithmetic", lambda i, j, name: OPERATORS[name](i, j),
+           lambda i, j, name: OPERATORS[name](i, j),
+           lambda draw: [Sample((np.array([[1, 5], [3, 4]]), j, name))
+                         for name in ("+", "-", "*", "/", "**")
+                         for j in (np.array([2, 1]), 2, 0.5)],
+           differentiable=False),
+]
+
+OPS_BY_NAME = {op.name: op for op in OPS}
+assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
+
+# What SPEC.md (and the op-table issue) list, and a row that tests each.
+REQUIRED = {
+    "exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
+    "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
+    "gelu": "gelu", "gelu(approximate='tanh')": "gelu_tanh", "softplus": "softplus",
+    "clamp": "clamp", "maximum": "maximum", "minimum": "minimum", "where": "where", "sum": "sum",
+    "mean": "mean", "var": "var", "std": "std", "max": "max", "max(dim)": "max_dim", "min": "min",
+    "min(dim)": "min_dim", "logsumexp": "logsumexp", "softmax": "softmax",
+    "log_softmax": "log_softmax", "matmul": "matmul", "reshape": "reshape", "view": "view",
+    "flatten": "flatten", "transpose": "transpose", "permute": "permute", "squeeze": "squeeze",
+    "unsqueeze": "unsqueeze", "expand": "expand", "broadcast_to": "broadcast_to", "cat": "cat",
+    "stack": "stack", "split": "split", "chunk": "chunk", "pad": "pad", "erf": "erf",
+    "amax": "amax", "amin": "amin", "clone": "clone", "narrow": "narrow", "to(dtype)": "to_float32",
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "tensor ** scalar": "pow_scalar_3",
+    "scalar ** tensor": "rpow_scalar", "tensor ** tensor": "pow_tensor_tensor",
+    "@": "matmul_operator", "unary -": "neg", "scalar + tensor": "radd_scalar",
+    "scalar - tensor": "rsub_scalar", "scalar * tensor": "rmul_scalar",
+    "scalar / tensor": "rdiv_scalar", "[]": "getitem", "[::-1]": "getitem_negative_step",
+}
