@@ -63,36 +63,19 @@ def same_dtype(ours, theirs):
     return ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
 
 
-def known_failure(test, op, sample):
-    """Why a case fails for a cause outside minigrad/ops (reported to the lead), or None.
-    Such cases are strict xfails, so that the fix shows up as an XPASS."""
-    if test not in ("gradcheck", "gradgradcheck"):
-        return None
-    sizes = [a.size for a in sample.args if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
-    if test == "gradgradcheck":     # the outputs' gradients are inputs of the check too
-        outputs = as_tuple(op.op(*[mg_value(a, "cpu", "float64") for a in sample.args], **sample.kwargs))
-        sizes += [o.numel() for o in floating(outputs)]
-    if 0 in sizes:
-        return ("gradcheck of a function with a zero-element input fails: _numeric_jacobian "
-                "calls np.stack([]) (minigrad/autograd/gradcheck.py)")
-    return None
-
-
-def cases(test, gradients=False):
+def cases(gradients=False):
     """pytest params (op, sample) for every row (only differentiable rows if ``gradients``)."""
     params = []
     for op in OPS:
         if gradients and not op.differentiable:
             continue
         for i, sample in enumerate(op.sample_inputs()):
-            reason = known_failure(test, op, sample)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            params.append(pytest.param(op, sample, id=f"{op.name}-{i}-{sample!r}", marks=marks))
+            params.append(pytest.param(op, sample, id=f"{op.name}-{i}-{sample!r}"))
     return params
 
 
 # ---------------------------------------------------------------- the table's tests
-@pytest.mark.parametrize("op, sample", cases("forward"))
+@pytest.mark.parametrize("op, sample", cases())
 def test_forward_matches_torch(op, sample, device):
     _, ours, _, theirs = run_both(op, sample, device)
     assert len(ours) == len(theirs)
@@ -104,7 +87,7 @@ def test_forward_matches_torch(op, sample, device):
         mg.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("op, sample", cases("float32_forward"))
+@pytest.mark.parametrize("op, sample", cases())
 def test_float32_forward_matches_torch(op, sample, device):
     _, ours, _, theirs = run_both(op, sample, device, "float32")
     assert len(ours) == len(theirs)
@@ -115,7 +98,7 @@ def test_float32_forward_matches_torch(op, sample, device):
         mg.testing.assert_close(a, b, rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("op, sample", cases("backward", gradients=True))
+@pytest.mark.parametrize("op, sample", cases(gradients=True))
 def test_backward_matches_torch(op, sample, device):
     ours_in, ours, theirs_in, theirs = run_both(op, sample, device)
     ours, theirs = floating(ours), floating(theirs)
@@ -134,13 +117,13 @@ def test_backward_matches_torch(op, sample, device):
         mg.testing.assert_close(x.grad, t.grad, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("op, sample", cases("gradcheck", gradients=True))
+@pytest.mark.parametrize("op, sample", cases(gradients=True))
 def test_gradcheck(op, sample, device):
     inputs = [mg_value(a, device, "float64") for a in sample.args]
     assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps)
 
 
-@pytest.mark.parametrize("op, sample", cases("gradgradcheck", gradients=True))
+@pytest.mark.parametrize("op, sample", cases(gradients=True))
 def test_gradgradcheck(op, sample, device):
     inputs = [mg_value(a, device, "float64") for a in sample.args]
     assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,

@@ -165,6 +165,8 @@ def _numeric_jacobian(fn, inputs, i, eps):
         plus.reshape(-1)[flat] += eps
         minus.reshape(-1)[flat] -= eps
         columns.append((_evaluate(fn, inputs, i, plus) - _evaluate(fn, inputs, i, minus)) / (2 * eps))
+    if not columns:  # an empty input: a Jacobian with no columns
+        return np.zeros((sum(o.numel() for o in _differentiable_outputs(fn(*inputs))), 0))
     return np.stack(columns, axis=1)
 
 
