@@ -71,15 +71,29 @@ def empty_like(other, dtype=None, device=None, requires_grad=False):
     return empty(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+def _normal(generator, shape, dtype):
+    """N(0, 1) samples; NumPy draws only float32 and float64, so float16 is rounded from float32."""
+    if dtype == np.float16:
+        return generator.standard_normal(shape, dtype=np.float32).astype(dtype)
+    return generator.standard_normal(shape, dtype=dtype)
+
+
+def _uniform(generator, shape, dtype):
+    """U[0, 1) samples. float16 takes k / 2¹¹ for random integers k (as PyTorch does),
+    since rounding a float32 sample could give 1.0."""
+    if dtype == np.float16:
+        return (generator.integers(0, 2 ** 11, shape) * 2.0 ** -11).astype(dtype)
+    return generator.random(shape, dtype=dtype)
+
+
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Samples of the standard normal distribution N(0, 1)."""
-    return _new(lambda b, dt: b.generator.standard_normal(_size(size), dtype=dt),
-                dtype, device, requires_grad)
+    return _new(lambda b, dt: _normal(b.generator, _size(size), dt), dtype, device, requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Samples of the uniform distribution on [0, 1)."""
-    return _new(lambda b, dt: b.generator.random(_size(size), dtype=dt), dtype, device, requires_grad)
+    return _new(lambda b, dt: _uniform(b.generator, _size(size), dt), dtype, device, requires_grad)
 
 
 def randn_like(other, dtype=None, device=None, requires_grad=False):
@@ -93,8 +107,14 @@ def rand_like(other, dtype=None, device=None, requires_grad=False):
 
 
 def randint(low, high=None, size=(), dtype=None, device=None):
-    """Integers drawn uniformly from [low, high) (``randint(high, size)`` from [0, high))."""
-    if high is None:
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` from [0, high)).
+
+    Both of PyTorch's forms work: ``randint(low, high, size)`` and ``randint(high, size)``,
+    where the second argument is a shape rather than a bound.
+    """
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     backend = get_backend(device or "cpu")
     array = backend.generator.integers(low, high, size=tuple(size), dtype=np.dtype(dtype or np.int64))

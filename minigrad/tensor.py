@@ -73,6 +73,9 @@ class Tensor:
             if value._backend is not self._backend:
                 raise RuntimeError(f"assigned grad is on {value.device}, but the tensor is on "
                                    f"{self.device}")
+            if value.data.dtype != self.data.dtype:  # as PyTorch: .grad has the tensor's dtype
+                raise RuntimeError(f"assigned grad has dtype {value.data.dtype}, but the tensor "
+                                   f"has dtype {self.data.dtype}")
         self._grad = value
 
     def requires_grad_(self, requires_grad=True):
@@ -123,7 +126,8 @@ class Tensor:
         return self.data.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        """PyTorch's layout: ``tensor([1.0000, 2.5000], dtype=float64, requires_grad=True)``."""
+        text = "tensor(" + _format_values(self.numpy())
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
@@ -133,7 +137,10 @@ class Tensor:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        for extra in extras:  # each on a new line where the last line would pass 80 characters
+            last_line = len(text) - text.rfind("\n") + 1
+            text += (",\n       " if last_line + len(extra) + 2 > 80 else ", ") + extra
+        return text + ")"
 
     # -- leaving the graph, copying, converting ----------------------------------
     def detach(self):
@@ -245,7 +252,11 @@ class Tensor:
         run_backward([self], [gradient], retain_graph, create_graph)
 
     def retain_grad(self):
-        """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
+        """Keep ``.grad`` on this non-leaf tensor after ``backward()``.
+
+        As in PyTorch, ``.grad`` is the gradient after every hook registered on
+        this tensor (before or after this call) has run.
+        """
         if self.grad_fn is None or self._retains_grad:
             return
         if not self._requires_grad:
@@ -258,6 +269,7 @@ class Tensor:
             tensor = tensor_ref()
             if tensor is not None:
                 accumulate_grad(tensor, grad, _state.enabled)
+        store_grad.stores_grad = True  # register_hook keeps it last
         self.register_hook(store_grad)
         self._retains_grad = True
 
@@ -282,6 +294,8 @@ class Tensor:
                 self.grad_fn._hooks = {}
             hooks = self.grad_fn._hooks.setdefault(self._output_index, [])
         hooks.append(hook)
+        if self._retains_grad:  # the retain_grad() hook runs last, to store the final gradient
+            hooks.sort(key=lambda h: getattr(h, "stores_grad", False))
         return RemovableHandle(hooks, hook)
 
     # -- in-place updates (for optimizers and initialisation, outside the graph) --
@@ -453,9 +467,13 @@ class Tensor:
 
     # Comparisons give boolean tensors and are never differentiable.
     def __eq__(self, other):
+        if other is None:  # PyTorch's answer, so `tensor == None` and `x in (None, ...)` work
+            return False
         return compare(self, other, "equal")
 
     def __ne__(self, other):
+        if other is None:
+            return True
         return compare(self, other, "not_equal")
 
     def __lt__(self, other):
@@ -640,6 +658,57 @@ def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
     return tensor
 
 
+def _format_values(array):
+    """A host array's values as PyTorch prints them (for ``repr``).
+
+    NumPy's defaults differ (``[1. , 2.5]`` for PyTorch's ``[1.0000, 2.5000]``,
+    ``[ True]`` for ``[True]``), so floats and booleans get PyTorch's formatter;
+    summarizing beyond 1000 elements (3 at each edge) is the same in both.
+    """
+    shown = _summarized(array) if array.size > 1000 else array
+    formatter = None
+    if array.dtype.kind == "f":
+        formatter = {"float_kind": _float_formatter(shown)}
+    elif array.dtype.kind == "b":
+        width = 4 if shown.all() else 5  # len("True"), len("False")
+        formatter = {"bool": lambda value: str(bool(value)).rjust(width)}
+    text = np.array2string(array, separator=", ", prefix="tensor(", max_line_width=80,
+                           formatter=formatter)
+    return text.replace(", ...,", ",  ...,")  # PyTorch pads the ellipsis like an element
+
+
+def _float_formatter(values):
+    """PyTorch's float format for these values: integral ones as ``3.``, others
+    with 4 decimals, and scientific notation (4 decimals) when the nonzero
+    magnitudes span more than 1000x, exceed 1e8 or (non-integral) go below 1e-4;
+    every value right-aligned to the widest."""
+    values = values[np.isfinite(values) & (values != 0)].astype(np.float64)
+    magnitudes = np.abs(values)
+    integral = bool(np.all(values == np.round(values)))
+    scientific = values.size > 0 and bool(
+        magnitudes.max() > 1000 * magnitudes.min() or magnitudes.max() > 1e8
+        or (not integral and magnitudes.min() < 1e-4))
+
+    def text(value):
+        value = float(value)
+        if scientific:
+            return f"{value:.4e}"
+        if integral:
+            return f"{value:.0f}." if np.isfinite(value) else f"{value:.0f}"
+        return f"{value:.4f}"
+    width = int(np.max([len(text(value)) for value in values], initial=1))
+    return lambda value: text(value).rjust(width)
+
+
+def _summarized(array, edge=3):
+    """The values a summarized print shows: ``edge`` items at each end of every long axis."""
+    for axis in range(array.ndim):
+        if array.shape[axis] > 2 * edge:
+            array = np.concatenate([array.take(range(edge), axis),
+                                    array.take(range(-edge, 0), axis)], axis)
+    return array
+
+
 class RemovableHandle:
     """Returned by ``register_hook``; ``handle.remove()`` unregisters the hook."""
 
@@ -696,7 +765,11 @@ def _host_data(data):
 
 def as_gradient(gradient, output, where, argument):
     """The gradient a backward pass starts from: ``gradient`` checked against the
-    tensor it is the gradient of, or 1 for a single-element tensor."""
+    tensor it is the gradient of, or 1 for a single-element tensor.
+
+    A gradient of another floating dtype is cast (differentiably) to the
+    output's, as PyTorch does, so every ``.grad`` keeps its tensor's dtype.
+    """
     if gradient is None:
         if output.data.size != 1:
             raise RuntimeError(
@@ -712,6 +785,8 @@ def as_gradient(gradient, output, where, argument):
     if gradient._backend is not output._backend:
         raise RuntimeError(
             f"the gradient given for {where} is on {gradient.device}, but {where} is on {output.device}")
+    if gradient.data.dtype != output.data.dtype:
+        gradient = gradient.to(output.data.dtype)
     return gradient
 
 

@@ -26,10 +26,39 @@ def test_broadcast_mismatch_names_both_shapes_and_the_op(device):
 
 def test_mixing_devices_names_both_and_suggests_to():
     a, b = mg.ones(3), mg.ones(3, device="strict")
-    with pytest.raises(RuntimeError, match=r"cpu and strict.*\.to\("):
+    with pytest.raises(RuntimeError, match=r"Add got tensors on cpu and strict.*\.to\('cpu'\)"):
         a + b
+    with pytest.raises(RuntimeError, match=r"Mul got tensors on strict and cpu.*\.to\('strict'\)"):
+        b * a
     with pytest.raises(RuntimeError, match=r"strict.*cpu"):
         b.add_(a)
+
+
+@pytest.mark.parametrize("name, mix", [
+    ("MatMul", lambda cpu, strict: cpu.reshape(3, 1) @ strict.reshape(1, 3)),
+    ("Cat", lambda cpu, strict: mg.cat([cpu, strict])),
+    ("Where", lambda cpu, strict: mg.where(cpu > 0, cpu, strict)),
+    ("Maximum", lambda cpu, strict: mg.maximum(strict, cpu)),
+    ("Pow", lambda cpu, strict: cpu ** strict),
+    ("Sub", lambda cpu, strict: cpu - mg.tensor(1.0, device="strict")),   # even a 0-d tensor
+])
+def test_every_op_refuses_mixed_devices(name, mix):
+    cpu = mg.ones(3, requires_grad=True)
+    strict = mg.ones(3, device="strict", requires_grad=True)
+    with pytest.raises(RuntimeError, match=rf"{name} got tensors on .*(cpu and strict|strict and cpu).*\.to\("):
+        mix(cpu, strict)
+
+
+def test_other_mixed_device_uses_name_both_devices():
+    cpu, strict = mg.ones(3, requires_grad=True), mg.ones(3, device="strict")
+    with pytest.raises(RuntimeError, match=r"compare tensors on cpu and strict.*\.to\("):
+        cpu < strict
+    with pytest.raises(RuntimeError, match=r"index tensor on strict.*\.to\('cpu'\)"):
+        cpu[mg.tensor([0, 1], device="strict")]
+    with pytest.raises(RuntimeError, match=r"gradient given for this tensor is on strict.*cpu"):
+        (cpu * 2).backward(mg.ones(3, device="strict"))
+    with pytest.raises(RuntimeError, match=r"assigned grad is on strict.*cpu"):
+        cpu.grad = mg.ones(3, device="strict")
 
 
 def test_in_place_change_of_a_saved_tensor(device):
@@ -51,14 +80,28 @@ def test_requires_grad_on_an_integer_tensor(device):
 def test_unknown_device_and_missing_gpu():
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         mg.zeros(2, device="tpu")
+    with pytest.raises(ValueError, match=r"unknown device 'gpu': expected 'cpu', 'cuda', 'cuda:N'"):
+        mg.tensor([1.0], device="gpu")
+    with pytest.raises(ValueError, match="unknown device 'mps'"):
+        mg.ones(2).to("mps")
+    with pytest.raises(ValueError, match="bad CUDA device index"):
+        mg.device("cuda:one")
+    with pytest.raises(TypeError, match="device must be a string"):
+        mg.device(1.5)
     if not mg.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             mg.zeros(2, device="cuda")
 
 
 def test_index_out_of_range(device):
-    with pytest.raises(IndexError, match=r"shape \(3,\)"):
+    with pytest.raises(IndexError, match=r"out of range.*shape \(3,\).*index 5"):
         mg.ones(3, device=device)[5]
+    with pytest.raises(IndexError, match=r"shape \(3, 2\).*index 7"):
+        mg.ones(3, 2, device=device, requires_grad=True)[1, 7]
+    with pytest.raises(IndexError, match=r"shape \(3,\).*index -4"):
+        mg.ones(3, device=device)[-4]
+    with pytest.raises(IndexError, match=r"shape \(3,\)"):
+        mg.ones(3, device=device)[mg.tensor([0, 3], device=device)]
 
 
 def test_cat_and_stack_with_mismatched_shapes(device):
@@ -71,6 +114,33 @@ def test_cat_and_stack_with_mismatched_shapes(device):
 def test_reshape_to_a_wrong_size(device):
     with pytest.raises(RuntimeError, match=r"shape \(4, 2\) is invalid for a tensor of shape \(7,\)"):
         mg.ones(7, device=device).reshape(4, 2)
+    with pytest.raises(RuntimeError, match=r"shape \(-1, 2\) is invalid for a tensor of shape \(7,\)"):
+        mg.ones(7, device=device, requires_grad=True).view(-1, 2)
+
+
+def test_requires_grad_message_names_floating_point_and_the_dtype(device):
+    with pytest.raises(RuntimeError, match=r"floating.point.*int64.*\.to\(mg\.float32\)"):
+        mg.tensor([1, 2], device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"floating.point.*bool"):
+        mg.tensor([True], device=device).requires_grad_()
+
+
+def test_converting_a_tensor_of_many_elements_to_one_number(device):
+    x = mg.ones(2, 2, device=device)
+    with pytest.raises(ValueError, match=r"one element.*shape \(2, 2\)"):
+        x.item()
+    with pytest.raises(RuntimeError, match="4 elements is ambiguous"):
+        bool(x)
+    with pytest.raises(TypeError, match="0-d"):
+        len(mg.tensor(1.0, device=device))
+
+
+def test_in_place_change_of_a_tensor_requiring_grad_under_grad_mode(device):
+    w = mg.ones(3, device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"add_: a tensor that requires grad.*mg\.no_grad\(\)"):
+        w.add_(1)
+    with pytest.raises(RuntimeError, match=r"__setitem__.*requires grad"):
+        w[0] = 5.0
 
 
 def test_bad_reduction_dim_and_pad(device):

@@ -18,9 +18,23 @@ def is_anomaly_enabled():
     return _state.anomaly
 
 
-def set_detect_anomaly(mode):
-    """Switch anomaly detection on (``True``) or off (``False``) for this thread."""
-    _state.anomaly = bool(mode)
+class set_detect_anomaly:
+    """Switch anomaly detection on (``True``) or off (``False``) for this thread.
+
+    Takes effect at once, as a plain call; as in PyTorch it is also a context
+    manager, ``with set_detect_anomaly(flag): ...``, that restores the old mode.
+    """
+
+    def __init__(self, mode):
+        self.previous = _state.anomaly
+        _state.anomaly = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly = self.previous
+        return False
 
 
 class detect_anomaly:

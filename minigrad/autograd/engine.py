@@ -32,7 +32,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
     Without ``capture`` gradients accumulate into the leaves' ``.grad``
     (``Tensor.backward``). With ``capture`` (a dict whose keys are leaf tensors
     or ``(node, output_index)`` pairs) the gradients reaching those keys are
-    stored in it instead and no ``.grad`` is touched (``autograd.grad``).
+    stored in it instead and no ``.grad`` is touched (``autograd.grad``). Then,
+    as in PyTorch, only the nodes that lie between the roots and those keys run:
+    the rest of the graph is neither computed, nor freed, nor are its hooks called.
     """
     from ..ops.shape import sum_to  # the ops are built on top of this module
     from ..ops.elementwise import cast
@@ -43,7 +45,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
         node, index = (root.grad_fn, root._output_index) if root.grad_fn is not None else (root, 0)
         _add_to_buffer(buffers, node, index, grad)
         starts.append(node)
-    pending = _count_dependencies(starts)
+    parents = None if capture is None else {}
+    pending = _count_dependencies(starts, parents)
+    runs = visits = None  # with capture: the nodes whose backward runs / that see a gradient
+    if capture is not None:
+        targets = {key if isinstance(key, Tensor) else key[0] for key in capture}
+        runs = _ancestors(targets, parents)
+        visits = runs | targets
     ready = [node for node in dict.fromkeys(starts) if pending.get(node, 0) == 0]
     check_anomaly = _state.anomaly
 
@@ -56,11 +64,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                     _deliver_to_leaf(node, grads[0], capture, create_graph)
                 continue
             edges = node.next_edges
-            if grads is None:  # no gradient reached this node: only release its inputs
-                _release_inputs(edges, pending, ready)
+            if grads is None or visits is not None and node not in visits:
+                _release_inputs(edges, pending, ready)  # no gradient wanted here: only release
                 continue
             if node._hooks is not None or capture is not None:
                 _call_node_hooks(node, grads, capture)
+            if runs is not None and node not in runs:  # a captured input with nothing wanted behind it
+                _release_inputs(edges, pending, ready)
+                continue
             input_grads = _node_backward(node, grads, check_anomaly)
             if not retain_graph:
                 node._release()
@@ -70,6 +81,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                 child, index, shape, dtype = edge
                 grad = input_grads[position]
                 if grad is not None:
+                    if not isinstance(grad, Tensor):
+                        _raise_not_a_tensor(node, position, grad)
                     data = grad.data
                     if data.shape != shape:
                         grad = _reduce_to_input_shape(node, position, grad, shape, sum_to)
@@ -92,8 +105,12 @@ def _release_inputs(edges, pending, ready):
                 ready.append(child)
 
 
-def _count_dependencies(starts):
-    """For every node reachable from ``starts``: how many edges point at it."""
+def _count_dependencies(starts, parents=None):
+    """For every node reachable from ``starts``: how many edges point at it.
+
+    If ``parents`` (a dict) is given, it is filled with each node's list of the
+    nodes whose edges point at it.
+    """
     pending = {}
     stack = list(dict.fromkeys(starts))
     seen = set(stack)
@@ -106,10 +123,24 @@ def _count_dependencies(starts):
                 continue
             child = edge[0]
             pending[child] = pending.get(child, 0) + 1
+            if parents is not None:
+                parents.setdefault(child, []).append(node)
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
     return pending
+
+
+def _ancestors(targets, parents):
+    """Every node with a path to one of ``targets``: those whose backward must run."""
+    found = set()
+    stack = list(targets)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return found
 
 
 def _add_to_buffer(buffers, node, index, grad):
@@ -137,6 +168,13 @@ def _node_backward(node, grads, check_anomaly):
     if check_anomaly:
         _check_finite(node, input_grads)
     return input_grads
+
+
+def _raise_not_a_tensor(node, position, grad):
+    raise TypeError(
+        f"{node.name}.backward returned a {type(grad).__name__} as the gradient for input "
+        f"{position}: return Tensors (or None), e.g. built with minigrad operations from the "
+        "gradient it received")
 
 
 def _check_finite(node, input_grads):
@@ -180,14 +218,19 @@ def _call_node_hooks(node, grads, capture):
 
 
 def _deliver_to_leaf(leaf, grad, capture, create_graph):
-    """Run the leaf's hooks; then add the gradient to ``.grad`` (or capture it)."""
+    """Run the leaf's hooks; then add the gradient to ``.grad`` (or capture it).
+
+    With ``capture`` (``autograd.grad``) a leaf that was not asked for is left
+    alone, its hooks included, as in PyTorch.
+    """
+    if capture is not None and leaf not in capture:
+        return
     for hook in list(leaf._hooks or ()):
         replaced = hook(grad)
         if replaced is not None:
             grad = replaced
     if capture is not None:
-        if leaf in capture:
-            capture[leaf] = grad
+        capture[leaf] = grad
         return
     accumulate_grad(leaf, grad, create_graph)
 

@@ -94,8 +94,12 @@ class Function:
 
     @property
     def needs_input_grad(self):
-        """One bool per forward argument: does a gradient for it flow anywhere?"""
-        return tuple([edge is not None for edge in self.next_edges])
+        """One bool per forward argument: is it a Tensor that requires grad?
+
+        Set by ``apply`` before ``forward`` runs, so that (as in PyTorch) both
+        ``forward`` and ``backward`` can skip work for inputs that need no gradient.
+        """
+        return self._needs_input_grad
 
     @property
     def xp(self):
@@ -127,19 +131,22 @@ class Function:
         """Run the operation on Tensors (and plain values); record it if needed."""
         ctx = cls.__new__(cls)
         backend = None
-        needs_grad = False
         arrays = []
+        wants_grad = []  # ctx.needs_input_grad
         for arg in args:
             if isinstance(arg, Tensor):
                 if backend is None:
                     backend = arg._backend
                 elif arg._backend is not backend:
                     _raise_device_mix(cls, args)
-                needs_grad = needs_grad or arg._requires_grad
+                wants_grad.append(arg._requires_grad)
                 arrays.append(arg.data)
             else:
+                wants_grad.append(False)
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
+        ctx._needs_input_grad = tuple(wants_grad)
+        needs_grad = True in wants_grad
         try:
             result = cls.forward(ctx, *arrays, **options)
         except ValueError as error:

@@ -25,12 +25,14 @@ class set_grad_enabled:
     """Turn recording on or off, for a ``with`` block or as a plain call.
 
     ``mg.set_grad_enabled(False)`` switches it off at once;
-    ``with mg.set_grad_enabled(flag): ...`` restores the old mode afterwards.
+    ``with mg.set_grad_enabled(flag): ...`` restores the old mode afterwards;
+    ``@mg.set_grad_enabled(flag)`` runs a function in that mode (as in PyTorch).
     """
 
     def __init__(self, mode):
         self.previous = _state.enabled
-        _state.enabled = bool(mode)
+        self.mode = bool(mode)
+        _state.enabled = self.mode
 
     def __enter__(self):
         return self
@@ -39,11 +41,26 @@ class set_grad_enabled:
         _state.enabled = self.previous
         return False
 
+    def __call__(self, function):
+        _state.enabled = self.previous  # decorating is no switch: undo the one __init__ made
+        mode = self.mode
+
+        @functools.wraps(function)
+        def run_in_mode(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return function(*args, **kwargs)
+        return run_in_mode
+
 
 class _GradModeContext:
-    """A context manager that is also a decorator (``@mg.no_grad()``)."""
+    """A context manager that is also a decorator: ``@mg.no_grad()``, or
+    ``@mg.no_grad`` without parentheses, as PyTorch allows."""
 
     mode = None
+
+    def __new__(cls, function=None):
+        self = super().__new__(cls)
+        return self if function is None else self(function)
 
     def __enter__(self):
         self.previous = _state.enabled
