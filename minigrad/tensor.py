@@ -750,7 +750,10 @@ def index_key(key, tensor):
                     f"move the index with .to({str(tensor.device)!r})")
             return item.data
         if isinstance(item, list) or isinstance(item, np.ndarray) and tensor._backend.name != "numpy":
-            return tensor._backend.from_host(np.asarray(item))
+            host = np.asarray(item)
+            if host.size == 0:  # ``x[[]]`` selects nothing: an empty *integer* index
+                host = host.astype(np.int64)
+            return tensor._backend.from_host(host)
         return item
     if isinstance(key, tuple):
         return tuple(convert(item) for item in key)

@@ -189,3 +189,10 @@ def test_assigning_grad_checks_shape_and_device(device):
     other = "cpu" if device != "cpu" else "strict"
     with pytest.raises(RuntimeError, match="assigned grad is on"):
         x.grad = mg.ones(3, device=other)
+
+
+def test_an_empty_list_index_selects_nothing_like_torch(device):
+    x = mg.ones(4, 5, device=device, requires_grad=True)
+    assert x[[]].shape == tuple(torch.ones(4, 5)[[]].shape) == (0, 5)
+    x[[]].sum().backward()
+    assert x.grad.numpy().sum() == 0
