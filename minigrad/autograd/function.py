@@ -50,6 +50,8 @@ class Function:
     _to_save = ()   # what forward passed to save_for_backward (raw, until recorded)
     _saved = ()     # the same, resolved into graph entries; _FREED after backward
     _hooks = None   # hooks of the output tensors, {output index: [hook, ...]}
+    _args = ()      # the arguments of apply, only while forward runs
+    next_edges = None  # set when the node is recorded (see _record)
 
     # -- what an op's author uses inside forward/backward ----------------------
     def save_for_backward(self, *values):
@@ -96,10 +98,12 @@ class Function:
     def needs_input_grad(self):
         """One bool per forward argument: is it a Tensor that requires grad?
 
-        Set by ``apply`` before ``forward`` runs, so that (as in PyTorch) both
-        ``forward`` and ``backward`` can skip work for inputs that need no gradient.
+        Available in ``forward`` and ``backward`` alike (as in PyTorch), so both
+        can skip work for inputs that need no gradient.
         """
-        return self._needs_input_grad
+        if self.next_edges is not None:  # recorded: the edges say it
+            return tuple([edge is not None for edge in self.next_edges])
+        return tuple([isinstance(arg, Tensor) and arg._requires_grad for arg in self._args])
 
     @property
     def xp(self):
@@ -131,27 +135,27 @@ class Function:
         """Run the operation on Tensors (and plain values); record it if needed."""
         ctx = cls.__new__(cls)
         backend = None
+        needs_grad = False
         arrays = []
-        wants_grad = []  # ctx.needs_input_grad
         for arg in args:
             if isinstance(arg, Tensor):
                 if backend is None:
                     backend = arg._backend
                 elif arg._backend is not backend:
                     _raise_device_mix(cls, args)
-                wants_grad.append(arg._requires_grad)
+                if arg._requires_grad:
+                    needs_grad = True
                 arrays.append(arg.data)
             else:
-                wants_grad.append(False)
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
-        ctx._needs_input_grad = tuple(wants_grad)
-        needs_grad = True in wants_grad
+        ctx._args = args  # for needs_input_grad inside forward; dropped right after
         try:
             result = cls.forward(ctx, *arrays, **options)
         except ValueError as error:
             shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
             raise RuntimeError(f"{cls.__name__}: cannot apply to inputs of shapes {shapes}: {error}") from None
+        ctx._args = ()
 
         backend = ctx._backend  # forward may have moved the result (ToDevice)
         recording = needs_grad and _state.enabled
