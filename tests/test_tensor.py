@@ -635,3 +635,27 @@ def test_repr_shows_grad_state_device_and_dtype():
 def test_repr_with_float64_default_dtype(float64_default):
     assert repr(mg.tensor([1.5])) == "tensor([1.5000])"
     assert repr(mg.tensor([1.5], dtype=mg.float32)) == "tensor([1.5000], dtype=float32)"
+
+
+def test_setitem_writes_in_place(device):
+    x = mg.zeros(2, 3, device=device)
+    x[0, 1:] = 5.0
+    x[mg.tensor([1, 1], device=device), 0] = mg.tensor([7.0, 7.0], device=device)
+    assert x.tolist() == [[0.0, 5.0, 5.0], [7.0, 0.0, 0.0]]
+
+
+def test_integer_tensors_give_default_dtype_floats_like_torch(device):
+    a = mg.arange(4, device=device)
+    t = torch.arange(4)
+    for ours, theirs in ((a / 2, t / 2), (a.exp(), t.exp()), (a * 0.5, t * 0.5), (a.sqrt(), t.sqrt())):
+        assert ours.dtype == mg.float32 == np.dtype(str(theirs.dtype).replace("torch.", ""))
+        mg.testing.assert_close(ours, theirs)
+    assert (a + 1).dtype == mg.int64
+    assert (a * mg.ones(4, dtype=mg.float64, device=device)).dtype == mg.float64
+
+
+def test_an_empty_list_index_selects_nothing_like_torch(device):
+    x = mg.ones(4, 5, device=device, requires_grad=True)
+    assert x[[]].shape == tuple(torch.ones(4, 5)[[]].shape) == (0, 5)
+    x[[]].sum().backward()
+    assert x.grad.numpy().sum() == 0
