@@ -44,12 +44,10 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self.previous = _state.anomaly
-        _state.anomaly = self.check_nan
+        self._switch = set_detect_anomaly(self.check_nan)
 
     def __exit__(self, *exc):
-        _state.anomaly = self.previous
-        return False
+        return self._switch.__exit__(*exc)
 
 
 def user_frame():

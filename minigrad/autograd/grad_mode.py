@@ -43,13 +43,7 @@ class set_grad_enabled:
 
     def __call__(self, function):
         _state.enabled = self.previous  # decorating is no switch: undo the one __init__ made
-        mode = self.mode
-
-        @functools.wraps(function)
-        def run_in_mode(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return function(*args, **kwargs)
-        return run_in_mode
+        return _run_in_mode(function, self.mode)
 
 
 class _GradModeContext:
@@ -71,11 +65,16 @@ class _GradModeContext:
         return False
 
     def __call__(self, function):
-        @functools.wraps(function)
-        def run_in_mode(*args, **kwargs):
-            with self.__class__():
-                return function(*args, **kwargs)
-        return run_in_mode
+        return _run_in_mode(function, self.mode)
+
+
+def _run_in_mode(function, mode):
+    """``function``, wrapped so that every call runs with grad mode ``mode``."""
+    @functools.wraps(function)
+    def run_in_mode(*args, **kwargs):
+        with set_grad_enabled(mode):
+            return function(*args, **kwargs)
+    return run_in_mode
 
 
 class no_grad(_GradModeContext):
