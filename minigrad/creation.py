@@ -7,7 +7,7 @@ import numpy as np
 
 from .backend import get_backend
 from .dtypes import get_default_dtype
-from .tensor import Tensor
+from .tensor import Tensor, new_tensor
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -17,7 +17,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 def _new(array_from_xp, dtype, device, requires_grad):
     backend = get_backend(device or "cpu")
-    result = Tensor._make(array_from_xp(backend, np.dtype(dtype or get_default_dtype())),
+    result = new_tensor(array_from_xp(backend, np.dtype(dtype or get_default_dtype())),
                           backend, None, 0)
     result.requires_grad = requires_grad
     return result
@@ -118,13 +118,13 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high = 0, low
     backend = get_backend(device or "cpu")
     array = backend.generator.integers(low, high, size=tuple(size), dtype=np.dtype(dtype or np.int64))
-    return Tensor._make(array, backend, None, 0)
+    return new_tensor(array, backend, None, 0)
 
 
 def randperm(n, dtype=None, device=None):
     backend = get_backend(device or "cpu")
     array = backend.generator.permutation(n).astype(np.dtype(dtype or np.int64))
-    return Tensor._make(array, backend, None, 0)
+    return new_tensor(array, backend, None, 0)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

@@ -36,11 +36,6 @@ class Tensor:
         _init(self, array, backend, None, 0)
         self.requires_grad = requires_grad
 
-    @staticmethod
-    def _make(array, backend, grad_fn, output_index):
-        """Wrap an array that already lives on ``backend`` (no copy, no checks)."""
-        return new_tensor(array, backend, grad_fn, output_index)
-
     # -- what a tensor is ------------------------------------------------------
     @property
     def requires_grad(self):
@@ -146,7 +141,7 @@ class Tensor:
     # -- leaving the graph, copying, converting ----------------------------------
     def detach(self):
         """The same data as a new leaf that requires no grad (shares memory and version)."""
-        tensor = Tensor._make(self.data, self._backend, None, 0)
+        tensor = new_tensor(self.data, self._backend, None, 0)
         tensor._version = self._version
         return tensor
 

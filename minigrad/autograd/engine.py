@@ -22,7 +22,7 @@ back to (3, 1) by ``sum_to`` (itself differentiable). Unless
 ``retain_graph=True``, each node drops its saved tensors as soon as it is done,
 so the intermediate arrays are freed during the pass.
 """
-from ..tensor import Tensor
+from ..tensor import Tensor, new_tensor
 from .grad_mode import set_grad_enabled, _state
 
 
@@ -156,7 +156,7 @@ def _node_backward(node, grads, check_anomaly):
     """Call ``node.backward`` with every output gradient filled in; check the result."""
     if len(grads) > 1 and any(g is None for g in grads):  # an unused output gets zeros
         xp = node._backend.xp
-        grads = [g if g is not None else Tensor._make(xp.zeros(shape, dtype), node._backend, None, 0)
+        grads = [g if g is not None else new_tensor(xp.zeros(shape, dtype), node._backend, None, 0)
                  for g, (shape, dtype) in zip(grads, node._output_meta)]
     input_grads = node.backward(node, *grads)
     if not isinstance(input_grads, tuple):
@@ -244,7 +244,7 @@ def accumulate_grad(tensor, grad, create_graph):
     (``create_graph=True``), when the sum must stay differentiable.
     """
     if tensor.grad is None:
-        tensor.grad = grad if create_graph else grad.detach().clone()
+        tensor.grad = grad if create_graph else new_tensor(grad.data.copy(), grad._backend, None, 0)
     elif create_graph or tensor.grad.requires_grad:
         tensor.grad = tensor.grad + grad
     else:

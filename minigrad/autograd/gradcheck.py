@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, new_tensor
 from .grad import grad as autograd_grad
 
 _EXHAUSTIVE_LIMIT = 400  # elements: above this (input or output side) use fast mode
@@ -80,7 +80,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         values = _differentiable_outputs(fn(*args[:count]))
         wrt = [args[i] for i in checked]
         grads = autograd_grad(values, wrt, args[count:], create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else Tensor._make(x._backend.xp.zeros_like(x.data),
+        return tuple(g if g is not None else new_tensor(x._backend.xp.zeros_like(x.data),
                                                            x._backend, None, 0)
                      for g, x in zip(grads, wrt))
 
@@ -135,7 +135,7 @@ def _as_float64_inputs(inputs):
                 warnings.warn(
                     f"gradcheck: input {position} is {x.dtype}; finite differences are only "
                     "reliable in float64, so the check runs on a float64 copy", stacklevel=3)
-            copy = Tensor._make(x.data.astype(np.float64), x._backend, None, 0)
+            copy = new_tensor(x.data.astype(np.float64), x._backend, None, 0)
             copy.requires_grad = x.requires_grad
             x = copy
         converted.append(x)
@@ -151,7 +151,7 @@ def _evaluate(fn, inputs, i, new_data):
     """The outputs of fn with input i's data replaced, flattened into one host vector."""
     x = inputs[i]
     changed = list(inputs)
-    changed[i] = Tensor._make(new_data, x._backend, None, 0)
+    changed[i] = new_tensor(new_data, x._backend, None, 0)
     changed[i].requires_grad = True  # fn may itself differentiate (gradgradcheck)
     outputs = _differentiable_outputs(fn(*changed))
     return np.concatenate([o.numpy().reshape(-1).astype(np.float64) for o in outputs])
@@ -189,7 +189,7 @@ def _weighted_grad(inputs, i, outputs, weights):
     used = [(o, w) for o, w in zip(outputs, weights) if o.requires_grad]
     if not used:
         return np.zeros(x.shape)
-    grad_outputs = [Tensor._make(o._backend.from_host(w.astype(o.dtype)), o._backend, None, 0)
+    grad_outputs = [new_tensor(o._backend.from_host(w.astype(o.dtype)), o._backend, None, 0)
                     for o, w in used]
     result, = autograd_grad([o for o, _ in used], [x], grad_outputs, retain_graph=True,
                             allow_unused=True)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, new_tensor
 
 _PYTHON_SCALARS = (int, float, bool)
 
@@ -581,7 +581,7 @@ def cast(x, dtype):
     if x.dtype.kind != "f":
         # Integer and boolean tensors never require grad, so there is nothing to record;
         # and Function.apply would turn an int -> float64 result into the default dtype.
-        return Tensor._make(x.data.astype(dtype), x._backend, None, 0)
+        return new_tensor(x.data.astype(dtype), x._backend, None, 0)
     return Cast.apply(x, dtype=dtype)
 
 
@@ -596,7 +596,7 @@ def clone(x):
 # ---------------------------------------------------------------- not differentiable
 def sign(x):
     """-1, 0 or 1 (a constant: its gradient is zero almost everywhere)."""
-    return Tensor._make(x._backend.xp.sign(x.data), x._backend, None, 0)
+    return new_tensor(x._backend.xp.sign(x.data), x._backend, None, 0)
 
 
 def compare(a, b, ufunc_name):
@@ -608,14 +608,14 @@ def compare(a, b, ufunc_name):
             raise RuntimeError(f"cannot compare tensors on {a.device} and {b.device}; "
                                f"move one with .to({str(a.device)!r})")
         b = b.data
-    return Tensor._make(getattr(backend.xp, ufunc_name)(a.data, b), backend, None, 0)
+    return new_tensor(getattr(backend.xp, ufunc_name)(a.data, b), backend, None, 0)
 
 
 def logical(a, b, ufunc_name):
     """``~a``, ``a & b``, ``a | b``, ``a ^ b`` on boolean or integer tensors."""
     xp = a._backend.xp
     if b is None:
-        return Tensor._make(getattr(xp, ufunc_name)(a.data), a._backend, None, 0)
+        return new_tensor(getattr(xp, ufunc_name)(a.data), a._backend, None, 0)
     b = _operand(b)
-    return Tensor._make(getattr(xp, ufunc_name)(a.data, b.data if isinstance(b, Tensor) else b),
+    return new_tensor(getattr(xp, ufunc_name)(a.data, b.data if isinstance(b, Tensor) else b),
                         a._backend, None, 0)

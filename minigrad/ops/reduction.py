@@ -13,7 +13,7 @@ import builtins
 import collections
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, new_tensor
 from .elementwise import exp, sqrt
 from .shape import broadcast_to, reshape
 
@@ -223,7 +223,7 @@ def _index_of_extreme(x, dim, keepdim, function_name):
     xp = x._backend.xp
     find = getattr(xp, function_name)
     indices = xp.asarray(find(x.data)) if dim is None else find(x.data, axis=dim, keepdims=keepdim)
-    return Tensor._make(indices, x._backend, None, 0)
+    return new_tensor(indices, x._backend, None, 0)
 
 
 def logsumexp(x, dim, keepdim=False):
