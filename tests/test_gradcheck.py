@@ -172,19 +172,10 @@ def test_gradgradcheck_with_explicit_grad_outputs(device):
     assert mg.gradgradcheck(lambda v: v.tanh() * v, (x,), (grad_output,))
 
 
-def test_gradgradcheck_catches_a_backward_built_from_a_wrong_op(device):
-    """Cube's backward uses Square, whose forward is right but whose backward is
-    wrong: first derivatives check out, second derivatives do not."""
-    class Square(mg.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, grad):
-            x, = ctx.saved_tensors
-            return grad * 3 * x                                # should be 2x
+def test_gradgradcheck_catches_a_backward_built_from_a_wrong_op(scaled_square, device):
+    """Cube's backward uses ScaledSquare, whose forward is right but whose backward
+    is off by 1.5 (3x instead of 2x): first derivatives check out, second ones do not."""
+    scaled_square.error = 1.5
 
     class Cube(mg.autograd.Function):
         @staticmethod
@@ -195,7 +186,7 @@ def test_gradgradcheck_catches_a_backward_built_from_a_wrong_op(device):
         @staticmethod
         def backward(ctx, grad):
             x, = ctx.saved_tensors
-            return grad * 3 * Square.apply(x)
+            return grad * 3 * scaled_square.apply(x)
 
     x = leaf(3, device, low=0.5, high=1.5)
     assert mg.gradcheck(Cube.apply, (x,))
