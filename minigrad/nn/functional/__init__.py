@@ -1,0 +1,6 @@
+"""``minigrad.nn.functional`` (``F``): the functions behind the layers, without state.
+
+``F.linear(x, weight, bias)``, ``F.relu(x)``, ``F.cross_entropy(logits, target)``, ...
+mirror ``torch.nn.functional``. Each family lives in its own file; this module
+gathers them under one name.
+"""
