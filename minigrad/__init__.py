@@ -12,7 +12,7 @@ differentiable functions).
 """
 from .tensor import Tensor  # first: everything else is built on it
 from . import autograd, cuda, testing
-from . import nn
+from . import nn, optim
 from .autograd import enable_grad, gradcheck, gradgradcheck, GradcheckError, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_grad_enabled
 from .backend import Device as device

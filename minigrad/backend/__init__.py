@@ -98,3 +98,9 @@ def backend_of_array(array):
         if backend.name != "numpy" and backend.is_array(array):
             return backend
     return get_backend("cpu")
+
+
+def array_module(array):
+    """``numpy`` or ``cupy`` (or the strict stand-in), whichever computes on ``array``:
+    array code written as ``xp = array_module(x); xp.sqrt(x)`` runs on every device."""
+    return backend_of_array(array).xp

@@ -18,6 +18,8 @@ class CupyBackend:
     """Arrays in the memory of GPU number ``index``, computed by CuPy."""
 
     name = "cupy"
+    # A GPU updates a whole flat buffer in one kernel: no slicing (see optim/optimizer.py).
+    elementwise_chunk = None
 
     def __init__(self, index=0):
         import cupy

@@ -34,6 +34,9 @@ class NumpyBackend:
     name = "numpy"
     device = "cpu"
     xp = np
+    # Elementwise optimizer updates run over slices of this many elements, so the
+    # temporaries of one slice stay in the CPU cache (see optim/optimizer.py).
+    elementwise_chunk = 1 << 15
 
     def __init__(self):
         self.generator = np.random.default_rng()

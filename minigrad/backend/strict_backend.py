@@ -342,6 +342,9 @@ class StrictBackend:
     name = "strict"
     device = "strict"
     xp = StrictNamespace(np)
+    # Small slices, so the tests exercise updates that span several slices and
+    # slices that span several parameters (see optim/optimizer.py).
+    elementwise_chunk = 1000
 
     def __init__(self):
         self.generator = StrictNamespace(np.random.default_rng())

@@ -1,0 +1,86 @@
+"""Adam, AMSGrad and AdamW: adaptive moment estimation.
+
+PyTorch's ``torch.optim.Adam`` / ``AdamW`` exactly. For each parameter θ with
+gradient g, at step t = 1, 2, ...:
+
+    θ ← θ (1 − γ λ)            if decoupled_weight_decay (AdamW): shrink θ directly
+    g ← g + λ θ                otherwise (L2: the decay goes through the moments)
+    m ← β₁ m + (1 − β₁) g       first moment (a running mean of g)
+    v ← β₂ v + (1 − β₂) g²      second moment (a running mean of g²)
+    v_max ← max(v_max, v)       if amsgrad; then v_max is used in place of v
+    m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)       bias corrections (m and v start at 0)
+    θ ← θ − γ m̂ / (√v̂ + ε)
+
+The first step is ≈ γ·sign(g) for every coordinate. ε sits outside the square
+root, after bias correction. AMSGrad takes the maximum of the raw v (not of v̂).
+Adam's ``weight_decay`` is L2 regularisation, which the normalisation by √v̂
+mostly cancels; AdamW's decoupled decay shrinks every weight by the same factor.
+
+References: Kingma & Ba, "Adam: A Method for Stochastic Optimization" (ICLR 2015);
+Reddi, Kale & Kumar, "On the Convergence of Adam and Beyond" (ICLR 2018) for
+AMSGrad; Loshchilov & Hutter, "Decoupled Weight Decay Regularization" (ICLR 2019)
+for AdamW. ``maximize=True`` ascends (g ← −g first).
+"""
+import math
+
+from ..backend import array_module
+from ._validation import check_betas, check_eps, check_lr, check_weight_decay
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
+    *, maximize=False, decoupled_weight_decay=False)"""
+
+    elementwise = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+        check_lr(lr)
+        check_eps(eps)
+        check_betas(betas)
+        check_weight_decay(weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def init_state(self, group, param):
+        xp = array_module(param)
+        state = {"exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = xp.zeros_like(param)
+        return state
+
+    def update(self, group, param, grad, state, step):
+        xp = array_module(param)
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay = group["weight_decay"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * param
+        m += (grad - m) * (1 - beta1)
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        if group["amsgrad"]:
+            xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        denominator = xp.sqrt(v)
+        denominator /= math.sqrt(bias_correction2)
+        denominator += eps
+        param -= (lr / bias_correction1) * (m / denominator)
+
+
+class AdamW(Adam):
+    """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+    *, maximize=False): Adam with decoupled weight decay, θ ← θ(1 − γλ) before each step."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

@@ -1,0 +1,452 @@
+"""``Optimizer``: the base class every optimizer in ``minigrad.optim`` builds on.
+
+An optimizer holds
+
+- ``param_groups``: a list of dicts, each with ``"params"`` (a list of tensors)
+  and that group's hyperparameters (``lr``, ``weight_decay``, ...); constructor
+  arguments are the defaults for every group, as in PyTorch;
+- ``state``: a dict from parameter to that parameter's running statistics
+  (``"step"``, ``"exp_avg"``, ...), created on the first step in which the
+  parameter has a gradient.
+
+A subclass writes down its algorithm and nothing else:
+
+- ``init_state(group, param)`` returns the fresh state of one parameter (arrays
+  shaped like it, and Python numbers for scalar statistics);
+- ``update(group, param, grad, state, step)`` applies one step of the update
+  rule, in place, on backend arrays; ``step`` is t, counted from 1;
+- ``update_scalars(group, state, step)`` (optional) advances scalar statistics
+  such as NAdam's running product of momentum coefficients, once per step.
+
+Where the subclass says ``elementwise = True`` (the update of each element
+depends only on that element, as in SGD, Adam, RMSprop, Lion, ...), the base
+class runs the same equations over *many parameters at once*: the parameters of
+a group share one flat buffer (each parameter's ``.data`` is a view into it), as
+does each state statistic, and ``update`` is called on slices of these buffers.
+On the CPU the slices are cache-sized, so the temporaries an update creates stay
+in cache and the step streams through memory about once; on a GPU one slice is
+the whole buffer. Python overhead then grows with the number of slices, not with
+the number of parameter tensors. Everything else (non-elementwise optimizers,
+parameters that skipped a step) takes the simple path: one ``update`` call per
+parameter.
+"""
+from collections import defaultdict
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad, no_grad
+from ..tensor import Tensor, new_tensor
+from ..backend import get_backend
+
+
+class _Required:
+    """Marks a hyperparameter that has no default (``Lookahead``'s base optimizer, ...)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base class: param groups, lazily created state, ``step``, ``zero_grad``,
+    ``state_dict`` / ``load_state_dict`` in PyTorch's layout, and step hooks."""
+
+    elementwise = False
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        self._buckets = {}  # id(group) -> list of _Bucket (see below)
+        self._step_pre_hooks = {}
+        self._step_post_hooks = {}
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError("params argument given to the optimizer should be an ordered "
+                            "iterable (a list), not a set: the order of parameters matters for "
+                            "state_dict()")
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- param groups -------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own hyperparameters (missing ones take the defaults)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs; use a list")
+        params = list(params)
+        names = []
+        for index, entry in enumerate(params):
+            if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str):
+                names.append(entry[0])
+                params[index] = entry[1]
+        if names and len(names) != len(params):
+            raise ValueError("all parameters in a group should be given with names, or none")
+        for param in params:
+            if not isinstance(param, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(param).__name__}")
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor (one computed from others); "
+                                 "optimize the leaf it came from, or .detach().requires_grad_()")
+            if param.data.dtype.kind != "f":
+                raise ValueError(f"can only optimize floating-point tensors, got dtype "
+                                 f"{param.data.dtype}")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter appears twice in one parameter group")
+        group["params"] = params
+        if names:
+            group["param_names"] = names
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        existing = {id(p) for other in self.param_groups for p in other["params"]}
+        if any(id(p) in existing for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    # -- the step -----------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all optimized parameters: to None (default) or to zeros."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    with no_grad():
+                        param.grad.zero_()
+
+    def step(self, closure=None):
+        """One optimization step for every parameter that has a gradient.
+
+        ``closure`` (optional) re-evaluates the model and returns the loss; it runs
+        with gradient recording on, and its loss is returned.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for hook in list(self._step_pre_hooks.values()):
+            hook(self, (), {})
+        with no_grad():
+            for group in self.param_groups:
+                self._step_group(group)
+        for hook in list(self._step_post_hooks.values()):
+            hook(self, (), {})
+        return loss
+
+    def init_state(self, group, param):
+        """The state of ``param`` before its first step: ``{name: array or number}``."""
+        return {}
+
+    def update(self, group, param, grad, state, step):
+        """Apply the update rule in place; overridden by every optimizer."""
+        raise NotImplementedError(f"{type(self).__name__} does not define update()")
+
+    def update_scalars(self, group, state, step):
+        """Advance scalar statistics once per step (before ``update``); most need none."""
+
+    def _step_group(self, group):
+        params = [p for p in group["params"] if p.grad is not None]
+        for param in params:
+            if param.grad.data.shape != param.data.shape:
+                raise RuntimeError(f"a parameter of shape {tuple(param.shape)} has a gradient of "
+                                   f"shape {tuple(param.grad.shape)}")
+            if param not in self.state:
+                self._create_state(group, param)
+        done = set()
+        if self.elementwise:
+            for bucket in self._buckets_for(group, params):
+                self._step_bucket(group, bucket)
+                done.update(id(p) for p in bucket.params)
+        for param in params:
+            if id(param) not in done:
+                self._step_one(group, param)
+
+    def _create_state(self, group, param):
+        backend = param._backend
+        state = {"step": 0.0}
+        for name, value in self.init_state(group, param.data).items():
+            state[name] = new_tensor(value, backend, None, 0) if backend.is_array(value) else value
+        self.state[param] = state
+
+    def _count_step(self, group, states):
+        step = states[0]["step"] + 1
+        for state in states:
+            state["step"] = step
+        return step
+
+    def _step_one(self, group, param):
+        """The simple path: one parameter, its own arrays."""
+        state = self.state[param]
+        step = self._count_step(group, [state])
+        scalars = {k: v for k, v in state.items() if not isinstance(v, Tensor)}
+        self.update_scalars(group, scalars, step)
+        state.update(scalars)
+        grad = param.grad.data
+        if group.get("maximize", False):
+            grad = -grad
+        arrays = {k: v.data for k, v in state.items() if isinstance(v, Tensor)}
+        arrays.update(scalars)
+        chunk = param._backend.elementwise_chunk if self.elementwise else None
+        if chunk and param.data.flags.c_contiguous and param.data.size > chunk and all(
+                v.flags.c_contiguous for v in arrays.values() if hasattr(v, "flags")):
+            flat = {k: (v.reshape(-1) if hasattr(v, "flags") else v) for k, v in arrays.items()}
+            self._update_in_chunks(group, param.data.reshape(-1), grad.reshape(-1), flat, step,
+                                   chunk)
+        else:
+            self.update(group, param.data, grad, arrays, step)
+        param._version[0] += 1
+
+    def _update_in_chunks(self, group, flat_param, flat_grad, flat_state, step, chunk):
+        arrays = {k: v for k, v in flat_state.items() if hasattr(v, "flags")}
+        scalars = {k: v for k, v in flat_state.items() if k not in arrays}
+        for start in range(0, flat_param.size, chunk):
+            stop = start + chunk
+            piece = {k: v[start:stop] for k, v in arrays.items()}
+            piece.update(scalars)
+            self.update(group, flat_param[start:stop], flat_grad[start:stop], piece, step)
+
+    # -- many parameters at once ------------------------------------------------------
+    def _buckets_for(self, group, params):
+        """The flat buckets this step can use: parameters of one device and dtype that
+        all have gradients and have taken the same number of steps."""
+        partitions = defaultdict(list)
+        for param in params:
+            state = self.state[param]
+            key = (id(param._backend), param.data.dtype.str, state["step"])
+            partitions[key].append(param)
+        old = self._buckets.get(id(group), [])
+        kept = []
+        for members in partitions.values():
+            if len(members) < 2:
+                continue
+            match = next((b for b in old if b.params == members and b.is_intact(self.state)), None)
+            kept.append(match or _Bucket(members, self.state))
+        self._buckets[id(group)] = kept
+        return kept
+
+    def _step_bucket(self, group, bucket):
+        states = [self.state[p] for p in bucket.params]
+        step = self._count_step(group, states)
+        scalars = {k: v for k, v in states[0].items() if not isinstance(v, Tensor)}
+        self.update_scalars(group, scalars, step)
+        for state in states:
+            state.update(scalars)
+        negate = group.get("maximize", False)
+        grads = [p.grad.data.reshape(-1) for p in bucket.params]
+        for start, stop, pieces in bucket.chunks:
+            if len(pieces) == 1:
+                index, low, high, _ = pieces[0]
+                grad = grads[index][low:high]
+                if negate:
+                    grad = -grad
+            else:
+                grad = bucket.scratch[:stop - start]
+                for index, low, high, at in pieces:
+                    grad[at:at + high - low] = grads[index][low:high]
+                if negate:
+                    grad *= -1
+            arrays = {k: v[start:stop] for k, v in bucket.state.items()}
+            arrays.update(scalars)
+            self.update(group, bucket.param[start:stop], grad, arrays, step)
+        for param in bucket.params:
+            param._version[0] += 1
+
+    # -- hooks ------------------------------------------------------------------------------
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs before every ``step``; returns a handle."""
+        return _Handle(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs after every ``step``; returns a handle."""
+        return _Handle(self._step_post_hooks, hook)
+
+    # -- saving and resuming -----------------------------------------------------------------
+    def state_dict(self):
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``.
+
+        Parameters are numbered in order across groups, as in PyTorch, so the dict
+        holds no tensors of the model itself. ``"step"`` is a 0-d float32 tensor.
+        """
+        index_of, groups = {}, []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for param in group["params"]:
+                index_of.setdefault(id(param), len(index_of))
+                packed["params"].append(index_of[id(param)])
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param in self.state:
+                    state[index_of[id(param)]] = {
+                        k: (v if isinstance(v, Tensor) else _scalar_tensor(k, v))
+                        for k, v in self.state[param].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore state and per-group hyperparameters from ``state_dict()``'s output.
+
+        Floating state is cast to each parameter's dtype and device. The groups must
+        match this optimizer's in number and size; everything is checked before
+        anything changes.
+        """
+        if not isinstance(state_dict, dict) or "state" not in state_dict \
+                or "param_groups" not in state_dict:
+            raise ValueError("an optimizer state_dict needs the keys 'state' and 'param_groups'")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"but the optimizer has {len(self.param_groups)}")
+        for number, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"loaded state dict contains a parameter group {number} of "
+                                 f"{len(saved['params'])} parameters, but the optimizer's group "
+                                 f"has {len(group['params'])}")
+        param_of = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            for index, param in zip(saved["params"], group["params"]):
+                param_of[index] = param
+        group_of = {id(p): g for g in self.param_groups for p in g["params"]}
+        new_state = {}
+        for index, saved_state in state_dict["state"].items():
+            key = int(index)
+            if key not in param_of:
+                raise ValueError(f"loaded state refers to parameter {key}, which no group holds")
+            param = param_of[key]
+            fresh = self.init_state(group_of[id(param)], param.data)
+            new_state[param] = {
+                name: _state_value(name, value, param, key, param._backend.is_array(fresh.get(name)))
+                for name, value in saved_state.items()}
+        self.state = defaultdict(dict, new_state)
+        self._buckets = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            for name, value in saved.items():
+                if name != "params":
+                    group[name] = value
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for number, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {number}")
+            for name in sorted(group):
+                if name != "params":
+                    lines.append(f"    {name}: {group[name]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _scalar_tensor(name, value):
+    """A scalar statistic as a 0-d CPU tensor (``"step"`` is float32, as in PyTorch)."""
+    array = np.array(value, dtype=np.float32 if name == "step" else np.float64)
+    return new_tensor(array, get_backend("cpu"), None, 0)
+
+
+def _state_value(name, value, param, index, is_array):
+    """A saved state entry, made ready for ``param``: arrays take its dtype and device,
+    scalar statistics (``"step"``, ...) become Python numbers."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    host = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if not is_array and host.ndim == 0:
+        return host.item()
+    if host.shape != tuple(param.shape) and host.size != 1:
+        raise ValueError(f"loaded state '{name}' of parameter {index} has shape "
+                         f"{host.shape}, but the parameter has shape {tuple(param.shape)}")
+    if host.dtype.kind == "f":
+        host = host.astype(param.data.dtype)
+    return new_tensor(param._backend.from_host(host.copy()), param._backend, None, 0)
+
+
+class _Bucket:
+    """Parameters of one group, device and dtype packed into flat buffers.
+
+    ``param`` is one flat array holding every parameter's values (each
+    ``p.data`` becomes a view into it) and ``state[name]`` one flat array per
+    state statistic (each ``optimizer.state[p][name]`` wraps a view into it).
+    ``chunks`` cuts the buffers into slices of at most the backend's chunk size;
+    a slice that spans several small parameters gathers their gradients into
+    ``scratch`` first.
+    """
+
+    def __init__(self, params, all_state):
+        backend = params[0]._backend
+        xp = backend.xp
+        self.params = list(params)
+        sizes = [p.data.size for p in params]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        total = offsets[-1]
+        dtype = params[0].data.dtype
+        self.param = xp.empty(total, dtype=dtype)
+        names = [k for k, v in all_state[params[0]].items() if isinstance(v, Tensor)]
+        self.state = {}
+        for name in names:
+            self.state[name] = xp.empty(total, dtype=all_state[params[0]][name].data.dtype)
+        self.views, self.state_views = [], []
+        for param, start, stop in zip(params, offsets[:-1], offsets[1:]):
+            view = self.param[start:stop].reshape(param.data.shape)
+            view[...] = param.data
+            param.data = view
+            state = all_state[param]
+            for name in names:
+                state_view = self.state[name][start:stop].reshape(param.data.shape)
+                state_view[...] = state[name].data
+                state[name] = new_tensor(state_view, backend, None, 0)
+            self.views.append(view)
+            self.state_views.append({name: state[name].data for name in names})
+        self.names = names
+        chunk = backend.elementwise_chunk or total
+        self.chunks = []
+        for start in range(0, total, chunk):
+            stop = min(start + chunk, total)
+            pieces = []
+            for index, (low, high) in enumerate(zip(offsets[:-1], offsets[1:])):
+                if high > start and low < stop:
+                    lo, hi = max(low, start), min(high, stop)
+                    pieces.append((index, lo - low, hi - low, lo - start))
+            self.chunks.append((start, stop, pieces))
+        self.scratch = xp.empty(min(chunk, total), dtype=dtype)
+
+    def is_intact(self, all_state):
+        """False once anything replaced a parameter's array or a state tensor (the
+        bucket is then rebuilt from the current values)."""
+        for param, view, state_views in zip(self.params, self.views, self.state_views):
+            state = all_state.get(param, {})
+            if param.data is not view or any(
+                    not isinstance(state.get(name), Tensor) or state[name].data is not array
+                    for name, array in state_views.items()):
+                return False
+        return True
+
+
+class _Handle:
+    _next_id = 0
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._id = hooks, _Handle._next_id
+        _Handle._next_id += 1
+        hooks[self._id] = hook
+
+    def remove(self):
+        self._hooks.pop(self._id, None)
