@@ -1,0 +1,337 @@
+"""mg.save / mg.load: round trips of every supported type, devices and
+map_location, and the refusals: pickled payloads (never run), truncated,
+empty, foreign and text files, newer format versions, unsupported objects
+(named by their key path, nothing written) and failed saves (nothing left).
+"""
+import io
+import json
+import math
+import os
+import pathlib
+import pickle
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.serialization import MANIFEST_ENTRY, SerializationError
+
+
+def write_archive(path, manifest, **arrays):
+    """A hand-made .npz: ``manifest`` (a dict, or raw bytes) plus ``arrays``, written by NumPy."""
+    text = manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()
+    with open(path, "wb") as file:  # a file object: np.savez adds no ".npz" to its name
+        np.savez(file, **{MANIFEST_ENTRY: np.frombuffer(text, dtype=np.uint8)}, **arrays)
+
+
+def manifest_of(root, version=1):
+    return {"format": "minigrad", "version": version, "root": root}
+
+
+def tensor_node(array="array_0", device="cpu", requires_grad=False):
+    return {"type": "tensor", "array": array, "device": device, "requires_grad": requires_grad}
+
+
+# ---------------------------------------------------------------- round trips
+def every_supported_type(device):
+    return OrderedDict([
+        ("weight", mg.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3), device=device,
+                             requires_grad=True)),
+        ("float64", mg.tensor(np.linspace(-1, 1, 5), device=device)),
+        ("int64", mg.tensor(np.array([[1, -2], [3, 2 ** 40]]), device=device)),
+        ("bool", mg.tensor(np.array([True, False, True]), device=device)),
+        ("zero_d", mg.tensor(np.float64(2.5), device=device)),
+        ("empty", mg.tensor(np.zeros((0, 3), dtype=np.float32), device=device)),
+        ("state", {0: {"step": 7, "exp_avg": mg.tensor(np.ones(3), device=device)},
+                   1: {"step": 0}}),
+        ("param_groups", [{"lr": 0.1, "betas": (0.9, 0.999), "nesterov": False,
+                           "params": [0, 1], "name": None, "maximize": True}]),
+        ("numbers", [0, -3, 2 ** 70, 0.1, -0.0, 1e-310, math.inf, -math.inf, True, False]),
+        ("strings", ["", "ascii", "ünïcødé ✓", "quote \" and \\ backslash"]),
+        ("numpy", {"int32": np.arange(4, dtype=np.int32), "0-d": np.array(3.5),
+                   "uint8": np.array([[0, 255]], dtype=np.uint8), "f32": np.float32(1.25),
+                   "i64": np.int64(-5), "b": np.bool_(True)}),
+        ("empties", ([], (), {}, OrderedDict())),
+        (1, "int key"), ("1", "str key"), (2.5, "float key"), (None, "None key"),
+    ])
+
+
+def assert_same(loaded, original, path="obj"):
+    """Equal values and identical types all the way down."""
+    assert type(loaded) is type(original), path
+    if isinstance(original, mg.Tensor):
+        assert loaded.dtype == original.dtype and loaded.shape == original.shape, path
+        assert loaded.requires_grad == original.requires_grad and loaded.is_leaf, path
+        np.testing.assert_array_equal(loaded.numpy(), original.numpy())
+    elif isinstance(original, (np.ndarray, np.generic)):
+        assert loaded.dtype == original.dtype and np.shape(loaded) == np.shape(original), path
+        np.testing.assert_array_equal(loaded, original)
+    elif isinstance(original, dict):
+        assert list(loaded) == list(original), path  # same keys, same types, same order
+        assert [type(key) for key in loaded] == [type(key) for key in original], path
+        for key in original:
+            assert_same(loaded[key], original[key], f"{path}[{key!r}]")
+    elif isinstance(original, (list, tuple)):
+        assert len(loaded) == len(original), path
+        for index, (a, b) in enumerate(zip(loaded, original)):
+            assert_same(a, b, f"{path}[{index}]")
+    elif isinstance(original, float):
+        assert repr(loaded) == repr(original), path  # keeps -0.0 and every digit
+    else:
+        assert loaded == original, path
+
+
+def test_round_trip_of_every_supported_type(device, tmp_path):
+    original = every_supported_type(device)
+    mg.save(original, tmp_path / "state.pt")
+    loaded = mg.load(tmp_path / "state.pt")
+    assert_same(loaded, original)
+    assert all(tensor.device == device for tensor in (loaded["weight"], loaded["state"][0]["exp_avg"]))
+
+
+def test_nan_survives():
+    buffer = io.BytesIO()
+    mg.save({"loss": math.nan, "t": mg.tensor([math.nan, 1.0])}, buffer)
+    buffer.seek(0)
+    loaded = mg.load(buffer)
+    assert math.isnan(loaded["loss"]) and np.isnan(loaded["t"].numpy()[0])
+
+
+def test_key_types_stay_apart_and_dict_kinds_are_kept(tmp_path):
+    original = {1: "one", "1": "string one", None: [{True: "a bool key"}], 0: [OrderedDict(b=1, a=2)]}
+    mg.save(original, tmp_path / "keys")
+    loaded = mg.load(tmp_path / "keys")
+    assert loaded == original and type(loaded) is dict
+    assert [type(key) for key in loaded] == [int, str, type(None), int]
+    assert [type(key) for key in loaded[None][0]] == [bool]
+    assert type(loaded[0][0]) is OrderedDict and list(loaded[0][0]) == ["b", "a"]
+
+
+def test_loaded_tensors_are_independent_writable_leaves(tmp_path):
+    original = mg.tensor([1.0, 2.0], requires_grad=True)
+    mg.save({"w": original}, tmp_path / "w")
+    loaded = mg.load(tmp_path / "w")["w"]
+    with mg.no_grad():
+        loaded.add_(1.0)  # an optimizer updates its loaded state in place
+    np.testing.assert_array_equal(loaded.numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(original.numpy(), [1.0, 2.0])
+    (loaded * loaded).sum().backward()
+    np.testing.assert_array_equal(loaded.grad.numpy(), [4.0, 6.0])
+
+
+def test_a_parameter_comes_back_as_a_parameter(tmp_path):
+    mg.save([mg.nn.Parameter(mg.ones(2))], tmp_path / "p")
+    loaded = mg.load(tmp_path / "p")[0]
+    assert isinstance(loaded, mg.nn.Parameter) and loaded.requires_grad
+
+
+@pytest.mark.parametrize("as_path", [str, pathlib.Path], ids=["str", "Path"])
+def test_paths_are_written_exactly_as_given(as_path, tmp_path):
+    mg.save({"a": 1}, as_path(tmp_path / "model.pt"))
+    assert os.listdir(tmp_path) == ["model.pt"]  # no ".npz" added, no temporary left
+    assert mg.load(as_path(tmp_path / "model.pt")) == {"a": 1}
+
+
+def test_file_objects(tmp_path):
+    with open(tmp_path / "f", "wb") as file:
+        mg.save((1, mg.tensor([1, 2])), file)
+    with open(tmp_path / "f", "rb") as file:
+        number, tensor = mg.load(file)
+    assert number == 1 and tensor.tolist() == [1, 2] and tensor.dtype == mg.int64
+
+
+def test_the_file_is_a_plain_npz_with_a_json_manifest(tmp_path):
+    mg.save({"w": mg.tensor([1.5, 2.5])}, tmp_path / "w")
+    with np.load(tmp_path / "w", allow_pickle=False) as archive:
+        manifest = json.loads(archive[MANIFEST_ENTRY].tobytes())
+        assert (manifest["format"], manifest["version"]) == ("minigrad", 1)
+        entry = manifest["root"]["items"][0][1]["array"]
+        np.testing.assert_array_equal(archive[entry], np.array([1.5, 2.5], dtype=np.float32))
+
+
+# ---------------------------------------------------------------- devices
+def test_saving_leaves_the_tensor_where_it_is(device, tmp_path):
+    tensor = mg.tensor([1.0, 2.0], device=device)
+    data = tensor.data
+    mg.save(tensor, tmp_path / "t")
+    assert tensor.device == device and tensor.data is data
+
+
+@pytest.mark.parametrize("map_location", ["cpu", "strict", mg.device("strict")],
+                         ids=["cpu", "strict", "mg.device"])
+def test_map_location_puts_every_tensor_there(map_location, device, tmp_path):
+    mg.save({"a": mg.tensor([1.0], device=device), "b": [mg.tensor(2, device=device)],
+             "n": np.arange(2)}, tmp_path / "s")
+    loaded = mg.load(tmp_path / "s", map_location=map_location)
+    assert loaded["a"].device == map_location and loaded["b"][0].device == map_location
+    assert loaded["a"].backend.is_array(loaded["a"].data)
+    assert isinstance(loaded["n"], np.ndarray)  # NumPy arrays stay NumPy arrays
+    assert loaded["a"].tolist() == [1.0] and loaded["b"][0].item() == 2
+
+
+def test_bad_map_location(tmp_path):
+    mg.save(1, tmp_path / "s")
+    with pytest.raises(TypeError, match="map_location"):
+        mg.load(tmp_path / "s", map_location=0)
+    with pytest.raises(ValueError, match="unknown device"):
+        mg.load(tmp_path / "s", map_location="tpu")
+
+
+@pytest.mark.skipif(mg.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_gpu_checkpoint_on_a_machine_without_gpu(tmp_path):
+    write_archive(tmp_path / "gpu", manifest_of(tensor_node(device="cuda:0")),
+                  array_0=np.ones(2, dtype=np.float32))
+    with pytest.raises(RuntimeError, match="saved from device 'cuda:0'.*map_location='cpu'"):
+        mg.load(tmp_path / "gpu")
+    assert mg.load(tmp_path / "gpu", map_location="cpu").tolist() == [1.0, 1.0]
+
+
+# ---------------------------------------------------------------- hostile and damaged files
+class TouchesSentinel:
+    """Unpickling this calls ``open(path, "w")``: the file appearing proves code ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_pickle_payload_is_refused_and_never_runs(tmp_path):
+    sentinel = tmp_path / "sentinel"
+    payload = np.empty(1, dtype=object)
+    payload[0] = TouchesSentinel(sentinel)
+    write_archive(tmp_path / "evil.pt", manifest_of({"type": "ndarray", "array": "array_0"}),
+                  array_0=payload)
+    with pytest.raises(SerializationError, match="unpickling.*nothing in it was run"):
+        mg.load(tmp_path / "evil.pt")
+    assert not sentinel.exists()
+    # The payload is live: NumPy with pickling allowed would have run it.
+    with np.load(tmp_path / "evil.pt", allow_pickle=True) as archive:
+        archive["array_0"]
+    assert sentinel.exists()
+
+
+def test_a_pickle_file_and_a_pickled_manifest_are_refused(tmp_path):
+    sentinel = tmp_path / "sentinel"
+    (tmp_path / "raw.pkl").write_bytes(pickle.dumps(TouchesSentinel(sentinel)))
+    with pytest.raises(SerializationError, match="not a minigrad file"):
+        mg.load(tmp_path / "raw.pkl")
+    manifest = np.empty(1, dtype=object)
+    manifest[0] = TouchesSentinel(sentinel)
+    np.savez(tmp_path / "manifest.npz", **{MANIFEST_ENTRY: manifest})
+    with pytest.raises(SerializationError, match="unpickling"):
+        mg.load(tmp_path / "manifest.npz")
+    assert not sentinel.exists()
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.9, 0.999])
+def test_a_truncated_file(fraction, tmp_path):
+    mg.save({"w": mg.randn(100, 10)}, tmp_path / "w")
+    data = (tmp_path / "w").read_bytes()
+    (tmp_path / "w").write_bytes(data[:int(len(data) * fraction)])
+    with pytest.raises(SerializationError, match="truncated or corrupt"):
+        mg.load(tmp_path / "w")
+
+
+def test_a_damaged_array_fails_its_checksum(tmp_path):
+    values = np.full(64, 1234.5678, dtype=np.float64)
+    mg.save({"w": mg.tensor(values)}, tmp_path / "w")
+    data = bytearray((tmp_path / "w").read_bytes())
+    data[data.index(values.tobytes()) + 100] ^= 0xFF
+    (tmp_path / "w").write_bytes(bytes(data))
+    with pytest.raises(SerializationError, match="truncated or corrupt"):
+        mg.load(tmp_path / "w")
+
+
+def test_an_empty_file(tmp_path):
+    (tmp_path / "empty").write_bytes(b"")
+    with pytest.raises(SerializationError, match="is empty"):
+        mg.load(tmp_path / "empty")
+
+
+def test_a_text_file(tmp_path):
+    (tmp_path / "notes.txt").write_text("weights: 1 2 3\n")
+    with pytest.raises(SerializationError, match="not a minigrad file"):
+        mg.load(tmp_path / "notes.txt")
+
+
+def test_a_foreign_npz(tmp_path):
+    np.savez(tmp_path / "foreign.npz", x=np.ones(3), y=np.zeros(2))
+    with pytest.raises(SerializationError, match="not a minigrad file.*no 'minigrad_manifest'.*x, y"):
+        mg.load(tmp_path / "foreign.npz")
+    assert issubclass(SerializationError, ValueError)
+
+
+def test_a_newer_format_version(tmp_path):
+    write_archive(tmp_path / "new", manifest_of({"type": "none"}, version=2))
+    with pytest.raises(SerializationError, match="unsupported format version 2.*reads version 1"):
+        mg.load(tmp_path / "new")
+
+
+@pytest.mark.parametrize("manifest, message", [
+    (b"{not json", "not valid JSON"),
+    ({"format": "other", "version": 1, "root": {"type": "none"}}, "not a minigrad file"),
+    ({"format": "minigrad", "version": 1}, "no 'root'"),
+    (manifest_of({"type": "code", "value": "print(1)"}), "unknown type 'code'"),
+    (manifest_of({"type": "int", "value": "7"}), "lacks a valid 'value'"),
+    (manifest_of({"type": "float", "value": "__import__('os')"}), "not a float"),
+    (manifest_of(tensor_node(array="array_9")), "lacks"),
+    (manifest_of(tensor_node(device="gpu")), "unknown device 'gpu'"),
+    (manifest_of({"type": "dict", "items": [[{"type": "list", "items": []},
+                                             {"type": "none"}]]}), "key of type list"),
+], ids=["json", "format", "root", "type", "int", "float", "array", "device", "key"])
+def test_a_corrupt_manifest(manifest, message, tmp_path):
+    write_archive(tmp_path / "bad", manifest, array_0=np.ones(1, dtype=np.float32))
+    with pytest.raises(SerializationError, match=message):
+        mg.load(tmp_path / "bad")
+
+
+# ---------------------------------------------------------------- refusals at save
+@pytest.mark.parametrize("obj, where, what", [
+    ({"param_groups": [{"lr": 0.1, "foo": lambda: 0}]}, "obj['param_groups'][0]['foo']", "function"),
+    ([1, (2, object())], "obj[1][1]", "object"),
+    ({"a": {(1, 2): 3}}, "obj['a']", "key (1, 2)"),
+    ({"a": np.array([None])}, "obj['a']", "dtype object"),
+    ({"a": {1, 2}}, "obj['a']", "set"),
+], ids=["lambda", "custom class", "tuple key", "object array", "set"])
+def test_unsupported_objects_are_named_and_nothing_is_written(obj, where, what, tmp_path):
+    with pytest.raises(TypeError) as error:
+        mg.save(obj, tmp_path / "state.pt")
+    assert where in str(error.value) and what in str(error.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_structure_that_contains_itself(tmp_path):
+    loop = [1]
+    loop.append(loop)
+    with pytest.raises(ValueError, match=r"obj\[1\]: it contains itself"):
+        mg.save(loop, tmp_path / "loop")
+    shared = [1]
+    mg.save([shared, shared], tmp_path / "shared")  # the same list twice is not a loop
+    assert mg.load(tmp_path / "shared") == [[1], [1]]
+
+
+def test_a_failed_save_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, monkeypatch):
+    mg.save({"epoch": 1}, tmp_path / "checkpoint")
+
+    def disk_full(file, **entries):
+        file.write(b"PK\x03\x04 half an archive")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(np, "savez", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        mg.save({"epoch": 2}, tmp_path / "checkpoint")
+    with pytest.raises(OSError, match="No space left"):
+        mg.save({"epoch": 2}, tmp_path / "new")
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["checkpoint"]
+    assert mg.load(tmp_path / "checkpoint") == {"epoch": 1}
+
+
+def test_zip_of_the_file_lists_only_npy_entries(tmp_path):
+    mg.save({"a": mg.ones(2), "b": np.zeros(1)}, tmp_path / "s")
+    names = zipfile.ZipFile(tmp_path / "s").namelist()
+    assert sorted(names) == ["array_0.npy", "array_1.npy", f"{MANIFEST_ENTRY}.npy"]
