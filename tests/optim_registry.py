@@ -1,0 +1,118 @@
+"""The optimizer registry: one entry per optimizer drives the generic tests.
+
+Like PyTorch's ``OptimizerInfo``: an ``OptimInfo`` names the minigrad class,
+several hyperparameter sets (defaults and non-defaults), a reference that runs
+the same algorithm in the implementation minigrad must equal (torch, optax or
+schedulefree), and the constructor arguments that must be refused.
+``tests/test_optim_generic.py`` runs every entry through every generic check.
+
+Entries live in one file per optimizer family (``optim_registry_*.py``, each
+exporting ``INFOS``); ``all_infos()`` gathers them.
+
+The problem every trajectory is run on: a few parameters of different shapes
+(one larger than the CPU update slice, so slicing is exercised) and a
+deterministic, time-varying, parameter-dependent gradient
+
+    g_k(θ) = a ⊙ θ + 0.1 θ³ + n_k
+
+(``a`` fixed positive scales, ``n_k`` fixed noise for step k), so the
+trajectories depend on every earlier step. ``loss_fn`` is the matching loss
+for optimizers that need a closure.
+"""
+import dataclasses
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+SHAPES = [(3, 4), (5,), (40, 60), (7,)]  # 2400 elements in the big one: several strict slices
+
+
+@dataclasses.dataclass
+class OptimInfo:
+    name: str
+    cls: type
+    hyper_sets: list
+    reference: Callable  # (hyper, init_params, grad_fn, steps, loss_fn=None) -> trajectory
+    error_inputs: list = dataclasses.field(default_factory=list)
+    make: Optional[Callable] = None
+    zero_grad_is_identity: bool = True
+    closure_loss: bool = False  # step(closure) with the problem's loss (LBFGS); loss_fn is passed
+    rtol: float = 1e-6
+    atol: float = 1e-10
+    steps: int = 100
+    supports_groups: bool = True
+
+    def build(self, params, hyper):
+        return self.make(params, hyper) if self.make is not None else self.cls(params, **hyper)
+
+    def __str__(self):
+        return self.name
+
+
+class Problem:
+    """Initial parameters and the gradient of step k, all in float64 NumPy."""
+
+    def __init__(self, seed=0, shapes=SHAPES):
+        rng = np.random.default_rng(seed)
+        self.shapes = shapes
+        self.init = [rng.standard_normal(s) for s in shapes]
+        self.scales = [rng.uniform(0.5, 2.0, s) for s in shapes]
+        self.noise = [[0.3 * rng.standard_normal(s) for s in shapes] for _ in range(8)]
+
+    def grad_fn(self, step, params):
+        noise = self.noise[step % len(self.noise)]
+        return [a * p + 0.1 * p ** 3 + n for a, p, n in zip(self.scales, params, noise)]
+
+    def subset(self, indices):
+        """The same problem restricted to some of the parameters (for per-group references)."""
+        part = Problem.__new__(Problem)
+        part.shapes = [self.shapes[i] for i in indices]
+        part.init = [self.init[i] for i in indices]
+        part.scales = [self.scales[i] for i in indices]
+        part.noise = [[noise[i] for i in indices] for noise in self.noise]
+        return part
+
+    def loss(self, step, params):
+        noise = self.noise[step % len(self.noise)]
+        return sum(float(np.sum(0.5 * a * p ** 2 + 0.025 * p ** 4 + n * p))
+                   for a, p, n in zip(self.scales, params, noise))
+
+
+def all_infos():
+    infos = []
+    folder = Path(__file__).parent
+    for module in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
+        if module.name.startswith("optim_registry_"):
+            infos.extend(importlib.import_module(module.name).INFOS)
+    return infos
+
+
+def torch_reference(torch_cls, rename=None):
+    """A reference that runs ``torch_cls`` in float64 with the given gradients.
+
+    ``rename`` maps minigrad argument names to torch's where they differ.
+    """
+    def reference(hyper, init_params, grad_fn, steps, loss_fn=None):
+        import torch
+        kwargs = {(rename or {}).get(k, k): v for k, v in hyper.items()}
+        params = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in init_params]
+        optimizer = torch_cls(params, **kwargs)
+        trajectory = []
+        for step in range(steps):
+            def closure():
+                values = [p.detach().numpy().copy() for p in params]
+                for param, grad in zip(params, grad_fn(step, values)):
+                    param.grad = torch.tensor(grad, dtype=torch.float64)
+                return None if loss_fn is None else torch.tensor(loss_fn(step, values))
+
+            if loss_fn is None:
+                closure()
+                optimizer.step()
+            else:
+                optimizer.step(closure)
+            trajectory.append([p.detach().numpy().copy() for p in params])
+        return trajectory
+    return reference
