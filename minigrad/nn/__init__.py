@@ -1,6 +1,9 @@
 """``minigrad.nn``: modules, layers, losses and initialisation, mirroring ``torch.nn``."""
 from . import functional
+from . import init
 from . import utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module
 from .parameter import Parameter
+from .layers import (BatchNorm1d, Dropout, Embedding, Flatten, GELU, Identity, LayerNorm,
+                     LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh)

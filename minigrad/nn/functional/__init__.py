@@ -4,3 +4,9 @@
 mirror ``torch.nn.functional``. Each family lives in its own file; this module
 gathers them under one name.
 """
+from .activation import (gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,
+                         tanh)
+from .dropout import dropout
+from .embedding import embedding
+from .linear import linear
+from .normalization import batch_norm, layer_norm

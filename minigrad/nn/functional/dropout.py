@@ -1,0 +1,23 @@
+"""``F.dropout``: zero elements with probability p while training, scale the rest by 1/(1 − p).
+
+    y = x ⊙ m / (1 − p),  m_i ~ Bernoulli(1 − p)      (training)
+    y = x                                             (evaluation, or p = 0)
+
+``inplace=True`` is accepted so that PyTorch code runs unchanged; minigrad
+returns a new tensor and leaves the input as it was.
+"""
+from ...ops.dropout import Dropout
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout with drop probability ``p`` (0 ≤ p ≤ 1); the identity unless ``training``."""
+    check_probability(p)
+    if not training or p == 0:
+        return input
+    return Dropout.apply(input, p=float(p))
+
+
+def check_probability(p):
+    """Raise ValueError unless p is a probability, as PyTorch does."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")

@@ -1,0 +1,85 @@
+"""``F.embedding``: look up rows of a weight matrix by integer index.
+
+    y[..., :] = W[i[...], :]          W: (num_embeddings, embedding_dim)
+
+The gradient scatters back: dL/dW[k] = Σ over the positions where i = k of dL/dy
+(repeated indices accumulate). Two options change it, as in PyTorch: the row
+``padding_idx`` receives no gradient, and ``scale_grad_by_freq=True`` divides
+each row's gradient by how often its index occurs in the batch.
+"""
+from ...autograd.function import Function
+from ...autograd.grad_mode import no_grad
+from ...ops.shape import IndexAdd
+
+
+class Embedding(Function):
+    """y = W[i];  dL/dW = zeros with (factor ⊙ g) added at the rows i (factor: padding, frequency)"""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx=None, scale_grad_by_freq=False):
+        xp = ctx.xp
+        ctx.weight_shape, ctx.indices = weight.shape, indices
+        factor = None  # per looked-up position: how much of its gradient reaches the row
+        if scale_grad_by_freq:
+            counts = xp.bincount(indices.ravel(), minlength=weight.shape[0])
+            factor = 1 / counts[indices].astype(weight.dtype)
+        if padding_idx is not None:
+            not_padding = (indices != padding_idx).astype(weight.dtype)
+            factor = not_padding if factor is None else factor * not_padding
+        ctx.save_for_backward(None if factor is None else factor[..., None])
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, grad):
+        factor, = ctx.saved_tensors
+        if factor is not None:
+            grad = grad * factor
+        return IndexAdd.apply(grad, shape=ctx.weight_shape, key=ctx.indices), None
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` picked by the integer tensor ``input``: output shape input.shape + (dim,).
+
+    ``padding_idx`` (may be negative) gets no gradient. ``max_norm`` first rescales,
+    in place, every looked-up row whose ``norm_type``-norm exceeds it to that norm.
+    """
+    if sparse:
+        raise ValueError("embedding: sparse gradients are not supported in minigrad; use "
+                         "sparse=False (gradients are dense)")
+    if input.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have an integer "
+                           f"dtype (int64 or int32), but got {input.dtype}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
+                           f"shape {tuple(weight.shape)}")
+    num_embeddings = weight.shape[0]
+    if padding_idx is not None:
+        padding_idx = checked_padding_idx(padding_idx, num_embeddings)
+    indices = input.data
+    if indices.size and (bool((indices < 0).any()) or bool((indices >= num_embeddings).any())):
+        raise IndexError(f"index out of range in self: embedding indices must lie in "
+                         f"[0, {num_embeddings}), got values from {int(indices.min())} to "
+                         f"{int(indices.max())}")
+    if max_norm is not None:
+        _renorm_rows(weight, indices, max_norm, norm_type)
+    return Embedding.apply(weight, indices, padding_idx=padding_idx,
+                           scale_grad_by_freq=scale_grad_by_freq)
+
+
+def checked_padding_idx(padding_idx, num_embeddings):
+    """``padding_idx`` as a row number in [0, num_embeddings); negative counts from the end."""
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"Padding_idx must be within num_embeddings: got padding_idx="
+                         f"{padding_idx} for num_embeddings={num_embeddings}")
+    return padding_idx % num_embeddings
+
+
+def _renorm_rows(weight, indices, max_norm, norm_type):
+    """W[k] ← W[k] · max_norm / (‖W[k]‖ + 1e-7) for each looked-up row whose norm exceeds max_norm."""
+    xp = weight._backend.xp
+    rows = xp.unique(indices)
+    norms = (xp.abs(weight.data[rows]) ** norm_type).sum(axis=1) ** (1 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.dtype)
+    with no_grad():
+        weight[rows] = weight.data[rows] * scale[:, None]

@@ -1,0 +1,68 @@
+"""``F.batch_norm`` and ``F.layer_norm``: normalise, then scale by γ (weight) and shift by β (bias).
+
+    y = (x − E[x]) / √(Var[x] + ε) · γ + β
+
+Batch norm takes E and Var per channel (dim 1) over the batch and any length
+dimension: over dims (0,) of an (N, C) input, (0, 2) of an (N, C, L) one. In
+training it uses the batch's statistics (the biased variance) and, given running
+buffers, updates them with ``momentum``; in evaluation it uses the running
+statistics instead. Layer norm takes E and Var over the last dimensions, the
+ones ``normalized_shape`` names, separately for every sample, in training and
+evaluation alike.
+"""
+from ...ops.normalization import Normalize
+from ...ops.shape import reshape
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """Batch normalization of an (N, C, ...) input over every dimension but the channels (dim 1).
+
+    ``training=True`` normalises with the batch's mean and biased variance, and
+    updates ``running_mean``/``running_var`` in place when they are given:
+    r ← (1 − momentum) · r + momentum · batch statistic (the unbiased variance for
+    ``running_var``). ``training=False`` normalises with the running statistics.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C) or (N, C, L), got shape "
+                         f"{tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, tensor in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                         ("running_var", running_var)):
+        if tensor is not None and tuple(tensor.shape) != (channels,):
+            raise RuntimeError(f"batch_norm: {name} should have shape ({channels},) for an input "
+                               f"with {channels} channels, got {tuple(tensor.shape)}")
+    param_shape = (1, channels) + (1,) * (input.ndim - 2)
+    if training:
+        values_per_channel = input.numel() // channels if channels else 0
+        if values_per_channel == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {tuple(input.shape)}")
+        dims = (0,) + tuple(range(2, input.ndim))
+        return Normalize.apply(input, weight, bias, dims=dims, param_shape=param_shape, eps=eps,
+                               running_mean=running_mean, running_var=running_var,
+                               momentum=momentum)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be given when "
+                           "training=False (evaluation normalises with them)")
+    scale = (running_var + eps) ** -0.5
+    if weight is not None:
+        scale = weight * scale
+    output = (input - reshape(running_mean, param_shape)) * reshape(scale, param_shape)
+    return output if bias is None else output + reshape(bias, param_shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Layer normalization over the last ``len(normalized_shape)`` dimensions of each sample."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    count = len(normalized_shape)
+    if count == 0 or input.ndim < count or tuple(input.shape[-count:]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
+                           f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
+                           f"size {list(input.shape)}")
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tuple(tensor.shape) != normalized_shape:
+            raise RuntimeError(f"layer_norm: {name} should have shape {normalized_shape}, got "
+                               f"{tuple(tensor.shape)}")
+    dims = tuple(range(input.ndim - count, input.ndim))
+    return Normalize.apply(input, weight, bias, dims=dims, param_shape=normalized_shape, eps=eps)

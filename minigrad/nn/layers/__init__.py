@@ -1,0 +1,7 @@
+"""The layers of ``mg.nn``, one file per family."""
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .dropout import Dropout
+from .embedding import Embedding
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .normalization import BatchNorm1d, LayerNorm
