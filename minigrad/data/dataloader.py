@@ -143,7 +143,8 @@ def default_collate(samples):
     - Python ints become an int64 tensor, floats a float64 tensor, bools a bool tensor;
     - strings stay a list of strings;
     - tuples, lists and dicts are collated field by field: samples ``(x, y)``
-      give the batch ``(stacked xs, stacked ys)``.
+      give the batch ``[stacked xs, stacked ys]`` (a list, as in PyTorch; a
+      namedtuple keeps its type).
     """
     first = samples[0]
     if isinstance(first, Tensor):
@@ -166,14 +167,15 @@ def default_collate(samples):
         fields = [default_collate(list(field)) for field in zip(*samples)]
         if hasattr(first, "_fields"):  # a namedtuple keeps its type
             return type(first)(*fields)
-        return tuple(fields) if isinstance(first, tuple) else fields
+        return fields
     raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, "
                     f"dicts or lists; found {type(first).__name__}")
 
 
 def default_convert(sample):
     """A sample as it is when batching is off (``batch_size=None``), with NumPy
-    arrays turned into tensors, looking into tuples, lists and dicts."""
+    arrays turned into tensors, looking into tuples (which become lists, as in
+    PyTorch), lists and dicts."""
     if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
         return make_tensor(sample)
     if isinstance(sample, Mapping):
@@ -181,5 +183,5 @@ def default_convert(sample):
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):
         return type(sample)(*(default_convert(item) for item in sample))
     if isinstance(sample, (tuple, list)):
-        return type(sample)(default_convert(item) for item in sample)
+        return [default_convert(item) for item in sample]
     return sample

@@ -61,5 +61,7 @@ class TensorDataset(Dataset):
 
         One indexing per tensor (``tensor[indices]``) gathers a whole batch at
         array speed, instead of taking samples one by one and stacking them.
+        Returns a list ``[tensors[0][indices], tensors[1][indices], ...]``: the
+        batch PyTorch's DataLoader makes of a TensorDataset.
         """
-        return tuple(tensor[indices] for tensor in self.tensors)
+        return [tensor[indices] for tensor in self.tensors]
