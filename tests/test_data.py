@@ -343,9 +343,20 @@ def test_sine_sequences():
 def test_char_corpus_is_the_same_text_everywhere():
     text, vocab, char_to_index, encoded = mg.data.load_char_corpus()
     assert text.startswith("The Zen of Python, by Tim Peters\n\nBeautiful is better than ugly.")
-    assert "Heaps are arrays for which a[k] <= a[2*k+1]" in text
-    assert len(text) == 5576
-    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "4fbd4d61c36eef11"
+    assert text.endswith("Namespaces are one honking great idea -- let's do more of those!")
+    assert len(text) == 856 and len(vocab) == 45
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "e250f274f33b9b62"
+
+
+def test_a_char_corpus_of_your_own_text():
+    corpus = mg.data.load_char_corpus(text="abracadabra")
+    assert corpus.vocab == ["a", "b", "c", "d", "r"] and corpus.char_to_index["r"] == 4
+    assert corpus.encoded.tolist() == [0, 1, 4, 0, 2, 0, 3, 0, 1, 4, 0]
+    inputs, targets = corpus.windows(4, step=3)
+    assert [corpus.decode(row) for row in inputs] == ["abra", "acad", "dabr"]
+    assert [corpus.decode(row) for row in targets] == ["brac", "cada", "abra"]
+    with pytest.raises(ValueError, match="at least two characters"):
+        mg.data.load_char_corpus(text="a")
 
 
 def test_char_corpus_vocabulary_and_encoding(device):
