@@ -29,6 +29,9 @@ from .dataset import TensorDataset
 class DataLoader:
     """Iterate over ``dataset`` in batches, as ``torch.utils.data.DataLoader`` does.
 
+    ``for features, labels in DataLoader(TensorDataset(X, y), batch_size=32)``
+    gets each batch as a list ``[X[indices], y[indices]]`` (a list, as in PyTorch).
+
     Arguments:
         dataset: anything with ``len()`` and ``[index]``, e.g. a ``TensorDataset``.
         batch_size: samples per batch (a positive int). ``None`` turns batching
