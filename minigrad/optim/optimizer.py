@@ -30,7 +30,9 @@ the number of parameter tensors. Everything else (non-elementwise optimizers,
 parameters that skipped a step) takes the simple path: one ``update`` call per
 parameter.
 """
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -220,11 +222,14 @@ class Optimizer:
     def _update_in_chunks(self, group, flat_param, flat_grad, flat_state, step, chunk):
         arrays = {k: v for k, v in flat_state.items() if hasattr(v, "flags")}
         scalars = {k: v for k, v in flat_state.items() if k not in arrays}
-        for start in range(0, flat_param.size, chunk):
-            stop = start + chunk
-            piece = {k: v[start:stop] for k, v in arrays.items()}
+
+        def update_slice(start):
+            piece = {k: v[start:start + chunk] for k, v in arrays.items()}
             piece.update(scalars)
-            self.update(group, flat_param[start:stop], flat_grad[start:stop], piece, step)
+            self.update(group, flat_param[start:start + chunk], flat_grad[start:start + chunk],
+                        piece, step)
+
+        _for_each_slice(update_slice, range(0, flat_param.size, chunk))
 
     # -- many parameters at once ------------------------------------------------------
     def _buckets_for(self, group, params):
@@ -240,7 +245,7 @@ class Optimizer:
         for members in partitions.values():
             if len(members) < 2:
                 continue
-            match = next((b for b in old if b.params == members and b.is_intact(self.state)), None)
+            match = next((b for b in old if [id(p) for p in b.params] == [id(p) for p in members] and b.is_intact(self.state)), None)
             kept.append(match or _Bucket(members, self.state))
         self._buckets[id(group)] = kept
         return kept
@@ -254,14 +259,16 @@ class Optimizer:
             state.update(scalars)
         negate = group.get("maximize", False)
         grads = [p.grad.data.reshape(-1) for p in bucket.params]
-        for start, stop, pieces in bucket.chunks:
-            if len(pieces) == 1:
+
+        def update_slice(number):
+            start, stop, pieces = bucket.chunks[number]
+            if len(pieces) == 1:  # inside one parameter: its gradient, as it is
                 index, low, high, _ = pieces[0]
                 grad = grads[index][low:high]
                 if negate:
                     grad = -grad
-            else:
-                grad = bucket.scratch[:stop - start]
+            else:  # across several small parameters: gather their gradients
+                grad = bucket.scratch[number]
                 for index, low, high, at in pieces:
                     grad[at:at + high - low] = grads[index][low:high]
                 if negate:
@@ -269,6 +276,8 @@ class Optimizer:
             arrays = {k: v[start:stop] for k, v in bucket.state.items()}
             arrays.update(scalars)
             self.update(group, bucket.param[start:stop], grad, arrays, step)
+
+        _for_each_slice(update_slice, range(len(bucket.chunks)))
         for param in bucket.params:
             param._version[0] += 1
 
@@ -426,7 +435,9 @@ class _Bucket:
                     lo, hi = max(low, start), min(high, stop)
                     pieces.append((index, lo - low, hi - low, lo - start))
             self.chunks.append((start, stop, pieces))
-        self.scratch = xp.empty(min(chunk, total), dtype=dtype)
+        self.scratch = {number: xp.empty(stop - start, dtype=dtype)
+                        for number, (start, stop, pieces) in enumerate(self.chunks)
+                        if len(pieces) > 1}
 
     def is_intact(self, all_state):
         """False once anything replaced a parameter's array or a state tensor (the
@@ -438,6 +449,41 @@ class _Bucket:
                     for name, array in state_views.items()):
                 return False
         return True
+
+
+_pool = None
+
+
+def _for_each_slice(function, items):
+    """Call ``function(item)`` for every item, split between the CPU's cores.
+
+    NumPy releases the interpreter lock while it computes, so threads working on
+    disjoint slices of the flat buffers run truly in parallel (as PyTorch's CPU
+    kernels do). Each thread takes one contiguous run of slices.
+    """
+    global _pool
+    items = list(items)
+    threads = min(_THREADS, len(items))
+    if threads < 2:
+        for item in items:
+            function(item)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_THREADS - 1, thread_name_prefix="minigrad-optim")
+    bounds = [len(items) * k // threads for k in range(threads + 1)]
+    runs = [items[low:high] for low, high in zip(bounds[:-1], bounds[1:])]
+
+    def work(run):
+        for item in run:
+            function(item)
+
+    others = [_pool.submit(work, run) for run in runs[1:]]
+    work(runs[0])
+    for other in others:
+        other.result()
+
+
+_THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 
 class _Handle:
