@@ -7,3 +7,4 @@ from .module import Module
 from .parameter import Parameter
 from .layers import (BatchNorm1d, Dropout, Embedding, Flatten, GELU, Identity, LayerNorm,
                      LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh)
+from .layers.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

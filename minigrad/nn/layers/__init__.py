@@ -5,3 +5,4 @@ from .embedding import Embedding
 from .flatten import Flatten
 from .linear import Identity, Linear
 from .normalization import BatchNorm1d, LayerNorm
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

@@ -26,12 +26,14 @@ import math
 import numbers
 import warnings
 
-from ...autograd.grad_mode import no_grad
-from ...creation import empty, rand, zeros
+from ...creation import empty, zeros
 from ...ops.elementwise import relu, tanh
 from ...ops.recurrent import gru_cell_update, lstm_cell_update, unbind
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
+from .. import init
+from ..functional.dropout import dropout
+from ..functional.linear import linear
 from ..module import Module
 from ..parameter import Parameter
 
@@ -41,24 +43,22 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 # ---------------------------------------------------------------- one time step
 # Each step takes the input part p = x_t W_ih^T + b_ih (+ b_hh where it can be
 # folded in) and the previous state, and returns the next state: h, or (h, c).
-def _tanh_step(input_part, h, weight_hh_t, bias_hh):
-    return tanh(input_part + h @ weight_hh_t)
+def _tanh_step(input_part, h, weight_hh, bias_hh):
+    return tanh(input_part + linear(h, weight_hh))
 
 
-def _relu_step(input_part, h, weight_hh_t, bias_hh):
-    return relu(input_part + h @ weight_hh_t)
+def _relu_step(input_part, h, weight_hh, bias_hh):
+    return relu(input_part + linear(h, weight_hh))
 
 
-def _lstm_step(input_part, state, weight_hh_t, bias_hh):
+def _lstm_step(input_part, state, weight_hh, bias_hh):
     h, c = state
-    return lstm_cell_update(input_part + h @ weight_hh_t, c)
+    return lstm_cell_update(input_part + linear(h, weight_hh), c)
 
 
-def _gru_step(input_part, h, weight_hh_t, bias_hh):
-    hidden_part = h @ weight_hh_t  # b_hn sits inside r ⊙ (...), so b_hh cannot be folded into p
-    if bias_hh is not None:
-        hidden_part = hidden_part + bias_hh
-    return gru_cell_update(input_part, hidden_part, h)
+def _gru_step(input_part, h, weight_hh, bias_hh):
+    # b_hn sits inside r ⊙ (W_hn h + b_hn), so the GRU cannot fold b_hh into p
+    return gru_cell_update(input_part, linear(h, weight_hh, bias_hh), h)
 
 
 _STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
@@ -66,27 +66,16 @@ _STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "G
 
 def _input_part(x, weight_ih, bias_ih, bias_hh, fold_hidden_bias):
     """x W_ih^T + b_ih, plus b_hh when ``fold_hidden_bias`` (every cell but the GRU's)."""
-    result = x @ weight_ih.T
     if bias_ih is None:
-        return result
-    return result + (bias_ih + bias_hh if fold_hidden_bias else bias_ih)
+        return linear(x, weight_ih)
+    return linear(x, weight_ih, bias_ih + bias_hh if fold_hidden_bias else bias_ih)
 
 
 def _reset_uniform(module):
     """PyTorch's default for recurrent layers: every parameter from U(−1/√H, 1/√H)."""
     bound = 1.0 / math.sqrt(module.hidden_size)
-    with no_grad():
-        for param in module.parameters():
-            param.copy_(rand(param.shape, dtype=param.dtype, device=param.device) * (2 * bound)
-                        - bound)
-
-
-def _dropout(x, p):
-    """Zero each element with probability p and scale the others by 1/(1 − p)."""
-    if p == 1:
-        return x * 0.0
-    keep = rand(x.shape, dtype=x.dtype, device=x.device) >= p
-    return x * (keep.to(x.dtype) * (1.0 / (1.0 - p)))
+    for param in module.parameters():
+        init.uniform_(param, -bound, bound)
 
 
 # ---------------------------------------------------------------- cells
@@ -187,7 +176,7 @@ class RNNCell(RNNCellBase):
         else:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh, True)
-        h = step(input_part, h, self.weight_hh.T, None)
+        h = step(input_part, h, self.weight_hh, None)
         return h if is_batched else h.squeeze(0)
 
 
@@ -216,7 +205,7 @@ class LSTMCell(RNNCellBase):
     def forward(self, input, hx=None):
         input, (h, c), is_batched = self._batched(input, None if hx is None else list(hx))
         input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh, True)
-        h, c = _lstm_step(input_part, (h, c), self.weight_hh.T, None)
+        h, c = _lstm_step(input_part, (h, c), self.weight_hh, None)
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -242,7 +231,7 @@ class GRUCell(RNNCellBase):
     def forward(self, input, hx=None):
         input, (h,), is_batched = self._batched(input, None if hx is None else [hx])
         input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh, False)
-        h = _gru_step(input_part, h, self.weight_hh.T, self.bias_hh)
+        h = _gru_step(input_part, h, self.weight_hh, self.bias_hh)
         return h if is_batched else h.squeeze(0)
 
 
@@ -387,14 +376,13 @@ class RNNBase(Module):
         output (L, N, D·H) in the input's layout and the final states, same order.
         """
         x = input.transpose(0, 1) if self.batch_first else input
-        length, batch = x.shape[0], x.shape[1]
+        length = x.shape[0]
         step = _STEPS[self.mode]
         directions = 2 if self.bidirectional else 1
         final_states = []
         for layer in range(self.num_layers):
-            if layer > 0 and self.dropout > 0 and self.training:
-                x = _dropout(x, self.dropout)
-            rows = x.reshape(length * batch, x.shape[2])
+            if layer > 0:
+                x = dropout(x, self.dropout, self.training)
             outputs = []
             for direction in range(directions):
                 index = layer * directions + direction
@@ -403,13 +391,11 @@ class RNNBase(Module):
                 bias_ih, bias_hh = (getattr(self, names[2]), getattr(self, names[3])) \
                     if self.bias else (None, None)
                 input_parts = unbind(
-                    _input_part(rows, weight_ih, bias_ih, bias_hh, self.mode != "GRU")
-                    .reshape(length, batch, -1), 0)
-                weight_hh_t = weight_hh.T
+                    _input_part(x, weight_ih, bias_ih, bias_hh, self.mode != "GRU"), 0)
                 state = initial_states[index]
                 hs = [None] * length
                 for t in (reversed(range(length)) if direction == 1 else range(length)):
-                    state = step(input_parts[t], state, weight_hh_t, bias_hh)
+                    state = step(input_parts[t], state, weight_hh, bias_hh)
                     hs[t] = state[0] if type(state) is tuple else state
                 outputs.append(stack(hs))
                 final_states.append(state)
