@@ -3,10 +3,29 @@
 - ``Sequential(a, b, c)``: ``forward(x)`` is ``c(b(a(x)))``; children are named "0", "1", ...
 - ``ModuleList([...])``: a list whose modules are registered (so their parameters are found).
 - ``ModuleDict({...})``: the same for a dict, in insertion order.
+
+Indexing, slicing, deletion and their reprs behave as PyTorch's containers do:
+after a deletion the children are renumbered "0", "1", ... again.
 """
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 
 from .module import Module
+
+
+def _checked_index(index, length):
+    """``index`` (negative counts from the end) as a position in ``range(length)``."""
+    index = int(index)
+    if not -length <= index < length:
+        raise IndexError(f"index {index} is out of range for a container of {length} modules")
+    return index % length
+
+
+def _renumber(container, modules):
+    """Make ``modules`` the container's children, named "0", "1", ..."""
+    container._modules.clear()
+    for position, module in enumerate(modules):
+        container._modules[str(position)] = module
 
 
 class Sequential(Module):
@@ -31,55 +50,23 @@ class Sequential(Module):
         return input
 
     def __getitem__(self, index):
-        modules = list(self._modules.items())
+        """A child by position, or a new ``Sequential`` (same names) for a slice."""
+        items = list(self._modules.items())
         if isinstance(index, slice):
-            return Sequential(OrderedDict(modules[index]))
-        return modules[_checked_index(index, len(modules))][1]
+            return type(self)(OrderedDict(items[index]))
+        return items[_checked_index(index, len(items))][1]
 
     def __setitem__(self, index, module):
         name = list(self._modules)[_checked_index(index, len(self._modules))]
-        self.add_module(name, module)
+        setattr(self, name, module)
 
     def __delitem__(self, index):
-        names = list(self._modules)
-        targets = names[index] if isinstance(index, slice) else [names[_checked_index(index, len(names))]]
-        for name in targets:
-            del self._modules[name]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters belong to the parent module."""
-
-    def __init__(self, modules=None):
-        super().__init__()
-        if modules is not None:
-            self.extend(modules)
-
-    def __getitem__(self, index):
         modules = list(self._modules.values())
         if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[_checked_index(index, len(modules))]
-
-    def __setitem__(self, index, module):
-        self.add_module(str(_checked_index(index, len(self._modules))), module)
-
-    def __delitem__(self, index):
-        modules = list(self._modules.values())
-        del modules[index]
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self.add_module(str(position), module)
+            del modules[index]
+        else:
+            del modules[_checked_index(index, len(modules))]
+        _renumber(self, modules)
 
     def __len__(self):
         return len(self._modules)
@@ -87,8 +74,11 @@ class ModuleList(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
-    def __iadd__(self, modules):
-        return self.extend(modules)
+    def __add__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other).__name__} is given.")
+        return Sequential(*self, *other)
 
     def append(self, module):
         self.add_module(str(len(self._modules)), module)
@@ -100,11 +90,102 @@ class ModuleList(Module):
         return self
 
     def insert(self, index, module):
+        """Put ``module`` before position ``index`` (``-len <= index <= len``)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"module should be a Module, got {type(module).__name__}")
+        modules = list(self._modules.values())
+        if not -len(modules) <= index <= len(modules):
+            raise IndexError(f"Index out of range: {index}")
+        modules.insert(index, module)
+        _renumber(self, modules)
+        return self
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters belong to the parent module.
+
+    It has no ``forward``: the parent decides how to call its entries.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return type(self)(modules[index])
+        return modules[_checked_index(index, len(modules))]
+
+    def __setitem__(self, index, module):
+        setattr(self, str(_checked_index(index, len(self._modules))), module)
+
+    def __delitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            del modules[_checked_index(index, len(modules))]
+        _renumber(self, modules)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        return ModuleList([*self, *other])
+
+    def append(self, module):
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules):
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleList.extend should be called with an iterable, but got "
+                            + type(modules).__name__)
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index``, as ``list.insert`` does."""
+        if not isinstance(module, Module):
+            raise TypeError(f"module should be a Module, got {type(module).__name__}")
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self._modules.clear()
-        for position, each in enumerate(modules):
-            self.add_module(str(position), each)
+        _renumber(self, modules)
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+    def __repr__(self):
+        """PyTorch's compressed form: a run of equal entries prints once, as ``(0-2): 3 x ...``."""
+        if not self._modules:
+            return f"{type(self).__name__}()"
+        runs = []  # [first index, last index, repr]
+        for index, module in enumerate(self._modules.values()):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = index
+            else:
+                runs.append([index, index, text])
+        lines = [(f"({first}): {text}" if first == last
+                  else f"({first}-{last}): {last - first + 1} x {text}").replace("\n", "\n  ")
+                 for first, last, text in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):
@@ -116,8 +197,6 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, key):
-        if key not in self._modules:
-            raise KeyError(f"ModuleDict has no module {key!r}; it has {list(self._modules)}")
         return self._modules[key]
 
     def __setitem__(self, key, module):
@@ -144,19 +223,29 @@ class ModuleDict(Module):
     def values(self):
         return self._modules.values()
 
+    def clear(self):
+        self._modules.clear()
+
     def pop(self, key):
         module = self[key]
-        del self._modules[key]
+        del self[key]
         return module
 
     def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, module in items:
+        """Add or replace entries from a mapping or an iterable of ``(key, module)`` pairs."""
+        if isinstance(modules, Mapping) or isinstance(modules, ModuleDict):
+            pairs = list(modules.items())
+        elif isinstance(modules, Iterable):
+            pairs = list(modules)
+            for position, pair in enumerate(pairs):
+                if not isinstance(pair, Iterable):
+                    raise TypeError(f"ModuleDict update sequence element #{position} should be "
+                                    f"Iterable; is {type(pair).__name__}")
+                if len(pair) != 2:
+                    raise ValueError(f"ModuleDict update sequence element #{position} has length "
+                                     f"{len(pair)}; 2 is required")
+        else:
+            raise TypeError("ModuleDict.update should be called with an iterable of key/value "
+                            f"pairs, but got {type(modules).__name__}")
+        for key, module in pairs:
             self[key] = module
-
-
-def _checked_index(index, length):
-    index = int(index)
-    if not -length <= index < length:
-        raise IndexError(f"index {index} is out of range for a container of {length} modules")
-    return index % length

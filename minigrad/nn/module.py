@@ -65,11 +65,11 @@ class Module:
     def __setattr__(self, name, value):
         if isinstance(value, Parameter):
             self._check_setup(name)
-            self._forget(name)
+            self._forget(name, keep=self._parameters)
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._check_setup(name)
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
         elif "_parameters" in self.__dict__ and name in self._parameters:
             if value is not None:
@@ -89,11 +89,16 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
-        """Drop ``name`` from wherever it was registered before being re-assigned."""
+    def _forget(self, name, keep):
+        """Drop ``name`` from wherever else it was registered before it goes into ``keep``.
+
+        Within ``keep`` the entry is replaced where it stands, so re-assigning
+        ``self.fc1`` keeps its place in ``named_parameters()`` and ``state_dict()``.
+        """
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name):  # only called when normal lookup fails
@@ -115,13 +120,25 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))
 
+    def _check_new_name(self, kind, name, registry):
+        """A name for a new entry of ``registry``: a non-empty string without '.', not
+        already an attribute of another kind."""
+        self._check_setup(name)
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f"{kind} name can't contain \".\", got: {name}")
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in registry:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``)."""
-        self._check_setup(name)
+        self._check_new_name("parameter", name, self.__dict__.get("_parameters", ()))
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r} "
                             "(mg.nn.Parameter or None expected)")
-        self._forget(name)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -129,22 +146,21 @@ class Module:
 
         Persistent buffers are saved in ``state_dict()``.
         """
-        self._check_setup(name)
+        self._check_new_name("buffer", name, self.__dict__.get("_buffers", ()))
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r} "
                             "(a Tensor or None expected)")
-        self._forget(name)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name, module):
-        self._check_setup(name)
+        """Register ``module`` as the child ``name`` (what ``self.name = module`` does)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        if not isinstance(name, str) or "." in name or name == "":
-            raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
-        self._forget(name)
+        self._check_new_name("module", name, self.__dict__.get("_modules", ()))
         self._modules[name] = module
 
     register_module = add_module
@@ -188,7 +204,8 @@ class Module:
 
     def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -239,8 +256,9 @@ class Module:
         """Training mode (dropout active, batch norm uses batch statistics) for the whole tree."""
         if not isinstance(mode, bool):
             raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        self.training = mode
+        for module in self.children():  # each child's own train(), in case it overrides it
+            module.train(mode)
         return self
 
     def eval(self):
@@ -315,10 +333,12 @@ class Module:
         """An ordered dict ``{"dotted.name": tensor}`` of parameters and persistent buffers.
 
         The tensors are detached and share memory with the module (as in PyTorch);
-        ``mg.save`` writes them to a file.
+        ``mg.save`` writes them to a file. A submodule used in two places is saved
+        under both names, as in PyTorch.
         """
         destination = OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                        remove_duplicate=False):
             dot = module_prefix + "." if module_prefix else ""
             for name, param in module._parameters.items():
                 if param is not None:
@@ -341,14 +361,14 @@ class Module:
             raise TypeError(f"expected a dict-like state_dict, got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
+        unexpected = self._unexpected_keys(state_dict)
         problems = []
-        if strict and unexpected:
-            problems.append("Unexpected key(s) in state_dict: "
-                            + ", ".join(f'"{key}"' for key in unexpected) + ".")
         if strict and missing:
             problems.append("Missing key(s) in state_dict: "
-                            + ", ".join(f'"{key}"' for key in missing) + ".")
+                            + ", ".join(f'"{key}"' for key in missing) + ". ")
+        if strict and unexpected:
+            problems.append("Unexpected key(s) in state_dict: "
+                            + ", ".join(f'"{key}"' for key in unexpected) + ". ")
         updates = []
         for key, target in own.items():
             if key not in state_dict:
@@ -372,28 +392,54 @@ class Module:
             target._version[0] += 1
         return IncompatibleKeys(missing, unexpected)
 
+    def _unexpected_keys(self, state_dict):
+        """Keys of ``state_dict`` that name nothing here, in PyTorch's order: module by
+        module (depth first), each taking the keys that start with its prefix."""
+        unexpected = []
+        for module_prefix, module in self.named_modules(remove_duplicate=False):
+            dot = module_prefix + "." if module_prefix else ""
+            names = {name for name, value in module._parameters.items() if value is not None}
+            names |= {name for name, value in module._buffers.items()
+                      if value is not None and name not in module._non_persistent_buffers}
+            for key in state_dict:
+                if not key.startswith(dot):
+                    continue
+                head, deeper, _ = key[len(dot):].partition(".")
+                if head not in (module._modules if deeper else names):
+                    unexpected.append(key)
+        return unexpected
+
     # -- printing ----------------------------------------------------------------------
     def extra_repr(self):
         """The text inside the parentheses of this module's repr (its arguments)."""
         return ""
 
     def __repr__(self):
-        lines = [line for line in self.extra_repr().split("\n") if line]
-        for name, module in self._modules.items():
-            child = repr(module).replace("\n", "\n  ")
-            lines.append(f"({name}): {child}")
-        if not self._modules:
-            return f"{type(self).__name__}({', '.join(lines) if len(lines) == 1 else ''.join(lines)})"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        """PyTorch's layout: ``Name(extra)`` on one line, or one line per extra and child."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ")
+                       for name, module in self._modules.items()]
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{type(self).__name__}({extra_lines[0]})"
+        if not extra_lines + child_lines:
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
 
 
 def _host_array(value):
-    """A NumPy array from a value a state dict may hold, or None if it is not array-like."""
+    """A NumPy array from a value a state dict may hold, or None if it is not array-like.
+
+    A PyTorch tensor that requires grad (a ``torch.nn.Parameter`` from
+    ``state_dict(keep_vars=True)``) is detached first, as NumPy cannot read it otherwise.
+    """
+    if hasattr(value, "detach"):
+        value = value.detach()
     try:
         array = np.asarray(value)
     except Exception:
         return None
-    return None if array.dtype.kind == "O" else array
+    return array if array.dtype.kind in "biuf" else None
 
 
 class _Handle:
