@@ -30,8 +30,10 @@ refusals:
 The tests run every operation on this device as well as on the CPU, so code
 that bypasses ``backend.xp`` fails a test instead of failing on a user's GPU.
 """
+import contextlib
 import numbers
 import operator
+import threading
 import types
 
 import numpy as np
@@ -53,6 +55,34 @@ _OPERATOR_UFUNCS = frozenset({
     np.bitwise_xor, np.left_shift, np.right_shift, np.equal, np.not_equal,
     np.less, np.less_equal, np.greater, np.greater_equal,
 })
+
+
+class _HostReads(threading.local):
+    forbidden = False
+
+
+_host_reads = _HostReads()
+
+
+@contextlib.contextmanager
+def forbid_host_reads():
+    """Inside this block, any copy of a 'strict' array's values to the host raises.
+
+    On a GPU every such read (``.item()``, ``float(x)``, ``if x:``, ``.numpy()``)
+    waits for the device to finish: a hidden synchronisation. Tests wrap a whole
+    training step in this block to prove it has none.
+    """
+    previous, _host_reads.forbidden = _host_reads.forbidden, True
+    try:
+        yield
+    finally:
+        _host_reads.forbidden = previous
+
+
+def _host_read(what):
+    if _host_reads.forbidden:
+        raise RuntimeError(f"{what} copies a 'strict' device array to the host inside "
+                           "forbid_host_reads(): on a GPU this synchronises with the device")
 
 
 def _mixing_error(value):
@@ -190,6 +220,8 @@ class StrictArray:
         """``a.shape``, ``a.T``, ``a.sum(...)``: NumPy's, with device arguments and results."""
         if name.startswith("_"):  # keeps NumPy's hooks such as __array_interface__ hidden
             raise AttributeError(f"'StrictArray' object has no attribute {name!r}")
+        if name in ("item", "tolist"):
+            _host_read(f"array.{name}()")
         attribute = getattr(self._data, name)
         if callable(attribute):
             return _device_function(attribute, owner=self)
@@ -197,6 +229,7 @@ class StrictArray:
 
     def get(self):
         """A copy in host memory as a NumPy array (CuPy's ``ndarray.get``)."""
+        _host_read("array.get()")
         return self._data.copy()
 
     def __copy__(self):
@@ -216,21 +249,27 @@ class StrictArray:
         return map(_wrap, self._data)
 
     def __bool__(self):
+        _host_read("bool(array)")
         return bool(self._data)
 
     def __float__(self):
+        _host_read("float(array)")
         return float(self._data)
 
     def __int__(self):
+        _host_read("int(array)")
         return int(self._data)
 
     def __complex__(self):
+        _host_read("complex(array)")
         return complex(self._data)
 
     def __index__(self):
+        _host_read("using an array as an index")
         return operator.index(self._data)
 
     def __format__(self, spec):
+        _host_read("formatting an array")
         return format(self._data, spec)
 
     def __repr__(self):
@@ -360,6 +399,8 @@ class StrictBackend:
         if isinstance(array, StrictArray):
             return array.get()
         return np.asarray(array)
+
+    forbid_host_reads = staticmethod(forbid_host_reads)
 
     def is_array(self, value):
         return isinstance(value, StrictArray)
