@@ -1,0 +1,244 @@
+"""Cross-entropy as fused operations: softmax cross-entropy, negative log-likelihood
+and binary cross-entropy, with PyTorch's conventions.
+
+Softmax cross-entropy
+---------------------
+Logits z of shape (M, C): M rows (samples), C classes. Row i has a target
+distribution q_i over the classes, and its loss is
+
+    ℓ_i = −Σ_c q_ic log p_ic,    log p_ic = z_ic − log Σ_k e^(z_ik)
+
+Writing S_i = Σ_c q_ic (1 for a plain distribution, other values once classes
+are weighted), its gradient is the textbook one,
+
+    ∂ℓ_i/∂z_ic = S_i p_ic − q_ic,    p = softmax(z).
+
+What q is (PyTorch's ``cross_entropy``):
+
+- class indices y with class weights w and label smoothing ε:
+  q_ic = (1 − ε) w_{y_i} [c = y_i] + (ε/C) w_c, and q_i = 0 where y_i = ignore_index;
+- class probabilities t:  q_ic = w_c ((1 − ε) t_ic + ε/C).
+
+``reduction="mean"`` divides Σ_i ℓ_i by Σ_i w_{y_i} over the rows not ignored
+(class indices; nan when every row is ignored) or by M (probabilities).
+
+The forward pass computes log Σ e^z once, shifted by the row maximum m so that
+no exponential overflows (finite for logits of ±1e4), and, when a gradient will
+be wanted, the gradient array itself: for class indices without smoothing that
+is p with 1 subtracted at each row's target class, never a dense one-hot. The
+backward pass then only multiplies by the incoming gradient. When a graph of the
+gradient is wanted (``create_graph=True``), the same formula is rebuilt from
+differentiable operations instead, so gradients of gradients are exact.
+
+Negative log-likelihood
+-----------------------
+Input x = log-probabilities (M, C):  ℓ_i = −w_{y_i} x_{i,y_i};  ∂ℓ_i/∂x_ic = −w_{y_i} [c = y_i].
+Same weights, ignore_index and "mean" as above.
+
+Binary cross-entropy
+--------------------
+Elementwise, for a probability x and a target y in [0, 1]:
+
+    ℓ = −(y log x + (1 − y) log(1 − x)),  each log clamped at −100 (so ℓ ≤ 100 at x = 0 or 1)
+    ∂ℓ/∂x = (x − y) / max(x (1 − x), 1e-12),    ∂ℓ/∂y = log(1 − x) − log x
+
+as PyTorch computes them.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import new_tensor
+from .elementwise import clamp, log
+from .reduction import log_softmax, softmax
+from .shape import IndexAdd
+
+# PyTorch's floor for x (1 − x) in the binary cross-entropy gradient.
+_BCE_EPSILON = 1e-12
+# PyTorch's floor for the logarithms in the binary cross-entropy.
+_LOG_FLOOR = -100.0
+
+
+class ClassTargets:
+    """Class-index targets y (M,) checked against C classes, with their row weights.
+
+    ``index``: y with ignored rows pointing at class 0 (so it can index);
+    ``keep``: the rows not ignored; ``row_weight``: w_{y_i}, 0 on ignored rows;
+    ``total_weight``: Σ_i w_{y_i}, the denominator of "mean".
+    """
+
+    def __init__(self, xp, target, weight, ignore_index, classes, dtype):
+        self.keep = target != ignore_index
+        self.index = xp.where(self.keep, target, 0)
+        out_of_range = (self.index < 0) | (self.index >= classes)
+        if out_of_range.any():  # one boolean read back from the device
+            bad = int(self.index[out_of_range][0])
+            raise IndexError(f"Target {bad} is out of bounds: class indices must lie in "
+                             f"[0, {classes}) or equal ignore_index={ignore_index}")
+        if weight is None:
+            self.row_weight = self.keep.astype(dtype)
+        else:
+            self.row_weight = xp.where(self.keep, weight[self.index], 0).astype(dtype, copy=False)
+        self.total_weight = self.row_weight.sum()
+
+    def row_scale(self, xp, reduction):
+        """How much each row's loss counts in the reduced loss: 1/Σw ("mean", 0 on
+        ignored rows, even when Σw = 0) or 1."""
+        if reduction != "mean":
+            return None
+        with np.errstate(divide="ignore"):
+            return xp.where(self.keep, 1 / self.total_weight, 0).astype(self.row_weight.dtype)
+
+    def distribution(self, xp, classes, weight, label_smoothing):
+        """The dense target distribution q (M, C) of these targets."""
+        one_hot = self.index[:, None] == xp.arange(classes)
+        q = one_hot * ((1 - label_smoothing) * self.row_weight)[:, None]
+        if label_smoothing:
+            spread = self.keep[:, None] * (label_smoothing / classes)
+            q = q + (spread if weight is None else spread * weight)
+        return q.astype(self.row_weight.dtype, copy=False)
+
+
+def smoothed_distribution(target, label_smoothing, classes, weight):
+    """q = w ((1 − ε) t + ε/C) for class probabilities t (arrays or Tensors alike)."""
+    q = target if not label_smoothing else target * (1 - label_smoothing) + label_smoothing / classes
+    return q if weight is None else q * weight
+
+
+def reduce_rows(row_losses, reduction, denominator):
+    """Σ ℓ_i / denominator, Σ ℓ_i, or the rows themselves; 0/0 gives nan without a warning."""
+    if reduction == "none":
+        return row_losses
+    total = row_losses.sum()
+    if reduction == "sum":
+        return total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / denominator
+
+
+class SoftmaxCrossEntropy(Function):
+    """Reduced −Σ_c q_ic log softmax(z)_ic over rows i (see the module docstring);
+    ∂ℓ_i/∂z_i = S_i softmax(z_i) − q_i."""
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index=-100, label_smoothing=0.0,
+                reduction="mean"):
+        xp = ctx.xp
+        rows, classes = logits.shape
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = xp.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        log_sum_exp = xp.log(sum_exp)  # log Σ e^z − m: log p = shifted − log_sum_exp
+        wants_gradient = ctx.needs_input_grad[0] and is_grad_enabled()
+
+        if target.dtype.kind == "f":  # class probabilities: a dense q
+            q = smoothed_distribution(target, label_smoothing, classes, weight)
+            denominator = rows
+            row_scale = xp.full(rows, 1 / max(rows, 1), logits.dtype) if reduction == "mean" else None
+        else:  # class indices: a dense q only when smoothing spreads it over every class
+            targets = ctx.targets = ClassTargets(xp, target, weight, ignore_index, classes,
+                                                 logits.dtype)
+            q = targets.distribution(xp, classes, weight, label_smoothing) if label_smoothing else None
+            denominator = targets.total_weight
+            row_scale = targets.row_scale(xp, reduction)
+
+        delta = None  # the gradient of the reduced loss, when one is wanted
+        if q is not None:
+            total_q = q.sum(axis=1, keepdims=True)
+            row_losses = (total_q * log_sum_exp - (q * shifted).sum(axis=1, keepdims=True))[:, 0]
+            if wants_gradient:  # S_i p_i − q_i
+                delta = exp / sum_exp * total_q - q
+            delta_scale = row_scale
+        else:  # ℓ_i = r_i (log Σ e^z_i − z_{i,y_i}), r_i = w_{y_i} (0 if ignored)
+            row_weight = targets.row_weight
+            picked = xp.take_along_axis(shifted, targets.index[:, None], axis=1)[:, 0]
+            row_losses = xp.where(targets.keep, row_weight * (log_sum_exp[:, 0] - picked), 0)
+            if wants_gradient:  # S_i p_i − q_i = r_i (p_i − onehot(y_i)), in place
+                delta = exp
+                delta /= sum_exp
+                delta[xp.arange(rows), targets.index] -= 1
+            delta_scale = row_weight if row_scale is None else row_weight * row_scale
+        if delta is not None and delta_scale is not None:
+            delta *= delta_scale[:, None]
+        loss = reduce_rows(row_losses, reduction, denominator)
+        ctx.label_smoothing, ctx.classes = label_smoothing, classes
+        ctx.save_for_backward(logits, target, weight, delta, row_scale)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        logits, target, weight, delta, row_scale = ctx.saved_tensors
+        per_row = grad.reshape(-1, 1) if grad.ndim else grad  # "none": one gradient per row
+        grad_logits = grad_target = None
+        if ctx.needs_input_grad[0]:
+            if is_grad_enabled():  # create_graph=True: the gradient as a function of the logits
+                delta = SoftmaxCrossEntropy._gradient_graph(ctx, logits, target, weight, row_scale)
+            grad_logits = delta * per_row
+        if ctx.needs_input_grad[1]:  # ∂ℓ_i/∂t_ic = −(1 − ε) w_c log p_ic
+            grad_target = log_softmax(logits, 1) * (per_row * -(1 - ctx.label_smoothing))
+            if weight is not None:
+                grad_target = grad_target * weight
+            if row_scale is not None:
+                grad_target = grad_target * row_scale.reshape(-1, 1)
+        return grad_logits, grad_target, None
+
+    @staticmethod
+    def _gradient_graph(ctx, logits, target, weight, row_scale):
+        """(S softmax(z) − q) · row scale, from differentiable operations."""
+        if target.dtype.kind == "f":
+            q = smoothed_distribution(target, ctx.label_smoothing, ctx.classes, weight)
+        else:
+            q = ctx.targets.distribution(ctx.xp, ctx.classes,
+                                         None if weight is None else weight.data,
+                                         ctx.label_smoothing)
+            q = new_tensor(q, ctx.backend, None, 0)
+        delta = softmax(logits, 1) * q.sum(1, keepdim=True) - q
+        return delta if row_scale is None else delta * row_scale.reshape(-1, 1)
+
+
+class NegativeLogLikelihood(Function):
+    """Reduced −w_{y_i} x_{i,y_i} over rows i;  ∂ℓ_i/∂x_ic = −w_{y_i} [c = y_i]."""
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight, ignore_index=-100, reduction="mean"):
+        xp = ctx.xp
+        rows, classes = log_probs.shape
+        targets = ClassTargets(xp, target, weight, ignore_index, classes, log_probs.dtype)
+        picked = xp.take_along_axis(log_probs, targets.index[:, None], axis=1)[:, 0]
+        row_losses = xp.where(targets.keep, -targets.row_weight * picked, 0)
+        row_scale = targets.row_scale(xp, reduction)
+        ctx.key = (xp.arange(rows), targets.index)
+        ctx.shape = log_probs.shape
+        ctx.save_for_backward(targets.row_weight if row_scale is None
+                              else targets.row_weight * row_scale)
+        return reduce_rows(row_losses, reduction, targets.total_weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        row_gradient, = ctx.saved_tensors  # ∂(reduced loss)/∂ℓ_i · w_{y_i}
+        values = -(row_gradient * grad)
+        return IndexAdd.apply(values, shape=ctx.shape, key=ctx.key), None, None
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = −(y max(log x, −100) + (1 − y) max(log(1 − x), −100)), elementwise;
+    ∂ℓ/∂x = (x − y) / max(x (1 − x), 1e-12),  ∂ℓ/∂y = log(1 − x) − log x."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = ctx.xp
+        with np.errstate(divide="ignore"):  # log 0 = −inf, then clamped
+            log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
+            log_one_minus_x = xp.maximum(xp.log1p(-x), _LOG_FLOOR)
+        ctx.save_for_backward(x, y)
+        return (y - 1) * log_one_minus_x - y * log_x
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad * (x - y) / clamp(x * (1 - x), min=_BCE_EPSILON)
+        if ctx.needs_input_grad[1]:
+            grad_y = grad * (log(1 - x) - log(x))
+        return grad_x, grad_y
