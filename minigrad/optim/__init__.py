@@ -4,6 +4,14 @@ Each optimizer lives in its own file, whose docstring gives its update rule.
 The shared machinery (param groups, state, state_dict, updating many
 parameters at once) is in ``optimizer.py``.
 """
+from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
