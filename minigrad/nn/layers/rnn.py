@@ -318,8 +318,9 @@ class RNNBase(Module):
             raise TypeError(f"{type(self).__name__}: expected the input to be a Tensor, got "
                             f"{type(input).__name__}")
         if input.ndim not in (2, 3):
+            tensor = " tensor" if type(self) is RNN else ""  # PyTorch's wording differs there
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
-                             f"{input.ndim}D instead")
+                             f"{input.ndim}D{tensor} instead")
         is_batched = input.ndim == 3
         if not is_batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
@@ -343,7 +344,7 @@ class RNNBase(Module):
         if tuple(hx.shape) != expected_hidden_size:
             raise RuntimeError(msg.format(expected_hidden_size, list(hx.shape)))
 
-    def _initial_state(self, input, hx, is_batched, name="hx"):
+    def _initial_state(self, input, hx, is_batched):
         """hx checked and batched, or zeros (D·num_layers, N, H) when it is None."""
         if hx is None:
             return zeros(self.get_expected_hidden_size(input), dtype=input.dtype,
@@ -351,7 +352,7 @@ class RNNBase(Module):
         wanted = 3 if is_batched else 2
         if hx.ndim != wanted:
             kind = "batched 3-D" if is_batched else "unbatched 2-D"
-            raise RuntimeError(f"For {kind} input, {name} should also be {wanted}-D but got "
+            raise RuntimeError(f"For {kind} input, hx should also be {wanted}-D but got "
                                f"{hx.ndim}-D tensor")
         return hx if is_batched else hx.unsqueeze(1)
 
