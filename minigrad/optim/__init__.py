@@ -4,14 +4,20 @@ Each optimizer lives in its own file, whose docstring gives its update rule.
 The shared machinery (param groups, state, state_dict, updating many
 parameters at once) is in ``optimizer.py``.
 """
+from .adabelief import AdaBelief
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
+from .lamb import LAMB
+from .lars import LARS
+from .lion import Lion
+from .lookahead import Lookahead
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD

@@ -1,0 +1,56 @@
+"""Lion: evolved sign momentum.
+
+optax 0.2.8's ``optax.lion`` exactly. For each parameter θ with gradient g:
+
+    c = β₁ m + (1 − β₁) g          interpolate the momentum and the new gradient
+    u = sign(c)                     every coordinate becomes −1, 0 or +1 (sign(0) = 0)
+    m ← β₂ m + (1 − β₂) g           the momentum itself uses β₂, not β₁
+    θ ← θ − γ (u + λ θ)             decoupled weight decay, scaled by the lr γ
+
+Because u is a sign, every coordinate moves by exactly γ per step (plus the
+decay term): the step size does not adapt to the gradient's magnitude at all.
+Lion therefore wants an lr 3–10× smaller than AdamW's, and, to keep the same
+effective decay γλ, a weight decay 3–10× larger. It keeps one state array
+(``exp_avg``, the momentum m) where Adam keeps two.
+
+Reference: Chen, Liang, Huang, Real, Wang, Pham, Dong, Luong, Hsieh, Lu & Le,
+"Symbolic Discovery of Optimization Algorithms" (NeurIPS 2023), Program 1;
+implementation matched: optax 0.2.8 ``optax.lion``.
+
+Hyperparameters (optax name → minigrad name, default):
+
+- ``learning_rate`` → ``lr`` (γ), 1e-4 (kozistr's and the paper's typical value);
+- ``b1``, ``b2`` → ``betas=(β₁, β₂)``, (0.9, 0.99);
+- ``weight_decay`` → ``weight_decay`` (λ), 1e-3 as in optax;
+- ``mask`` → a param group with ``weight_decay=0``;
+- ``mu_dtype``: not offered (the momentum has the parameter's dtype).
+"""
+from ..backend import array_module
+from ._validation import check_betas, check_lr, check_weight_decay
+from .optimizer import Optimizer
+
+
+class Lion(Optimizer):
+    """Lion(params, lr=1e-4, betas=(0.9, 0.99), weight_decay=1e-3)"""
+
+    elementwise = True
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=1e-3):
+        check_lr(lr)
+        check_betas(betas)
+        check_weight_decay(weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay))
+
+    def init_state(self, group, param):
+        return {"exp_avg": array_module(param).zeros_like(param)}
+
+    def update(self, group, param, grad, state, step):
+        xp = array_module(param)
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        m = state["exp_avg"]
+        direction = xp.sign((1 - beta1) * grad + beta1 * m)
+        m *= beta2
+        m += (1 - beta2) * grad
+        if weight_decay != 0:
+            direction += weight_decay * param
+        param -= lr * direction
