@@ -175,7 +175,8 @@ class RNNCell(RNNCellBase):
             step = _relu_step
         else:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh, True)
+        input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh,
+                                  fold_hidden_bias=True)
         h = step(input_part, h, self.weight_hh, None)
         return h if is_batched else h.squeeze(0)
 
@@ -204,7 +205,8 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         input, (h, c), is_batched = self._batched(input, None if hx is None else list(hx))
-        input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh, True)
+        input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh,
+                                  fold_hidden_bias=True)
         h, c = _lstm_step(input_part, (h, c), self.weight_hh, None)
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
@@ -230,7 +232,8 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         input, (h,), is_batched = self._batched(input, None if hx is None else [hx])
-        input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh, False)
+        input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh,
+                                  fold_hidden_bias=False)
         h = _gru_step(input_part, h, self.weight_hh, self.bias_hh)
         return h if is_batched else h.squeeze(0)
 
@@ -387,12 +390,11 @@ class RNNBase(Module):
             outputs = []
             for direction in range(directions):
                 index = layer * directions + direction
-                names = self._all_weights[index]
-                weight_ih, weight_hh = getattr(self, names[0]), getattr(self, names[1])
-                bias_ih, bias_hh = (getattr(self, names[2]), getattr(self, names[3])) \
-                    if self.bias else (None, None)
+                params = [getattr(self, name) for name in self._all_weights[index]]
+                weight_ih, weight_hh, bias_ih, bias_hh = params if self.bias else params + [None] * 2
                 input_parts = unbind(
-                    _input_part(x, weight_ih, bias_ih, bias_hh, self.mode != "GRU"), 0)
+                    _input_part(x, weight_ih, bias_ih, bias_hh,
+                                fold_hidden_bias=self.mode != "GRU"), 0)
                 state = initial_states[index]
                 hs = [None] * length
                 for t in (reversed(range(length)) if direction == 1 else range(length)):
@@ -422,7 +424,8 @@ class RNN(RNNBase):
         elif nonlinearity == "relu":
             mode = "RNN_RELU"
         else:
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device, dtype)
         self.nonlinearity = nonlinearity
