@@ -391,7 +391,9 @@ class RNNBase(Module):
             for direction in range(directions):
                 index = layer * directions + direction
                 params = [getattr(self, name) for name in self._all_weights[index]]
-                weight_ih, weight_hh, bias_ih, bias_hh = params if self.bias else params + [None] * 2
+                if not self.bias:
+                    params += [None, None]
+                weight_ih, weight_hh, bias_ih, bias_hh = params
                 input_parts = unbind(
                     _input_part(x, weight_ih, bias_ih, bias_hh,
                                 fold_hidden_bias=self.mode != "GRU"), 0)
