@@ -192,8 +192,8 @@ def _check_arguments(name, input, target, reduction):
         except ValueError:
             raise RuntimeError(f"{name}: target shape {tuple(target.shape)} does not broadcast "
                                f"with input shape {tuple(input.shape)}") from None
-        warnings.warn(f"{name}: using a target size ({tuple(target.shape)}) that is different "
-                      f"to the input size ({tuple(input.shape)}). This will likely lead to "
+        warnings.warn(f"{name}: using a target size {tuple(target.shape)} that is different "
+                      f"to the input size {tuple(input.shape)}. This will likely lead to "
                       "incorrect results due to broadcasting. Please ensure they have the same "
                       "size.", UserWarning, stacklevel=3)
 
