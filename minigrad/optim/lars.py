@@ -55,9 +55,10 @@ def layer_trust_ratio(param, update, trust_coefficient=1.0, eps=0.0):
     xp = array_module(param)
     param_norm = xp.sqrt(xp.sum(param * param))
     update_norm = xp.sqrt(xp.sum(update * update))
-    ratio = trust_coefficient * param_norm / (update_norm + eps)
     zero_norm = xp.logical_or(param_norm == 0, update_norm == 0)
-    return xp.where(zero_norm, 1.0, ratio).astype(param.dtype)
+    safe_denominator = xp.where(zero_norm, 1.0, update_norm + eps)  # no 0/0 warnings
+    return xp.where(zero_norm, 1.0, trust_coefficient * param_norm / safe_denominator
+                    ).astype(param.dtype)
 
 
 def check_trust_coefficient(trust_coefficient):

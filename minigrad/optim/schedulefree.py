@@ -22,10 +22,13 @@ At step k = 0, 1, 2, ... of a param group (lr γ, weight_decay λ):
 Only y (in the parameter) and z (``state["z"]``) are stored, x being
 x = (y − (1 − β) z) / β; substituting, the step updates them as
 
-    y ← (1 − c) y + c z + γ_k (β (1 − c) − 1) ĝ,   then   z ← z − γ_k ĝ. With c = 1/(k+1) (constant lr, r = 0) x is
-the plain average of all z's, which is what makes a decaying schedule
-unnecessary: the average does the annealing. The momentum β interpolates
-between evaluating gradients at the average (β → 1) and at z (β = 0).
+    y ← (1 − c) y + c z + γ_k (β (1 − c) − 1) ĝ,   then   z ← z − γ_k ĝ.
+
+With c = 1/(k+1) (constant lr, r = 0) x is the plain average of all z's,
+which is what makes a decaying schedule unnecessary: the average does the
+annealing. The momentum β interpolates between evaluating gradients at the
+average (β → 1) and at z (β = 0). γ_max^p weighting gives the small steps of
+the warmup little weight in the average.
 
 Train and eval modes. In train mode the parameters hold y; ``eval()`` swaps
 in x (p ← p + (1 − 1/β)(z − p)) and ``train()`` swaps y back
