@@ -28,6 +28,7 @@ class CupyBackend:
         self.index = index
         self.device = f"cuda:{index}"
         self._cuda_device = cupy.cuda.Device(index)
+        self._kernels = {}
         with self._cuda_device:
             self.generator = cupy.random.default_rng()
 
@@ -57,6 +58,20 @@ class CupyBackend:
     def erf(self, x):
         from cupyx.scipy.special import erf
         return erf(x)
+
+    def elementwise_kernel(self, kernel):
+        """The compiled CuPy kernel for a ``minigrad.optim.fused.FusedKernel`` (cached).
+
+        Compiled without fused multiply-add, so it rounds exactly as the
+        operation-by-operation array code does.
+        """
+        compiled = self._kernels.get(kernel)
+        if compiled is None:
+            compiled = self.xp.ElementwiseKernel(kernel.in_params, kernel.out_params,
+                                                 kernel.body, kernel.name,
+                                                 options=("--fmad=false",))
+            self._kernels[kernel] = compiled
+        return compiled
 
     def seed(self, seed):
         with self._cuda_device:

@@ -37,6 +37,8 @@ class NumpyBackend:
     # Elementwise optimizer updates run over slices of this many elements, so the
     # temporaries of one slice stay in the CPU cache (see optim/optimizer.py).
     elementwise_chunk = 1 << 15
+    # Fused GPU kernels for optimizer updates exist only on CUDA (see optim/fused.py).
+    elementwise_kernel = None
 
     def __init__(self):
         self.generator = np.random.default_rng()

@@ -384,6 +384,8 @@ class StrictBackend:
     # Small slices, so the tests exercise updates that span several slices and
     # slices that span several parameters (see optim/optimizer.py).
     elementwise_chunk = 1000
+    # Fused GPU kernels for optimizer updates exist only on CUDA (see optim/fused.py).
+    elementwise_kernel = None
 
     def __init__(self):
         self.generator = StrictNamespace(np.random.default_rng())

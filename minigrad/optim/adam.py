@@ -25,7 +25,37 @@ import math
 
 from ..backend import array_module
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
+from .fused import FusedKernel
 from .optimizer import Optimizer
+
+_SCALARS = [("float64", "lr"), ("float64", "beta1"), ("float64", "beta2"), ("float64", "eps"),
+            ("float64", "weight_decay"), ("int32", "decoupled"),
+            ("float64", "sqrt_bias_correction2"), ("float64", "step_size")]
+# The update below, one element at a time, in the same order of operations (on a GPU).
+_KERNEL_BODY = """
+T g = grad;
+if (weight_decay != 0) {
+    if (decoupled) param = param * (T)(1.0 - lr * weight_decay);
+    else g = g + (T)weight_decay * param;
+}
+exp_avg = exp_avg + (g - exp_avg) * (T)(1.0 - beta1);
+exp_avg_sq = exp_avg_sq * (T)beta2;
+exp_avg_sq = exp_avg_sq + (T)(1.0 - beta2) * g * g;
+T v = exp_avg_sq;
+AMSGRAD
+T denominator = sqrt(v);
+denominator = denominator / (T)sqrt_bias_correction2;
+denominator = denominator + (T)eps;
+param = param - (T)step_size * (exp_avg / denominator);
+"""
+_AMSGRAD = """
+max_exp_avg_sq = max_exp_avg_sq > v ? max_exp_avg_sq : v;
+v = max_exp_avg_sq;
+"""
+_ADAM_KERNEL = FusedKernel("adam", ["exp_avg", "exp_avg_sq"], _SCALARS,
+                           _KERNEL_BODY.replace("AMSGRAD", ""))
+_AMSGRAD_KERNEL = FusedKernel("adam_amsgrad", ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
+                              _SCALARS, _KERNEL_BODY.replace("AMSGRAD", _AMSGRAD))
 
 
 class Adam(Optimizer):
@@ -74,6 +104,17 @@ class Adam(Optimizer):
         denominator /= math.sqrt(bias_correction2)
         denominator += eps
         param -= (lr / bias_correction1) * (m / denominator)
+
+    def fused_kernel(self, group):
+        return _AMSGRAD_KERNEL if group["amsgrad"] else _ADAM_KERNEL
+
+    def kernel_scalars(self, group, step):
+        (beta1, beta2), lr = group["betas"], group["lr"]
+        return dict(lr=lr, beta1=beta1, beta2=beta2, eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    decoupled=int(group["decoupled_weight_decay"]),
+                    sqrt_bias_correction2=math.sqrt(1 - beta2 ** step),
+                    step_size=lr / (1 - beta1 ** step))
 
 
 class AdamW(Adam):

@@ -167,6 +167,24 @@ class Optimizer:
     def update_scalars(self, group, state, step):
         """Advance scalar statistics once per step (before ``update``); most need none."""
 
+    def fused_kernel(self, group):
+        """The update as one fused GPU kernel (``optim/fused.py``) for this group's
+        options, or None where the array form is used everywhere."""
+        return None
+
+    def kernel_scalars(self, group, step):
+        """The scalar arguments of ``fused_kernel(group)`` at step ``step``."""
+        return {}
+
+    def _apply_update(self, group, backend, param, grad, state, step):
+        """``update``, or on a GPU its fused kernel when the optimizer has one."""
+        kernel = self.fused_kernel(group) if backend.elementwise_kernel is not None else None
+        if kernel is None:
+            self.update(group, param, grad, state, step)
+        else:
+            backend.elementwise_kernel(kernel)(
+                *kernel.arguments(param, grad, state, self.kernel_scalars(group, step)))
+
     def _step_group(self, group):
         params = [p for p in group["params"] if p.grad is not None]
         for param in params:
@@ -215,6 +233,8 @@ class Optimizer:
             flat = {k: (v.reshape(-1) if hasattr(v, "flags") else v) for k, v in arrays.items()}
             self._update_in_chunks(group, param.data.reshape(-1), grad.reshape(-1), flat, step,
                                    chunk)
+        elif self.elementwise:
+            self._apply_update(group, param._backend, param.data, grad, arrays, step)
         else:
             self.update(group, param.data, grad, arrays, step)
         param._version[0] += 1
@@ -258,6 +278,7 @@ class Optimizer:
         for state in states:
             state.update(scalars)
         negate = group.get("maximize", False)
+        backend = bucket.params[0]._backend
         grads = [p.grad.data.reshape(-1) for p in bucket.params]
 
         def update_slice(number):
@@ -275,7 +296,7 @@ class Optimizer:
                     grad *= -1
             arrays = {k: v[start:stop] for k, v in bucket.state.items()}
             arrays.update(scalars)
-            self.update(group, bucket.param[start:stop], grad, arrays, step)
+            self._apply_update(group, backend, bucket.param[start:stop], grad, arrays, step)
 
         _for_each_slice(update_slice, range(len(bucket.chunks)))
         for param in bucket.params:

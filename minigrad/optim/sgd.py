@@ -20,7 +20,26 @@ convergence rate O(1/k²)" (1983). ``maximize=True`` ascends (g ← −g first).
 """
 from ..backend import array_module
 from ._validation import check_lr, check_momentum, check_weight_decay
+from .fused import FusedKernel
 from .optimizer import Optimizer
+
+_SCALARS = [("float64", "lr"), ("float64", "weight_decay"), ("float64", "momentum"),
+            ("float64", "dampening"), ("int32", "nesterov"), ("int32", "first_step")]
+# The update above, one element at a time, in the same order of operations (on a GPU).
+_KERNEL_BODY = """
+T g = grad;
+if (weight_decay != 0) g = g + (T)weight_decay * param;
+MOMENTUM
+param = param - (T)lr * g;
+"""
+_MOMENTUM = """
+if (first_step) momentum_buffer = g;
+else momentum_buffer = momentum_buffer * (T)momentum + (T)(1.0 - dampening) * g;
+g = nesterov ? g + (T)momentum * momentum_buffer : momentum_buffer;
+"""
+_PLAIN_KERNEL = FusedKernel("sgd", [], _SCALARS, _KERNEL_BODY.replace("MOMENTUM", ""))
+_MOMENTUM_KERNEL = FusedKernel("sgd_momentum", ["momentum_buffer"], _SCALARS,
+                               _KERNEL_BODY.replace("MOMENTUM", _MOMENTUM))
 
 
 class SGD(Optimizer):
@@ -57,3 +76,11 @@ class SGD(Optimizer):
                 buffer += (1 - group["dampening"]) * grad
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         param -= lr * grad
+
+    def fused_kernel(self, group):
+        return _PLAIN_KERNEL if group["momentum"] == 0 else _MOMENTUM_KERNEL
+
+    def kernel_scalars(self, group, step):
+        return dict(lr=group["lr"], weight_decay=group["weight_decay"],
+                    momentum=group["momentum"], dampening=group["dampening"],
+                    nesterov=int(group["nesterov"]), first_step=int(step == 1))
