@@ -2,7 +2,8 @@
 
     y = x Wᵀ + b          x: (..., in),  W: (out, in),  b: (out,),  y: (..., out)
 
-For an upstream gradient G = dL/dy (rows of x and G paired up over the batch dims):
+For an upstream gradient G = dL/dy, with x and G viewed as matrices of rows
+(every dimension but the last one merged):
 
     dL/dx = G W           dL/dW = Gᵀ x           dL/db = Σ_rows G
 
@@ -13,13 +14,17 @@ and a sum backward) keeps the graph of an MLP small: composing ``transpose``,
 import math
 
 from ...autograd.function import Function
-from ...ops.linalg import matmul
-from ...ops.reduction import sum
-from ...ops.shape import reshape, transpose
+from ...ops.linalg import MatMul
+from ...ops.reduction import Sum
+from ...ops.shape import Permute, reshape
 
 
 class Linear(Function):
-    """y = x Wᵀ + b;  dL/dx = G W,  dL/dW = Gᵀ x,  dL/db = Σ G"""
+    """Y = X Wᵀ + b for a matrix X of rows;  dL/dX = G W,  dL/dW = Gᵀ X,  dL/db = Σ_rows G
+
+    The gradients call the ``MatMul``, ``Permute`` and ``Sum`` operations directly
+    (the public ``matmul`` and ``sum`` would only re-check what is known here).
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias):
@@ -33,22 +38,19 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        grad_x = matmul(grad, weight) if need_x else None
-        grad_weight = grad_bias = None
-        if need_weight:
-            rows_of_grad, rows_of_x = grad, x
-            if x.ndim != 2:  # a single vector, or extra batch dims: make both matrices of rows
-                rows_of_grad = reshape(grad, -1, weight.shape[0])
-                rows_of_x = reshape(x, -1, weight.shape[1])
-            grad_weight = matmul(transpose(rows_of_grad, 0, 1), rows_of_x)
-        if need_bias:
-            grad_bias = grad if grad.ndim == 1 else sum(grad, tuple(range(grad.ndim - 1)))
+        grad_x = MatMul.apply(grad, weight) if need_x else None
+        grad_weight = MatMul.apply(Permute.apply(grad, dims=(1, 0)), x) if need_weight else None
+        grad_bias = Sum.apply(grad, dims=(0,), keepdim=False) if need_bias else None
         return grad_x, grad_weight, grad_bias
 
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias, for input (..., in_features), weight (out_features,
-    in_features) and bias (out_features,) or None."""
+    in_features) and bias (out_features,) or None.
+
+    An input with other than two dimensions is viewed as a matrix of rows (..., in)
+    → (rows, in) and the result viewed back, so the operation itself is 2-D.
+    """
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be a matrix (out_features, in_features), "
                            f"got shape {tuple(weight.shape)}")
@@ -62,4 +64,7 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear: input, weight and bias must have the same dtype, got "
                            f"{input.dtype}, {weight.dtype}"
                            + ("" if bias is None else f" and {bias.dtype}"))
-    return Linear.apply(input, weight, bias)
+    if input.ndim == 2:
+        return Linear.apply(input, weight, bias)
+    rows = Linear.apply(reshape(input, -1, weight.shape[1]), weight, bias)
+    return reshape(rows, *input.shape[:-1], weight.shape[0])
