@@ -62,9 +62,10 @@ _LOG_FLOOR = -100.0
 class ClassTargets:
     """Class-index targets y (M,) checked against C classes, with their row weights.
 
-    ``index``: y with ignored rows pointing at class 0 (so it can index);
-    ``keep``: the rows not ignored; ``row_weight``: w_{y_i}, 0 on ignored rows;
-    ``total_weight``: Σ_i w_{y_i}, the denominator of "mean".
+    ``keep``: the rows not ignored; ``index``: y, with ignored rows pointing at
+    class 0 so that it can index; ``position``: where each row's target sits in the
+    flattened (M, C) array (i·C + y_i); ``row_weight``: r_i = w_{y_i}, 0 on ignored
+    rows; ``total_weight``: Σ_i r_i, the denominator of "mean".
     """
 
     def __init__(self, xp, target, weight, ignore_index, classes, dtype):
@@ -75,19 +76,16 @@ class ClassTargets:
             bad = int(self.index[out_of_range][0])
             raise IndexError(f"Target {bad} is out of bounds: class indices must lie in "
                              f"[0, {classes}) or equal ignore_index={ignore_index}")
+        self.position = xp.arange(0, target.shape[0] * classes, classes) + self.index
         if weight is None:
             self.row_weight = self.keep.astype(dtype)
         else:
             self.row_weight = xp.where(self.keep, weight[self.index], 0).astype(dtype, copy=False)
         self.total_weight = self.row_weight.sum()
 
-    def row_scale(self, xp, reduction):
-        """How much each row's loss counts in the reduced loss: 1/Σw ("mean", 0 on
-        ignored rows, even when Σw = 0) or 1."""
-        if reduction != "mean":
-            return None
-        with np.errstate(divide="ignore"):
-            return xp.where(self.keep, 1 / self.total_weight, 0).astype(self.row_weight.dtype)
+    def row_scale(self, xp):
+        """∂(mean loss)/∂ℓ_i: 1/Σr on the rows not ignored, 0 on the others (even when Σr = 0)."""
+        return xp.where(self.keep, 1 / self.total_weight, 0)
 
     def distribution(self, xp, classes, weight, label_smoothing):
         """The dense target distribution q (M, C) of these targets."""
@@ -106,14 +104,11 @@ def smoothed_distribution(target, label_smoothing, classes, weight):
 
 
 def reduce_rows(row_losses, reduction, denominator):
-    """Σ ℓ_i / denominator, Σ ℓ_i, or the rows themselves; 0/0 gives nan without a warning."""
+    """Σ ℓ_i / denominator ("mean"), Σ ℓ_i ("sum"), or the rows themselves ("none")."""
     if reduction == "none":
         return row_losses
     total = row_losses.sum()
-    if reduction == "sum":
-        return total
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return total / denominator
+    return total if reduction == "sum" else total / denominator
 
 
 class SoftmaxCrossEntropy(Function):
@@ -125,42 +120,44 @@ class SoftmaxCrossEntropy(Function):
                 reduction="mean"):
         xp = ctx.xp
         rows, classes = logits.shape
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = xp.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)
-        log_sum_exp = xp.log(sum_exp)  # log Σ e^z − m: log p = shifted − log_sum_exp
+        mean = reduction == "mean"
         wants_gradient = ctx.needs_input_grad[0] and is_grad_enabled()
+        with np.errstate(divide="ignore", invalid="ignore"):  # a mean over nothing: 0/0 = nan
+            shifted = logits - logits.max(axis=1, keepdims=True)
+            exp = xp.exp(shifted)
+            sum_exp = exp.sum(axis=1, keepdims=True)
+            log_sum_exp = xp.log(sum_exp)  # log Σ e^z − m, so log p = shifted − log_sum_exp
 
-        if target.dtype.kind == "f":  # class probabilities: a dense q
-            q = smoothed_distribution(target, label_smoothing, classes, weight)
-            denominator = rows
-            row_scale = xp.full(rows, 1 / max(rows, 1), logits.dtype) if reduction == "mean" else None
-        else:  # class indices: a dense q only when smoothing spreads it over every class
-            targets = ctx.targets = ClassTargets(xp, target, weight, ignore_index, classes,
-                                                 logits.dtype)
-            q = targets.distribution(xp, classes, weight, label_smoothing) if label_smoothing else None
-            denominator = targets.total_weight
-            row_scale = targets.row_scale(xp, reduction)
+            if target.dtype.kind == "f":  # class probabilities: a dense q
+                q = smoothed_distribution(target, label_smoothing, classes, weight)
+                denominator = rows
+                row_scale = xp.full(rows, 1 / max(rows, 1), logits.dtype) if mean else None
+            else:  # class indices: dense only when smoothing spreads q over every class
+                targets = ctx.targets = ClassTargets(xp, target, weight, ignore_index, classes,
+                                                     logits.dtype)
+                q = targets.distribution(xp, classes, weight, label_smoothing) \
+                    if label_smoothing else None
+                denominator = targets.total_weight
+                row_scale = targets.row_scale(xp) if mean else None
 
-        delta = None  # the gradient of the reduced loss, when one is wanted
-        if q is not None:
-            total_q = q.sum(axis=1, keepdims=True)
-            row_losses = (total_q * log_sum_exp - (q * shifted).sum(axis=1, keepdims=True))[:, 0]
-            if wants_gradient:  # S_i p_i − q_i
-                delta = exp / sum_exp * total_q - q
-            delta_scale = row_scale
-        else:  # ℓ_i = r_i (log Σ e^z_i − z_{i,y_i}), r_i = w_{y_i} (0 if ignored)
-            row_weight = targets.row_weight
-            picked = xp.take_along_axis(shifted, targets.index[:, None], axis=1)[:, 0]
-            row_losses = xp.where(targets.keep, row_weight * (log_sum_exp[:, 0] - picked), 0)
-            if wants_gradient:  # S_i p_i − q_i = r_i (p_i − onehot(y_i)), in place
-                delta = exp
-                delta /= sum_exp
-                delta[xp.arange(rows), targets.index] -= 1
-            delta_scale = row_weight if row_scale is None else row_weight * row_scale
-        if delta is not None and delta_scale is not None:
-            delta *= delta_scale[:, None]
-        loss = reduce_rows(row_losses, reduction, denominator)
+            delta = None  # the gradient of the reduced loss, when one is wanted
+            if q is not None:
+                total_q = q.sum(axis=1, keepdims=True)
+                row_losses = (total_q * log_sum_exp - (q * shifted).sum(axis=1, keepdims=True))[:, 0]
+                if wants_gradient:  # S_i p_i − q_i, times the row scale
+                    delta = exp / sum_exp * total_q - q
+                    if row_scale is not None:
+                        delta *= row_scale[:, None]
+            else:  # ℓ_i = r_i (log Σ e^z_i − z_{i,y_i}), r_i = w_{y_i} (0 if ignored)
+                row_weight = targets.row_weight
+                picked = shifted.reshape(-1)[targets.position]
+                row_losses = xp.where(targets.keep, row_weight * (log_sum_exp[:, 0] - picked), 0)
+                if wants_gradient:  # S_i p_i − q_i = r_i (p_i − onehot(y_i)), in place
+                    delta = exp
+                    delta /= sum_exp
+                    delta.reshape(-1)[targets.position] -= 1
+                    delta *= (row_weight if row_scale is None else row_weight * row_scale)[:, None]
+            loss = reduce_rows(row_losses, reduction, denominator)
         ctx.label_smoothing, ctx.classes = label_smoothing, classes
         ctx.save_for_backward(logits, target, weight, delta, row_scale)
         return loss
@@ -203,19 +200,22 @@ class NegativeLogLikelihood(Function):
     def forward(ctx, log_probs, target, weight, ignore_index=-100, reduction="mean"):
         xp = ctx.xp
         rows, classes = log_probs.shape
-        targets = ClassTargets(xp, target, weight, ignore_index, classes, log_probs.dtype)
-        picked = xp.take_along_axis(log_probs, targets.index[:, None], axis=1)[:, 0]
-        row_losses = xp.where(targets.keep, -targets.row_weight * picked, 0)
-        row_scale = targets.row_scale(xp, reduction)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a mean over nothing: 0/0 = nan
+            targets = ClassTargets(xp, target, weight, ignore_index, classes, log_probs.dtype)
+            picked = log_probs.reshape(-1)[targets.position]
+            row_losses = xp.where(targets.keep, -targets.row_weight * picked, 0)
+            row_gradient = targets.row_weight  # −∂(reduced loss)/∂x_{i,y_i}
+            if reduction == "mean":
+                row_gradient = row_gradient * targets.row_scale(xp)
+            loss = reduce_rows(row_losses, reduction, targets.total_weight)
         ctx.key = (xp.arange(rows), targets.index)
         ctx.shape = log_probs.shape
-        ctx.save_for_backward(targets.row_weight if row_scale is None
-                              else targets.row_weight * row_scale)
-        return reduce_rows(row_losses, reduction, targets.total_weight)
+        ctx.save_for_backward(row_gradient)
+        return loss
 
     @staticmethod
     def backward(ctx, grad):
-        row_gradient, = ctx.saved_tensors  # ∂(reduced loss)/∂ℓ_i · w_{y_i}
+        row_gradient, = ctx.saved_tensors
         values = -(row_gradient * grad)
         return IndexAdd.apply(values, shape=ctx.shape, key=ctx.key), None, None
 
