@@ -481,6 +481,23 @@ def test_embedding_op_passes_gradcheck_and_gradgradcheck(device, rng):
         assert mg.gradgradcheck(functools.partial(F.embedding, indices, **options), (weight,))
 
 
+# ---------------------------------------------------------------- no hidden synchronisation
+def test_layers_read_nothing_back_from_the_device():
+    """On a GPU a host read stalls the device; the 'strict' device raises on one instead.
+    (Embedding's index check and BatchNorm1d with momentum=None do read, as PyTorch's do.)"""
+    from minigrad.backend.strict_backend import forbid_host_reads
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.2),
+                          nn.Linear(8, 6), nn.LayerNorm(6), nn.GELU(), nn.LeakyReLU(),
+                          nn.Sigmoid(), nn.Tanh(), nn.Flatten(), nn.LogSoftmax(dim=1)).to("strict")
+    x = mg.randn(5, 4, device="strict")
+    with forbid_host_reads():
+        for mode in ("train", "eval"):
+            getattr(model, mode)()
+            model(x).sum().backward()
+    assert all(param.grad is not None for param in model.parameters())
+
+
 # ---------------------------------------------------------------- repr and state_dict
 def build_model(library):
     layers = library.nn

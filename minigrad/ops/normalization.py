@@ -51,9 +51,12 @@ class Normalize(Function):
             running_mean.mul_(1 - momentum).add_(mu.reshape(running_mean.shape), alpha=momentum)
             running_var.mul_(1 - momentum).add_(
                 var.reshape(running_var.shape) * (count / (count - 1)), alpha=momentum)
-        y = x_hat if weight is None else x_hat * weight.reshape(param_shape)
-        if bias is not None:
-            y = y + bias.reshape(param_shape)
+        if weight is not None:
+            y = x_hat * weight.reshape(param_shape)
+            if bias is not None:
+                y += bias.reshape(param_shape)  # y is a fresh array: add in place
+        else:
+            y = x_hat if bias is None else x_hat + bias.reshape(param_shape)
         ctx.dims, ctx.param_shape, ctx.eps = dims, param_shape, eps
         ctx.bias_shape = None if bias is None else bias.shape
         ctx.save_for_backward(x, weight, x_hat, inv_std)
