@@ -367,7 +367,7 @@ class Optimizer:
             param = param_of[key]
             fresh = self.init_state(group_of[id(param)], param.data)
             new_state[param] = {
-                name: _state_value(name, value, param, key, param._backend.is_array(fresh.get(name)))
+                name: _state_value(name, value, param, key, fresh.get(name))
                 for name, value in saved_state.items()}
         self.state = defaultdict(dict, new_state)
         self._buckets = {}
@@ -393,17 +393,22 @@ def _scalar_tensor(name, value):
     return new_tensor(array, get_backend("cpu"), None, 0)
 
 
-def _state_value(name, value, param, index, is_array):
+def _state_value(name, value, param, index, fresh):
     """A saved state entry, made ready for ``param``: arrays take its dtype and device,
-    scalar statistics (``"step"``, ...) become Python numbers."""
+    scalar statistics (``"step"``, ...) become Python numbers. ``fresh`` is the entry
+    as ``init_state`` makes it: an array gives the expected shape (Adafactor's row
+    statistics are not shaped like the parameter), anything else means the parameter's."""
     if value is None or isinstance(value, (bool, int, float)):
         return value
+    is_array = param._backend.is_array(fresh)
     host = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if not is_array and host.ndim == 0:
         return host.item()
-    if host.shape != tuple(param.shape) and host.size != 1:
+    expected = tuple(fresh.shape) if is_array else tuple(param.shape)
+    if host.shape != expected and host.size != 1:
         raise ValueError(f"loaded state '{name}' of parameter {index} has shape "
-                         f"{host.shape}, but the parameter has shape {tuple(param.shape)}")
+                         f"{host.shape}, but a parameter of shape {tuple(param.shape)} needs "
+                         f"{expected}")
     if host.dtype.kind == "f":
         host = host.astype(param.data.dtype)
     return new_tensor(param._backend.from_host(host.copy()), param._backend, None, 0)
