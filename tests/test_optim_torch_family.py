@@ -363,7 +363,8 @@ def _logits(params, x):
     return hidden @ w3 + b3
 
 
-@pytest.mark.parametrize("cls, hyper, budget", SPIRAL_RUNS, ids=[c.__name__ for c, *_ in SPIRAL_RUNS])
+@pytest.mark.parametrize("cls, hyper, budget", SPIRAL_RUNS,
+                         ids=[cls.__name__ for cls, *_ in SPIRAL_RUNS])
 def test_learns_two_spirals(cls, hyper, budget):
     x, labels = mg.data.make_spirals(200, seed=0)
     rows = mg.arange(len(labels))
