@@ -459,6 +459,9 @@ def test_embedding_rejects_bad_indices_and_arguments(device):
             nn.Embedding(5, 2, padding_idx=padding_idx)
     with pytest.raises(ValueError, match="sparse gradients are not supported"):
         nn.Embedding(5, 2, sparse=True)
+    if device != "cpu":
+        with pytest.raises(RuntimeError, match="the indices are on cpu but the weight is on"):
+            layer(mg.tensor([0, 1]))
 
 
 def test_embedding_from_pretrained_shares_and_freezes_the_table():

@@ -20,13 +20,14 @@ class Embedding(Function):
         xp = ctx.xp
         ctx.weight_shape, ctx.indices = weight.shape, indices
         factor = None  # per looked-up position: how much of its gradient reaches the row
-        if scale_grad_by_freq:
-            counts = xp.bincount(indices.ravel(), minlength=weight.shape[0])
-            factor = 1 / counts[indices].astype(weight.dtype)
-        if padding_idx is not None:
-            not_padding = (indices != padding_idx).astype(weight.dtype)
-            factor = not_padding if factor is None else factor * not_padding
-        ctx.save_for_backward(None if factor is None else factor[..., None])
+        if ctx.needs_input_grad[0]:
+            if scale_grad_by_freq:
+                counts = xp.bincount(indices.ravel(), minlength=weight.shape[0])
+                factor = 1 / counts[indices].astype(weight.dtype)
+            if padding_idx is not None:
+                not_padding = (indices != padding_idx).astype(weight.dtype)
+                factor = not_padding if factor is None else factor * not_padding
+            ctx.save_for_backward(None if factor is None else factor[..., None])
         return weight[indices]
 
     @staticmethod
@@ -53,6 +54,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if weight.ndim != 2:
         raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                            f"shape {tuple(weight.shape)}")
+    if input._backend is not weight._backend:
+        raise RuntimeError(f"embedding: the indices are on {input.device} but the weight is on "
+                           f"{weight.device}; move the indices with .to({str(weight.device)!r})")
     num_embeddings = weight.shape[0]
     if padding_idx is not None:
         padding_idx = checked_padding_idx(padding_idx, num_embeddings)
