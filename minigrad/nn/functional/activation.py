@@ -15,8 +15,6 @@ import warnings
 from ...ops import elementwise, reduction
 from ...ops.elementwise import cast
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax", "log_softmax"]
-
 
 def relu(input, inplace=False):
     """max(input, 0)"""
