@@ -56,6 +56,12 @@ CASES = [
     (mg.optim.Adam, dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
     (mg.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
     (mg.optim.AdamW, dict(lr=0.01, amsgrad=True)),
+    (mg.optim.Lion, dict(lr=0.01)),
+    (mg.optim.Lion, dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.1)),
+    (mg.optim.RMSprop, dict(lr=0.01)),
+    (mg.optim.RMSprop, dict(lr=0.01, weight_decay=0.1, centered=True)),
+    (mg.optim.RMSprop, dict(lr=0.01, momentum=0.9)),
+    (mg.optim.RMSprop, dict(lr=0.01, momentum=0.9, centered=True)),
 ]
 
 

@@ -27,8 +27,20 @@ Hyperparameters (optax name → minigrad name, default):
 """
 from ..backend import array_module
 from ._validation import check_betas, check_lr, check_weight_decay
+from .fused import FusedKernel
 from .optimizer import Optimizer
 
+
+# The update below, one element at a time, in the same order of operations (on a GPU).
+_KERNEL = FusedKernel("lion", ["exp_avg"], [("float64", "lr"), ("float64", "beta1"),
+                                            ("float64", "beta2"), ("float64", "weight_decay")], """
+T c = (T)(1.0 - beta1) * grad + (T)beta1 * exp_avg;
+T direction = (T)((c > 0) - (c < 0));
+exp_avg = exp_avg * (T)beta2;
+exp_avg = exp_avg + (T)(1.0 - beta2) * grad;
+if (weight_decay != 0) direction = direction + (T)weight_decay * param;
+param = param - (T)lr * direction;
+""")
 
 class Lion(Optimizer):
     """Lion(params, lr=1e-4, betas=(0.9, 0.99), weight_decay=1e-3)"""
@@ -54,3 +66,10 @@ class Lion(Optimizer):
         if weight_decay != 0:
             direction += weight_decay * param
         param -= lr * direction
+
+    def fused_kernel(self, group):
+        return _KERNEL
+
+    def kernel_scalars(self, group, step):
+        (beta1, beta2) = group["betas"]
+        return dict(lr=group["lr"], beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"])

@@ -28,8 +28,39 @@ Recurrent Neural Networks" (arXiv 1308.0850, 2013).
 """
 from ..backend import array_module
 from ._validation import check_eps, check_lr, check_momentum, check_weight_decay
+from .fused import FusedKernel
 from .optimizer import Optimizer
 
+
+_SCALARS = [("float64", "lr"), ("float64", "alpha"), ("float64", "eps"),
+            ("float64", "weight_decay"), ("float64", "momentum")]
+_CENTERED = """
+grad_avg = grad_avg + (g - grad_avg) * (T)(1.0 - alpha);
+T denominator = sqrt(square_avg - grad_avg * grad_avg);
+"""
+_MOMENTUM = """
+momentum_buffer = momentum_buffer * (T)momentum;
+momentum_buffer = momentum_buffer + g / denominator;
+param = param - (T)lr * momentum_buffer;
+"""
+
+
+def _kernel(centered, with_momentum):
+    """The update below, one element at a time, in the same order of operations (on a GPU)."""
+    body = f"""
+T g = grad;
+if (weight_decay != 0) g = g + (T)weight_decay * param;
+square_avg = square_avg * (T)alpha;
+square_avg = square_avg + (T)(1.0 - alpha) * g * g;
+{_CENTERED if centered else "T denominator = sqrt(square_avg);"}
+denominator = denominator + (T)eps;
+{_MOMENTUM if with_momentum else "param = param - (T)lr * (g / denominator);"}
+"""
+    state = ["square_avg"] + ["grad_avg"] * centered + ["momentum_buffer"] * with_momentum
+    return FusedKernel(f"rmsprop_{int(centered)}{int(with_momentum)}", state, _SCALARS, body)
+
+
+_KERNELS = {(c, m): _kernel(c, m) for c in (False, True) for m in (False, True)}
 
 class RMSprop(Optimizer):
     """RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
@@ -80,3 +111,10 @@ class RMSprop(Optimizer):
             param -= lr * buffer
         else:
             param -= lr * (grad / denominator)
+
+    def fused_kernel(self, group):
+        return _KERNELS[(bool(group["centered"]), group["momentum"] > 0)]
+
+    def kernel_scalars(self, group, step):
+        return dict(lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                    weight_decay=group["weight_decay"], momentum=group["momentum"])
