@@ -59,8 +59,20 @@ _BCE_EPSILON = 1e-12
 _LOG_FLOOR = -100.0
 
 
+def values_are_on_host(xp):
+    """True for NumPy arrays, whose values cost nothing to read. On a device (CuPy, or
+    the 'strict' stand-in) reading one value waits for all queued work, so checks
+    that need the values (class index in range, probability in [0, 1]) run on the
+    CPU only, as PyTorch's CPU kernels check and its CUDA kernels do not."""
+    return xp is np
+
+
 class ClassTargets:
     """Class-index targets y (M,) checked against C classes, with their row weights.
+
+    On the CPU a target outside [0, C) raises IndexError; on a device, where that
+    check would wait for the device, its row's weight is nan, so the loss and the
+    gradient come out nan instead of silently reading another class.
 
     ``keep``: the rows not ignored; ``index``: y, with ignored rows pointing at
     class 0 so that it can index; ``position``: where each row's target sits in the
@@ -72,15 +84,19 @@ class ClassTargets:
         self.keep = target != ignore_index
         self.index = xp.where(self.keep, target, 0)
         out_of_range = (self.index < 0) | (self.index >= classes)
-        if out_of_range.any():  # one boolean read back from the device
+        checked = values_are_on_host(xp)
+        if checked and out_of_range.any():
             bad = int(self.index[out_of_range][0])
             raise IndexError(f"Target {bad} is out of bounds: class indices must lie in "
                              f"[0, {classes}) or equal ignore_index={ignore_index}")
+        if not checked:  # no read-back on a device: a bad target makes its row nan instead
+            self.index = xp.where(out_of_range, 0, self.index)
         self.position = xp.arange(0, target.shape[0] * classes, classes) + self.index
         if weight is None:
-            self.row_weight = self.keep.astype(dtype)
+            row_weight = self.keep.astype(dtype)
         else:
-            self.row_weight = xp.where(self.keep, weight[self.index], 0).astype(dtype, copy=False)
+            row_weight = xp.where(self.keep, weight[self.index], 0).astype(dtype, copy=False)
+        self.row_weight = row_weight if checked else xp.where(out_of_range, xp.nan, row_weight)
         self.total_weight = self.row_weight.sum()
 
     def row_scale(self, xp):
@@ -227,7 +243,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
-        with np.errstate(divide="ignore"):  # log 0 = −inf, then clamped
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = −inf, then clamped
             log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
             log_one_minus_x = xp.maximum(xp.log1p(-x), _LOG_FLOOR)
         ctx.save_for_backward(x, y)

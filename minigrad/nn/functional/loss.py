@@ -33,7 +33,8 @@ import warnings
 
 import numpy as np
 
-from ...ops.cross_entropy import BinaryCrossEntropy, NegativeLogLikelihood, SoftmaxCrossEntropy
+from ...ops.cross_entropy import (BinaryCrossEntropy, NegativeLogLikelihood, SoftmaxCrossEntropy,
+                                  values_are_on_host)
 from ...ops.elementwise import abs, softplus, where
 from ...tensor import Tensor
 
@@ -86,15 +87,17 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
 # ---------------------------------------------------------------- binary classification
 def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     """−weight · (y log x + (1 − y) log(1 − x)) for probabilities x = input, y = target,
-    each log clamped at −100; both must lie in [0, 1]."""
+    each log clamped at −100. Both must lie in [0, 1]: checked on the CPU; on a device
+    (no read-back) an input outside gives nan."""
     _check_binary_arguments("binary_cross_entropy", input, target, reduction)
     if target.dtype != input.dtype:
         raise RuntimeError(f"binary_cross_entropy: target has dtype {target.dtype} but input has "
                            f"dtype {input.dtype}; they must be the same")
-    in_range = _within_unit_interval(input) & _within_unit_interval(target)
-    if not in_range.all():  # one boolean read back from the device
-        which = "input" if not _within_unit_interval(input).all() else "target"
-        raise RuntimeError(f"binary_cross_entropy: all elements of {which} should be between 0 and 1")
+    if values_are_on_host(input._backend.xp):  # on a device the check would wait for it
+        for which, value in (("input", input), ("target", target)):
+            if not ((value.data >= 0) & (value.data <= 1)).all():  # False for nan too
+                raise RuntimeError(f"binary_cross_entropy: all elements of {which} should be "
+                                   "between 0 and 1")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _broadcastable(weight, input.shape, "binary_cross_entropy", "weight")
@@ -208,11 +211,6 @@ def _check_binary_arguments(name, input, target, reduction):
     for argument, value in (("input", input), ("target", target)):
         if value.dtype.kind != "f":
             raise RuntimeError(f"{name}: {argument} must be floating point, got dtype {value.dtype}")
-
-
-def _within_unit_interval(x):
-    """0 <= x <= 1 elementwise, as a backend array (False for nan)."""
-    return (x.data >= 0) & (x.data <= 1)
 
 
 def _broadcastable(value, shape, name, argument):
