@@ -11,7 +11,9 @@ distribution q_i over the classes, and its loss is
 Writing S_i = Σ_c q_ic (1 for a plain distribution, other values once classes
 are weighted), its gradient is the textbook one,
 
-    ∂ℓ_i/∂z_ic = S_i p_ic − q_ic,    p = softmax(z).
+    ∂ℓ_i/∂z_ic = S_i p_ic − q_ic,    p = softmax(z)
+
+(and, for class-probability targets t, ∂ℓ_i/∂t_ic = −(1 − ε) w_c log p_ic).
 
 What q is (PyTorch's ``cross_entropy``):
 
@@ -20,7 +22,8 @@ What q is (PyTorch's ``cross_entropy``):
 - class probabilities t:  q_ic = w_c ((1 − ε) t_ic + ε/C).
 
 ``reduction="mean"`` divides Σ_i ℓ_i by Σ_i w_{y_i} over the rows not ignored
-(class indices; nan when every row is ignored) or by M (probabilities).
+(class indices; nan when every row is ignored, while the ignored rows still get
+a zero gradient, as in PyTorch) or by M (probabilities).
 
 The forward pass computes log Σ e^z once, shifted by the row maximum m so that
 no exponential overflows (finite for logits of ±1e4), and, when a gradient will
@@ -243,7 +246,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
-        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = −inf, then clamped
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = −inf (clamped); x ∉ [0, 1]: nan
             log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
             log_one_minus_x = xp.maximum(xp.log1p(-x), _LOG_FLOOR)
         ctx.save_for_backward(x, y)

@@ -131,7 +131,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     or class probabilities (the input's shape, floating point). ``weight``: one weight
     per class. ``ignore_index``: a class index whose samples count for nothing, not
     even in the mean (class indices only). ``label_smoothing`` ε: the target becomes
-    (1 − ε) · target + ε/C.
+    (1 − ε) · target + ε/C. A class index outside [0, C) raises IndexError on the CPU;
+    on a device, which is never read back, it makes the loss and gradient nan.
     """
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
