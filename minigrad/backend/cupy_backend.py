@@ -59,8 +59,9 @@ class CupyBackend:
         from cupyx.scipy.special import erf
         return erf(x)
 
-    def elementwise_kernel(self, kernel):
-        """The compiled CuPy kernel for a ``minigrad.optim.fused.FusedKernel`` (cached).
+    def elementwise_kernel(self, kernel, dtype):
+        """The compiled CuPy kernel for a ``minigrad.optim.fused.FusedKernel`` (cached;
+        CuPy specialises it for each dtype when it is called).
 
         Compiled without fused multiply-add, so it rounds exactly as the
         operation-by-operation array code does.

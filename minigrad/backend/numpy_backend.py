@@ -37,8 +37,6 @@ class NumpyBackend:
     # Elementwise optimizer updates run over slices of this many elements, so the
     # temporaries of one slice stay in the CPU cache (see optim/optimizer.py).
     elementwise_chunk = 1 << 15
-    # Fused GPU kernels for optimizer updates exist only on CUDA (see optim/fused.py).
-    elementwise_kernel = None
 
     def __init__(self):
         self.generator = np.random.default_rng()
@@ -66,6 +64,12 @@ class NumpyBackend:
 
     def seed(self, seed):
         self.generator = np.random.default_rng(seed)
+
+    def elementwise_kernel(self, kernel, dtype):
+        """A fused optimizer kernel (``optim/fused.py``) compiled for this CPU with the
+        C compiler, or None without one (see ``cpu_kernels.py``)."""
+        from .cpu_kernels import compile_kernel
+        return compile_kernel(kernel, dtype)
 
     def synchronize(self):
         """CPU work is synchronous; nothing to wait for."""

@@ -177,13 +177,15 @@ class Optimizer:
         return {}
 
     def _apply_update(self, group, backend, param, grad, state, step):
-        """``update``, or on a GPU its fused kernel when the optimizer has one."""
-        kernel = self.fused_kernel(group) if backend.elementwise_kernel is not None else None
-        if kernel is None:
+        """``update``, or its fused kernel where the optimizer has one and the device can
+        run it (CuPy on a GPU; on the CPU, compiled by the C compiler)."""
+        kernel = self.fused_kernel(group)
+        compiled = kernel and backend.elementwise_kernel(kernel, param.dtype)
+        if compiled is None or not (param.flags.c_contiguous and grad.flags.c_contiguous and all(
+                state[name].flags.c_contiguous for name in kernel.state)):
             self.update(group, param, grad, state, step)
         else:
-            backend.elementwise_kernel(kernel)(
-                *kernel.arguments(param, grad, state, self.kernel_scalars(group, step)))
+            compiled(*kernel.arguments(param, grad, state, self.kernel_scalars(group, step)))
 
     def _step_group(self, group):
         params = [p for p in group["params"] if p.grad is not None]
@@ -231,23 +233,23 @@ class Optimizer:
         if chunk and param.data.flags.c_contiguous and param.data.size > chunk and all(
                 v.flags.c_contiguous for v in arrays.values() if hasattr(v, "flags")):
             flat = {k: (v.reshape(-1) if hasattr(v, "flags") else v) for k, v in arrays.items()}
-            self._update_in_chunks(group, param.data.reshape(-1), grad.reshape(-1), flat, step,
-                                   chunk)
+            self._update_in_chunks(group, param._backend, param.data.reshape(-1),
+                                   grad.reshape(-1), flat, step, chunk)
         elif self.elementwise:
             self._apply_update(group, param._backend, param.data, grad, arrays, step)
         else:
             self.update(group, param.data, grad, arrays, step)
         param._version[0] += 1
 
-    def _update_in_chunks(self, group, flat_param, flat_grad, flat_state, step, chunk):
+    def _update_in_chunks(self, group, backend, flat_param, flat_grad, flat_state, step, chunk):
         arrays = {k: v for k, v in flat_state.items() if hasattr(v, "flags")}
         scalars = {k: v for k, v in flat_state.items() if k not in arrays}
 
         def update_slice(start):
             piece = {k: v[start:start + chunk] for k, v in arrays.items()}
             piece.update(scalars)
-            self.update(group, flat_param[start:start + chunk], flat_grad[start:start + chunk],
-                        piece, step)
+            self._apply_update(group, backend, flat_param[start:start + chunk],
+                               flat_grad[start:start + chunk], piece, step)
 
         _for_each_slice(update_slice, range(0, flat_param.size, chunk))
 

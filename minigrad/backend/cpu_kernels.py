@@ -1,0 +1,145 @@
+"""Fused elementwise kernels on the CPU, compiled with the machine's C compiler.
+
+NumPy runs an update such as Adam's as a dozen separate operations, each a pass
+over the data. A fused kernel does all of them for one element before moving to
+the next, so the update streams through memory once. On a GPU CuPy compiles the
+kernel (``optim/fused.py``); on the CPU this module does the same with the C
+compiler found on the machine (``cc``/``gcc``/``clang``, or ``$CC``):
+
+- the kernel's body (C statements for one element) is placed in a loop over
+  contiguous arrays, for ``float`` or ``double``;
+- it is compiled without fused multiply-add and without fast-math, so every
+  operation rounds exactly as NumPy's does and the results equal the array form
+  bit for bit;
+- the shared library is cached on disk under a hash of its source, so each
+  kernel is compiled once per machine;
+- it is called through ``ctypes``, which releases the interpreter lock, so
+  slices of a buffer can be updated by several threads at once.
+
+Without a compiler (or with ``MINIGRAD_CPU_KERNELS=0``) nothing is compiled and
+the optimizers use their array form.
+"""
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+_C_TYPES = {"float64": "double", "int32": "int"}
+_ELEMENT_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+_lock = threading.Lock()
+_compiled = {}
+
+
+def compiler():
+    """The C compiler to use, or None (none found, or disabled by MINIGRAD_CPU_KERNELS=0)."""
+    if os.environ.get("MINIGRAD_CPU_KERNELS", "1") == "0":
+        return None
+    candidates = [os.environ.get("CC"), "cc", "gcc", "clang"]
+    return next((shutil.which(c) for c in candidates if c and shutil.which(c)), None)
+
+
+def c_source(kernel, element_type):
+    """The C function ``run(n, grad, scalars..., param, state...)`` around the kernel body."""
+    arrays = ["param"] + list(kernel.state)
+    arguments = (["long n", "const T* grad_"]
+                 + [f"{_C_TYPES[kind]} {name}" for kind, name in kernel.scalars]
+                 + [f"T* {name}_" for name in arrays])
+    loads = " ".join(f"T {name} = {name}_[i];" for name in arrays)
+    stores = " ".join(f"{name}_[i] = {name};" for name in arrays)
+    return (f"#include <tgmath.h>\ntypedef {element_type} T;\n"
+            f"void run({', '.join(arguments)}) {{\n"
+            f"    for (long i = 0; i < n; ++i) {{\n"
+            f"        const T grad = grad_[i]; {loads}\n"
+            f"        {{ {kernel.body} }}\n"
+            f"        {stores}\n"
+            f"    }}\n}}\n")
+
+
+def _cache_folder():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "minigrad" / "kernels"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:  # a read-only home: a private temporary folder instead
+        return Path(tempfile.mkdtemp(prefix="minigrad-kernels-"))
+
+
+def _build(source, cc):
+    """Compile ``source`` into a shared library (or find it in the cache); its path."""
+    flags = ["-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno",
+             "-fPIC", "-shared"]
+    digest = hashlib.sha256((source + " ".join([cc] + flags)).encode()).hexdigest()[:24]
+    folder = _cache_folder()
+    library = folder / f"kernel_{digest}.so"
+    if library.exists():
+        return library
+    with tempfile.TemporaryDirectory(dir=folder) as work:
+        c_file = Path(work) / "kernel.c"
+        c_file.write_text(source)
+        built = Path(work) / "kernel.so"
+        subprocess.run([cc, *flags, str(c_file), "-o", str(built), "-lm"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        os.replace(built, library)  # atomic: another process sees all of it or nothing
+    return library
+
+
+class CompiledKernel:
+    """A compiled kernel, called like CuPy's: ``kernel(grad, *scalars, param, *state)``
+    on contiguous 1-D arrays of one dtype, updating ``param`` and ``state`` in place."""
+
+    def __init__(self, function, kernel, dtype):
+        self.function, self.kernel, self.dtype = function, kernel, dtype
+        self.scalar_types = [float if kind == "float64" else int for kind, _ in kernel.scalars]
+
+    def __call__(self, grad, *arguments):
+        count = len(self.kernel.scalars)
+        scalars, arrays = arguments[:count], (grad,) + arguments[count:]
+        size = grad.size
+        for array in arrays:
+            if array.dtype != self.dtype or array.size != size or not array.flags.c_contiguous:
+                raise ValueError(f"kernel {self.kernel.name}: arrays must be contiguous "
+                                 f"{self.dtype} of {size} elements")
+        self.function(size, arrays[0].ctypes.data,
+                      *[kind(value) for kind, value in zip(self.scalar_types, scalars)],
+                      *[array.ctypes.data for array in arrays[1:]])
+
+
+def compile_kernel(kernel, dtype):
+    """The ``FusedKernel`` compiled for ``dtype`` (float32 or float64), or None where
+    it cannot be (no compiler, another dtype, a failed compile)."""
+    dtype = np.dtype(dtype)
+    key = (kernel, dtype)
+    if key in _compiled:
+        return _compiled[key]
+    with _lock:
+        if key not in _compiled:
+            _compiled[key] = _compile(kernel, dtype)
+    return _compiled[key]
+
+
+def _compile(kernel, dtype):
+    cc = compiler()
+    if cc is None or dtype not in _ELEMENT_TYPES:
+        return None
+    try:
+        library = _build(c_source(kernel, _ELEMENT_TYPES[dtype]), cc)
+        function = ctypes.CDLL(str(library)).run
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", b"") or b""
+        print(f"minigrad: could not compile the CPU kernel {kernel.name} ({error}); using the "
+              f"array form. {detail.decode(errors='replace')[:500]}", file=sys.stderr)
+        return None
+    function.restype = None
+    function.argtypes = ([ctypes.c_long, ctypes.c_void_p]
+                         + [ctypes.c_double if kind == "float64" else ctypes.c_int
+                            for kind, _ in kernel.scalars]
+                         + [ctypes.c_void_p] * (1 + len(kernel.state)))
+    return CompiledKernel(function, kernel, dtype)
