@@ -1,0 +1,57 @@
+"""What every example shares: its command line and where its figure goes.
+
+Each example is a script with the same four options::
+
+    python examples/<name>.py [--smoke] [--device cpu|cuda] [--out PATH] [--seed N]
+
+``--smoke`` shrinks the budget to a few seconds (the test suite runs every
+example this way); ``--out`` is the figure's path, by default
+``examples/figures/<name>.png`` next to the scripts, whatever the current
+directory; ``--seed`` seeds minigrad and the data. Each example's ``main(argv)``
+parses ``argv`` (the command line when None), prints its numbers, writes its
+figure and returns the numbers as a dict, which is what the tests look at.
+"""
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: the examples never open a window
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+
+import minigrad as mg  # noqa: E402
+
+FIGURES = Path(__file__).resolve().parent / "figures"
+
+
+def example_parser(module_doc, script_path):
+    """An ``ArgumentParser`` with the four shared options; its help text is the module docstring."""
+    name = Path(script_path).stem
+    parser = argparse.ArgumentParser(prog=f"{name}.py", description=module_doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a tiny budget (seconds): checks that the example runs")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="where tensors live (default: cpu)")
+    parser.add_argument("--out", type=Path, default=FIGURES / f"{name}.png",
+                        help=f"the figure's path (default: examples/figures/{name}.png)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds minigrad and the data (default: 0)")
+    return parser
+
+
+def parse_args(parser, argv):
+    """Parse ``argv``, refuse ``--device cuda`` without a GPU, and seed minigrad."""
+    args = parser.parse_args(argv)
+    if args.device == "cuda" and not mg.cuda.is_available():
+        parser.error("--device cuda: no CUDA device is available (CuPy is missing or there is no GPU)")
+    mg.manual_seed(args.seed)
+    return args
+
+
+def save_figure(figure, path):
+    """Write ``figure`` as a PNG at ``path`` (creating its folder) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    print(f"figure: {path}")
