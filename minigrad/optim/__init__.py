@@ -24,3 +24,4 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
+from . import lr_finder, lr_scheduler, schedules, swa_utils
