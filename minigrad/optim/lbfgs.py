@@ -46,9 +46,9 @@ parameter (``func_evals``, ``n_iter``, ``d``, ``t``, ``old_dirs``, ``old_stps``,
 products are read to the host (``float``) each iteration, since they steer the
 control flow. Differences: an unknown ``line_search_fn`` raises ValueError at
 construction (torch: RuntimeError at the first step); torch's scratch list
-``al`` of the two-loop recursion is a local variable here, not state; the
-state_dict keeps the history lists as lists of tensors and the counters as
-numbers (see ``state_dict``).
+``al`` of the two-loop recursion is a local variable here, not state; ``ro``
+and ``H_diag`` are Python numbers (torch: 0-d tensors); ``state_dict`` keeps
+the history as lists (see ``LBFGS.state_dict``).
 
 References: Nocedal, "Updating Quasi-Newton Matrices with Limited Storage"
 (Math. Comp. 1980); Liu & Nocedal, "On the limited memory BFGS method for large
@@ -96,7 +96,7 @@ class LBFGS(Optimizer):
             p.grad.data.reshape(-1) if p.grad is not None
             else xp.zeros(p.data.size, dtype=p.data.dtype) for p in self._params])
 
-    def _add_grad(self, step_size, direction):
+    def _move_params(self, step_size, direction):
         """x ← x + step_size · direction, parameter by parameter."""
         offset = 0
         for param in self._params:
@@ -105,10 +105,10 @@ class LBFGS(Optimizer):
             param._version[0] += 1
             offset += size
 
-    def _clone_param(self):
+    def _copy_params(self):
         return [param.data.copy() for param in self._params]
 
-    def _set_param(self, arrays):
+    def _restore_params(self, arrays):
         for param, array in zip(self._params, arrays):
             param.data[...] = array
             param._version[0] += 1
@@ -119,10 +119,10 @@ class LBFGS(Optimizer):
 
     def _directional_evaluate(self, closure, x, t, d):
         """f and ∇f at x + t d; the parameters are put back to x afterwards."""
-        self._add_grad(t, d)
+        self._move_params(t, d)
         loss = self._evaluate(closure)
         flat_grad = self._gather_flat_grad()
-        self._set_param(x)
+        self._restore_params(x)
         return loss, flat_grad
 
     # -- the step ---------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class LBFGS(Optimizer):
                 break
 
             if group["line_search_fn"] == "strong_wolfe":
-                x_init = self._clone_param()
+                x_init = self._copy_params()
 
                 def objective(x, step_length, direction):
                     return self._directional_evaluate(closure, x, step_length, direction)
@@ -214,10 +214,10 @@ class LBFGS(Optimizer):
                 loss, flat_grad, t, ls_func_evals = strong_wolfe(
                     objective, x_init, t, d, loss, flat_grad, gtd,
                     max_ls=max_eval - current_evals)
-                self._add_grad(t, d)
+                self._move_params(t, d)
                 opt_cond = float(xp.max(xp.abs(flat_grad))) <= tolerance_grad
             else:
-                self._add_grad(t, d)
+                self._move_params(t, d)
                 ls_func_evals = 0
                 opt_cond = False
                 if n_iter != max_iter:
@@ -247,11 +247,11 @@ class LBFGS(Optimizer):
     def state_dict(self):
         """``{"state": {0: {...}}, "param_groups": [{..., "params": [0, 1, ...]}]}``, the
         base class's layout, with L-BFGS's single state entry as torch keeps it: the
-        history (``old_dirs``, ``old_stps``, ``ro``) as lists of tensors, ``d`` and
-        ``prev_flat_grad`` as flat tensors spanning all parameters, counters, ``ro``
-        entries, ``H_diag``, ``t`` and ``prev_loss`` as Python numbers (torch keeps
-        ``ro`` and ``H_diag`` as 0-d tensors). (The base class would turn every
-        non-tensor into a 0-d tensor and cannot hold lists.)"""
+        history as lists (``old_dirs``, ``old_stps``: flat tensors; ``ro``: numbers),
+        ``d`` and ``prev_flat_grad`` as flat tensors spanning all parameters, the
+        counters, ``H_diag``, ``t`` and ``prev_loss`` as Python numbers (torch keeps
+        ``ro`` and ``H_diag`` as 0-d tensors). The base class cannot hold lists (and
+        would turn every number into a 0-d tensor), hence this override."""
         group = self.param_groups[0]
         packed_group = {k: v for k, v in group.items() if k != "params"}
         packed_group["params"] = list(range(len(self._params)))
