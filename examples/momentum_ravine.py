@@ -132,8 +132,7 @@ def main(argv=None):
         if result["steps"] is None:
             continue
         label = f"{name}, lr {result['lr']:.4f}"
-        contour_axes.plot(*result["path"][:80].T, ".-", markersize=3, linewidth=0.8, label=label,
-                          zorder=3 if result["flips"] == result["steps"] else 2)
+        contour_axes.plot(*result["path"][:80].T, ".-", markersize=3, linewidth=0.8, label=label)
         value_axes.semilogy(result["values"], label=f"{name}: {result['steps']} steps")
         grid_axes.semilogy(grid, [np.nan if s is None else s for s in result["steps_by_lr"]], "o-",
                          label=name)
