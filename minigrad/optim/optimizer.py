@@ -229,7 +229,7 @@ class Optimizer:
             grad = -grad
         arrays = {k: v.data for k, v in state.items() if isinstance(v, Tensor)}
         arrays.update(scalars)
-        chunk = param._backend.elementwise_chunk if self.elementwise else None
+        chunk = self._slice_size(group, param._backend, param.data) if self.elementwise else None
         if chunk and param.data.flags.c_contiguous and param.data.size > chunk and all(
                 v.flags.c_contiguous for v in arrays.values() if hasattr(v, "flags")):
             flat = {k: (v.reshape(-1) if hasattr(v, "flags") else v) for k, v in arrays.items()}
@@ -253,6 +253,15 @@ class Optimizer:
 
         _for_each_slice(update_slice, range(0, flat_param.size, chunk))
 
+    def _slice_size(self, group, backend, array):
+        """How many elements one ``update`` call gets at most: the backend's cache-sized
+        slice for the array form; a compiled kernel makes no temporaries, so its slices
+        can be larger (fewer calls)."""
+        kernel = self.fused_kernel(group)
+        if backend.elementwise_chunk and kernel and backend.elementwise_kernel(kernel, array.dtype):
+            return backend.elementwise_chunk * 8
+        return backend.elementwise_chunk
+
     # -- many parameters at once ------------------------------------------------------
     def _buckets_for(self, group, params):
         """The flat buckets this step can use: parameters of one device and dtype that
@@ -268,7 +277,10 @@ class Optimizer:
             if len(members) < 2:
                 continue
             match = next((b for b in old if [id(p) for p in b.params] == [id(p) for p in members] and b.is_intact(self.state)), None)
-            kept.append(match or _Bucket(members, self.state))
+            if match is None:
+                chunk = self._slice_size(group, members[0]._backend, members[0].data)
+                match = _Bucket(members, self.state, chunk)
+            kept.append(match)
         self._buckets[id(group)] = kept
         return kept
 
@@ -427,7 +439,7 @@ class _Bucket:
     ``scratch`` first.
     """
 
-    def __init__(self, params, all_state):
+    def __init__(self, params, all_state, chunk):
         backend = params[0]._backend
         xp = backend.xp
         self.params = list(params)
@@ -453,16 +465,23 @@ class _Bucket:
             self.views.append(view)
             self.state_views.append({name: state[name].data for name in names})
         self.names = names
-        chunk = backend.elementwise_chunk or total
-        self.chunks = []
-        for start in range(0, total, chunk):
-            stop = min(start + chunk, total)
-            pieces = []
-            for index, (low, high) in enumerate(zip(offsets[:-1], offsets[1:])):
-                if high > start and low < stop:
-                    lo, hi = max(low, start), min(high, stop)
-                    pieces.append((index, lo - low, hi - low, lo - start))
-            self.chunks.append((start, stop, pieces))
+        chunk = chunk or total
+        self.chunks = []  # (start, stop, pieces): a slice of a big parameter, or small ones
+        pieces, first = [], 0
+        for index, (low, high) in enumerate(zip(offsets[:-1], offsets[1:])):
+            if pieces and high - first > chunk:  # the small parameters gathered so far
+                self.chunks.append((first, low, pieces))
+                pieces = []
+            if high - low >= chunk:  # a big parameter: slices of it, gradients used in place
+                for start in range(low, high, chunk):
+                    stop = min(start + chunk, high)
+                    self.chunks.append((start, stop, [(index, start - low, stop - low, 0)]))
+                continue
+            if not pieces:
+                first = low
+            pieces.append((index, 0, high - low, low - first))
+        if pieces:
+            self.chunks.append((first, offsets[len(params)], pieces))
         self.scratch = {number: xp.empty(stop - start, dtype=dtype)
                         for number, (start, stop, pieces) in enumerate(self.chunks)
                         if len(pieces) > 1}
