@@ -7,6 +7,13 @@ so device-agnosticism is proven without a GPU), and on CUDA where available.
 """
 import os
 
+# One BLAS/OpenMP thread per process: on a busy 2-core machine a thread pool that
+# spins while another job holds the other core makes small matrix products ~100x
+# slower. Set before NumPy and torch are imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 import numpy as np
 import pytest
 

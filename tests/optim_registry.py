@@ -106,7 +106,8 @@ def torch_reference(torch_cls, rename=None):
                 values = [p.detach().numpy().copy() for p in params]
                 for param, grad in zip(params, grad_fn(step, values)):
                     param.grad = torch.tensor(grad, dtype=torch.float64)
-                return None if loss_fn is None else torch.tensor(loss_fn(step, values))
+                return None if loss_fn is None else torch.tensor(loss_fn(step, values),
+                                                                 dtype=torch.float64)
 
             if loss_fn is None:
                 closure()
