@@ -116,7 +116,8 @@ class AveragedModel(Module):
     """A copy of ``model`` (``.module``) whose weights are the average of the weights
     ``update_parameters(model)`` has seen.
 
-    - default: SWA, the equal-weight mean;
+    - default: SWA, the equal-weight mean, θ̄ + (θ − θ̄) / (n + 1) for each tensor
+      (as PyTorch computes it on the CPU; its GPU path lerps with a float32 weight);
     - ``avg_fn(averaged, current, n)`` returns the new average of one tensor;
     - ``multi_avg_fn(averaged_list, current_list, n)`` updates lists in place
       (``get_ema_multi_avg_fn(decay)`` for an EMA);
@@ -156,14 +157,14 @@ class AveragedModel(Module):
             if n_averaged == 0:
                 for p_avg, p_model in zip(averaged, current):
                     p_avg.copy_(p_model)
-            elif self.avg_fn is not None:
-                for p_avg, p_model in zip(averaged, current, strict=True):
-                    p_avg.copy_(self.avg_fn(p_avg, p_model, self.n_averaged.to(p_avg.device)))
-            else:
-                multi_avg_fn = self.multi_avg_fn or get_swa_multi_avg_fn()
+            elif self.multi_avg_fn is not None:
                 for device_averaged, device_current in _by_device_and_dtype(averaged, current):
                     device = device_averaged[0].device
-                    multi_avg_fn(device_averaged, device_current, self.n_averaged.to(device))
+                    self.multi_avg_fn(device_averaged, device_current, self.n_averaged.to(device))
+            else:
+                avg_fn = self.avg_fn or get_swa_avg_fn()
+                for p_avg, p_model in zip(averaged, current, strict=True):
+                    p_avg.copy_(avg_fn(p_avg, p_model, self.n_averaged.to(p_avg.device)))
             if not self.use_buffers:
                 for b_swa, b_model in zip(self.module.buffers(), model.buffers(), strict=True):
                     b_swa.copy_(b_model.detach().to(b_swa.device))
