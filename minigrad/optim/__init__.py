@@ -24,4 +24,5 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
+from .switch import SwitchOptimizer
 from . import lr_finder, lr_scheduler, schedules, swa_utils
