@@ -162,15 +162,18 @@ def test_the_sweep_stops_once_the_smoothed_loss_exceeds_diverge_th_times_the_bes
     assert result.diverged and len(result.losses) == 3
 
 
-def test_the_suggestion_is_the_steepest_descent_against_log_lr():
+def test_the_suggestion_is_the_steepest_descent_of_the_smoothed_loss_against_log_lr():
     lrs = list(np.geomspace(1e-5, 1.0, 51))
-    curve = [1.0 - math.tanh(2.0 * (math.log10(lr) + 2.6)) for lr in lrs]  # steepest at 10^-2.6
-    result = LRFinderResult(lrs, curve, curve, False, "exp")
+    smoothed = [1.0 - math.tanh(2.0 * (math.log10(lr) + 2.6)) for lr in lrs]  # steepest: 10^-2.6
+    raw = [s + (0.5 if i == 10 else 0.0) for i, s in enumerate(smoothed)]  # a noisy batch
+    result = LRFinderResult(lrs, raw, smoothed, False, "exp")
     assert result.suggestion == pytest.approx(10 ** -2.6, rel=1e-9)
+    # On a linear sweep the slope is still taken against log lr: steepest at 0.2 (against
+    # lr itself it would be at 0.12).
     linear = list(np.linspace(0.01, 1.0, 100))
-    curve = [-math.tanh(5.0 * (math.log(lr) - math.log(0.2))) for lr in linear]
+    curve = [-math.tanh(math.log(lr) - math.log(0.2)) for lr in linear]
     assert LRFinderResult(linear, curve, curve, False, "linear").suggestion == \
-        pytest.approx(0.2, rel=0.03)  # the point of the linear grid nearest the steepest slope
+        pytest.approx(0.2, rel=1e-9)
 
 
 def test_too_short_a_curve_has_no_suggestion():
