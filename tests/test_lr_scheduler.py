@@ -309,6 +309,24 @@ def test_state_dict_round_trip_through_a_file_continues_identically(case, tmp_pa
     np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=1e-15)
 
 
+@pytest.mark.filterwarnings("ignore:The epoch parameter")
+def test_multistep_milestones_come_back_as_counts(tmp_path):
+    """A file keeps the milestone Counter as a dict; loading makes it a Counter again
+    (the closed form of step(epoch) needs its repeated elements)."""
+    torch_opt, mg_opt = optimizers("sgd")
+    torch_s = torch_sched.MultiStepLR(torch_opt, [10, 20, 20, 35], 0.5)
+    mg.save(mg_sched.MultiStepLR(mg_opt, [10, 20, 20, 35], 0.5).state_dict(), tmp_path / "s")
+    _, resumed_opt = optimizers("sgd")
+    resumed = mg_sched.MultiStepLR(resumed_opt, [1], 0.5)
+    resumed.load_state_dict(mg.load(tmp_path / "s"))
+    for epoch in (25, 40, 15):
+        torch_opt.step()
+        resumed_opt.step()
+        torch_s.step(epoch)
+        resumed.step(epoch)
+        np.testing.assert_allclose(resumed.get_last_lr(), torch_s.get_last_lr(), rtol=RTOL)
+
+
 def test_resuming_with_last_epoch_needs_initial_lr():
     torch_opt, mg_opt = optimizers("sgd")
     with pytest.raises(KeyError) as theirs:
