@@ -21,11 +21,17 @@ median of the per-round ratios (the steadier figure on a noisy machine). Run:
 
     python benchmarks/bench_nn.py                 # all three workloads
     python benchmarks/bench_nn.py --only tiny --rounds 30
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_nn.py   # one thread each
+
+On a machine that other jobs keep busy, multi-threaded BLAS and PyTorch's
+thread pool stall whenever one of their threads is descheduled; the
+one-thread run is then the fairer comparison of the frameworks themselves.
 
 (A benchmark, not a test: timings depend on the machine and its load.)
 """
 import argparse
 import math
+import os
 import time
 
 import numpy as np
@@ -348,8 +354,10 @@ def main():
     args = parser.parse_args()
     names = args.only or list(WORKLOADS)
 
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
     print(f"PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads; NumPy "
-          f"{np.__version__}; minigrad {mg.__version__}; float32; median of {args.rounds} rounds")
+          f"{np.__version__}, BLAS threads: {blas_threads or 'default'}; minigrad "
+          f"{mg.__version__}; float32; median of {args.rounds} rounds")
     header = (f"{'workload':8s} {'minigrad':>11s} {'NumPy':>11s} {'PyTorch':>11s}   "
               f"{'mg/NumPy':>8s} {'mg/PyTorch':>10s}")
     for name in names:
