@@ -1,4 +1,4 @@
-"""What every example shares: its command line and where its figure goes.
+"""What the examples share: their command line, where figures go, and the noisy-spirals task.
 
 Each example is a script with the same four options::
 
@@ -19,7 +19,10 @@ import matplotlib
 matplotlib.use("Agg")  # files only: the examples never open a window
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
+import numpy as np  # noqa: E402
+
 import minigrad as mg  # noqa: E402
+from minigrad import nn  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parent / "figures"
 
@@ -55,3 +58,34 @@ def save_figure(figure, path):
     figure.savefig(path, dpi=100)
     plt.close(figure)
     print(f"figure: {path}")
+
+
+def noisy_spirals(seed, device, n_train=300, label_noise=0.2, n_test=1000):
+    """Two spirals with ``label_noise`` of the training labels flipped, and a clean test set.
+
+    The setting of the reference's E14/E15 (Adam → SGD, sharpness): few
+    training points, some of them mislabelled, so that fitting the training
+    set perfectly means memorising noise, and test accuracy tells how well a
+    model generalises. Returns ``(train_x, train_y, test_x, test_y)``.
+    """
+    train_x, train_y = mg.data.make_spirals(n_train, noise=0.05, seed=seed, device=device)
+    rng = np.random.default_rng(seed)
+    flipped = rng.random(n_train) < label_noise
+    noisy_labels = np.where(flipped, 1 - train_y.numpy(), train_y.numpy())
+    test_x, test_y = mg.data.make_spirals(n_test, noise=0.05, seed=seed + 10_000, device=device)
+    return train_x, mg.tensor(noisy_labels, device=device), test_x, test_y
+
+
+def tanh_mlp(hidden=32, depth=2):
+    """A 2 → hidden → ... → 2 MLP with Tanh activations (``depth`` hidden layers)."""
+    layers, width = [], 2
+    for _ in range(depth):
+        layers += [nn.Linear(width, hidden), nn.Tanh()]
+        width = hidden
+    return nn.Sequential(*layers, nn.Linear(width, 2))
+
+
+def accuracy(model, features, labels):
+    """The fraction of ``features`` whose arg-max logit is the label."""
+    with mg.no_grad():
+        return float((model(features).argmax(dim=1) == labels).numpy().mean())
