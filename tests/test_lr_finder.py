@@ -47,9 +47,11 @@ def test_the_suggestion_is_near_the_best_fixed_learning_rate_on_two_spirals():
     lowest final loss. Range test: one run of ``lr_finder`` from 1e-4 to 10 over 300
     steps, smooth_f 0.1. The suggestion must lie within a factor of 3 of the grid's best.
 
-    With these settings the ratio suggestion / best stayed within [0.64, 2.7] over 24
-    model and data seeds tried while choosing them; a sweep this long (75 steps per
-    decade) gives the network time to learn at each lr, as the fixed-lr runs do.
+    With these settings the ratio suggestion / best stayed within [0.58, 1.7] over 24
+    model and data seeds tried while choosing them (also with smooth_f 0.05 or 0.3); a
+    sweep this long (60 steps per decade) gives the network time to learn at each lr, as
+    the fixed-lr runs do. With 200 steps the suggestion sometimes fell on the first,
+    gentle descent at lr ≈ 0.02.
     """
     X, y = spirals()
     grid = [10 ** (k / 4) for k in range(-8, 3)]
@@ -176,9 +178,18 @@ def test_the_suggestion_is_the_steepest_descent_of_the_smoothed_loss_against_log
         pytest.approx(0.2, rel=1e-9)
 
 
-def test_too_short_a_curve_has_no_suggestion():
-    result, _ = given_losses([1.0, 10.0, 10.0], num_iter=3, smooth_f=1.0)
-    with pytest.raises(RuntimeError, match="too few to find where the loss falls fastest"):
+def test_a_fall_after_the_lowest_loss_is_not_a_suggestion():
+    """Past its minimum the loss is diverging: a steep fall back from a spike there
+    must not win over the descent before the minimum."""
+    lrs = list(np.geomspace(1e-4, 10.0, 11))
+    smoothed = [1.0, 0.99, 0.95, 0.8, 0.7, 0.65, 3.0, 2.0, 0.7, 4.0, 4.5]
+    result = LRFinderResult(lrs, smoothed, smoothed, True, "exp")
+    assert result.suggestion == lrs[3]
+
+
+def test_too_short_a_descent_has_no_suggestion():
+    result, _ = given_losses([1.0, 0.9, 10.0, 10.0], num_iter=4, smooth_f=1.0)
+    with pytest.raises(RuntimeError, match="fell over 2 points before its lowest"):
         result.suggestion
 
 

@@ -8,7 +8,8 @@ rates the loss does not move; as the rate grows it starts falling, falls
 fastest, then flattens and finally blows up. The rate where the (smoothed) loss
 falls fastest against log lr is a good learning rate to train with:
 
-    suggestion = lr_i with the most negative d(smoothed loss) / d(log lr)
+    suggestion = lr_i with the most negative d(smoothed loss) / d(log lr),
+                 among the points up to the lowest smoothed loss
 
 Batch losses are noisy, so the curve is an exponential moving average with
 weight ``smooth_f`` on the newest loss,
@@ -50,19 +51,25 @@ class LRFinderResult:
 
     @property
     def suggestion(self):
-        """The lr where the smoothed loss falls fastest against log lr.
+        """The lr where the smoothed loss falls fastest against log lr, on its way down
+        to its lowest point.
 
-        The gradient is taken with ``np.gradient`` over all finite points (central
-        differences, one-sided at the ends); ties go to the smaller lr.
+        The slope is ``np.gradient`` of the smoothed loss over log lr (central
+        differences, one-sided at the ends), taken over the finite points up to the
+        lowest one: past the minimum the loss is diverging, and a fall there is
+        only a recovery from a spike. Ties go to the smaller lr.
         """
         finite = [i for i, s in enumerate(self.smoothed_losses) if math.isfinite(s)]
-        if len(finite) < 3:
+        lowest = min(finite, key=lambda i: self.smoothed_losses[i]) if finite else None
+        descent = [i for i in finite if i <= lowest] if finite else []
+        if len(descent) < 3:
             raise RuntimeError(
-                f"the range test recorded {len(finite)} finite losses, too few to find where the "
-                "loss falls fastest; lower start_lr, or raise diverge_th or num_iter")
-        log_lrs = np.log([self.lrs[i] for i in finite])
-        slopes = np.gradient([self.smoothed_losses[i] for i in finite], log_lrs)
-        return self.lrs[finite[int(np.argmin(slopes))]]
+                f"the range test's smoothed loss fell over {len(descent)} points before its "
+                "lowest, too few to find where it falls fastest; lower start_lr, or raise "
+                "diverge_th or num_iter")
+        log_lrs = np.log([self.lrs[i] for i in descent])
+        slopes = np.gradient([self.smoothed_losses[i] for i in descent], log_lrs)
+        return self.lrs[descent[int(np.argmin(slopes))]]
 
     def plot(self, path_or_ax=None):
         """Plot the raw and smoothed losses against the lr, with the suggestion marked.
