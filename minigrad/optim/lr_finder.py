@@ -94,8 +94,9 @@ class LRFinderResult:
                    label=f"steepest descent: lr = {suggestion:.3g}")
         if self.mode == "exp":
             ax.set_xscale("log")
-        finite = [s for s in self.smoothed_losses if math.isfinite(s)]
-        ax.set_ylim(min(finite) - 0.05 * abs(min(finite)), 1.5 * finite[0])
+        finite = [v for v in self.losses + self.smoothed_losses if math.isfinite(v)]
+        low, start = min(finite), self.smoothed_losses[0]
+        ax.set_ylim(low - 0.05 * (start - low), 1.5 * start)  # the spikes of divergence cut off
         ax.set_xlabel("learning rate")
         ax.set_ylabel("loss")
         ax.set_title("Learning-rate range test")
