@@ -1,0 +1,273 @@
+"""From command-line words to objects: ``key=value`` hyperparameters, optimizers and
+schedulers found by name, with defaults filled from the run.
+
+Optimizers: any class in ``mg.optim`` (``--optimizer adamw``; case-insensitive).
+``--lr`` sets the learning rate; without it the rate comes from ``DEFAULT_LRS``
+(rates that train the default task well), or the class's own default for an
+optimizer not in that table. ``--opt key=value ...`` passes any other
+hyperparameter, the value read as a Python literal (``0.9``, ``(0.9, 0.99)``,
+``True``; ``true``/``false``/``none`` are accepted too, and a bare word such
+as ``strong_wolfe`` stays a string). ``Lookahead`` wraps another optimizer:
+``--optimizer lookahead --opt base=adam k=5 alpha=0.5``; its ``k`` and ``alpha``
+go to Lookahead, every other key (and ``--lr``) to the base optimizer (Adam by
+default).
+
+Schedulers: any class in ``mg.optim.lr_scheduler``, and ``WarmupCosineLR``
+(``mg.optim.schedules``; the default of ``minigrad train``), by name in any
+case, with or without the ``LR`` suffix and with ``-``/``_`` ignored
+(``cosineannealing``, ``OneCycleLR``, ``warmup-cosine``); ``none`` for a constant
+rate. Every scheduler steps once per batch, except ``ReduceLROnPlateau``, which
+steps once per epoch on the epoch's mean loss. Arguments the run decides are
+filled in unless ``--sched`` gives them (N = epochs × batches per epoch, the
+run's optimizer steps; lr = the optimizer's learning rate):
+
+| scheduler | filled in |
+|---|---|
+| WarmupCosineLR | total_steps = N, warmup_steps = N / 20 |
+| CosineAnnealingLR | T_max = N |
+| CosineAnnealingWarmRestarts | T_0 = N / 4 (four cycles) |
+| StepLR | step_size = N / 3 (two drops) |
+| MultiStepLR | milestones = [N / 2, 3N / 4] |
+| ExponentialLR | gamma = 0.01^(1/N) (down to 1% of lr at the end) |
+| LinearLR, ConstantLR | total_iters = N / 10 |
+| PolynomialLR | total_iters = N |
+| CyclicLR | base_lr = lr / 10, max_lr = lr, step_size_up = N / 4; cycle_momentum only for an optimizer with momentum > 0 or betas |
+| OneCycleLR | max_lr = lr, total_steps = N; cycle_momentum as for CyclicLR |
+
+``LambdaLR`` and ``MultiplicativeLR`` take a Python function, ``SequentialLR``
+and ``ChainedScheduler`` other schedulers: a command line cannot give those,
+so they are refused (use them from Python).
+"""
+import argparse
+import ast
+import inspect
+import re
+
+from .. import optim
+from ..optim import lr_scheduler, schedules
+from .errors import UsageError
+
+# Learning rates that train the default task (an MLP on two spirals, batches of 32) well;
+# an optimizer not listed starts from its class's default lr.
+DEFAULT_LRS = {"SGD": 0.1, "Adagrad": 0.1, "RMSprop": 0.003, "Adadelta": 1.0, "Adam": 0.01,
+               "AdamW": 0.01, "Adamax": 0.02, "NAdam": 0.01, "RAdam": 0.01, "ASGD": 0.1,
+               "AdaBelief": 0.01, "Lion": 0.003, "LAMB": 0.01, "LARS": 0.1,
+               "SGDScheduleFree": 1.0, "AdamWScheduleFree": 0.01, "Muon": 0.02}
+
+
+# ---------------------------------------------------------------- key=value
+def literal(text):
+    """A command-line value as Python: a literal (number, tuple, bool, None, string in
+    quotes), ``true``/``false``/``none`` in any case, or a bare word kept as a string."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false", "none"):
+        return {"true": True, "false": False, "none": None}[lowered]
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text.strip()):
+            return text.strip()
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Python literal (a number, a tuple "
+                                         "such as (0.9,0.99), True/False or a word)") from None
+
+
+def key_value(text):
+    """``key=value`` → ``(key, value)``; the argparse type of ``--opt`` and ``--sched``."""
+    key, equals, value = text.partition("=")
+    key = key.strip()
+    if not equals or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected key=value (e.g. momentum=0.9), got {text!r}")
+    try:
+        return key, literal(value)
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"{key}: {error}") from None
+
+
+def as_dict(pairs, option):
+    """The ``(key, value)`` pairs of an option as a dict; a key given twice is refused."""
+    result = {}
+    for key, value in pairs or ():
+        if key in result:
+            raise UsageError(f"{option}: {key} is given twice")
+        result[key] = value
+    return result
+
+
+def batch_size(text):
+    """``--batch-size``: a positive int, or ``full`` (the whole training set)."""
+    if text.strip().lower() == "full":
+        return "full"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'full', got {text!r}")
+    return value
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+# ---------------------------------------------------------------- optimizers
+def optimizer_classes():
+    """``{name: class}`` for every optimizer in ``mg.optim``."""
+    return {name: value for name, value in vars(optim).items()
+            if isinstance(value, type) and issubclass(value, optim.Optimizer)
+            and value is not optim.Optimizer}
+
+
+def find_optimizer(name):
+    """The ``mg.optim`` class called ``name`` (any case); unknown names list the valid ones."""
+    classes = optimizer_classes()
+    for class_name, cls in classes.items():
+        if class_name.lower() == name.lower():
+            return cls
+    raise UsageError(f"unknown optimizer {name!r}; the optimizers in mg.optim are: "
+                     f"{', '.join(sorted(classes, key=str.lower))}")
+
+
+def default_lr(cls):
+    """The learning rate to use when none is given: ``DEFAULT_LRS`` or the class default."""
+    if cls.__name__ in DEFAULT_LRS:
+        return DEFAULT_LRS[cls.__name__]
+    return inspect.signature(cls).parameters["lr"].default
+
+
+def _arguments(cls):
+    """The keyword arguments ``cls`` accepts beyond what the command line supplies."""
+    return [name for name in inspect.signature(cls).parameters
+            if name not in ("self", "params", "optimizer", "base_optimizer", "last_epoch")]
+
+
+def _construct(cls, what, args, kwargs):
+    """``cls(*args, **kwargs)``, with unknown keywords and invalid values as UsageErrors."""
+    accepted = _arguments(cls)
+    for key in kwargs:
+        if key not in accepted:
+            raise UsageError(f"{cls.__name__} has no {what} {key!r}; its {what}s are: "
+                             f"{', '.join(accepted)}")
+    try:
+        return cls(*args, **kwargs)
+    except (ValueError, TypeError, RuntimeError) as error:
+        raise UsageError(f"{cls.__name__}: {error}") from None
+
+
+def build_optimizer(name, params, lr=None, hyperparameters=None):
+    """``mg.optim.<name>(params, lr=lr, **hyperparameters)`` (Lookahead: around its ``base``)."""
+    cls = find_optimizer(name)
+    hyperparameters = dict(hyperparameters or {})
+    if cls is optim.Lookahead:
+        wrapper = {key: hyperparameters.pop(key) for key in ("k", "alpha")
+                   if key in hyperparameters}
+        base = find_optimizer(str(hyperparameters.pop("base", "Adam")))
+        if base is optim.Lookahead:
+            raise UsageError("Lookahead's base must be another optimizer")
+        base_optimizer = build_optimizer(base.__name__, params, lr, hyperparameters)
+        return _construct(cls, "hyperparameter", (base_optimizer,), wrapper)
+    hyperparameters["lr"] = default_lr(cls) if lr is None else lr
+    return _construct(cls, "hyperparameter", (params,), hyperparameters)
+
+
+def describe_optimizer(optimizer):
+    """``AdamW(lr=0.01)``, ``Lookahead(Adam(lr=0.01), k=5, alpha=0.5)``: what a run uses."""
+    if isinstance(optimizer, optim.Lookahead):
+        return (f"Lookahead({describe_optimizer(optimizer.base_optimizer)}, k={optimizer.k}, "
+                f"alpha={optimizer.alpha})")
+    return f"{type(optimizer).__name__}(lr={optimizer.defaults['lr']:g})"
+
+
+# ---------------------------------------------------------------- schedulers
+_NEEDS_PYTHON = {"LambdaLR": "a Python function (lr_lambda)",
+                 "MultiplicativeLR": "a Python function (lr_lambda)",
+                 "SequentialLR": "other schedulers", "ChainedScheduler": "other schedulers"}
+
+
+def scheduler_classes():
+    """``{name: class}``: every scheduler in ``mg.optim.lr_scheduler`` and ``WarmupCosineLR``."""
+    classes = {name: getattr(lr_scheduler, name) for name in lr_scheduler.__all__
+               if name != "LRScheduler"}
+    classes["WarmupCosineLR"] = schedules.WarmupCosineLR
+    return classes
+
+
+def _normalise(name):
+    name = name.lower().replace("-", "").replace("_", "")
+    return name[:-2] if name.endswith("lr") else name
+
+
+def find_scheduler(name):
+    """The scheduler class called ``name`` (see the module docstring), or None for ``none``."""
+    if name.lower() == "none":
+        return None
+    classes = scheduler_classes()
+    for class_name, cls in classes.items():
+        if _normalise(class_name) == _normalise(name):
+            if class_name in _NEEDS_PYTHON:
+                raise UsageError(f"{class_name} takes {_NEEDS_PYTHON[class_name]}, which a "
+                                 "command line cannot give: use it from Python, or choose "
+                                 "another scheduler")
+            return cls
+    raise UsageError(f"unknown scheduler {name!r}; choose none or one of: "
+                     f"{', '.join(sorted(set(classes) - set(_NEEDS_PYTHON), key=str.lower))}")
+
+
+def _cycles_momentum(optimizer):
+    defaults = optimizer.defaults
+    return "betas" in defaults or defaults.get("momentum", 0) > 0
+
+
+def scheduler_defaults(cls, optimizer, total_steps):
+    """The arguments of ``cls`` that depend on the run (see the module docstring's table)."""
+    n = total_steps
+    lr = optimizer.param_groups[0]["lr"]
+    fills = {
+        schedules.WarmupCosineLR: lambda: {"total_steps": n, "warmup_steps": n // 20},
+        lr_scheduler.CosineAnnealingLR: lambda: {"T_max": n},
+        lr_scheduler.CosineAnnealingWarmRestarts: lambda: {"T_0": max(1, n // 4)},
+        lr_scheduler.StepLR: lambda: {"step_size": max(1, n // 3)},
+        lr_scheduler.MultiStepLR: lambda: {"milestones": [n // 2, 3 * n // 4]},
+        lr_scheduler.ExponentialLR: lambda: {"gamma": 0.01 ** (1 / n)},
+        lr_scheduler.LinearLR: lambda: {"total_iters": max(1, n // 10)},
+        lr_scheduler.ConstantLR: lambda: {"total_iters": max(1, n // 10)},
+        lr_scheduler.PolynomialLR: lambda: {"total_iters": n},
+        lr_scheduler.CyclicLR: lambda: {"base_lr": lr / 10, "max_lr": lr,
+                                        "step_size_up": max(1, n // 4),
+                                        "cycle_momentum": _cycles_momentum(optimizer)},
+        lr_scheduler.OneCycleLR: lambda: {"max_lr": lr, "total_steps": n,
+                                          "cycle_momentum": _cycles_momentum(optimizer)},
+    }
+    return fills[cls]() if cls in fills else {}
+
+
+def build_scheduler(name, optimizer, total_steps, arguments=None):
+    """The scheduler ``name`` on ``optimizer`` for a run of ``total_steps`` steps, or None."""
+    cls = find_scheduler(name)
+    if cls is None:
+        if arguments:
+            raise UsageError("--sched sets a scheduler's arguments, but --scheduler is none")
+        return None
+    kwargs = {**scheduler_defaults(cls, optimizer, total_steps), **(arguments or {})}
+    return _construct(cls, "argument", (optimizer,), kwargs)
+
+
+def steps_on_the_loss(scheduler):
+    """Whether ``scheduler`` steps once per epoch on the loss (``ReduceLROnPlateau``)."""
+    return isinstance(scheduler, lr_scheduler.ReduceLROnPlateau)
