@@ -7,20 +7,70 @@ step's elementwise part is a dozen nodes (four slices, three sigmoids, two
 tanh, products and a sum); here it is one node whose backward is the chain rule
 written out by hand.
 
-Each backward is written with minigrad's own ops and uses only what is attached
-to the graph (the op's inputs and outputs), recomputing the gate activations
-from the saved pre-activations. So the gradient is itself differentiable:
-``create_graph=True`` gives Hessian-vector products of an LSTM or GRU loss.
+Each backward's chain rule is written once, as a function of the op's inputs
+and outputs (recomputing the gate activations from the saved pre-activations)
+and of a small "math" namespace: with minigrad's ops (``TENSOR_MATH``) the
+gradient is itself differentiable, so ``create_graph=True`` gives
+Hessian-vector products of an LSTM or GRU loss; when no graph is being
+recorded (a plain ``backward()``), the same lines run on the raw arrays
+(``ArrayMath``), without creating a graph node per product. An LSTM step's
+backward is some thirty products and sums, paid at every time step, so this
+is where a recurrent layer's training time goes.
 """
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import new_tensor
 from .elementwise import sigmoid, tanh
 from .shape import cat, stack
 
 
 def _sigmoid(xp, x):
-    """σ(x) = 1 / (1 + e^(-x)) on an array, from e^(-|x|) ≤ 1 so it never overflows."""
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """σ(x) = (1 + tanh(x/2)) / 2 on an array: never overflows, four array passes."""
+    y = x * 0.5
+    xp.tanh(y, out=y)
+    y *= 0.5
+    y += 0.5
+    return y
+
+
+class _TensorMath:
+    """The functions a backward formula needs, as differentiable minigrad ops."""
+
+    sigmoid = staticmethod(sigmoid)
+    tanh = staticmethod(tanh)
+
+    @staticmethod
+    def cat(pieces, dim):
+        return cat(pieces, dim=dim)
+
+
+class ArrayMath:
+    """The same functions on raw backend arrays (no graph): for a plain backward."""
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def sigmoid(self, x):
+        return _sigmoid(self.xp, x)
+
+    def tanh(self, x):
+        return self.xp.tanh(x)
+
+    def cat(self, pieces, dim):
+        return self.xp.concatenate(pieces, axis=dim)
+
+
+TENSOR_MATH = _TensorMath()
+
+
+def _run_backward(ctx, formula, tensors):
+    """``formula(math, *tensors)`` with minigrad ops while a graph is being recorded
+    (create_graph=True), otherwise on the arrays, wrapping the results as tensors."""
+    if is_grad_enabled():
+        return formula(TENSOR_MATH, *tensors)
+    backend = tensors[0]._backend
+    arrays = formula(ArrayMath(backend.xp), *[t.data for t in tensors])
+    return tuple(new_tensor(array, backend, None, 0) for array in arrays)
 
 
 class LSTMCellUpdate(Function):
@@ -53,17 +103,21 @@ class LSTMCellUpdate(Function):
 
     @staticmethod
     def backward(ctx, grad_h, grad_c_next):
-        gates, c, c_next = ctx.saved_tensors
+        return _run_backward(ctx, LSTMCellUpdate.gradients, ctx.saved_tensors + (grad_h, grad_c_next))
+
+    @staticmethod
+    def gradients(math, gates, c, c_next, grad_h, grad_c_next):
+        """(dL/da, dL/dc): the backward formulas above."""
         hidden = c.shape[-1]
-        sig = sigmoid(gates)  # σ of all four; the g block is not used
+        sig = math.sigmoid(gates)  # σ of all four; the g block is not used
         i, f, o = sig[..., :hidden], sig[..., hidden:2 * hidden], sig[..., 3 * hidden:]
-        g = tanh(gates[..., 2 * hidden:3 * hidden])
-        tanh_c = tanh(c_next)
+        g = math.tanh(gates[..., 2 * hidden:3 * hidden])
+        tanh_c = math.tanh(c_next)
         delta_c = grad_c_next + grad_h * o * (1 - tanh_c * tanh_c)
-        grad_gates = cat([delta_c * g * i * (1 - i),
-                          delta_c * c * f * (1 - f),
-                          delta_c * i * (1 - g * g),
-                          grad_h * tanh_c * o * (1 - o)], dim=-1)
+        grad_gates = math.cat([delta_c * g * i * (1 - i),
+                               delta_c * c * f * (1 - f),
+                               delta_c * i * (1 - g * g),
+                               grad_h * tanh_c * o * (1 - o)], dim=-1)
         return grad_gates, delta_c * f
 
 
@@ -94,17 +148,21 @@ class GRUCellUpdate(Function):
 
     @staticmethod
     def backward(ctx, grad_h_next):
-        input_part, hidden_part, h = ctx.saved_tensors
+        return _run_backward(ctx, GRUCellUpdate.gradients, ctx.saved_tensors + (grad_h_next,))
+
+    @staticmethod
+    def gradients(math, input_part, hidden_part, h, grad_h_next):
+        """(dL/da, dL/db, dL/dh): the backward formulas above."""
         hidden = h.shape[-1]
-        r_z = sigmoid(input_part[..., :2 * hidden] + hidden_part[..., :2 * hidden])
+        r_z = math.sigmoid(input_part[..., :2 * hidden] + hidden_part[..., :2 * hidden])
         r, z = r_z[..., :hidden], r_z[..., hidden:]
         b_n = hidden_part[..., 2 * hidden:]
-        n = tanh(input_part[..., 2 * hidden:] + r * b_n)
+        n = math.tanh(input_part[..., 2 * hidden:] + r * b_n)
         delta_n = grad_h_next * (1 - z) * (1 - n * n)
-        delta_r_z = cat([delta_n * b_n * r * (1 - r),
-                         grad_h_next * (h - n) * z * (1 - z)], dim=-1)
-        return (cat([delta_r_z, delta_n], dim=-1),
-                cat([delta_r_z, delta_n * r], dim=-1),
+        delta_r_z = math.cat([delta_n * b_n * r * (1 - r),
+                              grad_h_next * (h - n) * z * (1 - z)], dim=-1)
+        return (math.cat([delta_r_z, delta_n], dim=-1),
+                math.cat([delta_r_z, delta_n * r], dim=-1),
                 grad_h_next * z)
 
 
