@@ -8,7 +8,6 @@ after every step for 200 steps (rtol 1e-9).
 """
 import functools
 import math
-import warnings
 
 import numpy as np
 import pytest
