@@ -1,30 +1,35 @@
-"""``python -m minigrad`` really trains: the loss falls and the spirals get separated."""
+"""``python -m minigrad`` is the ``minigrad`` command; with no command it trains the default
+model, and that model really learns the spirals."""
 import re
 import subprocess
 import sys
 
-from minigrad.__main__ import main, two_spirals
+from minigrad.cli import _with_default_command, main
 
 
-def test_two_spirals_are_balanced_and_seeded():
-    x1, y1 = two_spirals(points_per_class=50, seed=3)
-    x2, y2 = two_spirals(points_per_class=50, seed=3)
-    assert x1.shape == (100, 2) and x1.dtype.name == "float32"
-    assert (x1 == x2).all() and (y1 == y2).all()
-    assert y1.sum() == 50
+def test_no_command_means_train():
+    assert _with_default_command([]) == ["train"]
+    assert _with_default_command(["--epochs", "3"]) == ["train", "--epochs", "3"]
+    assert _with_default_command(["compare"]) == ["compare"]
+    assert _with_default_command(["--help"]) == ["--help"]
 
 
-def test_main_job_trains_the_mlp(capsys):
-    main(["--steps", "1500"])
+def test_the_default_job_learns_the_spirals(capsys):
+    assert main([]) == 0
     out = capsys.readouterr().out
-    losses = [float(v) for v in re.findall(r"loss (\d+\.\d+)", out)]
-    accuracy = float(re.search(r"accuracy (\d+\.\d+)%", out).group(1))
-    assert losses[-1] < 0.5 * losses[0]
-    assert accuracy >= 90.0
+    losses = [float(v) for v in re.findall(r"^epoch +\d+/100  loss (\d+\.\d+)", out, re.M)]
+    summary = out.strip().splitlines()[-1]
+    match = re.fullmatch(r"final loss (\d+\.\d+) \| accuracy (\d+\.\d)% \| time \d+\.\d s \| "
+                         r"4,482 parameters", summary)
+    assert match, summary
+    assert len(losses) == 11  # epoch 1, then every tenth of the run
+    assert float(match.group(1)) < 0.2 * losses[0]
+    assert float(match.group(2)) >= 95.0  # held-out points
 
 
-def test_module_entry_point_runs():
-    result = subprocess.run([sys.executable, "-m", "minigrad", "--steps", "20"],
+def test_module_entry_point_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "minigrad", "--epochs", "2", "--quiet"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "final loss" in result.stdout
+    assert result.stdout.startswith("final loss ")
+    assert result.stdout.count("\n") == 1
