@@ -63,13 +63,21 @@ class ArrayMath:
 TENSOR_MATH = _TensorMath()
 
 
-def _run_backward(ctx, formula, tensors):
-    """``formula(math, *tensors)`` with minigrad ops while a graph is being recorded
-    (create_graph=True), otherwise on the arrays, wrapping the results as tensors."""
+def _run_backward(ctx, op, grads):
+    """The op's gradients: ``op.gradients(math, activations, ...)``.
+
+    While a graph is being recorded (create_graph=True) they are computed with
+    minigrad ops, the gate activations recomputed from the saved inputs so that
+    the result is differentiable; otherwise on the arrays, reusing the
+    activations the forward pass kept (``ctx.activations``), and wrapped as tensors.
+    """
+    saved = ctx.saved_tensors
     if is_grad_enabled():
-        return formula(TENSOR_MATH, *tensors)
-    backend = tensors[0]._backend
-    arrays = formula(ArrayMath(backend.xp), *[t.data for t in tensors])
+        activations = op.activations(TENSOR_MATH, *saved)
+        return op.gradients(TENSOR_MATH, activations, *saved, *grads)
+    backend = saved[0]._backend
+    arrays = op.gradients(ArrayMath(backend.xp), ctx.activations,
+                          *[t.data for t in saved + tuple(grads)])
     return tuple(new_tensor(array, backend, None, 0) for array in arrays)
 
 
@@ -97,22 +105,29 @@ class LSTMCellUpdate(Function):
         g = xp.tanh(gates[..., 2 * hidden:3 * hidden])
         o = _sigmoid(xp, gates[..., 3 * hidden:])
         c_next = i_f[..., hidden:] * c + i_f[..., :hidden] * g
-        h_next = o * xp.tanh(c_next)
+        tanh_c = xp.tanh(c_next)
+        h_next = o * tanh_c
         ctx.save_for_backward(gates, c, c_next)
+        ctx.activations = (i_f[..., :hidden], i_f[..., hidden:], g, o, tanh_c)
         return h_next, c_next
 
     @staticmethod
     def backward(ctx, grad_h, grad_c_next):
-        return _run_backward(ctx, LSTMCellUpdate.gradients, ctx.saved_tensors + (grad_h, grad_c_next))
+        return _run_backward(ctx, LSTMCellUpdate, (grad_h, grad_c_next))
 
     @staticmethod
-    def gradients(math, gates, c, c_next, grad_h, grad_c_next):
-        """(dL/da, dL/dc): the backward formulas above."""
+    def activations(math, gates, c, c_next):
+        """(i, f, g, o, tanh(c')) from the saved pre-activations and the new cell."""
         hidden = c.shape[-1]
         sig = math.sigmoid(gates)  # σ of all four; the g block is not used
-        i, f, o = sig[..., :hidden], sig[..., hidden:2 * hidden], sig[..., 3 * hidden:]
         g = math.tanh(gates[..., 2 * hidden:3 * hidden])
-        tanh_c = math.tanh(c_next)
+        return (sig[..., :hidden], sig[..., hidden:2 * hidden], g, sig[..., 3 * hidden:],
+                math.tanh(c_next))
+
+    @staticmethod
+    def gradients(math, activations, gates, c, c_next, grad_h, grad_c_next):
+        """(dL/da, dL/dc): the backward formulas above."""
+        i, f, g, o, tanh_c = activations
         delta_c = grad_c_next + grad_h * o * (1 - tanh_c * tanh_c)
         grad_gates = math.cat([delta_c * g * i * (1 - i),
                                delta_c * c * f * (1 - f),
@@ -144,20 +159,27 @@ class GRUCellUpdate(Function):
         r, z = r_z[..., :hidden], r_z[..., hidden:]
         n = xp.tanh(input_part[..., 2 * hidden:] + r * hidden_part[..., 2 * hidden:])
         ctx.save_for_backward(input_part, hidden_part, h)
+        ctx.activations = (r, z, n)
         return n + z * (h - n)
 
     @staticmethod
     def backward(ctx, grad_h_next):
-        return _run_backward(ctx, GRUCellUpdate.gradients, ctx.saved_tensors + (grad_h_next,))
+        return _run_backward(ctx, GRUCellUpdate, (grad_h_next,))
 
     @staticmethod
-    def gradients(math, input_part, hidden_part, h, grad_h_next):
-        """(dL/da, dL/db, dL/dh): the backward formulas above."""
+    def activations(math, input_part, hidden_part, h):
+        """(r, z, n) from the saved input and hidden parts."""
         hidden = h.shape[-1]
         r_z = math.sigmoid(input_part[..., :2 * hidden] + hidden_part[..., :2 * hidden])
-        r, z = r_z[..., :hidden], r_z[..., hidden:]
-        b_n = hidden_part[..., 2 * hidden:]
-        n = math.tanh(input_part[..., 2 * hidden:] + r * b_n)
+        r = r_z[..., :hidden]
+        return r, r_z[..., hidden:], math.tanh(input_part[..., 2 * hidden:]
+                                               + r * hidden_part[..., 2 * hidden:])
+
+    @staticmethod
+    def gradients(math, activations, input_part, hidden_part, h, grad_h_next):
+        """(dL/da, dL/db, dL/dh): the backward formulas above."""
+        r, z, n = activations
+        b_n = hidden_part[..., 2 * hidden_part.shape[-1] // 3:]
         delta_n = grad_h_next * (1 - z) * (1 - n * n)
         delta_r_z = math.cat([delta_n * b_n * r * (1 - r),
                               grad_h_next * (h - n) * z * (1 - z)], dim=-1)
