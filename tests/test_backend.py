@@ -211,3 +211,16 @@ def test_cuda_scatter_add_accumulates_repeated_indices():
     x = mg.zeros(3, device="cuda", requires_grad=True)
     x[mg.tensor([0, 0, 2], device="cuda")].sum().backward()
     assert x.grad.tolist() == [2.0, 0.0, 1.0]
+
+
+def test_copies_of_tensors_and_modules_share_the_device_backend(device):
+    """copy.deepcopy (AveragedModel, checkpoints) must not clone the backend object,
+    or the copy would look like it lived on another device."""
+    import copy
+    model = mg.nn.Linear(3, 2).to(device)
+    twin = copy.deepcopy(model)
+    assert twin.weight._backend is model.weight._backend
+    x = mg.randn(4, 3, device=device)
+    mg.testing.assert_close(twin(x), model(x))
+    tensor = mg.randn(3, device=device)
+    assert copy.copy(tensor)._backend is tensor._backend

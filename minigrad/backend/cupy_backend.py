@@ -21,6 +21,12 @@ class CupyBackend:
     # A GPU updates a whole flat buffer in one kernel: no slicing (see optim/optimizer.py).
     elementwise_chunk = None
 
+    def __copy__(self):
+        return self  # one backend object per device: copies of tensors share it
+
+    def __deepcopy__(self, memo):
+        return self
+
     def __init__(self, index=0):
         import cupy
 

@@ -38,6 +38,12 @@ class NumpyBackend:
     # temporaries of one slice stay in the CPU cache (see optim/optimizer.py).
     elementwise_chunk = 1 << 15
 
+    def __copy__(self):
+        return self  # one backend object per device: copies of tensors share it
+
+    def __deepcopy__(self, memo):
+        return self
+
     def __init__(self):
         self.generator = np.random.default_rng()
         self._erf = _pick_erf()

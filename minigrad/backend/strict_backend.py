@@ -385,6 +385,12 @@ class StrictBackend:
     # slices that span several parameters (see optim/optimizer.py).
     elementwise_chunk = 1000
 
+    def __copy__(self):
+        return self  # one backend object per device: copies of tensors share it
+
+    def __deepcopy__(self, memo):
+        return self
+
     def __init__(self):
         self.generator = StrictNamespace(np.random.default_rng())
         self._numpy = NumpyBackend()
