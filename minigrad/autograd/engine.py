@@ -158,7 +158,10 @@ def _node_backward(node, grads, check_anomaly):
         xp = node._backend.xp
         grads = [g if g is not None else new_tensor(xp.zeros(shape, dtype), node._backend, None, 0)
                  for g, (shape, dtype) in zip(grads, node._output_meta)]
-    input_grads = node.backward(node, *grads)
+    if node.array_backward and not _state.enabled:
+        input_grads = _backward_on_arrays(node, grads)
+    else:
+        input_grads = node.backward(node, *grads)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.next_edges):
@@ -168,6 +171,27 @@ def _node_backward(node, grads, check_anomaly):
     if check_anomaly:
         _check_finite(node, input_grads)
     return input_grads
+
+
+def _backward_on_arrays(node, grads):
+    """Run ``node.backward`` on the arrays inside the gradients and saved tensors
+    (see ``Function.array_backward``) and wrap what it returns as tensors."""
+    node._on_arrays = True
+    try:
+        results = node.backward(node, *[g.data for g in grads])
+    finally:
+        node._on_arrays = False
+    if not isinstance(results, tuple):
+        results = (results,)
+    backend = node._backend
+    wrapped = []
+    for result in results:
+        if result is not None and not isinstance(result, Tensor):
+            if not backend.is_array(result):  # NumPy returns scalars for 0-d results
+                result = backend.xp.asarray(result)
+            result = new_tensor(result, backend, None, 0)
+        wrapped.append(result)
+    return tuple(wrapped)
 
 
 def _raise_not_a_tensor(node, position, grad):

@@ -52,6 +52,15 @@ class Function:
     _hooks = None   # hooks of the output tensors, {output index: [hook, ...]}
     _args = ()      # the arguments of apply, only while forward runs
     next_edges = None  # set when the node is recorded (see _record)
+    _on_arrays = False  # True while backward runs on raw arrays (see array_backward)
+
+    # An op whose backward uses only arithmetic operators and methods that Tensors
+    # and arrays share (``grad * (1 - y * y)``, ``grad @ w``, ``g.T``, ``g.sum(0)``)
+    # sets this. When no graph is being recorded (a plain ``backward()``), the
+    # engine then runs that same backward on the raw arrays: the gradient costs
+    # array operations only, not a graph node per product. Under
+    # ``create_graph=True`` it runs on Tensors and is differentiable as always.
+    array_backward = False
 
     # -- what an op's author uses inside forward/backward ----------------------
     def save_for_backward(self, *values):
@@ -92,6 +101,8 @@ class Function:
                         f"{output._version[0]}, expected version {version}.")
                 value = output
             tensors.append(value)
+        if self._on_arrays:
+            return tuple([t.data if isinstance(t, Tensor) else t for t in tensors])
         return tuple(tensors)
 
     @property

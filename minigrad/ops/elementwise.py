@@ -58,6 +58,8 @@ _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 class Add(Function):
     """y = a + b;  dy/da = 1, dy/db = 1"""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -70,6 +72,8 @@ class Add(Function):
 class Sub(Function):
     """y = a - b;  dy/da = 1, dy/db = -1"""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -81,6 +85,8 @@ class Sub(Function):
 
 class Mul(Function):
     """y = a · b;  dy/da = b, dy/db = a"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -97,6 +103,8 @@ class Mul(Function):
 class Div(Function):
     """y = a / b;  dy/da = 1/b, dy/db = -a/b²"""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -111,6 +119,8 @@ class Div(Function):
 
 class Neg(Function):
     """y = -x;  dy/dx = -1"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -179,6 +189,8 @@ def pow(a, b):
 class Exp(Function):
     """y = e^x;  dy/dx = e^x = y"""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = ctx.xp.exp(x)
@@ -194,6 +206,8 @@ class Exp(Function):
 class Log(Function):
     """y = ln x;  dy/dx = 1/x"""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -207,6 +221,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = √x;  dy/dx = 1 / (2√x) = 1 / (2y)"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -264,6 +280,8 @@ class Cos(Function):
 
 class Tanh(Function):
     """y = tanh x;  dy/dx = 1 - y²"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -331,6 +349,8 @@ class Sigmoid(Function):
     σ(x) = 1 / (1 + e) for x ≥ 0 and e / (1 + e) for x < 0.
     """
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
@@ -349,6 +369,8 @@ class Sigmoid(Function):
 class Relu(Function):
     """y = max(x, 0);  dy/dx = 1 for x > 0, else 0 (so relu'(0) = 0)"""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x > 0)
@@ -357,7 +379,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         positive, = ctx.saved_tensors
-        return grad * positive.to(grad.dtype)
+        return grad * positive  # a boolean mask: the product takes the gradient's dtype
 
 
 class LeakyRelu(Function):

@@ -14,17 +14,17 @@ and a sum backward) keeps the graph of an MLP small: composing ``transpose``,
 import math
 
 from ...autograd.function import Function
-from ...ops.linalg import MatMul
-from ...ops.reduction import Sum
-from ...ops.shape import Permute, reshape
+from ...ops.shape import reshape
 
 
 class Linear(Function):
     """Y = X Wᵀ + b for a matrix X of rows;  dL/dX = G W,  dL/dW = Gᵀ X,  dL/db = Σ_rows G
 
-    The gradients call the ``MatMul``, ``Permute`` and ``Sum`` operations directly
-    (the public ``matmul`` and ``sum`` would only re-check what is known here).
+    The gradients are written with operators that arrays share, so a plain
+    backward runs them on the arrays (``array_backward``).
     """
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias):
@@ -38,9 +38,9 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        grad_x = MatMul.apply(grad, weight) if need_x else None
-        grad_weight = MatMul.apply(Permute.apply(grad, dims=(1, 0)), x) if need_weight else None
-        grad_bias = Sum.apply(grad, dims=(0,), keepdim=False) if need_bias else None
+        grad_x = grad @ weight if need_x else None
+        grad_weight = grad.T @ x if need_weight else None
+        grad_bias = grad.sum(0) if need_bias else None
         return grad_x, grad_weight, grad_bias
 
 
