@@ -2,6 +2,7 @@
 its error messages. The commands run as a user runs them (``python -m minigrad ...`` in a
 subprocess); option handling and the pairings of tasks, optimizers and schedulers are also
 checked in-process through ``main()`` and the building blocks, which is quicker."""
+import importlib.util
 import io
 import os
 import re
@@ -108,6 +109,24 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     assert resumed["history"] == uninterrupted["history"]  # every loss, metric and lr, exactly
     for name, weight in uninterrupted["model"].items():
         np.testing.assert_array_equal(resumed["model"][name].numpy(), weight.numpy())
+
+
+def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_go_on(capsys, tmp_path, monkeypatch):
+    checkpoint = tmp_path / "run.ckpt"
+    monkeypatch.setattr("minigrad.cli.train.SAVE_INTERVAL", 0.0)  # a checkpoint every epoch
+    train_epoch = TrainingRun.train_epoch
+
+    def interrupted_in_epoch_3(run, after_step=None):
+        if run.epoch == 2:
+            raise KeyboardInterrupt
+        return train_epoch(run, after_step)
+
+    monkeypatch.setattr(TrainingRun, "train_epoch", interrupted_in_epoch_3)
+    code, _, err = run_main(capsys, "train", "--epochs", 4, "--quiet", "--save", checkpoint)
+    assert code == 130
+    assert err == (f"interrupted; the checkpoint after epoch 2 is in {checkpoint}: continue "
+                   f"with --resume {checkpoint}\n")
+    assert mg.load(checkpoint)["epoch"] == 2
 
 
 def test_each_epoch_draws_from_its_own_seed():
@@ -236,10 +255,20 @@ def test_every_model_reads_every_data_set(model, data):
     assert run.task.test_is_train == (data == "chars")
 
 
+@pytest.mark.parametrize("model, data", [("mlp", "spirals"), ("gru", "chars"), ("lstm", "sine")])
+def test_training_runs_on_every_device(device, model, data):
+    # "strict" refuses implicit host conversions as CuPy does: what passes here runs on a GPU.
+    run = TrainingRun({"model": model, "data": data, "hidden": 8, "epochs": 2,
+                       "clip_grad_norm": 1.0, "batch_size": 128}, device=device)
+    run.train_epoch()
+    loss, _ = run.train_epoch()
+    assert np.isfinite(loss) and str(next(run.model.parameters()).device).startswith(device)
+    resumed = TrainingRun.from_checkpoint(run.checkpoint(), device=device)
+    assert resumed.epoch == 2 and resumed.history == run.history
+
+
 def test_digits_need_scikit_learn_or_train(capsys):
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("sklearn") is None:
         code, _, err = run_main(capsys, "train", "--data", "digits", "--epochs", 1)
         assert code == 2 and "pip install scikit-learn" in err
         return
@@ -348,7 +377,8 @@ def test_landscape_draws_the_paths_still_and_animated(tmp_path):
                               "--gif", tmp_path / "h.gif")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("himmelblau: f = (x² + y − 11)² + (x + y² − 7)²; minima at (3, 2)")
+    assert lines[0].startswith("himmelblau: f = (x² + y − 11)² + (x + y² − 7)²; minima at "
+                               "(3, 2), (-2.80512, 3.13131)")
     rows = [line.split() for line in lines[2:5]]
     assert [row[0] for row in rows] == ["SGD", "Adam", "LBFGS"]
     assert all(float(row[4]) < 170 for row in rows)  # f(0, -0.5) = 166.3: all went downhill

@@ -37,7 +37,7 @@ def add_arguments(parser):
     parser.add_argument("--target-loss", type=float, default=0.1, metavar="LOSS",
                         help="count the steps until the epoch loss reaches this (default 0.1)")
     parser.add_argument("--plot", default=DEFAULT_PLOT, metavar="PATH",
-                        help=f"the loss curves' figure (default {DEFAULT_PLOT}; none for no figure)")
+                        help=f"the loss curves' figure (default {DEFAULT_PLOT}; none: no figure)")
 
 
 def steps_to_target(losses, target, steps_per_epoch):

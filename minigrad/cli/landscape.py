@@ -18,7 +18,7 @@ and marked ``diverged``.
 from ..viz import animate_landscape, get_function, plot_landscape, trajectory
 from .errors import UsageError
 from .options import build_optimizer
-from .presets import PRESETS, parse_preset
+from .presets import parse_preset
 from .train import check_output_path, check_plotting
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "lion")

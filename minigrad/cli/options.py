@@ -31,8 +31,10 @@ run's optimizer steps; lr = the optimizer's learning rate):
 | ExponentialLR | gamma = 0.01^(1/N) (down to 1% of lr at the end) |
 | LinearLR, ConstantLR | total_iters = N / 10 |
 | PolynomialLR | total_iters = N |
-| CyclicLR | base_lr = lr / 10, max_lr = lr, step_size_up = N / 4; cycle_momentum only for an optimizer with momentum > 0 or betas |
-| OneCycleLR | max_lr = lr, total_steps = N; cycle_momentum as for CyclicLR |
+| CyclicLR | base_lr = lr / 10, max_lr = lr, step_size_up = N / 4; cycle_momentum (*) |
+| OneCycleLR | max_lr = lr, total_steps = N; cycle_momentum (*) |
+
+(*) True only for an optimizer with momentum > 0 or betas to cycle.
 
 ``LambdaLR`` and ``MultiplicativeLR`` take a Python function, ``SequentialLR``
 and ``ChainedScheduler`` other schedulers: a command line cannot give those,

@@ -9,10 +9,12 @@
 | ``rmsprop`` | RMSprop | 0.003 |
 | ``adam`` | Adam | 0.01 |
 | ``adamw`` | AdamW (weight decay 0.01) | 0.01 |
-| ``lion`` | Lion | 0.003 (Lion's steps are ±lr in every coordinate: 3-10× smaller than Adam's, as its paper advises) |
+| ``lion`` | Lion | 0.003 |
 
-Each rate is the best of a small grid (a factor of about 3 apart) for 60
-epochs of the default task at a constant rate, over two seeds.
+Lion's steps are ±lr in every coordinate, so its rate is 3-10× smaller than
+Adam's, as its paper advises. Each rate is the best of a small grid (a factor
+of about 3 apart) for 60 epochs of the default task at a constant rate, over
+two seeds.
 
 An item of ``--optimizers`` is a preset or the name of any ``mg.optim``
 optimizer (run with its ``DEFAULT_LRS`` rate or its class default),

@@ -2,14 +2,22 @@
 its loss and its metric.
 
 Every data set pairs with every model; recurrent models read each sample as a
-sequence, and the table says how:
+sequence. Per ``--data``: the samples; what ``mlp`` reads; what ``rnn``,
+``lstm`` and ``gru`` read; the loss and the metric.
 
-| ``--data`` | samples | ``mlp`` reads | ``rnn``/``lstm``/``gru`` read | loss | metric |
-|---|---|---|---|---|---|
-| spirals, moons, xor, circles | 400 points (x, y) in 2 classes | the point | the sequence x, y (two steps of one feature) | cross-entropy | accuracy |
-| digits | 1,797 8×8 images in 10 classes (scikit-learn's) | 64 pixels | 8 rows of 8 pixels, top to bottom | cross-entropy | accuracy |
-| sine | 400 windows of 20 values of a noisy sine wave | the 20 values | the 20 values, one per step | MSE on the next value | R² |
-| chars | the Zen of Python, as windows of 32 characters | the 8 previous characters (embedded and concatenated) → the next one | each character → the one after it | cross-entropy | accuracy of the next character |
+- ``spirals``, ``moons``, ``xor``, ``circles``: 400 points (x, y) in 2 classes;
+  mlp: the point; recurrent: the sequence x, y (two steps of one feature);
+  cross-entropy, accuracy.
+- ``digits``: 1,797 8×8 images of digits in 10 classes (scikit-learn's);
+  mlp: the 64 pixels; recurrent: 8 rows of 8 pixels, top to bottom;
+  cross-entropy, accuracy.
+- ``sine``: 400 windows of 20 values of a noisy sine wave, to forecast the
+  next value; mlp: the 20 values at once; recurrent: one value per step;
+  mean squared error, R².
+- ``chars``: the Zen of Python, a character-level language model; mlp: the 8
+  previous characters (embedded and concatenated) → the next one; recurrent:
+  windows of 32 characters, each character → the one after it; cross-entropy,
+  accuracy of the next character.
 
 The metric is measured on held-out samples (a fresh draw of the generated data
 sets with another seed; the last 20% of a seeded shuffle of the digits) except
@@ -19,9 +27,10 @@ better than the mean).
 
 Models, with ``H = --hidden`` (64 by default): ``mlp`` is Linear → ReLU →
 Linear(H, H) → ReLU → Linear (ReLU rather than tanh: on the spirals it trains
-reliably from every seed, where tanh units sometimes stall for long); a recurrent model is one ``nn.RNN``/``nn.LSTM``/
-``nn.GRU`` layer of H units (``batch_first=True``) and a Linear head on its
-last output, or on every output for ``chars``. Characters enter any model
+reliably from every seed, where tanh units sometimes stall for long); a
+recurrent model is one ``nn.RNN``/``nn.LSTM``/``nn.GRU`` layer of H units
+(``batch_first=True``) and a Linear head on its last output, or on every
+output for ``chars``. Characters enter any model
 through an ``nn.Embedding`` of 16 dimensions.
 """
 from dataclasses import dataclass
@@ -172,7 +181,8 @@ class RecurrentModel(nn.Module):
 
 
 def build_model(model, task, hidden_size):
-    """The ``--model`` network for ``task``, freshly initialised (seed first for the same weights)."""
+    """The ``--model`` network for ``task``, freshly initialised (seed first for the same
+    weights every time)."""
     if model not in MODELS:
         raise UsageError(f"unknown model {model!r}; choose one of: {', '.join(MODELS)}")
     if model == "mlp":

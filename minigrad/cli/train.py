@@ -16,9 +16,11 @@ command's training time). With ``--quiet`` only the summary line is printed.
 A progress bar (tqdm, on stderr when it is a terminal) shows the loss,
 accuracy and lr as the run goes.
 
-Checkpoints: ``--save PATH`` writes one at the end of every epoch (through a
-temporary file renamed over PATH, so an interrupted or failed save leaves the
-previous checkpoint, or nothing, never half a file). ``--resume PATH``
+Checkpoints: ``--save PATH`` writes one at the end of the run and, during it,
+at the end of any epoch that ends ``SAVE_INTERVAL`` (5) seconds or more after
+the last write, so that an interrupted run loses little. Each write goes
+through a temporary file renamed over PATH (``mg.save``), so an interrupted or
+failed save leaves the previous checkpoint, or nothing, never half a file. ``--resume PATH``
 continues that run exactly where it stopped, with the settings stored in it:
 the epochs that follow have the same losses as an uninterrupted run. Options
 that define the run (model, data, optimizer, lr, scheduler, batch size, seed,
@@ -30,6 +32,7 @@ one way to split a run in two.
 Exit codes: 0 done; 1 the loss diverged (it is reported) or a save failed;
 2 a bad option (one line on stderr); 130 interrupted (Ctrl-C).
 """
+import importlib.util
 import math
 import os
 import sys
@@ -40,6 +43,8 @@ from .errors import UsageError
 from .options import as_dict, describe_optimizer, positive_int
 from .training import DEFAULT_CONFIG, TrainingRun
 
+SAVE_INTERVAL = 5.0  # seconds between checkpoints during a run
+
 # Options that define a run; --resume takes them from the checkpoint.
 RUN_OPTIONS = {"model": "--model", "data": "--data", "hidden": "--hidden",
                "optimizer": "--optimizer", "lr": "--lr", "opt": "--opt",
@@ -49,7 +54,7 @@ RUN_OPTIONS = {"model": "--model", "data": "--data", "hidden": "--hidden",
 
 def add_arguments(parser):
     parser.add_argument("--save", metavar="PATH",
-                        help="write a checkpoint here at the end of every epoch")
+                        help="write a checkpoint here (at the end, and every few seconds)")
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the run saved in this checkpoint, exactly")
     parser.add_argument("--stop-after", type=positive_int, metavar="EPOCH",
@@ -85,13 +90,9 @@ def check_output_path(path, option):
 
 
 def check_plotting(path, option):
-    if path is None:
-        return
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+    if path is not None and importlib.util.find_spec("matplotlib") is None:
         raise UsageError(f"{option} needs matplotlib: pip install matplotlib "
-                         "(or pip install minigrad[plot])") from None
+                         "(or pip install minigrad[plot])")
 
 
 def _load_run(args, device):
@@ -147,41 +148,24 @@ def run(args, device):
         print(describe(training))
         if training.epoch:
             print(f"resuming after epoch {training.epoch}")
-    report_every = max(1, epochs // 10)
-    metric_name = training.task.metric_name
-    bar = _progress_bar(training, last_epoch, args.quiet)
-    loss = metric = float("nan")
     start = time.perf_counter()
+    saved_epoch = None
     try:
-        while training.epoch < last_epoch:
-            loss, metric = training.train_epoch(after_step=bar.update)
-            epoch = training.epoch
-            bar.set_postfix_str(f"loss {loss:.4f}, {format_metric(metric_name, metric)}, "
-                                f"lr {training.lr:.3g}")
-            if args.save is not None:
-                _save(training, args.save)
-            diverged = not math.isfinite(loss)
-            if not args.quiet and (epoch == 1 or epoch % report_every == 0 or epoch == last_epoch
-                                   or diverged):
-                bar.write(f"epoch {epoch:{len(str(epochs))}d}/{epochs}  loss {loss:.4f}  "
-                          f"{format_metric(metric_name, metric)}  lr {training.lr:.3g}",
-                          file=sys.stdout)
-            if diverged:
-                break
+        for saved_epoch in _epochs(training, last_epoch, args):
+            pass
     except KeyboardInterrupt:
-        bar.close()
-        saved = (f"; the checkpoint after epoch {training.epoch} is in {args.save}: continue with "
-                 f"--resume {args.save}" if args.save is not None and training.epoch else "")
+        saved = (f"; the checkpoint after epoch {saved_epoch} is in {args.save}: continue with "
+                 f"--resume {args.save}" if saved_epoch is not None else "")
         print(f"interrupted{saved}", file=sys.stderr)
         return 130
-    bar.close()
     seconds = time.perf_counter() - start
-    if args.plot is not None and training.history["loss"]:
+    history, metric_name = training.history, training.task.metric_name
+    if args.plot is not None and history["loss"]:
         from ..viz import plot_training_curves
-        plot_training_curves(training.history["loss"], training.history["metric"],
-                             training.history["lr"], args.plot, metric_name=metric_name)
-    if training.history["loss"]:
-        loss, metric = training.history["loss"][-1], training.history["metric"][-1]
+        plot_training_curves(history["loss"], history["metric"], history["lr"], args.plot,
+                             metric_name=metric_name)
+    loss, metric = (history["loss"][-1], history["metric"][-1]) if history["loss"] else (
+        math.nan, math.nan)
     print(f"final loss {loss:.4f} | {format_metric(metric_name, metric)} | time {seconds:.1f} s | "
           f"{training.parameter_count:,} parameters")
     if not math.isfinite(loss):
@@ -189,6 +173,33 @@ def run(args, device):
               "--clip-grad-norm", file=sys.stderr)
         return 1
     return 0
+
+
+def _epochs(training, last_epoch, args):
+    """Train up to ``last_epoch`` with a progress bar and the epoch lines; yield the epoch
+    of each checkpoint written (the run stops early if the loss diverges)."""
+    epochs = training.config["epochs"]
+    report_every = max(1, epochs // 10)
+    metric_name = training.task.metric_name
+    saved_at = time.perf_counter()
+    with _progress_bar(training, last_epoch, args.quiet) as bar:
+        while training.epoch < last_epoch:
+            loss, metric = training.train_epoch(after_step=bar.update)
+            epoch, diverged = training.epoch, not math.isfinite(loss)
+            progress = (f"loss {loss:.4f}  {format_metric(metric_name, metric)}  "
+                        f"lr {training.lr:.3g}")
+            bar.set_postfix_str(progress.replace("  ", ", "))
+            if not args.quiet and (epoch == 1 or epoch % report_every == 0
+                                   or epoch == last_epoch or diverged):
+                bar.write(f"epoch {epoch:{len(str(epochs))}d}/{epochs}  {progress}",
+                          file=sys.stdout)
+            if diverged:  # the last checkpoint, if any, keeps the weights before the blow-up
+                return
+            if args.save is not None and (epoch == last_epoch
+                                          or time.perf_counter() - saved_at >= SAVE_INTERVAL):
+                _save(training, args.save)
+                saved_at = time.perf_counter()
+                yield epoch
 
 
 def _save(training, path):

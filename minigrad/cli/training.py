@@ -102,7 +102,8 @@ class TrainingRun:
         return self.optimizer.param_groups[0]["lr"]
 
     def train_epoch(self, after_step=None):
-        """Train one epoch; return (mean batch loss, metric). ``after_step()`` runs after each step."""
+        """Train one epoch; return (mean batch loss, metric). ``after_step()`` (optional)
+        runs after each step."""
         seed = epoch_seed(self.config["seed"], self.epoch)
         manual_seed(seed)
         loader = DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, seed=seed)

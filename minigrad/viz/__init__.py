@@ -19,3 +19,7 @@ from .functions import (FUNCTIONS, TestFunction, beale, get_function, himmelblau
                         ravine, rosenbrock, saddle)
 from .plots import animate_landscape, plot_landscape, plot_loss_curves, plot_training_curves
 from .trajectory import Trajectory, trajectory
+
+__all__ = ["FUNCTIONS", "TestFunction", "get_function", "rosenbrock", "beale", "himmelblau",
+           "saddle", "ravine", "rastrigin", "Trajectory", "trajectory", "plot_landscape",
+           "animate_landscape", "plot_training_curves", "plot_loss_curves"]

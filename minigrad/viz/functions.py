@@ -5,14 +5,23 @@ formula gives a differentiable loss for an optimizer (x and y 0-d tensors that
 require grad) and a surface for a contour plot (x and y grids). Each one shows
 one difficulty an optimizer meets in a real network, small enough to draw:
 
-| name | f(x, y) | minima (f there) | what it shows |
-|---|---|---|---|
-| ``rosenbrock`` | (1 − x)² + 100 (y − x²)² | (1, 1) (0) | a curved, flat-bottomed valley: easy to find, slow to follow |
-| ``beale`` | (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)² | (3, 0.5) (0) | sharp ridges and a flat plateau, gradients from 0 to 10⁵ |
-| ``himmelblau`` | (x² + y − 11)² + (x + y² − 7)² | (3, 2), (−2.805118, 3.131312), (−3.779310, −3.283186), (3.584428, −1.848126) (0 at each) | four equal minima: the start decides which one is found |
-| ``saddle`` | x² + y⁴/4 − y²/2 | (0, ±1) (−1/4); a saddle point at (0, 0) | a start near the saddle: plain gradient descent creeps away, momentum escapes |
-| ``ravine`` | x²/2 + 10 y² | (0, 0) (0) | an ill-conditioned quadratic (curvatures 1 and 20, condition number 20): gradient descent zig-zags across, momentum rolls along |
-| ``rastrigin`` | 20 + x² − 10 cos 2πx + y² − 10 cos 2πy | (0, 0) (0); a local minimum near every integer point | many local minima: where an optimizer stops depends on its step size |
+- ``rosenbrock``: f = (1 − x)² + 100 (y − x²)²; minimum f(1, 1) = 0. A curved,
+  flat-bottomed valley: easy to find, slow to follow.
+- ``beale``: f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²;
+  minimum f(3, 0.5) = 0. Sharp ridges and a flat plateau: gradients from 0 to
+  10⁵ in one window.
+- ``himmelblau``: f = (x² + y − 11)² + (x + y² − 7)²; four minima, f = 0 at
+  each: (3, 2), (−2.805118, 3.131312), (−3.779310, −3.283186) and
+  (3.584428, −1.848126). The start decides which one is found.
+- ``saddle``: f = x² + y⁴/4 − y²/2; minima f(0, ±1) = −1/4, and a saddle point
+  at (0, 0). From a start near the saddle, plain gradient descent creeps away
+  and momentum escapes.
+- ``ravine``: f = x²/2 + 10 y²; minimum f(0, 0) = 0. An ill-conditioned
+  quadratic (curvatures 1 and 20, condition number 20): gradient descent
+  zig-zags across the ravine, momentum rolls along it.
+- ``rastrigin``: f = 20 + x² − 10 cos 2πx + y² − 10 cos 2πy; minimum
+  f(0, 0) = 0, and a local minimum near every integer point. Where an
+  optimizer stops depends on its step size.
 
 Each ``TestFunction`` also carries the plotting window (``bounds``), a
 customary starting point (``start``) and whether its contour levels are best
@@ -38,7 +47,8 @@ __all__ = ["TestFunction", "FUNCTIONS", "get_function",
 class TestFunction:
     """A 2-D test function with what is known about it.
 
-    ``f(x, y)`` evaluates it on tensors of the same shape (a tensor out); ``minima`` lists its global minima (``minimum_value`` is f at each);
+    ``f(x, y)`` evaluates it on tensors of the same shape (a tensor out);
+    ``minima`` lists its global minima (``minimum_value`` is f at each);
     ``saddle_points`` any saddle points worth marking; ``bounds`` is the plotting
     window ``((x_min, x_max), (y_min, y_max))``; ``start`` a customary start.
     """
