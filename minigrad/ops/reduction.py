@@ -13,6 +13,7 @@ import builtins
 import collections
 
 from ..autograd.function import Function
+from ..backend import array_module
 from ..tensor import Tensor, new_tensor
 from .elementwise import exp, sqrt
 from .shape import broadcast_to, reshape
@@ -40,12 +41,18 @@ def kept_shape(shape, dims):
 
 
 def spread_back(grad, input_shape, dims):
-    """A reduction's output gradient, broadcast over the dimensions it reduced."""
+    """A reduction's output gradient, broadcast over the dimensions it reduced
+    (a Tensor, or an array when the backward runs on arrays)."""
+    if not isinstance(grad, Tensor):
+        return array_module(grad).broadcast_to(grad.reshape(kept_shape(input_shape, dims)),
+                                               input_shape)
     return broadcast_to(reshape(grad, kept_shape(input_shape, dims)), input_shape)
 
 
 class Sum(Function):
     """y = Σ x over dims;  dy/dx = 1 for every summed element"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -59,6 +66,8 @@ class Sum(Function):
 
 class Mean(Function):
     """y = (1/n) Σ x over dims;  dy/dx = 1/n"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
