@@ -330,12 +330,13 @@ def train_once(optimizer, task, epochs):
             if not math.isfinite(loss):
                 break
     except Exception as error:  # noqa: BLE001 - the table reports what went wrong
-        return {"error": f"{type(error).__name__}: {error}".splitlines()[0][:80]}
+        return {"error": str(error).splitlines()[0]}
     losses = run.history["loss"]
     reached = next((epoch + 1 for epoch, value in enumerate(losses) if value < task.target_loss),
                    None)
+    base = getattr(run.optimizer, "base_optimizer", None)  # Lookahead: what it wraps
     return {"loss": losses[-1], "metric": run.history["metric"][-1], "reached": reached,
-            "lr": run.history["lr"][0]}
+            "lr": run.history["lr"][0], "base": None if base is None else type(base).__name__}
 
 
 def describe_task(task):
@@ -369,15 +370,19 @@ def make_comparison(page, epochs_scale=1.0, names=None, jobs=2):
     rows = [header, rule]
     for name in names:
         first = table[(name, TASKS[0].data)]
-        lr = "—" if "error" in first else f"{first['lr']:g}"
+        if "error" in first:  # the same failure on every task: say it once
+            rows.append(f"| {name} | — | failed: {first['error']} |" + " — |" * (3 * len(TASKS) - 1))
+            continue
         notes = (["full batch"] if name in FULL_BATCH else []) + [
             f"{key}={value!r}" for key, value in EXTRA.get(name, {}).items()]
-        lr += f" ({', '.join(notes)})" if notes and "error" not in first else ""
+        if first["base"]:
+            notes.append(f"around {first['base']}")
+        lr = f"{first['lr']:g}" + (f" ({', '.join(notes)})" if notes else "")
         cells = f"| {name} | {lr} |"
         for task in TASKS:
             result = table[(name, task.data)]
             if "error" in result:
-                cells += f" failed: {result['error']} | | |"
+                cells += f" failed: {result['error']} | — | — |"
                 continue
             metric = result["metric"]
             metric = ("—" if not math.isfinite(metric) else
