@@ -277,6 +277,12 @@ def test_digits_need_scikit_learn_or_train(capsys):
     assert np.isfinite(run.train_epoch()[0])
 
 
+def test_each_data_set_has_its_default_length():
+    assert TrainingRun({}).config["epochs"] == 100
+    assert TrainingRun({"data": "sine"}).config["epochs"] == 20
+    assert TrainingRun({"data": "sine", "epochs": 7}).config["epochs"] == 7
+
+
 def test_batch_size_one_is_per_sample_and_full_is_one_step():
     assert TrainingRun({"batch_size": 1}).steps_per_epoch == 400
     assert TrainingRun({"batch_size": "full"}).steps_per_epoch == 1

@@ -103,16 +103,17 @@ def _add_schedule_options(parser, scheduler_default):
 
 
 def build_parser():
-    parser = ArgumentParser(prog="minigrad", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="minigrad",
+                            description=__doc__.split("\n\n")[0].replace("``", ""))
     parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for name, module in COMMANDS.items():
-        summary = module.__doc__.splitlines()[0].split(": ", 1)[1]
+        summary = module.__doc__.splitlines()[0].split(": ", 1)[1].replace("``", "")
         sub = commands.add_parser(name, help=summary, description=module.__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         if name in ("train", "compare"):
-            _add_task_options(sub, DEFAULT_CONFIG["epochs"] if name == "train"
-                              else compare.DEFAULT_EPOCHS)
+            _add_task_options(sub, "100 for the 2-D point sets, 30 digits, 20 sine, 40 chars"
+                              if name == "train" else "60, or train's default if smaller")
         elif name == "lr-find":
             _add_task_options(sub)
         if name in ("train", "lr-find"):

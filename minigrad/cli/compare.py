@@ -4,7 +4,8 @@ Each optimizer trains a fresh copy of the same model (the same initial
 weights, the same batches in the same order) for the same number of epochs,
 with a constant learning rate unless ``--scheduler`` says otherwise. By
 default the optimizers are the tutorials' eight (see ``presets.py`` for their
-learning rates) on ``minigrad train``'s default task for 60 epochs. Output: a
+learning rates) on ``minigrad train``'s default task for 60 epochs (or
+``minigrad train``'s default for the data set, if fewer). Output: a
 table, one row per optimizer as it finishes,
 
     optimizer       lr      final loss  accuracy  steps to loss 0.1  time
@@ -24,6 +25,7 @@ import time
 from .errors import UsageError
 from .presets import DEFAULT_SET, parse_preset
 from .train import check_output_path, check_plotting, config_from_arguments, format_metric
+from .tasks import DEFAULT_EPOCHS as TASK_EPOCHS
 from .training import TrainingRun
 
 DEFAULT_EPOCHS = 60
@@ -68,7 +70,7 @@ def run(args, device):
     plot = _plot_path(args)
     config = config_from_arguments(args)
     if args.epochs is None:
-        config["epochs"] = DEFAULT_EPOCHS
+        config["epochs"] = min(DEFAULT_EPOCHS, TASK_EPOCHS[config["data"]])
     if args.scheduler is None:
         config["scheduler"] = "none"
     label_width = max(9, *(len(preset.label) for preset in presets))

@@ -2,7 +2,7 @@
 
 ``TrainingRun(config)`` builds the task, the model, the optimizer and the
 scheduler that ``config`` names (a dict of plain values, ``DEFAULT_CONFIG``'s
-keys); ``train_epoch()`` trains one epoch and returns its mean loss and metric.
+keys; ``epochs=None`` is the data set's ``DEFAULT_EPOCHS``); ``train_epoch()`` trains one epoch and returns its mean loss and metric.
 
 An epoch is the textbook loop over shuffled mini-batches, each step given to
 the optimizer as a closure (so ``LBFGS`` works like every other optimizer)::
@@ -39,7 +39,7 @@ from ..nn.utils import clip_grad_norm_
 from ..random import manual_seed
 from .errors import UsageError
 from .options import build_optimizer, build_scheduler, steps_on_the_loss
-from .tasks import build_model, build_task
+from .tasks import DEFAULT_EPOCHS, build_model, build_task
 
 CHECKPOINT_FORMAT = "minigrad-train-checkpoint"
 
@@ -47,7 +47,7 @@ DEFAULT_CONFIG = {
     "model": "mlp", "data": "spirals", "hidden": 64,
     "optimizer": "AdamW", "lr": None, "opt": {},
     "scheduler": "WarmupCosineLR", "sched": {},
-    "epochs": 100, "batch_size": 32, "clip_grad_norm": None, "seed": 0,
+    "epochs": None, "batch_size": 32, "clip_grad_norm": None, "seed": 0,
 }
 
 
@@ -77,6 +77,8 @@ class TrainingRun:
 
     def __init__(self, config, device="cpu"):
         self.config = config = {**DEFAULT_CONFIG, **config}
+        if config["epochs"] is None:
+            config["epochs"] = DEFAULT_EPOCHS.get(config["data"], DEFAULT_EPOCHS["spirals"])
         self.task = build_task(config["data"], config["model"] != "mlp", config["seed"], device)
         manual_seed(config["seed"])
         self.model = build_model(config["model"], self.task, config["hidden"]).to(device)
