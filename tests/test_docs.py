@@ -293,9 +293,11 @@ def test_guide_shows_the_example_files_verbatim():
             f"docs/unit-testing-gradients.md must show tests/docs_examples/{name} as it is")
 
 
-def run_example_suite(pytester, directory):
+def run_example_suite(pytester, monkeypatch, directory):
     """Run the example's pytest suite from ``directory`` (in this interpreter,
     with its own sys.modules); (number passed, names of the failed tests, output)."""
+    for module in ("swish", "test_swish"):  # this session may have imported the originals
+        monkeypatch.delitem(sys.modules, module, raising=False)
     for name in ("swish.py", "test_swish.py"):
         pytester.path.joinpath(name).write_text((directory / name).read_text(encoding="utf-8"),
                                                 encoding="utf-8")
@@ -324,25 +326,26 @@ def message_pattern(shown):
     return pattern.replace("…", r"-?[\d.e+-]+")
 
 
-def test_guide_example_suite_passes(pytester):
-    passed, failed, output = run_example_suite(pytester, EXAMPLES)
+def test_guide_example_suite_passes(pytester, monkeypatch):
+    passed, failed, output = run_example_suite(pytester, monkeypatch, EXAMPLES)
     assert (passed, failed) == (6, set()), output  # "All six tests pass."
 
 
-def test_guide_planted_mistake_1_fails_gradcheck(pytester, tmp_path):
+def test_guide_planted_mistake_1_fails_gradcheck(pytester, monkeypatch, tmp_path):
     old, new, shown = guide_blocks("Planted mistake 1: a dropped term")[:3]
-    passed, failed, output = run_example_suite(pytester, planted(tmp_path, "mistake1", old, new))
+    passed, failed, output = run_example_suite(pytester, monkeypatch,
+                                               planted(tmp_path, "mistake1", old, new))
     assert failed == {"test_swish_gradient", "test_swish_gradient_in_the_tails"}, output
     assert re.search(message_pattern(shown), output), output
 
 
-def test_guide_planted_mistake_2_fails_gradgradcheck(pytester, tmp_path):
+def test_guide_planted_mistake_2_fails_gradgradcheck(pytester, monkeypatch, tmp_path):
     methods, shown = guide_blocks("Planted mistake 2: a gradient that cannot be differentiated")[:2]
     source = (EXAMPLES / "swish.py").read_text(encoding="utf-8")
     start = source.index("    @staticmethod\n    def forward")
     end = source.index("\n\n\ndef log_cosh")
     passed, failed, output = run_example_suite(
-        pytester, planted(tmp_path, "mistake2", source[start:end] + "\n", methods))
+        pytester, monkeypatch, planted(tmp_path, "mistake2", source[start:end] + "\n", methods))
     assert failed == {"test_swish_second_derivative"}, output
     assert re.search(message_pattern(shown), output), output
 
