@@ -188,7 +188,12 @@ class Optimizer:
             compiled(*kernel.arguments(param, grad, state, self.kernel_scalars(group, step)))
 
     def _step_group(self, group):
-        params = [p for p in group["params"] if p.grad is not None]
+        params = [p for p in group["params"] if p._grad is not None]
+        buckets = self._buckets.get(id(group))
+        if (self.elementwise and buckets and len(buckets) == 1 and _same(buckets[0].params, params)
+                and buckets[0].is_intact(self.state, check_grads=True)):
+            self._step_bucket(group, buckets[0])  # the usual step: the same bucket as last time
+            return
         for param in params:
             if param.grad.data.shape != param.data.shape:
                 raise RuntimeError(f"a parameter of shape {tuple(param.shape)} has a gradient of "
@@ -276,7 +281,8 @@ class Optimizer:
         for members in partitions.values():
             if len(members) < 2:
                 continue
-            match = next((b for b in old if [id(p) for p in b.params] == [id(p) for p in members] and b.is_intact(self.state)), None)
+            match = next((b for b in old if _same(b.params, members) and b.is_intact(self.state)),
+                         None)
             if match is None:
                 chunk = self._slice_size(group, members[0]._backend, members[0].data)
                 match = _Bucket(members, self.state, chunk)
@@ -486,16 +492,28 @@ class _Bucket:
                         for number, (start, stop, pieces) in enumerate(self.chunks)
                         if len(pieces) > 1}
 
-    def is_intact(self, all_state):
+    def is_intact(self, all_state, check_grads=False):
         """False once anything replaced a parameter's array or a state tensor (the
-        bucket is then rebuilt from the current values)."""
+        bucket is then rebuilt from the current values), or, with ``check_grads``, once
+        a gradient's shape differs from its parameter's."""
         for param, view, state_views in zip(self.params, self.views, self.state_views):
-            state = all_state.get(param, {})
-            if param.data is not view or any(
-                    not isinstance(state.get(name), Tensor) or state[name].data is not array
-                    for name, array in state_views.items()):
+            if param.data is not view:
                 return False
+            if check_grads and param._grad.data.shape != view.shape:
+                return False
+            state = all_state.get(param)
+            if state is None:
+                return False
+            for name, array in state_views.items():
+                tensor = state.get(name)
+                if not isinstance(tensor, Tensor) or tensor.data is not array:
+                    return False
         return True
+
+
+def _same(tensors, others):
+    """The same tensors (by identity), in the same order."""
+    return len(tensors) == len(others) and all(a is b for a, b in zip(tensors, others))
 
 
 _pool = None
