@@ -353,43 +353,46 @@ def describe_task(task):
             f"{'the training samples' if run.task.test_is_train else 'held-out samples'}.")
 
 
+def comparison_row(name, results):
+    """The table row of optimizer ``name`` from its ``train_once`` results, one per task."""
+    first = results[0]
+    if "error" in first:  # the same failure on every task: say it once
+        return f"| {name} | — | failed: {first['error']} |" + " — |" * (3 * len(TASKS) - 1)
+    notes = (["full batch"] if name in FULL_BATCH else []) + [
+        f"{key}={value!r}" for key, value in EXTRA.get(name, {}).items()]
+    if first["base"]:
+        notes.append(f"around {first['base']}")
+    row = f"| {name} | {first['lr']:g}" + (f" ({', '.join(notes)})" if notes else "") + " |"
+    for task, result in zip(TASKS, results):
+        if "error" in result:
+            row += f" failed: {result['error']} | — | — |"
+            continue
+        metric = result["metric"]
+        metric = ("—" if not math.isfinite(metric) else
+                  f"{metric:.3f}" if task.data == "sine" else f"{metric:.1%}")
+        reached = result["reached"] if result["reached"] is not None else "—"
+        row += f" {format_value(result['loss'])} | {metric} | {reached} |"
+    return row
+
+
+def task_epochs(task, epochs_scale=1.0):
+    return max(1, round(task.epochs * epochs_scale))
+
+
 def make_comparison(page, epochs_scale=1.0, names=None, jobs=2):
     names = names or optimizer_names()
-    jobs_list = [(name, task, max(1, round(task.epochs * epochs_scale)))
-                 for name in names for task in TASKS]
+    runs = [(name, task, task_epochs(task, epochs_scale)) for name in names for task in TASKS]
     with ProcessPoolExecutor(jobs) as pool:
-        results = list(pool.map(train_once, *zip(*jobs_list)))
-    table = {(name, task.data): result for (name, task, _), result in zip(jobs_list, results)}
+        results = list(pool.map(train_once, *zip(*runs)))
     header = "| optimizer | lr |"
     rule = "|---|---|"
     for task in TASKS:
-        epochs = max(1, round(task.epochs * epochs_scale))
-        header += (f" {task.data} ({task.model}, {epochs} epochs): loss | {METRICS[task.data]} | "
-                   f"first epoch with loss < {task.target_loss:g} |")
+        header += (f" {task.data} ({task.model}, {task_epochs(task, epochs_scale)} epochs): loss | "
+                   f"{METRICS[task.data]} | first epoch with loss < {task.target_loss:g} |")
         rule += "---|---|---|"
     rows = [header, rule]
-    for name in names:
-        first = table[(name, TASKS[0].data)]
-        if "error" in first:  # the same failure on every task: say it once
-            rows.append(f"| {name} | — | failed: {first['error']} |" + " — |" * (3 * len(TASKS) - 1))
-            continue
-        notes = (["full batch"] if name in FULL_BATCH else []) + [
-            f"{key}={value!r}" for key, value in EXTRA.get(name, {}).items()]
-        if first["base"]:
-            notes.append(f"around {first['base']}")
-        lr = f"{first['lr']:g}" + (f" ({', '.join(notes)})" if notes else "")
-        cells = f"| {name} | {lr} |"
-        for task in TASKS:
-            result = table[(name, task.data)]
-            if "error" in result:
-                cells += f" failed: {result['error']} | — | — |"
-                continue
-            metric = result["metric"]
-            metric = ("—" if not math.isfinite(metric) else
-                      f"{metric:.3f}" if task.data == "sine" else f"{metric:.1%}")
-            reached = result["reached"] if result["reached"] is not None else "—"
-            cells += f" {format_value(result['loss'])} | {metric} | {reached} |"
-        rows.append(cells)
+    for number, name in enumerate(names):
+        rows.append(comparison_row(name, results[number * len(TASKS):(number + 1) * len(TASKS)]))
     tasks = "\n".join(f"- {describe_task(task)}" for task in TASKS)
     write_block(page, f"{tasks}\n\n" + "\n".join(rows))
     print(f"  comparison table written ({len(names)} optimizers × {len(TASKS)} tasks)", flush=True)

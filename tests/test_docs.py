@@ -409,3 +409,27 @@ def test_make_figures_runs_end_to_end(tmp_path):
     assert "| SGD, momentum 0.9 |" in sgd_page
     table = (tmp_path / "choosing-an-optimizer.md").read_text(encoding="utf-8")
     assert re.search(r"^\| SGD \| 0\.1 \|", table, re.M) and re.search(r"^\| Adam \|", table, re.M)
+
+
+def test_trajectory_numbers_on_a_page_are_current():
+    # One page recomputed (RMSprop and the gradient-descent reference): a change in the
+    # optimizers or in mg.viz that the committed pages do not show fails here.
+    module = make_figures_module()
+    variants = module.VARIANTS["rmsprop"] + [module.GRADIENT_DESCENT]
+    runs = module._variant_runs(variants, None)
+    table = module.trajectory_table(variants, runs)
+    assert table in generated_block(DOCS / "optimizers" / "rmsprop.md"), (
+        "docs/optimizers/*.md are stale: run python docs/make_figures.py --only trajectories readme")
+
+
+def test_comparison_numbers_are_current():
+    # SGD on the first task recomputed: a change in training (minigrad train's tasks,
+    # the layers, the optimizers) that the committed table does not show fails here.
+    module = make_figures_module()
+    task = module.TASKS[0]
+    result = module.train_once("SGD", task, module.task_epochs(task))
+    first_cells = "|".join(module.comparison_row("SGD", [result] * len(module.TASKS)).split("|")[:6])
+    table = generated_block(DOCS / "choosing-an-optimizer.md")
+    assert re.search("^" + re.escape(first_cells) + r"\|", table, re.M), (
+        f"docs/choosing-an-optimizer.md is stale (now: {first_cells}): "
+        "run python docs/make_figures.py --only comparison")
