@@ -38,7 +38,8 @@ def example_parser(module_doc, script_path):
                         help="where tensors live (default: cpu)")
     parser.add_argument("--out", type=Path, default=FIGURES / f"{name}.png",
                         help=f"the figure's path (default: examples/figures/{name}.png)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds minigrad and the data (default: 0)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds minigrad and the data (default: 0)")
     return parser
 
 
@@ -46,7 +47,8 @@ def parse_args(parser, argv):
     """Parse ``argv``, refuse ``--device cuda`` without a GPU, and seed minigrad."""
     args = parser.parse_args(argv)
     if args.device == "cuda" and not mg.cuda.is_available():
-        parser.error("--device cuda: no CUDA device is available (CuPy is missing or there is no GPU)")
+        parser.error("--device cuda: no CUDA device is available "
+                     "(CuPy is missing or there is no GPU)")
     mg.manual_seed(args.seed)
     return args
 

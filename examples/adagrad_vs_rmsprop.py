@@ -73,7 +73,8 @@ def track(make_optimizer, options, statistic, shifts, seeds, recovery_budget, de
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None, help="runs per shift (default 5, smoke 3)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="runs per shift (default 5, smoke 3)")
     args = parse_args(parser, argv)
     shifts = [200, 2000] if args.smoke else [1000, 10000, 50000]
     seeds = args.seeds or (3 if args.smoke else 5)
@@ -83,9 +84,10 @@ def main(argv=None):
           f"{TOLERANCE} (gradient noise σ = {NOISE}, {seeds} seeds, mean ± std)")
     results = {}
     for name, (make_optimizer, options, statistic) in OPTIMIZERS.items():
-        recovery, trace, sampled_at, effective_lr = track(make_optimizer, options, statistic, shifts,
-                                                          seeds, recovery_budget, args.device)
-        results[name] = dict(recovery=np.nanmean(recovery, axis=1), recovery_std=np.nanstd(recovery, axis=1),
+        recovery, trace, sampled_at, effective_lr = track(
+            make_optimizer, options, statistic, shifts, seeds, recovery_budget, args.device)
+        results[name] = dict(recovery=np.nanmean(recovery, axis=1),
+                             recovery_std=np.nanstd(recovery, axis=1),
                              missed=int(np.isnan(recovery).sum()), trace=trace,
                              sampled_at=sampled_at, effective_lr=effective_lr)
         cells = ", ".join(f"T_s = {shift}: {mean:.0f} ± {std:.0f}" for shift, mean, std

@@ -86,12 +86,13 @@ def main(argv=None):
             path = decay_without_data(optimizer_class, weight_decay, steps, args.device)
             paths[name, weight_decay] = path
             ratio = path[-1] / np.array(START)
-            print(f"  {name:8s} λ = {weight_decay:<6g} θ = ({', '.join(f'{v:.4f}' for v in path[-1])})"
-                  f"   θ/θ0 = ({', '.join(f'{r:.4f}' for r in ratio)})")
+            theta = ", ".join(f"{value:.4f}" for value in path[-1])
+            relative = ", ".join(f"{value:.4f}" for value in ratio)
+            print(f"  {name:8s} λ = {weight_decay:<6g} θ = ({theta})   θ/θ0 = ({relative})")
     adam_same = np.allclose(paths["Adam+L2", DECAYS[0]][-1], paths["Adam+L2", DECAYS[1]][-1],
                             atol=1e-3)
-    adamw_exact = all(np.allclose(paths["AdamW", decay][-1], np.array(START) * (1 - LR * decay) ** steps)
-                      for decay in DECAYS)
+    adamw_exact = all(np.allclose(paths["AdamW", decay][-1],
+                                  np.array(START) * (1 - LR * decay) ** steps) for decay in DECAYS)
     print(f"  Adam+L2 ends at the same θ for both λ: {adam_same}; AdamW is θ0·(1 - γλ)^{steps} "
           f"for both: {adamw_exact}")
 
@@ -109,9 +110,11 @@ def main(argv=None):
           f"{regression_steps} full-batch steps; weight / least-squares weight per feature")
     shrinkage = {}
     for name, optimizer_class in (("Adam+L2", mg.optim.Adam), ("AdamW", mg.optim.AdamW)):
-        weights = regression_weights(optimizer_class, DECAYS[0], features, targets, regression_steps)
+        weights = regression_weights(optimizer_class, DECAYS[0], features, targets,
+                                     regression_steps)
         shrinkage[name] = weights / least_squares
-        print(f"  {name:8s} scale 1: {shrinkage[name][0]:.4f}   scale 100: {shrinkage[name][1]:.4f}")
+        print(f"  {name:8s} scale 1: {shrinkage[name][0]:.4f}   "
+              f"scale 100: {shrinkage[name][1]:.4f}")
     print(f"  (ridge regression, the L2 optimum: scale 1: {ridge[0] / least_squares[0]:.4f}   "
           f"scale 100: {ridge[1] / least_squares[1]:.4f})")
     print("the claim " + ("held" if adam_same and adamw_exact else "did not hold")
@@ -122,14 +125,17 @@ def main(argv=None):
         for weight_decay, style in zip(DECAYS, ("-", "--")):
             for coordinate, start in enumerate(START):
                 decay_axes.plot(paths[name, weight_decay][:, coordinate] / start, style,
-                                color=f"C{coordinate}", label=f"θ0 = {start:g}, λ = {weight_decay:g}")
-        decay_axes.set(title=f"{name}, no data: θ/θ0", xlabel="step", ylabel="θ / θ0", ylim=(0, 1.05))
+                                color=f"C{coordinate}",
+                                label=f"θ0 = {start:g}, λ = {weight_decay:g}")
+        decay_axes.set(title=f"{name}, no data: θ/θ0", xlabel="step", ylabel="θ / θ0",
+                       ylim=(0, 1.05))
         decay_axes.legend(fontsize=8)
     regression_axes = axes[2]
     positions = np.arange(2)
     for offset, (name, values) in zip((-0.2, 0.2), shrinkage.items()):
         regression_axes.bar(positions + offset, values, width=0.4, label=name)
-    regression_axes.plot(positions, ridge / least_squares, "k_", markersize=40, label="ridge (L2 optimum)")
+    regression_axes.plot(positions, ridge / least_squares, "k_", markersize=40,
+                         label="ridge (L2 optimum)")
     regression_axes.set(xticks=positions, xticklabels=["feature scale 1", "feature scale 100"],
                         ylabel="weight / least-squares weight", ylim=(0.9, 1.01),
                         title=f"regression, λ = {DECAYS[0]}, {regression_steps} steps")

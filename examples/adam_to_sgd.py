@@ -89,9 +89,12 @@ def train(strategy, steps, sgd_lr, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None, help="runs per strategy (default 5, smoke 2)")
-    parser.add_argument("--steps", type=int, default=None, help="training steps N (default 1000, smoke 150)")
-    parser.add_argument("--sgd-lr", type=float, default=0.1, help="SGD's lr, alone and after the switch (0.1)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="runs per strategy (default 5, smoke 2)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="training steps N (default 1000, smoke 150)")
+    parser.add_argument("--sgd-lr", type=float, default=0.1,
+                        help="SGD's lr, alone and after the switch (default 0.1)")
     args = parse_args(parser, argv)
     seeds = args.seeds or (2 if args.smoke else 5)
     steps = args.steps or (150 if args.smoke else 1000)
@@ -130,7 +133,8 @@ def main(argv=None):
     loss_axes.legend()
     positions = np.arange(len(strategies))
     accuracy_axes.bar(positions, [results[s]["mean"] for s in strategies],
-                      yerr=[results[s]["std"] for s in strategies], capsize=6, color=["C0", "C1", "C2", "C3"])
+                      yerr=[results[s]["std"] for s in strategies], capsize=6,
+                      color=["C0", "C1", "C2", "C3"])
     for position, strategy in zip(positions, strategies):
         accuracy_axes.plot(np.full(seeds, position), results[strategy]["accuracies"], "k.")
     accuracy_axes.set(xticks=positions, xticklabels=[s.replace(", ", "\n") for s in strategies],

@@ -43,7 +43,8 @@ LARGE, SMALL = 1010.0, -10.0
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--steps", type=int, default=None, help="steps (default 100000, smoke 10000)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="steps (default 100000, smoke 10000)")
     args = parse_args(parser, argv)
     steps = args.steps or (10000 if args.smoke else 100000)
 

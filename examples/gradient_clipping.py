@@ -25,13 +25,16 @@ with clipping the scalar settles near w = 1 and the RNN's loss falls by orders
 of magnitude. (A tanh RNN is a weaker demonstration: its activations stay
 bounded, and at spectral radius 3, where its first gradient norm is 7e5, an
 unclipped step saturates every unit and leaves the loss stuck rather than
-non-finite.) Measured here with the defaults: the scalar chain without
-clipping is non-finite after one step (w jumped to -2.7e17); clipped, w = 1.0007 and loss 1.4e-3 after 500 steps
-(the reference's numbers). Near w = 1 a clipped step has
-the fixed length lr · 1, so w then hops between two points around 1 and the
-loss alternates between 1.4e-3 and 0.14 (the left panel's band): clipping
-caps steps, it does not shrink them; a decaying lr would. The RNN without clipping is non-finite after one step;
-clipped, its loss falls from 44.5 to 1.9e-4 in 200 steps. The claim held.
+non-finite.)
+
+Measured here with the defaults: the scalar chain without clipping is
+non-finite after one step (w jumped to -2.7e17); clipped, w = 1.0007 and the
+loss 1.4e-3 after 500 steps (the reference's numbers). Near w = 1 a clipped
+step has the fixed length lr · 1, so w then hops between two points around 1
+and the loss alternates between 1.4e-3 and 0.14 (the left panel's band):
+clipping caps steps, it does not shrink them; a decaying lr would. The RNN
+without clipping is non-finite after one step; clipped, its loss falls from
+44.5 to 1.9e-4 in 200 steps. The claim held.
 """
 import math
 import sys
@@ -53,7 +56,7 @@ def train(parameters, loss_function, optimizer, steps, max_norm):
     """
     losses, norms = [], []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # overflow is the point of the unclipped run
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow: the unclipped run's point
         for step in range(steps + 1):
             loss = loss_function()
             losses.append(loss.item())

@@ -75,7 +75,8 @@ def draw_contours(axes, function):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--steps", type=int, default=None, help="steps per run (default 300, smoke 40)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="steps per run (default 300, smoke 40)")
     args = parse_args(parser, argv)
     steps = args.steps or (40 if args.smoke else 300)
 
@@ -94,7 +95,8 @@ def main(argv=None):
             print(f"  {label:13s} lr {lr:<6g} f = {path.values[-1]:10.3e}   "
                   f"distance to the nearest minimum {distance:.3f}"
                   + ("  (diverged)" if path.diverged else ""))
-            panel.plot(*path.points.T, "-", color=f"C{index}", linewidth=1.4, label=f"{label} ({lr:g})")
+            panel.plot(*path.points.T, "-", color=f"C{index}", linewidth=1.4,
+                       label=f"{label} ({lr:g})")
             panel.plot(*path.points[-1], "s", color=f"C{index}", markeredgecolor="k")
         panel.plot(*function.start, "o", color="white", markeredgecolor="k")
         panel.legend(fontsize=8, loc="lower left" if name != "saddle" else "lower right")

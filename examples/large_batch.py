@@ -36,7 +36,8 @@ from _common import accuracy, example_parser, parse_args, plt, save_figure
 
 BASE_BATCH = 64
 OPTIMIZERS = {"SGD": (lambda p, lr: mg.optim.SGD(p, lr=lr, momentum=0.9), 0.1),
-              "LARS": (lambda p, lr: mg.optim.LARS(p, lr=lr, momentum=0.9, trust_coefficient=1e-3), 1.0),
+              "LARS": (lambda p, lr: mg.optim.LARS(p, lr=lr, momentum=0.9,
+                                                   trust_coefficient=1e-3), 1.0),
               "Adam": (lambda p, lr: mg.optim.Adam(p, lr=lr), 0.01),
               "LAMB": (lambda p, lr: mg.optim.LAMB(p, lr=lr), 0.003)}
 
@@ -73,26 +74,31 @@ def parse_base_lrs(overrides):
     for override in overrides:
         name, _, value = override.partition("=")
         if name not in OPTIMIZERS or not value:
-            raise SystemExit(f"--base-lr takes NAME=VALUE with NAME in {list(OPTIMIZERS)}, got {override!r}")
+            raise SystemExit(f"--base-lr takes NAME=VALUE with NAME in {list(OPTIMIZERS)}, "
+                             f"got {override!r}")
         base_lrs[name] = float(value)
     return base_lrs
 
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None, help="runs per cell (default 2, smoke 1)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="runs per cell (default 2, smoke 1)")
     parser.add_argument("--base-lr", action="append", default=[], metavar="NAME=VALUE",
                         help="an optimizer's lr at batch 64, e.g. SGD=0.03 (repeatable)")
     args = parse_args(parser, argv)
     base_lrs = parse_base_lrs(args.base_lr)
     seeds = args.seeds or (1 if args.smoke else 2)
-    samples, epochs, batch_sizes = (256, 8, (64, 256)) if args.smoke else (1024, 100, (64, 256, 1024))
+    if args.smoke:
+        samples, epochs, batch_sizes = 256, 8, (64, 256)
+    else:
+        samples, epochs, batch_sizes = 1024, 100, (64, 256, 1024)
     train_x, train_y = mg.data.make_spirals(samples, noise=0.05, seed=args.seed, device=args.device)
     test_x, test_y = mg.data.make_spirals(1000, noise=0.05, seed=args.seed + 1, device=args.device)
     data = (train_x, train_y, test_x, test_y)
 
-    print(f"two spirals ({samples} points), 2-64-64-2 ReLU MLP, {epochs} epochs, lr = base · batch / "
-          f"{BASE_BATCH}; test accuracy, mean ± std over {seeds} seed(s)")
+    print(f"two spirals ({samples} points), 2-64-64-2 ReLU MLP, {epochs} epochs, "
+          f"lr = base · batch / {BASE_BATCH}; test accuracy, mean ± std over {seeds} seed(s)")
     print(f"  {'':5s} {'base lr':>8s} " + " ".join(f"{f'batch {b}':>15s}" for b in batch_sizes))
     results = {}
     for name in OPTIMIZERS:

@@ -97,14 +97,15 @@ def train(name, steps, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None, help="runs per schedule (default 3, smoke 1)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="runs per schedule (default 3, smoke 1)")
     args = parse_args(parser, argv)
     steps = 300 if args.smoke else 1500
     seeds = args.seeds or (1 if args.smoke else 3)
     names = ("constant", "warm-up + cosine", "one-cycle")
 
-    print(f"linear regression, {FEATURES} features, noise σ = {NOISE}; SGD momentum {MOMENTUM}, batch "
-          f"{BATCH}, {steps} steps, peak lr {PEAK_LR}; excess test error at the end "
+    print(f"linear regression, {FEATURES} features, noise σ = {NOISE}; SGD momentum {MOMENTUM}, "
+          f"batch {BATCH}, {steps} steps, peak lr {PEAK_LR}; excess test error at the end "
           f"(mean ± std over {seeds} seed(s))")
     results = {}
     for name in names:
@@ -116,9 +117,11 @@ def main(argv=None):
         print(f"  {name:18s} {finals.mean():.2e} ± {finals.std():.1e}")
     constant = results["constant"]["final"]
     held = all(results[name]["final"] < constant for name in names[1:])
-    print(f"the schedules end {constant / results['warm-up + cosine']['final']:.0f}x (warm-up + cosine) "
-          f"and {constant / results['one-cycle']['final']:.0f}x (one-cycle) lower than the constant "
-          f"lr; the claim {'held' if held else 'did not hold'} on this budget")
+    warmup_ratio = constant / results["warm-up + cosine"]["final"]
+    cycle_ratio = constant / results["one-cycle"]["final"]
+    print(f"the schedules end {warmup_ratio:.0f}x (warm-up + cosine) and {cycle_ratio:.0f}x "
+          f"(one-cycle) lower than the constant lr; the claim "
+          f"{'held' if held else 'did not hold'} on this budget")
 
     figure, (error_axes, lr_axes, momentum_axes) = plt.subplots(1, 3, figsize=(15, 4.5),
                                                                 layout="constrained")

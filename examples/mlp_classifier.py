@@ -71,7 +71,8 @@ def train(model, data, epochs, lr, seed):
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
     parser.add_argument("--epochs", type=int, default=None, help="epochs (default 60, smoke 8)")
-    parser.add_argument("--hidden", type=int, default=64, help="units per hidden layer (default 64)")
+    parser.add_argument("--hidden", type=int, default=64,
+                        help="units per hidden layer (default 64)")
     parser.add_argument("--lr", type=float, default=0.03, help="AdamW's peak lr (default 0.03)")
     args = parse_args(parser, argv)
     epochs = args.epochs or (8 if args.smoke else 60)
@@ -81,7 +82,8 @@ def main(argv=None):
     data = (train_x, train_y, test_x, test_y)
 
     models, histories = {}, {}
-    for name, hidden in (("logistic regression", 0), (f"MLP 2-{args.hidden}-{args.hidden}-2", args.hidden)):
+    mlp_name = f"MLP 2-{args.hidden}-{args.hidden}-2"
+    for name, hidden in (("logistic regression", 0), (mlp_name, args.hidden)):
         mg.manual_seed(args.seed)
         models[name] = make_model(hidden).to(args.device)
         histories[name] = train(models[name], data, epochs, args.lr, args.seed)
@@ -91,20 +93,25 @@ def main(argv=None):
               f"{history['loss'][-1]:.4f}, train accuracy {history['train'][-1]:.3f}, "
               f"test accuracy {history['test'][-1]:.3f}")
     baseline, mlp = (histories[name]["test"][-1] for name in models)
-    print(f"the MLP beats the straight line by {100 * (mlp - baseline):.1f} points of test accuracy")
+    print(f"the MLP beats the straight line by {100 * (mlp - baseline):.1f} points "
+          "of test accuracy")
 
-    figure, (boundary_axes, curve_axes) = plt.subplots(1, 2, figsize=(13, 5.5), layout="constrained")
-    model = models[list(models)[-1]]
+    figure, (boundary_axes, curve_axes) = plt.subplots(1, 2, figsize=(13, 5.5),
+                                                       layout="constrained")
+    model = models[mlp_name]
     xs, ys = np.meshgrid(np.linspace(-1.3, 1.3, 250), np.linspace(-1.3, 1.3, 250))
-    grid = mg.tensor(np.stack([xs.ravel(), ys.ravel()], axis=1), dtype=mg.float32, device=args.device)
+    grid = mg.tensor(np.stack([xs.ravel(), ys.ravel()], axis=1), dtype=mg.float32,
+                     device=args.device)
     with mg.no_grad():
         probability = mg.softmax(model(grid), dim=1)[:, 1].numpy().reshape(xs.shape)
-    boundary_axes.contourf(xs, ys, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+    boundary_axes.contourf(xs, ys, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
+                           alpha=0.6)
     boundary_axes.contour(xs, ys, probability, levels=[0.5], colors="k", linewidths=1.2)
     points, labels = test_x.numpy(), test_y.numpy()
     for label, color in ((0, "C0"), (1, "C3")):
-        boundary_axes.scatter(*points[labels == label].T, s=6, color=color, label=f"class {label} (test)")
-    boundary_axes.set(title=f"{list(models)[-1]}: P(class 1) and the 0.5 boundary", xlabel="x₁",
+        boundary_axes.scatter(*points[labels == label].T, s=6, color=color,
+                              label=f"class {label} (test)")
+    boundary_axes.set(title=f"{mlp_name}: P(class 1) and the 0.5 boundary", xlabel="x₁",
                       ylabel="x₂", aspect="equal")
     boundary_axes.legend(loc="lower right", fontsize=8)
     epochs_axis = np.arange(1, epochs + 1)

@@ -111,8 +111,8 @@ def main(argv=None):
                                   for offset in range(1, seeds)]
             curves[lr] = np.mean(runs, axis=0)
         at = lambda curve: [curve[c // EVERY - 1] for c in checkpoints]  # noqa: E731
-        results[name] = dict(default_lr=default_lr, best_lr=best_lr, default_curve=curves[default_lr],
-                             best_curve=curves[best_lr])
+        results[name] = dict(default_lr=default_lr, best_lr=best_lr,
+                             default_curve=curves[default_lr], best_curve=curves[best_lr])
         show = lambda values: " / ".join(f"{v:.3g}" for v in values)  # noqa: E731
         print(f"{name:18s} {default_lr:>10g}  {show(at(curves[default_lr])):>26s}   {best_lr:>7g}  "
               f"{show(at(curves[best_lr])):>26s}", flush=True)
@@ -130,9 +130,10 @@ def main(argv=None):
     x = np.arange(1, len(sgd["default_curve"]) + 1) * EVERY
     for index, (name, result) in enumerate(results.items()):
         style = dict(color=plt.cm.tab20(index % 20), linestyle="-" if index < 10 else "--")
-        default_axes.semilogy(x, result["default_curve"], label=f"{name} ({result['default_lr']:g})",
-                              **style)
-        best_axes.semilogy(x, result["best_curve"], label=f"{name} ({result['best_lr']:g})", **style)
+        default_axes.semilogy(x, result["default_curve"],
+                              label=f"{name} ({result['default_lr']:g})", **style)
+        best_axes.semilogy(x, result["best_curve"], label=f"{name} ({result['best_lr']:g})",
+                           **style)
     default_axes.set(title="each at its default lr", xlabel="step", ylabel="full-data BCE")
     best_axes.set(title=f"each at its best lr of {list(GRID)} ∪ default", xlabel="step")
     default_axes.legend(fontsize=7, ncol=2)

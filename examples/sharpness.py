@@ -93,14 +93,16 @@ def train_and_measure(name, target_loss, max_steps, iterations, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None, help="runs per optimizer (default 5, smoke 1)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="runs per optimizer (default 5, smoke 1)")
     args = parse_args(parser, argv)
     seeds = args.seeds or (1 if args.smoke else 5)
     target_loss, max_steps, iterations = (0.55, 400, 10) if args.smoke else (0.3, 4000, 20)
     limit = 2 * (1 + MOMENTUM) / SGD_LR
 
-    print(f"noisy two spirals, 2-32-32-2 Tanh MLP, full batch; train until the loss < {target_loss} "
-          f"(at most {max_steps} steps), then λ_max by {iterations} power iterations; {seeds} seed(s)")
+    print(f"noisy two spirals, 2-32-32-2 Tanh MLP, full batch; train until the loss < "
+          f"{target_loss} (at most {max_steps} steps), then λ_max by {iterations} power "
+          f"iterations; {seeds} seed(s)")
     results = {}
     for name in OPTIMIZERS:
         runs = [train_and_measure(name, target_loss, max_steps, iterations, args.seed + offset,
@@ -108,7 +110,8 @@ def main(argv=None):
         sharpness = np.array([run["sharpness"] for run in runs])
         accuracies = np.array([run["test_accuracy"] for run in runs])
         results[name] = dict(runs=runs, sharpness=float(sharpness.mean()),
-                             sharpness_std=float(sharpness.std()), accuracy=float(accuracies.mean()),
+                             sharpness_std=float(sharpness.std()),
+                             accuracy=float(accuracies.mean()),
                              accuracy_std=float(accuracies.std()))
         print(f"  {name:5s} λ_max {sharpness.mean():7.2f} ± {sharpness.std():5.2f}   test accuracy "
               f"{accuracies.mean():.3f} ± {accuracies.std():.3f}   steps "
@@ -118,19 +121,21 @@ def main(argv=None):
           f"λ_max > 2(1 + μ)/lr = {limit:.1f})")
     sharper = results["Adam"]["sharpness"] > results["SGD"]["sharpness"]
     better = results["SGD"]["accuracy"] > results["Adam"]["accuracy"]
+    verdict = ("held" if sharper and better else "held in part" if sharper or better
+               else "did not hold")
     print(f"Adam's minima were {'sharper' if sharper else 'not sharper'} than SGD's "
           f"({results['Adam']['sharpness']:.1f} vs {results['SGD']['sharpness']:.1f}); SGD's test "
           f"accuracy was {'higher' if better else 'not higher'} "
           f"({results['SGD']['accuracy']:.3f} vs {results['Adam']['accuracy']:.3f}); the claim "
-          f"{'held' if sharper and better else 'held in part' if sharper or better else 'did not hold'}"
-          " on this budget")
+          f"{verdict} on this budget")
 
     figure, (power_axes, scatter_axes) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
     for color, (name, result) in zip(("C0", "C1"), results.items()):
         for index, run in enumerate(result["runs"]):
             power_axes.plot(run["estimates"], color=color, label=name if index == 0 else None)
         scatter_axes.scatter([run["sharpness"] for run in result["runs"]],
-                             [run["test_accuracy"] for run in result["runs"]], color=color, label=name)
+                             [run["test_accuracy"] for run in result["runs"]], color=color,
+                             label=name)
     power_axes.axhline(limit, color="k", linestyle=":", linewidth=0.8,
                        label=f"2(1 + μ)/lr = {limit:.1f} (SGD's stability limit)")
     power_axes.set(yscale="log", title="power iteration: v·Hv per iteration", xlabel="iteration",

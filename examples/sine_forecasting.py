@@ -8,9 +8,9 @@ RMSprop is the seeds' suggestion for recurrent networks (seed 000); we use it.
 Experiment: 512 training windows of 30 noisy values (noise 0.05, period 20
 steps, random phase) and 256 test windows; an LSTM with 32 units, whose last
 hidden state goes through a linear head to the next value; MSE loss, RMSprop
-(lr 0.01, cosine decay over the epochs), mini-batches of 64, 40 epochs. Baselines on the test windows:
-repeating the last value, and the best linear extrapolation from the last
-two values (2·v_t - v_{t-1}).
+(lr 0.01, cosine decay over the epochs), mini-batches of 64, 40 epochs.
+Baselines on the test windows: repeating the last value, and the linear
+extrapolation from the last two values (2·v_t - v_{t-1}).
 
 What to look for: the one-step test MSE should fall below both baselines and
 towards the noise floor (the noise variance 0.05² = 0.0025 is what no model
@@ -96,8 +96,8 @@ def main(argv=None):
     last, before_last = test_inputs[:, -1], test_inputs[:, -2]
     baselines = {"repeat the last value": loss_function(last, test_targets).item(),
                  "linear extrapolation": loss_function(2 * last - before_last, test_targets).item()}
-    print(f"LSTM(32), RMSprop lr {LR} with cosine decay, {epochs} epochs: one-step test MSE {test_losses[-1]:.4f} "
-          f"(noise floor {NOISE ** 2:.4f})")
+    print(f"LSTM(32), RMSprop lr {LR} with cosine decay, {epochs} epochs: one-step test MSE "
+          f"{test_losses[-1]:.4f} (noise floor {NOISE ** 2:.4f})")
     for name, value in baselines.items():
         print(f"  baseline, {name}: {value:.4f}")
 
@@ -107,14 +107,15 @@ def main(argv=None):
     forecast = free_run(model, window, horizon)
     observed = window.numpy().ravel()
     steps = np.arange(seq_len)
-    design = np.stack([np.sin(2 * math.pi * steps / PERIOD), np.cos(2 * math.pi * steps / PERIOD)], 1)
+    angle = 2 * math.pi * steps / PERIOD
+    design = np.stack([np.sin(angle), np.cos(angle)], axis=1)
     coefficients = np.linalg.lstsq(design, observed, rcond=None)[0]
     future = np.arange(seq_len, seq_len + horizon)
     truth = (coefficients[0] * np.sin(2 * math.pi * future / PERIOD)
              + coefficients[1] * np.cos(2 * math.pi * future / PERIOD))
     free_run_error = float(np.mean((forecast - truth) ** 2))
-    print(f"  free-running forecast, {horizon} steps on its own: MSE {free_run_error:.4f} against the "
-          f"noiseless continuation")
+    print(f"  free-running forecast, {horizon} steps on its own: MSE {free_run_error:.4f} "
+          "against the noiseless continuation")
     beats = test_losses[-1] < min(baselines.values())
     print(f"the LSTM {'beats' if beats else 'does not beat'} both baselines on this budget")
 
@@ -135,7 +136,8 @@ def main(argv=None):
                       xlabel="time step", ylabel="value")
     forecast_axes.legend(fontsize=8, loc="lower left")
     save_figure(figure, args.out)
-    return dict(test_mse=test_losses[-1], baselines=baselines, free_run_mse=free_run_error)
+    return dict(train_losses=train_losses, test_mse=test_losses[-1], baselines=baselines,
+                free_run_mse=free_run_error)
 
 
 if __name__ == "__main__":
