@@ -40,10 +40,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
     from ..ops.elementwise import cast
 
     buffers = {}
+    # Sums this walk made itself: only those may be added to in place (a gradient
+    # received from a backward may be shared, e.g. an add passes one to both inputs).
+    owned = None if create_graph else set()
     starts = []
     for root, grad in zip(roots, root_grads):
         node, index = (root.grad_fn, root._output_index) if root.grad_fn is not None else (root, 0)
-        _add_to_buffer(buffers, node, index, grad)
+        _add_to_buffer(buffers, node, index, grad, owned)
         starts.append(node)
     parents = None if capture is None else {}
     pending = _count_dependencies(starts, parents)
@@ -59,6 +62,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
+            if owned and grads is not None:
+                for grad in grads:
+                    owned.discard(id(grad))
             if isinstance(node, Tensor):  # a leaf
                 if grads is not None:
                     _deliver_to_leaf(node, grads[0], capture, create_graph)
@@ -88,7 +94,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                         grad = _reduce_to_input_shape(node, position, grad, shape, sum_to)
                     if data.dtype != dtype:
                         grad = cast(grad, dtype)
-                    _add_to_buffer(buffers, child, index, grad)
+                    _add_to_buffer(buffers, child, index, grad, owned)
                 count = pending[child] - 1
                 pending[child] = count
                 if count == 0:
@@ -143,13 +149,29 @@ def _ancestors(targets, parents):
     return found
 
 
-def _add_to_buffer(buffers, node, index, grad):
-    """Sum ``grad`` into the gradient waiting for output ``index`` of ``node``."""
+def _add_to_buffer(buffers, node, index, grad, owned=None):
+    """Sum ``grad`` into the gradient waiting for output ``index`` of ``node``.
+
+    Without a graph to build (``owned`` is a set), the second gradient makes a
+    new array that this walk owns, and later ones are added into it in place:
+    a recurrent weight used at every time step collects its gradients without
+    allocating a new array for each.
+    """
     slots = buffers.get(node)
     if slots is None:
         count = 1 if isinstance(node, Tensor) else len(node._output_meta)
         slots = buffers[node] = [None] * count
-    slots[index] = grad if slots[index] is None else slots[index] + grad
+    current = slots[index]
+    if current is None:
+        slots[index] = grad
+    elif owned is None:
+        slots[index] = current + grad
+    elif id(current) in owned:
+        current.data += grad.data
+    else:
+        total = new_tensor(current.data + grad.data, current._backend, None, 0)
+        owned.add(id(total))
+        slots[index] = total
 
 
 def _node_backward(node, grads, check_anomaly):

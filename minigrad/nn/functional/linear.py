@@ -20,8 +20,11 @@ from ...ops.shape import reshape
 class Linear(Function):
     """Y = X Wᵀ + b for a matrix X of rows;  dL/dX = G W,  dL/dW = Gᵀ X,  dL/db = Σ_rows G
 
-    The gradients are written with operators that arrays share, so a plain
-    backward runs them on the arrays (``array_backward``).
+    ``b`` may also be a matrix with one row per row of X (then dL/db = G): the
+    recurrent layers pass each time step's input part x_t W_ihᵀ + b that way, so
+    a step's pre-activation is one operation. The gradients are written with
+    operators that arrays share, so a plain backward runs them on the arrays
+    (``array_backward``).
     """
 
     array_backward = True
@@ -29,6 +32,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
+        ctx.bias_per_row = bias is not None and bias.ndim == 2
         y = x @ weight.T
         if bias is not None:
             y += bias  # y is a fresh array: add in place, no copy
@@ -40,7 +44,9 @@ class Linear(Function):
         need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_x = grad @ weight if need_x else None
         grad_weight = grad.T @ x if need_weight else None
-        grad_bias = grad.sum(0) if need_bias else None
+        grad_bias = None
+        if need_bias:
+            grad_bias = grad if ctx.bias_per_row else grad.sum(0)
         return grad_x, grad_weight, grad_bias
 
 

@@ -33,7 +33,7 @@ from ...ops.shape import cat, stack
 from ...tensor import Tensor
 from .. import init
 from ..functional.dropout import dropout
-from ..functional.linear import linear
+from ..functional.linear import Linear, linear
 from ..module import Module
 from ..parameter import Parameter
 
@@ -43,17 +43,18 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 # ---------------------------------------------------------------- one time step
 # Each step takes the input part p = x_t W_ih^T + b_ih (+ b_hh where it can be
 # folded in) and the previous state, and returns the next state: h, or (h, c).
+# p + h W_hh^T is one ``Linear`` operation with p as its (per-row) bias.
 def _tanh_step(input_part, h, weight_hh, bias_hh):
-    return tanh(input_part + linear(h, weight_hh))
+    return tanh(Linear.apply(h, weight_hh, input_part))
 
 
 def _relu_step(input_part, h, weight_hh, bias_hh):
-    return relu(input_part + linear(h, weight_hh))
+    return relu(Linear.apply(h, weight_hh, input_part))
 
 
 def _lstm_step(input_part, state, weight_hh, bias_hh):
     h, c = state
-    return lstm_cell_update(input_part + linear(h, weight_hh), c)
+    return lstm_cell_update(Linear.apply(h, weight_hh, input_part), c)
 
 
 def _gru_step(input_part, h, weight_hh, bias_hh):
