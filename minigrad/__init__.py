@@ -30,7 +30,7 @@ from .ops.reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp, 
 from .ops.shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, narrow, pad,
                         permute, reshape, split, squeeze, stack, sum_to, transpose, unsqueeze, view)
 from .random import manual_seed
-from . import data
+from . import data, viz
 from .serialization import load, save
 
 bool = bool_
