@@ -30,18 +30,22 @@ def _size(size):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros of the given size."""
     return _new(lambda b, dt: b.xp.zeros(_size(size), dtype=dt), dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones of the given size."""
     return _new(lambda b, dt: b.xp.ones(_size(size), dtype=dt), dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor of the given size (values are whatever memory held)."""
     return _new(lambda b, dt: b.xp.empty(_size(size), dtype=dt), dtype, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size filled with ``fill_value``."""
     if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
     return _new(lambda b, dt: b.xp.full(tuple(size), fill_value, dtype=dt), dtype, device, requires_grad)
@@ -52,21 +56,25 @@ def _like(other, dtype, device):
 
 
 def zeros_like(other, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
     return zeros(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones_like(other, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
     return ones(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(other, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor shaped like ``other`` filled with ``fill_value``."""
     dtype, device = _like(other, dtype, device)
     return full(other.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def empty_like(other, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
     return empty(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
@@ -97,11 +105,13 @@ def rand(*size, dtype=None, device=None, requires_grad=False):
 
 
 def randn_like(other, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
     return randn(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def rand_like(other, dtype=None, device=None, requires_grad=False):
+    """Uniform [0, 1) samples shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
     return rand(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
@@ -122,6 +132,7 @@ def randint(low, high=None, size=(), dtype=None, device=None):
 
 
 def randperm(n, dtype=None, device=None):
+    """A random permutation of 0, …, n − 1 (int64)."""
     backend = get_backend(device or "cpu")
     array = backend.generator.permutation(n).astype(np.dtype(dtype or np.int64))
     return new_tensor(array, backend, None, 0)
@@ -143,4 +154,5 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The n × m identity matrix (m = n by default)."""
     return _new(lambda b, dt: b.xp.eye(n, m, dtype=dt), dtype, device, requires_grad)

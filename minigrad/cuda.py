@@ -8,6 +8,7 @@ def is_available():
 
 
 def device_count():
+    """How many CUDA devices CuPy sees (0 without CuPy or a GPU)."""
     if not is_available():
         return 0
     import cupy

@@ -15,6 +15,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def is_anomaly_enabled():
+    """True while anomaly detection is on (see ``detect_anomaly``)."""
     return _state.anomaly
 
 

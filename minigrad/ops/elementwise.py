@@ -162,26 +162,32 @@ class Pow(Function):
 
 
 def add(a, b):
+    """a + b with broadcasting and PyTorch type promotion."""
     return Add.apply(*_both(a, b))
 
 
 def sub(a, b):
+    """a − b with broadcasting."""
     return Sub.apply(*_both(a, b))
 
 
 def mul(a, b):
+    """a · b elementwise, with broadcasting."""
     return Mul.apply(*_both(a, b))
 
 
 def div(a, b):
+    """a / b with broadcasting (true division)."""
     return Div.apply(*_both(a, b))
 
 
 def neg(x):
+    """−x, elementwise."""
     return Neg.apply(x)
 
 
 def pow(a, b):
+    """a ** b, elementwise, with broadcasting."""
     return Pow.apply(*_both(a, b))
 
 
@@ -310,34 +316,42 @@ class Erf(Function):
 
 
 def exp(x):
+    """eˣ, elementwise."""
     return Exp.apply(x)
 
 
 def log(x):
+    """The natural logarithm ln x, elementwise."""
     return Log.apply(x)
 
 
 def sqrt(x):
+    """√x, elementwise."""
     return Sqrt.apply(x)
 
 
 def abs(x):
+    """|x|, elementwise (gradient sign(x), 0 at 0)."""
     return Abs.apply(x)
 
 
 def sin(x):
+    """sin x, elementwise."""
     return Sin.apply(x)
 
 
 def cos(x):
+    """cos x, elementwise."""
     return Cos.apply(x)
 
 
 def tanh(x):
+    """tanh x, elementwise."""
     return Tanh.apply(x)
 
 
 def erf(x):
+    """The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt, elementwise."""
     return Erf.apply(x)
 
 
@@ -421,18 +435,22 @@ class Softplus(Function):
 
 
 def sigmoid(x):
+    """σ(x) = 1 / (1 + e^(−x)), elementwise."""
     return Sigmoid.apply(x)
 
 
 def relu(x):
+    """max(x, 0), elementwise (gradient 0 at 0)."""
     return Relu.apply(x)
 
 
 def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, else ``negative_slope`` · x."""
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
+    """(1/β) ln(1 + e^(βx)), linear above ``threshold``."""
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
@@ -536,10 +554,12 @@ def clamp(x, min=None, max=None):
 
 
 def maximum(a, b):
+    """The elementwise maximum of a and b (ties split the gradient)."""
     return Maximum.apply(*_both(a, b))
 
 
 def minimum(a, b):
+    """The elementwise minimum of a and b (ties split the gradient)."""
     return Minimum.apply(*_both(a, b))
 
 

@@ -160,10 +160,12 @@ class LogSoftmax(Function):
 
 
 def sum(x, dim=None, keepdim=False):
+    """The sum over ``dim`` (all elements by default), optionally keeping the dimension."""
     return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def mean(x, dim=None, keepdim=False):
+    """The mean over ``dim`` (all elements by default), optionally keeping the dimension."""
     return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 

@@ -49,6 +49,7 @@ class Permute(Function):
 
 
 def reshape(x, *shape):
+    """x with a new shape holding the same elements (one dimension may be −1)."""
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
@@ -65,6 +66,7 @@ def view(x, *shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """x with dimensions ``start_dim`` to ``end_dim`` merged into one."""
     if x.ndim == 0:
         return reshape(x, 1)
     start, end = start_dim % x.ndim, end_dim % x.ndim
@@ -75,6 +77,7 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def permute(x, *dims):
+    """x with its dimensions reordered as ``dims``."""
     dims = tuple(d % builtins.max(x.ndim, 1) for d in _shape_arg(dims))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dimensions")
@@ -82,6 +85,7 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
+    """x with dimensions ``dim0`` and ``dim1`` swapped."""
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(x, *dims)
@@ -138,6 +142,7 @@ class SumTo(Function):
 
 
 def broadcast_to(x, shape):
+    """x expanded to ``shape`` by NumPy broadcasting (gradient summed back)."""
     shape = tuple(shape)
     if x.shape == shape:
         return x
@@ -183,6 +188,7 @@ class Cat(Function):
 
 
 def cat(tensors, dim=0):
+    """Tensors joined along an existing dimension ``dim``."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
@@ -200,6 +206,7 @@ concatenate = cat
 
 
 def stack(tensors, dim=0):
+    """Tensors of equal shape joined along a new dimension ``dim``."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
