@@ -687,3 +687,13 @@ def test_in_place_after_backward_is_the_optimizer_pattern(device):
         with mg.no_grad():
             w.sub_(w.grad, alpha=0.25)
     np.testing.assert_allclose(w.numpy(), np.array([1.0, 2.0]) * 0.5 ** 3)
+
+
+def test_repeated_gradients_of_a_scalar_sum_into_an_array(device):
+    """A 0-d tensor used three times: the sums made during backward (on arrays) stay
+    arrays, so the resulting .grad supports in-place updates."""
+    x = mg.tensor(2.0, device=device, requires_grad=True)
+    (x * x + x / x + x).backward()
+    assert x.grad.item() == pytest.approx(5.0)
+    x.grad.zero_()
+    assert x.grad.item() == 0.0

@@ -169,7 +169,11 @@ def _add_to_buffer(buffers, node, index, grad, owned=None):
     elif id(current) in owned:
         current.data += grad.data
     else:
-        total = new_tensor(current.data + grad.data, current._backend, None, 0)
+        backend = current._backend
+        total = current.data + grad.data
+        if not backend.is_array(total):  # NumPy gives a scalar for two 0-d arrays
+            total = backend.xp.asarray(total)
+        total = new_tensor(total, backend, None, 0)
         owned.add(id(total))
         slots[index] = total
 
