@@ -425,3 +425,22 @@ def test_truncated_bptt_with_detach_keeps_the_graph_and_memory_flat(rng):
     first = len(_graph_nodes(output))
     output, state = lstm(mg.tensor(series[8:16]), state)
     assert len(_graph_nodes(output)) > 1.5 * first
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_whole_sequence_lstm_op_passes_gradcheck_and_gradgradcheck(reverse):
+    """LSTMSequence: hand-written BPTT on arrays (gradcheck) and the recomputed
+    graph under create_graph (gradgradcheck) give the true derivatives."""
+    from minigrad.ops.recurrent import lstm_sequence
+    rng = np.random.default_rng(3)
+    length, batch, hidden = 4, 2, 3
+    inputs = [mg.tensor(rng.standard_normal(shape) * 0.5, dtype=mg.float64, requires_grad=True)
+              for shape in [(length, batch, 4 * hidden), (4 * hidden, hidden),
+                            (batch, hidden), (batch, hidden)]]
+
+    def outputs(parts, weight, h0, c0):
+        hs, h, c = lstm_sequence(parts, weight, h0, c0, reverse=reverse)
+        return hs.sum() * 0.3 + (h * h).sum() + (c * h).sum()
+
+    assert mg.gradcheck(outputs, inputs)
+    assert mg.gradgradcheck(outputs, inputs)

@@ -18,9 +18,11 @@ backward is some thirty products and sums, paid at every time step, so this
 is where a recurrent layer's training time goes.
 """
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.grad import grad as autograd_grad
+from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..tensor import new_tensor
 from .elementwise import sigmoid, tanh
+from .linalg import matmul
 from .shape import cat, stack
 
 
@@ -134,6 +136,119 @@ class LSTMCellUpdate(Function):
                                delta_c * i * (1 - g * g),
                                grad_h * tanh_c * o * (1 - o)], dim=-1)
         return grad_gates, delta_c * f
+
+
+class LSTMSequence(Function):
+    r"""One LSTM layer (one direction) over a whole sequence, as one operation.
+
+    Inputs: the input parts p_t = x_t W_ihᵀ + b_ih + b_hh of every step (L, N, 4H),
+    W_hh (4H, H), and the initial h₀, c₀ (N, H). For t = 1 … L (or L … 1 with
+    ``reverse``), with the cell of ``LSTMCellUpdate``:
+
+        a_t = p_t + h_{t−1} W_hhᵀ,    (h_t, c_t) = cell(a_t, c_{t−1})
+
+    Outputs: every h_t (L, N, H), and the last h and c.
+
+    Backward is back-propagation through time: from the last step to the first,
+    the cell's gradient gives δa_t, and δh_{t−1} = δa_t W_hh (plus what reaches
+    h_{t−1} from the output). Written over the whole sequence, the weight's
+    gradient is one product, dL/dW_hh = Σ_t δa_tᵀ h_{t−1} = δAᵀ H_prev, and
+    dL/dp_t = δa_t. Under ``create_graph=True`` the same gradients come from
+    differentiating a step-by-step recomputation made of minigrad ops, so they
+    are themselves differentiable.
+    """
+
+    @staticmethod
+    def forward(ctx, input_parts, weight_hh, h0, c0, reverse=False):
+        xp = ctx.xp
+        length, hidden = input_parts.shape[0], h0.shape[-1]
+        steps = range(length - 1, -1, -1) if reverse else range(length)
+        hs = xp.empty((length,) + h0.shape, dtype=h0.dtype)
+        cs = xp.empty((length,) + c0.shape, dtype=c0.dtype)
+        gates = xp.empty(input_parts.shape, dtype=input_parts.dtype)  # i, f, g, o
+        tanh_cs = xp.empty((length,) + c0.shape, dtype=c0.dtype)
+        h, c = h0, c0
+        for t in steps:
+            a = h @ weight_hh.T
+            a += input_parts[t]
+            gate = gates[t]
+            gate[:, :2 * hidden] = _sigmoid(xp, a[:, :2 * hidden])
+            gate[:, 2 * hidden:3 * hidden] = xp.tanh(a[:, 2 * hidden:3 * hidden])
+            gate[:, 3 * hidden:] = _sigmoid(xp, a[:, 3 * hidden:])
+            c = gate[:, hidden:2 * hidden] * c + gate[:, :hidden] * gate[:, 2 * hidden:3 * hidden]
+            tanh_cs[t] = xp.tanh(c)
+            h = gate[:, 3 * hidden:] * tanh_cs[t]
+            hs[t], cs[t] = h, c
+        ctx.reverse = reverse
+        ctx.save_for_backward(input_parts, weight_hh, h0, c0)
+        ctx.arrays = (gates, tanh_cs, hs, cs)
+        last = 0 if reverse else length - 1
+        return hs, hs[last].copy(), cs[last].copy()
+
+    @staticmethod
+    def backward(ctx, grad_hs, grad_h_last, grad_c_last):
+        if is_grad_enabled():
+            return LSTMSequence._differentiable_backward(ctx, grad_hs, grad_h_last, grad_c_last)
+        input_parts, weight_hh, h0, c0 = [t.data for t in ctx.saved_tensors]
+        gates, tanh_cs, hs, cs = ctx.arrays
+        xp, hidden = ctx.xp, h0.shape[-1]
+        length = input_parts.shape[0]
+        steps = range(length) if ctx.reverse else range(length - 1, -1, -1)
+        grad_hs = grad_hs.data
+        grad_h, grad_c = grad_h_last.data, grad_c_last.data
+        grad_gates = xp.empty(gates.shape, dtype=gates.dtype)
+        h_prev = xp.empty(hs.shape, dtype=hs.dtype)
+        for t in steps:  # from the last step to the first
+            first = t == (length - 1 if ctx.reverse else 0)
+            previous = t + 1 if ctx.reverse else t - 1
+            c_prev = c0 if first else cs[previous]
+            h_prev[t] = h0 if first else hs[previous]
+            gate = gates[t]
+            i, f = gate[:, :hidden], gate[:, hidden:2 * hidden]
+            g, o = gate[:, 2 * hidden:3 * hidden], gate[:, 3 * hidden:]
+            tanh_c = tanh_cs[t]
+            grad_h = grad_h + grad_hs[t]
+            delta_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
+            out = grad_gates[t]
+            out[:, :hidden] = delta_c * g * i * (1 - i)
+            out[:, hidden:2 * hidden] = delta_c * c_prev * f * (1 - f)
+            out[:, 2 * hidden:3 * hidden] = delta_c * i * (1 - g * g)
+            out[:, 3 * hidden:] = grad_h * tanh_c * o * (1 - o)
+            grad_c = delta_c * f
+            grad_h = out @ weight_hh
+        flat_gates = grad_gates.reshape(-1, 4 * hidden)
+        grad_weight = flat_gates.T @ h_prev.reshape(-1, hidden)
+        backend = ctx.backend
+        wrap = lambda array: new_tensor(array, backend, None, 0)  # noqa: E731
+        return wrap(grad_gates), wrap(grad_weight), wrap(grad_h), wrap(grad_c)
+
+    @staticmethod
+    def _differentiable_backward(ctx, grad_hs, grad_h_last, grad_c_last):
+        """The gradients as a graph: recompute the steps with minigrad ops from the
+        saved inputs and differentiate that (``create_graph=True``)."""
+        saved = ctx.saved_tensors
+        input_parts, weight_hh, h0, c0 = saved
+        length = input_parts.shape[0]
+        with enable_grad():
+            h, c, hs = h0, c0, [None] * length
+            steps = range(length - 1, -1, -1) if ctx.reverse else range(length)
+            for t in steps:
+                h, c = LSTMCellUpdate.apply(input_parts[t] + matmul(h, weight_hh.T), c)
+                hs[t] = h
+            outputs = (stack(hs), h, c)
+        wanted = [index for index, needed in enumerate(ctx.needs_input_grad[:4]) if needed]
+        grads = autograd_grad(outputs, [saved[index] for index in wanted],
+                              (grad_hs, grad_h_last, grad_c_last), create_graph=True,
+                              allow_unused=True)
+        result = [None] * 4
+        for index, value in zip(wanted, grads):
+            result[index] = value
+        return tuple(result)
+
+
+def lstm_sequence(input_parts, weight_hh, h0, c0, reverse=False):
+    """``(hs, h_last, c_last)`` of one LSTM layer direction (see ``LSTMSequence``)."""
+    return LSTMSequence.apply(input_parts, weight_hh, h0, c0, reverse=reverse)
 
 
 class GRUCellUpdate(Function):

@@ -11,12 +11,17 @@ a hidden state h_t from step to step. Every cell splits into two parts:
   (L·N, H_in) matrix of the whole sequence;
 - the recurrent part h_{t-1} W_hh^T + b_hh, one (N, H) × (H, gates·H) product
   per step for all gates at once, followed by the cell's elementwise update
-  (one fused op for the LSTM and the GRU, see ``minigrad.ops.recurrent``).
+  (one fused op for the GRU's and the RNN's steps, see ``minigrad.ops.recurrent``).
 
-Back-propagation through time is the ordinary backward pass over this unrolled
-graph; the engine walks it iteratively, so a sequence of thousands of steps
-needs no deep recursion. For truncated BPTT, carry the state into the next
-window with ``h.detach()``: the old window's graph is then unreachable and freed.
+The LSTM runs each layer and direction as ONE operation over the whole sequence
+(``LSTMSequence``): its forward loops over the steps on arrays, and its
+backward is back-propagation through time written out by hand, with the
+recurrent weight's gradient as one product over all steps. For the RNN and the
+GRU, back-propagation through time is the ordinary backward pass over the
+unrolled graph; the engine walks it iteratively, so a sequence of thousands of
+steps needs no deep recursion. For truncated BPTT, carry the state into the
+next window with ``h.detach()``: the old window's graph is then unreachable and
+freed.
 
 Shapes (D = 2 if bidirectional else 1): input (L, N, H_in), or (N, L, H_in)
 with ``batch_first=True``, or (L, H_in) unbatched; h_0 and h_n
@@ -28,7 +33,7 @@ import warnings
 
 from ...creation import empty, zeros
 from ...ops.elementwise import relu, tanh
-from ...ops.recurrent import gru_cell_update, lstm_cell_update, unbind
+from ...ops.recurrent import gru_cell_update, lstm_cell_update, lstm_sequence, unbind
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
 from .. import init
@@ -395,10 +400,15 @@ class RNNBase(Module):
                 if not self.bias:
                     params += [None, None]
                 weight_ih, weight_hh, bias_ih, bias_hh = params
-                input_parts = unbind(
-                    _input_part(x, weight_ih, bias_ih, bias_hh,
-                                fold_hidden_bias=self.mode != "GRU"), 0)
+                input_part = _input_part(x, weight_ih, bias_ih, bias_hh,
+                                         fold_hidden_bias=self.mode != "GRU")
                 state = initial_states[index]
+                if self.mode == "LSTM":  # the whole sequence as one operation
+                    hs, h, c = lstm_sequence(input_part, weight_hh, *state, reverse=direction == 1)
+                    outputs.append(hs)
+                    final_states.append((h, c))
+                    continue
+                input_parts = unbind(input_part, 0)
                 hs = [None] * length
                 for t in (reversed(range(length)) if direction == 1 else range(length)):
                     state = step(input_parts[t], state, weight_hh, bias_hh)
