@@ -18,7 +18,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..backend import Device, get_backend
-from ..tensor import Tensor
+from ..tensor import RemovableHandle, Tensor
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -167,11 +167,11 @@ class Module:
 
     def register_forward_hook(self, hook):
         """``hook(module, args, output)`` runs after ``forward``; a non-None result replaces the output."""
-        return _Handle(self._forward_hooks, hook)
+        return RemovableHandle(self._forward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, args)`` runs before ``forward``; a non-None result replaces the args."""
-        return _Handle(self._forward_pre_hooks, hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     # -- walking the tree ----------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -440,17 +440,3 @@ def _host_array(value):
     except Exception:
         return None
     return array if array.dtype.kind in "biuf" else None
-
-
-class _Handle:
-    """Returned by ``register_forward_hook``; ``handle.remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks, hook):
-        self._hooks, self._id = hooks, _Handle._next_id
-        _Handle._next_id += 1
-        hooks[self._id] = hook
-
-    def remove(self):
-        self._hooks.pop(self._id, None)

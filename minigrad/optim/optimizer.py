@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..tensor import Tensor, new_tensor
+from ..tensor import RemovableHandle, Tensor, new_tensor
 from ..backend import get_backend
 
 
@@ -325,11 +325,11 @@ class Optimizer:
     # -- hooks ------------------------------------------------------------------------------
     def register_step_pre_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs before every ``step``; returns a handle."""
-        return _Handle(self._step_pre_hooks, hook)
+        return RemovableHandle(self._step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs after every ``step``; returns a handle."""
-        return _Handle(self._step_post_hooks, hook)
+        return RemovableHandle(self._step_post_hooks, hook)
 
     # -- saving and resuming -----------------------------------------------------------------
     def state_dict(self):
@@ -549,15 +549,3 @@ def _for_each_slice(function, items):
 
 
 _THREADS = max(1, min(os.cpu_count() or 1, 8))
-
-
-class _Handle:
-    _next_id = 0
-
-    def __init__(self, hooks, hook):
-        self._hooks, self._id = hooks, _Handle._next_id
-        _Handle._next_id += 1
-        hooks[self._id] = hook
-
-    def remove(self):
-        self._hooks.pop(self._id, None)
