@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from tensor_mlp import cross_entropy, forward, init_mlp
 from minigrad.optim import (ASGD, RMSprop, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam,
                             RAdam, Rprop)
 
@@ -343,42 +344,21 @@ SPIRAL_RUNS = [
 ]
 
 
-def _two_spiral_mlp(seed, sizes=(2, 32, 32, 2)):
-    """W1, b1, W2, b2, W3, b3 as leaf tensors, U(−1/√fan_in, 1/√fan_in) as nn.Linear starts."""
-    rng = np.random.default_rng(seed)
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        bound = 1 / math.sqrt(fan_in)
-        params.append(mg.tensor(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32),
-                                requires_grad=True))
-        params.append(mg.tensor(rng.uniform(-bound, bound, fan_out).astype(np.float32),
-                                requires_grad=True))
-    return params
-
-
-def _logits(params, x):
-    w1, b1, w2, b2, w3, b3 = params
-    hidden = (x @ w1 + b1).tanh()
-    hidden = (hidden @ w2 + b2).tanh()
-    return hidden @ w3 + b3
-
-
 @pytest.mark.parametrize("cls, hyper, budget", SPIRAL_RUNS,
                          ids=[cls.__name__ for cls, *_ in SPIRAL_RUNS])
 def test_learns_two_spirals(cls, hyper, budget):
     x, labels = mg.data.make_spirals(200, seed=0)
-    rows = mg.arange(len(labels))
-    params = _two_spiral_mlp(seed=0)
+    params = init_mlp([2, 32, 32, 2], seed=0)
     optimizer = cls(params, **hyper)
     accuracy = 0.0
     for step in range(1, budget + 1):
-        loss = -_logits(params, x).log_softmax(dim=1)[rows, labels].mean()
+        loss = cross_entropy(forward(params, x), labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         if step % 25 == 0:
             with mg.no_grad():
-                accuracy = float((_logits(params, x).argmax(dim=1) == labels).numpy().mean())
+                accuracy = float((forward(params, x).argmax(dim=1) == labels).numpy().mean())
             if accuracy >= 0.9:
                 break
     assert accuracy >= 0.9, f"{cls.__name__}{hyper}: {accuracy:.1%} after {budget} steps"
