@@ -22,6 +22,7 @@ for optimizers that need a closure.
 import dataclasses
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -50,6 +51,22 @@ class OptimInfo:
 
     def __str__(self):
         return self.name
+
+
+def invalid(message):
+    """The start of the expected error message (PyTorch's wording), as a regular expression."""
+    return "^" + re.escape(message)
+
+
+# Bad hyperparameters most optimizers share, with PyTorch's messages.
+LR_ERRORS = [({"lr": -1e-3}, invalid("Invalid learning rate: -0.001"))]
+EPS_ERRORS = [({"eps": -1e-8}, invalid("Invalid epsilon value: -1e-08"))]
+WEIGHT_DECAY_ERRORS = [({"weight_decay": -0.1}, invalid("Invalid weight_decay value: -0.1"))]
+BETAS_ERRORS = [
+    ({"betas": (1.0, 0.999)}, invalid("Invalid beta parameter at index 0: 1.0")),
+    ({"betas": (-0.1, 0.999)}, invalid("Invalid beta parameter at index 0: -0.1")),
+    ({"betas": (0.9, 1.0)}, invalid("Invalid beta parameter at index 1: 1.0")),
+]
 
 
 class Problem:

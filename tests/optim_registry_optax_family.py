@@ -15,12 +15,12 @@ Lookahead's hyperparameter sets are flat: ``base`` names the wrapped optimizer
 everything else goes to the base optimizer, so the harness can override ``lr``
 or ``weight_decay`` per group.
 """
-import re
 
 import numpy as np
 
 import minigrad as mg
-from optim_registry import OptimInfo
+from optim_registry import (BETAS_ERRORS, EPS_ERRORS, LR_ERRORS, WEIGHT_DECAY_ERRORS, OptimInfo,
+                            invalid)
 
 
 def optax_reference(make_transform):
@@ -178,19 +178,6 @@ def make_in_train_mode(cls):
     return make
 
 
-def invalid(message):
-    """The start of the expected error message, as a regular expression."""
-    return "^" + re.escape(message)
-
-
-LR_ERRORS = [({"lr": -1e-3}, invalid("Invalid learning rate: -0.001"))]
-EPS_ERRORS = [({"eps": -1e-8}, invalid("Invalid epsilon value: -1e-08"))]
-WEIGHT_DECAY_ERRORS = [({"weight_decay": -0.1}, invalid("Invalid weight_decay value: -0.1"))]
-BETAS_ERRORS = [
-    ({"betas": (1.0, 0.999)}, invalid("Invalid beta parameter at index 0: 1.0")),
-    ({"betas": (-0.1, 0.999)}, invalid("Invalid beta parameter at index 0: -0.1")),
-    ({"betas": (0.9, 1.0)}, invalid("Invalid beta parameter at index 1: 1.0")),
-]
 SCHEDULE_ERRORS = [
     ({"warmup_steps": -1}, invalid("Invalid warmup_steps value: -1")),
     ({"weight_lr_power": -1.0}, invalid("Invalid weight_lr_power value: -1.0")),

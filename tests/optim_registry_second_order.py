@@ -11,15 +11,9 @@
   tests/test_optim_lbfgs_adafactor_muon.py compares with the unmodified one.
 """
 import contextlib
-import re
 
 import minigrad as mg
-from optim_registry import OptimInfo, torch_reference
-
-
-def invalid(message):
-    """The start of torch's error message, as a regular expression."""
-    return "^" + re.escape(message)
+from optim_registry import OptimInfo, invalid, torch_reference
 
 
 def newton_schulz_without_bfloat16(grad, ns_coefficients, ns_steps, eps):

@@ -6,10 +6,10 @@ The reference is torch 2.13 itself, on the CPU in float64 with ``foreach=False``
 scalar statistics torch keeps as 0-d tensors of the default dtype (NAdam's
 mu_product, ASGD's eta and mu) are float64 as minigrad's are.
 """
-import re
 
 import minigrad as mg
-from optim_registry import OptimInfo, torch_reference
+from optim_registry import (BETAS_ERRORS, EPS_ERRORS, LR_ERRORS, WEIGHT_DECAY_ERRORS, OptimInfo,
+                            invalid, torch_reference)
 
 
 def torch_family_reference(torch_name):
@@ -23,21 +23,6 @@ def torch_family_reference(torch_name):
         finally:
             torch.set_default_dtype(previous)
     return reference
-
-
-def invalid(message):
-    """The start of torch's error message, as a regular expression."""
-    return "^" + re.escape(message)
-
-
-LR_ERRORS = [({"lr": -1e-3}, invalid("Invalid learning rate: -0.001"))]
-EPS_ERRORS = [({"eps": -1e-8}, invalid("Invalid epsilon value: -1e-08"))]
-WEIGHT_DECAY_ERRORS = [({"weight_decay": -0.1}, invalid("Invalid weight_decay value: -0.1"))]
-BETAS_ERRORS = [
-    ({"betas": (1.0, 0.999)}, invalid("Invalid beta parameter at index 0: 1.0")),
-    ({"betas": (-0.1, 0.999)}, invalid("Invalid beta parameter at index 0: -0.1")),
-    ({"betas": (0.9, 1.0)}, invalid("Invalid beta parameter at index 1: 1.0")),
-]
 
 
 def info(name, hyper_sets, error_inputs, **fields):

@@ -100,12 +100,10 @@ def batch_size(text):
     if text.strip().lower() == "full":
         return "full"
     try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'full', got {text!r}")
-    return value
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'full', got {text!r}") from None
 
 
 def positive_int(text):
