@@ -37,7 +37,7 @@ Hyperparameters (optax name → minigrad name, default):
 """
 from ..backend import array_module
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
-from .optimizer import Optimizer
+from .optimizer import Optimizer, apply_weight_decay
 
 
 class AdaBelief(Optimizer):
@@ -64,13 +64,8 @@ class AdaBelief(Optimizer):
     def update(self, group, param, grad, state, step):
         xp = array_module(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay = group["weight_decay"]
         m, s = state["exp_avg"], state["exp_avg_var"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        grad = apply_weight_decay(group, param, grad)
         m *= beta1
         m += (1 - beta1) * grad
         surprise = grad - m

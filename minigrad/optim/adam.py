@@ -26,7 +26,7 @@ import math
 from ..backend import array_module
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
 from .fused import FusedKernel
-from .optimizer import Optimizer
+from .optimizer import Optimizer, apply_weight_decay
 
 _SCALARS = [("float64", "lr"), ("float64", "beta1"), ("float64", "beta2"), ("float64", "eps"),
             ("float64", "weight_decay"), ("int32", "decoupled"),
@@ -85,13 +85,8 @@ class Adam(Optimizer):
     def update(self, group, param, grad, state, step):
         xp = array_module(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay = group["weight_decay"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        grad = apply_weight_decay(group, param, grad)
         m += (grad - m) * (1 - beta1)
         v *= beta2
         v += (1 - beta2) * grad * grad

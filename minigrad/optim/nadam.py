@@ -29,7 +29,7 @@ default float dtype (float32 unless changed); here it is a Python float (float64
 """
 from ..backend import array_module
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
-from .optimizer import Optimizer
+from .optimizer import Optimizer, apply_weight_decay
 
 
 class NAdam(Optimizer):
@@ -66,12 +66,8 @@ class NAdam(Optimizer):
 
     def update(self, group, param, grad, state, step):
         xp = array_module(param)
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        grad = apply_weight_decay(group, param, grad)
         momentum, next_momentum = self._momentum(group, step), self._momentum(group, step + 1)
         mu_product = state["mu_product"]
         m, v = state["exp_avg"], state["exp_avg_sq"]

@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..autograd.grad import reset_grads
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import RemovableHandle, Tensor, new_tensor
 from ..backend import get_backend
@@ -127,15 +128,7 @@ class Optimizer:
     # -- the step -----------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all optimized parameters: to None (default) or to zeros."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    with no_grad():
-                        param.grad.zero_()
+        reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """One optimization step for every parameter that has a gradient.
@@ -405,6 +398,20 @@ class Optimizer:
                     lines.append(f"    {name}: {group[name]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def apply_weight_decay(group, param, grad):
+    """Weight decay λ = ``group["weight_decay"]`` as the Adam family applies it, before
+    the moments: decoupled, θ ← θ(1 − γλ) in place (AdamW), when
+    ``group["decoupled_weight_decay"]``; otherwise L2, g ← g + λθ. Returns the
+    gradient the update goes on with (a new array: the caller's is never written)."""
+    weight_decay = group["weight_decay"]
+    if weight_decay == 0:
+        return grad
+    if group["decoupled_weight_decay"]:
+        param *= 1 - group["lr"] * weight_decay
+        return grad
+    return grad + weight_decay * param
 
 
 def _scalar_tensor(name, value):

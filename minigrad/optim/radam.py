@@ -28,7 +28,7 @@ Learning Rate and Beyond" (ICLR 2020).
 """
 from ..backend import array_module
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
-from .optimizer import Optimizer
+from .optimizer import Optimizer, apply_weight_decay
 
 
 class RAdam(Optimizer):
@@ -54,12 +54,8 @@ class RAdam(Optimizer):
 
     def update(self, group, param, grad, state, step):
         xp = array_module(param)
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        grad = apply_weight_decay(group, param, grad)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (grad - m) * (1 - beta1)
         v *= beta2
