@@ -190,13 +190,7 @@ class Tensor:
 
         Differentiable: gradients flow back across the device or dtype change.
         """
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, (str, Device)):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype = to_arguments(args, device, dtype)
         result = self
         if device is not None and Device(device) != self.device:
             result = to_device(result, device)
@@ -676,6 +670,19 @@ class RemovableHandle:
             self._hooks.pop(self.id, None)
         elif self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def to_arguments(args, device=None, dtype=None):
+    """``(device, dtype)`` from the positional arguments of ``.to(...)``: a device (a
+    string or ``mg.device``), a dtype, or a tensor to match (Tensor.to, Module.to)."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif isinstance(arg, (str, Device)):
+            device = arg
+        else:
+            dtype = arg
+    return device, dtype
 
 
 def to_backend_array(data, dtype=None, device=None):

@@ -16,9 +16,9 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
-from ..backend import Device, get_backend
-from ..tensor import RemovableHandle, Tensor
+from ..autograd.grad import reset_grads
+from ..backend import get_backend
+from ..tensor import RemovableHandle, Tensor, to_arguments
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -272,14 +272,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of every parameter: to None (default) or to zeros."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                with no_grad():
-                    param.grad.zero_()
+        reset_grads(self.parameters(), set_to_none)
 
     # -- moving between devices and dtypes --------------------------------------------
     def to(self, *args, device=None, dtype=None):
@@ -288,13 +281,7 @@ class Module:
         Works in place (the Parameter objects stay the same, so an optimizer built
         afterwards sees them), as ``torch.nn.Module.to`` does.
         """
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, (str, Device)):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype = to_arguments(args, device, dtype)
         target = get_backend(device) if device is not None else None
         if dtype is not None and np.dtype(dtype).kind != "f":
             raise TypeError(f"Module.to only accepts floating point dtypes, got {np.dtype(dtype)}")
