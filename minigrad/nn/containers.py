@@ -28,7 +28,34 @@ def _renumber(container, modules):
         container._modules[str(position)] = module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children "0", "1", ... in order."""
+
+    def __delitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            del modules[_checked_index(index, len(modules))]
+        _renumber(self, modules)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence):
     """Chain modules: the output of each is the input of the next.
 
     ``Sequential(m0, m1, ...)`` names the children "0", "1", ...;
@@ -60,29 +87,11 @@ class Sequential(Module):
         name = list(self._modules)[_checked_index(index, len(self._modules))]
         setattr(self, name, module)
 
-    def __delitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            del modules[index]
-        else:
-            del modules[_checked_index(index, len(modules))]
-        _renumber(self, modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __add__(self, other):
         if not isinstance(other, Sequential):
             raise ValueError(f"add operator supports only objects of Sequential class, but "
                              f"{type(other).__name__} is given.")
         return Sequential(*self, *other)
-
-    def append(self, module):
-        self.add_module(str(len(self._modules)), module)
-        return self
 
     def extend(self, modules):
         for module in modules:
@@ -100,13 +109,8 @@ class Sequential(Module):
         _renumber(self, modules)
         return self
 
-    def pop(self, index):
-        module = self[index]
-        del self[index]
-        return module
 
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters belong to the parent module.
 
     It has no ``forward``: the parent decides how to call its entries.
@@ -126,29 +130,11 @@ class ModuleList(Module):
     def __setitem__(self, index, module):
         setattr(self, str(_checked_index(index, len(self._modules))), module)
 
-    def __delitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            del modules[index]
-        else:
-            del modules[_checked_index(index, len(modules))]
-        _renumber(self, modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __iadd__(self, modules):
         return self.extend(modules)
 
     def __add__(self, other):
         return ModuleList([*self, *other])
-
-    def append(self, module):
-        self.add_module(str(len(self._modules)), module)
-        return self
 
     def extend(self, modules):
         if not isinstance(modules, Iterable):
@@ -165,11 +151,6 @@ class ModuleList(Module):
         modules = list(self._modules.values())
         modules.insert(index, module)
         _renumber(self, modules)
-
-    def pop(self, index):
-        module = self[index]
-        del self[index]
-        return module
 
     def __repr__(self):
         """PyTorch's compressed form: a run of equal entries prints once, as ``(0-2): 3 x ...``."""
