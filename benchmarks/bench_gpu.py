@@ -64,7 +64,7 @@ def mlp_steps(device, scale):
 
     model = build(mg.nn, mg.tensor).to(device)
     twin = build(torch.nn, torch.tensor).to(torch_device(device))
-    twin.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    twin.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in model.state_dict().items()})
     mx, my = mg.tensor(x, device=device), mg.tensor(y, device=device)
     tx, ty = torch.tensor(x, device=torch_device(device)), torch.tensor(y, device=torch_device(device))
     mopt, topt = mg.optim.Adam(model.parameters()), torch.optim.Adam(twin.parameters())
@@ -92,7 +92,7 @@ def lstm_steps(device, scale):
     tlstm = torch.nn.LSTM(n_in, hidden).to(torch_device(device))
     treadout = torch.nn.Linear(hidden, 1).to(torch_device(device))
     for ours, theirs in ((lstm, tlstm), (readout, treadout)):
-        theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+        theirs.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()})
     mx, mt = mg.tensor(x, device=device), mg.tensor(target, device=device)
     tx = torch.tensor(x, device=torch_device(device))
     tt = torch.tensor(target, device=torch_device(device))
@@ -123,10 +123,10 @@ def adam_steps(device, scale):
                         requires_grad=True) for n in sizes]
     for p in params:
         p.grad = mg.tensor(rng.standard_normal(p.shape).astype(np.float32), device=device)
-    twins = [torch.tensor(p.numpy(), device=torch_device(device), requires_grad=True)
+    twins = [torch.tensor(p.detach().numpy(), device=torch_device(device), requires_grad=True)
              for p in params]
     for t, p in zip(twins, params):
-        t.grad = torch.tensor(p.grad.numpy(), device=torch_device(device))
+        t.grad = torch.tensor(p.grad.detach().numpy(), device=torch_device(device))
     mopt, topt = mg.optim.Adam(params), torch.optim.Adam(twins, foreach=True)
     return mopt.step, topt.step, f"Adam step, {int(sizes.sum()):,} parameters in {count} tensors"
 

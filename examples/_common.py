@@ -73,7 +73,7 @@ def noisy_spirals(seed, device, n_train=300, label_noise=0.2, n_test=1000):
     train_x, train_y = mg.data.make_spirals(n_train, noise=0.05, seed=seed, device=device)
     rng = np.random.default_rng(seed)
     flipped = rng.random(n_train) < label_noise
-    noisy_labels = np.where(flipped, 1 - train_y.numpy(), train_y.numpy())
+    noisy_labels = np.where(flipped, 1 - train_y.detach().numpy(), train_y.detach().numpy())
     test_x, test_y = mg.data.make_spirals(n_test, noise=0.05, seed=seed + 10_000, device=device)
     return train_x, mg.tensor(noisy_labels, device=device), test_x, test_y
 
@@ -90,4 +90,4 @@ def tanh_mlp(hidden=32, depth=2):
 def accuracy(model, features, labels):
     """The fraction of ``features`` whose arg-max logit is the label."""
     with mg.no_grad():
-        return float((model(features).argmax(dim=1) == labels).numpy().mean())
+        return float((model(features).argmax(dim=1) == labels).detach().numpy().mean())

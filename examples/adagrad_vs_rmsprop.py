@@ -59,13 +59,13 @@ def track(make_optimizer, options, statistic, shifts, seeds, recovery_budget, de
             target = mg.where(shifts_column > step, BEFORE, AFTER)
             x.grad = x - target + NOISE * mg.randn(*x.shape, dtype=mg.float64, device=device)
         optimizer.step()
-        values = x.numpy()
+        values = x.detach().numpy()
         trace.append(values[-1, 0])
         after_shift = step + 1 - np.array(shifts)[:, None]
         back = (np.abs(values - AFTER) < TOLERANCE) & (after_shift > 0) & np.isnan(recovery)
         recovery[back] = np.broadcast_to(after_shift, recovery.shape)[back]
         if step % 50 == 0:
-            accumulated = optimizer.state[x][statistic].numpy()[-1]
+            accumulated = optimizer.state[x][statistic].detach().numpy()[-1]
             effective_lr.append(np.mean(lr / (np.sqrt(accumulated) + 1e-12)))
             sampled_at.append(step + 1)
     return recovery, np.array(trace), np.array(sampled_at), np.array(effective_lr)

@@ -52,11 +52,11 @@ def decay_without_data(optimizer_class, weight_decay, steps, device):
     """θ under ``steps`` optimizer steps with a zero data gradient; returns (steps + 1, 3)."""
     theta = mg.tensor(START, dtype=mg.float64, device=device, requires_grad=True)
     optimizer = optimizer_class([theta], lr=LR, weight_decay=weight_decay)
-    path = [theta.numpy().copy()]
+    path = [theta.detach().numpy().copy()]
     for _ in range(steps):
         theta.grad = mg.zeros_like(theta)  # the loss does not depend on θ: only the decay acts
         optimizer.step()
-        path.append(theta.numpy().copy())
+        path.append(theta.detach().numpy().copy())
     return np.array(path)
 
 
@@ -70,7 +70,7 @@ def regression_weights(optimizer_class, weight_decay, features, targets, steps):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return weights.numpy()
+    return weights.detach().numpy()
 
 
 def main(argv=None):

@@ -59,7 +59,7 @@ def sample(model, corpus, prompt, length, temperature, generator):
     with mg.no_grad():
         logits, state = model(corpus.encode(prompt)[None])    # read the whole prompt once
         for _ in range(length):
-            probabilities = mg.softmax(logits[0, -1] / temperature, dim=0).numpy()
+            probabilities = mg.softmax(logits[0, -1] / temperature, dim=0).detach().numpy()
             probabilities = probabilities.astype(np.float64)
             index = int(generator.choice(len(probabilities), p=probabilities / probabilities.sum()))
             text += corpus.vocab[index]

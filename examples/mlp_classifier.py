@@ -103,11 +103,11 @@ def main(argv=None):
     grid = mg.tensor(np.stack([xs.ravel(), ys.ravel()], axis=1), dtype=mg.float32,
                      device=args.device)
     with mg.no_grad():
-        probability = mg.softmax(model(grid), dim=1)[:, 1].numpy().reshape(xs.shape)
+        probability = mg.softmax(model(grid), dim=1)[:, 1].detach().numpy().reshape(xs.shape)
     boundary_axes.contourf(xs, ys, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
                            alpha=0.6)
     boundary_axes.contour(xs, ys, probability, levels=[0.5], colors="k", linewidths=1.2)
-    points, labels = test_x.numpy(), test_y.numpy()
+    points, labels = test_x.detach().numpy(), test_y.detach().numpy()
     for label, color in ((0, "C0"), (1, "C3")):
         boundary_axes.scatter(*points[labels == label].T, s=6, color=color,
                               label=f"class {label} (test)")

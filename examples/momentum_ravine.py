@@ -66,8 +66,8 @@ def descend_grid(lrs, options, max_steps, device):
     for _ in range(max_steps + 1):
         grid = mg.stack(points)                       # (runs, 2)
         f = 0.5 * (curvature * grid ** 2).sum(dim=1)  # one f per run
-        paths.append(grid.numpy())
-        values.append(f.numpy())
+        paths.append(grid.detach().numpy())
+        values.append(f.detach().numpy())
         below = np.where(values[-1] < TARGET, below + 1, 0)
         blown_up = ~(values[-1] < 1e12)
         for group, frozen in zip(optimizer.param_groups, blown_up):

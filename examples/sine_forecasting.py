@@ -105,7 +105,7 @@ def main(argv=None):
     # wave with the same phase, which we recover from the window's noiseless fit.
     window = test_inputs[:1]
     forecast = free_run(model, window, horizon)
-    observed = window.numpy().ravel()
+    observed = window.detach().numpy().ravel()
     steps = np.arange(seq_len)
     angle = 2 * math.pi * steps / PERIOD
     design = np.stack([np.sin(angle), np.cos(angle)], axis=1)

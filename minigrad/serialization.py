@@ -112,7 +112,7 @@ def _encode(obj, path, arrays, open_containers):
     if isinstance(obj, str):
         return {"type": "str", "value": str(obj)}
     if isinstance(obj, Tensor):
-        node = {"type": "tensor", "array": _add_array(obj.numpy(), path, arrays),
+        node = {"type": "tensor", "array": _add_array(obj.detach().numpy(), path, arrays),
                 "device": str(obj.device), "requires_grad": obj.requires_grad}
         if type(obj) is not Tensor and _is_parameter(obj):
             node["parameter"] = True

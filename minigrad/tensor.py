@@ -2,7 +2,8 @@
 
 A tensor holds
 
-- ``data``: the array itself (``numpy.ndarray`` on the CPU, ``cupy.ndarray`` on CUDA);
+- ``_array``: the array itself (``numpy.ndarray`` on the CPU, ``cupy.ndarray`` on CUDA);
+  ``.data`` is, as in PyTorch, a detached Tensor sharing that memory;
 - ``requires_grad``: whether gradients should flow to it;
 - ``grad_fn``: the graph node (a ``Function`` instance) that produced it, or
   ``None`` for a leaf: a tensor the user made rather than computed;
@@ -25,7 +26,7 @@ _SCALAR_TYPES = (int, float, bool)
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_output_index", "_version",
+    __slots__ = ("_array", "_grad", "_requires_grad", "grad_fn", "_output_index", "_version",
                  "_backend", "_hooks", "_retains_grad", "__weakref__")
     # NumPy must hand ``ndarray + tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
@@ -44,14 +45,30 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag):
         flag = bool(flag)
-        if flag and self.data.dtype.kind != "f":
+        if flag and self._array.dtype.kind != "f":
             raise RuntimeError(
                 f"only floating-point tensors can require gradients, but this tensor has dtype "
-                f"{self.data.dtype}; convert it first, e.g. .to(mg.float32)")
+                f"{self._array.dtype}; convert it first, e.g. .to(mg.float32)")
         if not flag and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; "
                                "use .detach() to get a tensor outside the graph")
         self._requires_grad = flag
+
+    @property
+    def data(self):
+        """The same memory as a new tensor outside the graph, as PyTorch's ``.data``.
+
+        Unlike ``detach()`` it does not share the version counter, so changes
+        made through it (``p.data.add_(...)``) are not seen by autograd's checks:
+        prefer ``detach()`` or ``with mg.no_grad():``.
+        """
+        return new_tensor(self._array, self._backend, None, 0)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        self._array, self._backend = value._array, value._backend
 
     @property
     def grad(self):
@@ -63,15 +80,15 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
-            if value.data.shape != self.data.shape:
+            if value._array.shape != self._array.shape:
                 raise RuntimeError(f"assigned grad has shape {tuple(value.shape)}, but the tensor "
                                    f"has shape {tuple(self.shape)}")
             if value._backend is not self._backend:
                 raise RuntimeError(f"assigned grad is on {value.device}, but the tensor is on "
                                    f"{self.device}")
-            if value.data.dtype != self.data.dtype:  # as PyTorch: .grad has the tensor's dtype
-                raise RuntimeError(f"assigned grad has dtype {value.data.dtype}, but the tensor "
-                                   f"has dtype {self.data.dtype}")
+            if value._array.dtype != self._array.dtype:  # as PyTorch: .grad has the tensor's dtype
+                raise RuntimeError(f"assigned grad has dtype {value._array.dtype}, but the tensor "
+                                   f"has dtype {self._array.dtype}")
         self._grad = value
 
     def requires_grad_(self, requires_grad=True):
@@ -85,18 +102,18 @@ class Tensor:
 
     @property
     def shape(self):
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def device(self):
@@ -111,24 +128,24 @@ class Tensor:
         return self.device.type == "cuda"
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._array.size)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __repr__(self):
         """PyTorch's layout: ``tensor([1.0000, 2.5000], dtype=float64, requires_grad=True)``."""
-        text = "tensor(" + format_values(self.numpy())
+        text = "tensor(" + format_values(self._backend.to_host(self._array))
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
-        if self.data.dtype not in (get_default_dtype(), np.dtype("int64"), np.dtype("bool")):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._array.dtype not in (get_default_dtype(), np.dtype("int64"), np.dtype("bool")):
+            extras.append(f"dtype={self._array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
@@ -141,7 +158,7 @@ class Tensor:
     # -- leaving the graph, copying, converting ----------------------------------
     def detach(self):
         """The same data as a new leaf that requires no grad (shares memory and version)."""
-        tensor = new_tensor(self.data, self._backend, None, 0)
+        tensor = new_tensor(self._array, self._backend, None, 0)
         tensor._version = self._version
         return tensor
 
@@ -157,17 +174,32 @@ class Tensor:
         return clone(self)
 
     def numpy(self):
-        """The data as a NumPy array (copied from the GPU when needed)."""
-        return self._backend.to_host(self.data)
+        """The values as a NumPy array; on the CPU it shares this tensor's memory.
+
+        As in PyTorch, refused for a tensor that requires grad: writing into the
+        array would change a value the graph depends on without autograd
+        knowing. Use ``.detach().numpy()``. A GPU tensor's values are copied.
+        """
+        if self._requires_grad:
+            raise RuntimeError("can't call numpy() on a tensor that requires grad: "
+                               "use tensor.detach().numpy() instead")
+        return self._backend.to_host(self._array)
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(tensor)``: the values as a NumPy array (see ``numpy()``)."""
+        array = self.numpy()
+        if copy:
+            array = array.copy()
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, this one has shape {tuple(self.shape)}")
-        return self.data.item()
+        return self._array.item()
 
     def tolist(self):
-        return self.numpy().tolist()
+        return self._backend.to_host(self._array).tolist()
 
     def __float__(self):
         return float(self.item())
@@ -176,12 +208,12 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
+        if self._array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._array.size} elements is ambiguous")
         return bool(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
@@ -194,7 +226,7 @@ class Tensor:
         result = self
         if device is not None and Device(device) != self.device:
             result = to_device(result, device)
-        if dtype is not None and np.dtype(dtype) != result.data.dtype:
+        if dtype is not None and np.dtype(dtype) != result._array.dtype:
             result = cast(result, dtype)
         return result
 
@@ -306,99 +338,99 @@ class Tensor:
                 raise RuntimeError(
                     f"{name}: expected both tensors on the same device, got {self.device} and "
                     f"{value.device}; move one with .to({str(self.device)!r})")
-            return value.data
+            return value._array
         return value
 
     def copy_(self, source):
         """Overwrite the values with ``source`` (broadcast, cast to this dtype)."""
         self._begin_in_place("copy_")
         if isinstance(source, Tensor) and source._backend is not self._backend:
-            source = source._backend.to_host(source.data)
+            source = source._backend.to_host(source._array)
             source = self._backend.from_host(source)
-        self.data[...] = self._array_of(source, "copy_")
+        self._array[...] = self._array_of(source, "copy_")
         return self._end_in_place()
 
     def zero_(self):
         self._begin_in_place("zero_")
-        self.data[...] = 0
+        self._array[...] = 0
         return self._end_in_place()
 
     def fill_(self, value):
         self._begin_in_place("fill_")
-        self.data[...] = self._array_of(value, "fill_")
+        self._array[...] = self._array_of(value, "fill_")
         return self._end_in_place()
 
     def add_(self, other, alpha=1):
         """self += alpha * other"""
         xp = self._begin_in_place("add_")
         other = self._array_of(other, "add_")
-        xp.add(self.data, other if alpha == 1 else other * alpha, out=self.data, casting="same_kind")
+        xp.add(self._array, other if alpha == 1 else other * alpha, out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other"""
         xp = self._begin_in_place("sub_")
         other = self._array_of(other, "sub_")
-        xp.subtract(self.data, other if alpha == 1 else other * alpha, out=self.data, casting="same_kind")
+        xp.subtract(self._array, other if alpha == 1 else other * alpha, out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def mul_(self, other):
         xp = self._begin_in_place("mul_")
-        xp.multiply(self.data, self._array_of(other, "mul_"), out=self.data, casting="same_kind")
+        xp.multiply(self._array, self._array_of(other, "mul_"), out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def div_(self, other):
         xp = self._begin_in_place("div_")
-        xp.divide(self.data, self._array_of(other, "div_"), out=self.data, casting="same_kind")
+        xp.divide(self._array, self._array_of(other, "div_"), out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def pow_(self, exponent):
         xp = self._begin_in_place("pow_")
-        xp.power(self.data, self._array_of(exponent, "pow_"), out=self.data, casting="same_kind")
+        xp.power(self._array, self._array_of(exponent, "pow_"), out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 * tensor2"""
         xp = self._begin_in_place("addcmul_")
         product = self._array_of(tensor1, "addcmul_") * self._array_of(tensor2, "addcmul_")
-        xp.add(self.data, product * value if value != 1 else product, out=self.data, casting="same_kind")
+        xp.add(self._array, product * value if value != 1 else product, out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 / tensor2"""
         xp = self._begin_in_place("addcdiv_")
         quotient = self._array_of(tensor1, "addcdiv_") / self._array_of(tensor2, "addcdiv_")
-        xp.add(self.data, quotient * value if value != 1 else quotient, out=self.data, casting="same_kind")
+        xp.add(self._array, quotient * value if value != 1 else quotient, out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def lerp_(self, end, weight):
         """self += weight * (end - self)"""
         xp = self._begin_in_place("lerp_")
-        step = (self._array_of(end, "lerp_") - self.data) * self._array_of(weight, "lerp_")
-        xp.add(self.data, step, out=self.data, casting="same_kind")
+        step = (self._array_of(end, "lerp_") - self._array) * self._array_of(weight, "lerp_")
+        xp.add(self._array, step, out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def clamp_(self, min=None, max=None):
         xp = self._begin_in_place("clamp_")
         if min is not None:
-            xp.maximum(self.data, self._array_of(min, "clamp_"), out=self.data, casting="same_kind")
+            xp.maximum(self._array, self._array_of(min, "clamp_"), out=self._array, casting="same_kind")
         if max is not None:
-            xp.minimum(self.data, self._array_of(max, "clamp_"), out=self.data, casting="same_kind")
+            xp.minimum(self._array, self._array_of(max, "clamp_"), out=self._array, casting="same_kind")
         return self._end_in_place()
 
     def sqrt_(self):
         xp = self._begin_in_place("sqrt_")
-        xp.sqrt(self.data, out=self.data)
+        xp.sqrt(self._array, out=self._array)
         return self._end_in_place()
 
     def neg_(self):
         xp = self._begin_in_place("neg_")
-        xp.negative(self.data, out=self.data)
+        xp.negative(self._array, out=self._array)
         return self._end_in_place()
 
     def __setitem__(self, key, value):
         self._begin_in_place("__setitem__ (tensor[...] = value)")
-        self.data[index_key(key, self)] = self._array_of(value, "__setitem__")
+        self._array[index_key(key, self)] = self._array_of(value, "__setitem__")
         self._end_in_place()
 
     # -- operators -----------------------------------------------------------------
@@ -451,9 +483,9 @@ class Tensor:
         return getitem(self, key)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
     # Comparisons give boolean tensors and are never differentiable.
     def __eq__(self, other):
@@ -597,7 +629,7 @@ class Tensor:
 
     @property
     def T(self):
-        return permute(self, *reversed(range(self.data.ndim)))
+        return permute(self, *reversed(range(self._array.ndim)))
 
     @property
     def mT(self):
@@ -626,7 +658,7 @@ class Tensor:
 
 
 def _init(tensor, array, backend, grad_fn, output_index):
-    tensor.data = array
+    tensor._array = array
     tensor._grad = None
     tensor._requires_grad = grad_fn is not None
     tensor.grad_fn = grad_fn
@@ -693,7 +725,7 @@ def to_backend_array(data, dtype=None, device=None):
     """
     if isinstance(data, Tensor):
         backend = data._backend
-        array = data.data.copy()
+        array = data._array.copy()
     elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
         backend = get_backend("cpu")
         array = np.array(data)
@@ -724,7 +756,7 @@ def _host_data(data):
     if isinstance(data, (list, tuple)):
         return [_host_data(item) for item in data]
     if isinstance(data, Tensor):
-        return data.numpy()
+        return data.detach().numpy()
     return data
 
 
@@ -736,11 +768,11 @@ def as_gradient(gradient, output, where, argument):
     output's, as PyTorch does, so every ``.grad`` keeps its tensor's dtype.
     """
     if gradient is None:
-        if output.data.size != 1:
+        if output._array.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs, but {where} has shape "
                 f"{tuple(output.shape)}: pass {argument} (dL/d(that tensor))")
-        return new_tensor(output._backend.xp.ones_like(output.data), output._backend, None, 0)
+        return new_tensor(output._backend.xp.ones_like(output._array), output._backend, None, 0)
     if not isinstance(gradient, Tensor):
         gradient = Tensor(gradient, dtype=output.dtype, device=output.device)
     if gradient.shape != output.shape:
@@ -750,8 +782,8 @@ def as_gradient(gradient, output, where, argument):
     if gradient._backend is not output._backend:
         raise RuntimeError(
             f"the gradient given for {where} is on {gradient.device}, but {where} is on {output.device}")
-    if gradient.data.dtype != output.data.dtype:
-        gradient = gradient.to(output.data.dtype)
+    if gradient._array.dtype != output._array.dtype:
+        gradient = gradient.to(output._array.dtype)
     return gradient
 
 
@@ -763,7 +795,7 @@ def index_key(key, tensor):
                 raise RuntimeError(
                     f"indexing a tensor on {tensor.device} with an index tensor on {item.device}; "
                     f"move the index with .to({str(tensor.device)!r})")
-            return item.data
+            return item._array
         if isinstance(item, list) or isinstance(item, np.ndarray) and tensor._backend.name != "numpy":
             host = np.asarray(item)
             if host.size == 0:  # ``x[[]]`` selects nothing: an empty *integer* index

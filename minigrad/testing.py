@@ -10,7 +10,7 @@ _TOLERANCES = {np.dtype("float16"): (1e-3, 1e-5), np.dtype("float32"): (1.3e-6, 
 
 def _to_numpy(value):
     if isinstance(value, Tensor):
-        return value.numpy()
+        return value.detach().numpy()
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
         return value.detach().cpu().numpy()
     if hasattr(value, "get") and type(value).__module__.startswith("cupy"):

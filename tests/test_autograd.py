@@ -33,11 +33,11 @@ def test_gradients_accumulate_across_two_backward_calls_with_retain_graph(device
     y, u = (x.exp() * x).sum(), (t.exp() * t).sum()
     y.backward(retain_graph=True)
     u.backward(retain_graph=True)
-    first = x.grad.numpy().copy()
+    first = x.grad.detach().numpy().copy()
     y.backward()
     u.backward()
     mg.testing.assert_close(x.grad, t.grad)
-    np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * first)
 
 
 def test_gradients_accumulate_across_a_rerun_of_forward(device):
@@ -46,7 +46,7 @@ def test_gradients_accumulate_across_a_rerun_of_forward(device):
         (v * v).sum().backward()
         (v.sin() * 3).sum().backward()
     mg.testing.assert_close(x.grad, t.grad)
-    np.testing.assert_allclose(x.grad.numpy(), 2 * np.array([1.0, 2.0]) + 3 * np.cos([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * np.array([1.0, 2.0]) + 3 * np.cos([1.0, 2.0]))
 
 
 def test_grad_reset_to_none_starts_afresh(device):
@@ -343,7 +343,7 @@ def test_detach_stops_gradients(device):
         h = v * v
         (h * h.detach() + v.detach() * 5).sum().backward()
     mg.testing.assert_close(x.grad, t.grad)
-    np.testing.assert_allclose(x.grad.numpy(), 2 * np.array([1.0, 2.0, 3.0]) ** 3)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * np.array([1.0, 2.0, 3.0]) ** 3)
 
 
 # ---------------------------------------------------------------- mg.autograd.grad
@@ -498,7 +498,7 @@ def test_a_long_chain_of_products(device):
     for _ in range(steps):
         y = y * 1.0000001
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), np.full(10, 1.0000001 ** steps), rtol=1e-9)
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.full(10, 1.0000001 ** steps), rtol=1e-9)
 
 
 @pytest.mark.parametrize("shape_a, shape_b", [((3, 1), (4,)), ((2, 3, 4), (3, 1)), ((), (5,)),
@@ -581,7 +581,7 @@ def test_saved_output_is_rebuilt_when_the_output_tensor_is_gone(device):
     loss = x.exp().sum()                             # the exp output tensor is dropped
     gc.collect()
     loss.backward()
-    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, 1.0]))
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.exp([0.5, 1.0]))
 
 
 # ---------------------------------------------------------------- higher order
@@ -686,7 +686,7 @@ def test_in_place_after_backward_is_the_optimizer_pattern(device):
         (w * w).sum().backward()
         with mg.no_grad():
             w.sub_(w.grad, alpha=0.25)
-    np.testing.assert_allclose(w.numpy(), np.array([1.0, 2.0]) * 0.5 ** 3)
+    np.testing.assert_allclose(w.detach().numpy(), np.array([1.0, 2.0]) * 0.5 ** 3)
 
 
 def test_repeated_gradients_of_a_scalar_sum_into_an_array(device):

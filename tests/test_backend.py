@@ -65,16 +65,16 @@ def test_each_device_has_one_backend_object_with_its_array_module(device):
     backend = get_backend(device)
     assert get_backend(device) is backend and get_backend(mg.device(device)) is backend
     t = mg.ones(2, device=device)
-    assert t.backend is backend and backend.is_array(t.data)
-    assert isinstance(t.data, backend.xp.ndarray)
-    host = backend.to_host(t.data)
+    assert t.backend is backend and backend.is_array(t._array)
+    assert isinstance(t._array, backend.xp.ndarray)
+    host = backend.to_host(t._array)
     assert type(host) is np.ndarray and host.tolist() == [1.0, 1.0]
     assert backend.is_array(backend.from_host(np.arange(3)))
 
 
 def test_cpu_tensors_hold_numpy_arrays():
     t = mg.tensor([1.0, 2.0])
-    assert type(t.data) is np.ndarray and t.backend.xp is np and t.backend.name == "numpy"
+    assert type(t._array) is np.ndarray and t.backend.xp is np and t.backend.name == "numpy"
 
 
 def test_scatter_add_accumulates_repeated_indices(device):
@@ -88,38 +88,38 @@ def test_scatter_add_accumulates_repeated_indices(device):
 def test_results_and_gradients_stay_on_the_inputs_device(device):
     x = mg.randn(2, 3, device=device, requires_grad=True)
     for result in (x + 1, x @ x.T, x.sum(0), x[0], mg.cat([x, x]), x.softmax(-1), x.exp(), x > 0):
-        assert result.device == device and result.backend.is_array(result.data)
+        assert result.device == device and result.backend.is_array(result._array)
     (x * x).sum().backward()
-    assert x.grad.device == device and x.grad.backend.is_array(x.grad.data)
+    assert x.grad.device == device and x.grad.backend.is_array(x.grad._array)
 
 
 # ---------------------------------------------------------------- the strict stand-in
 def test_the_strict_device_refuses_implicit_numpy_conversion():
     t = mg.tensor([1.0, 2.0, 3.0], device="strict")
-    assert not isinstance(t.data, np.ndarray)
+    assert not isinstance(t._array, np.ndarray)
     with pytest.raises(TypeError, match="Implicit conversion to a NumPy array is not allowed"):
-        np.asarray(t.data)                                     # CuPy's words
+        np.asarray(t._array)                                     # CuPy's words
     with pytest.raises(TypeError, match="Implicit conversion"):
-        np.array(t.data)
+        np.array(t._array)
     with pytest.raises(TypeError, match="numpy.exp"):
-        np.exp(t.data)
+        np.exp(t._array)
     with pytest.raises(TypeError, match="numpy.sum"):
-        np.sum(t.data)
+        np.sum(t._array)
     with pytest.raises(TypeError, match="(?i)mix"):
-        t.data + np.ones(3)
+        t._array + np.ones(3)
     with pytest.raises(TypeError):
-        np.add.at(t.data, [0], 1.0)
+        np.add.at(t._array, [0], 1.0)
     with pytest.raises(TypeError):
-        float(np.float64(1.0) * np.ones(3) @ t.data)
+        float(np.float64(1.0) * np.ones(3) @ t._array)
 
 
 def test_the_strict_device_computes_like_numpy_through_its_xp():
     values = np.array([[0.5, -1.0], [2.0, 3.0]])
     t = mg.tensor(values, device="strict")
     xp = t.backend.xp
-    np.testing.assert_array_equal(t.backend.to_host(xp.exp(t.data)), np.exp(values))
-    assert t.backend.is_array(t.data.sum())                    # a 0-d device array, as CuPy gives
-    assert t.numpy().tolist() == values.tolist() and t.tolist() == values.tolist()
+    np.testing.assert_array_equal(t.backend.to_host(xp.exp(t._array)), np.exp(values))
+    assert t.backend.is_array(t._array.sum())                    # a 0-d device array, as CuPy gives
+    assert t.detach().numpy().tolist() == values.tolist() and t.tolist() == values.tolist()
     assert t[1, 1].item() == 3.0
 
 
@@ -137,23 +137,23 @@ def test_moving_between_cpu_and_strict_copies_and_is_differentiable():
 # ---------------------------------------------------------------- seeding
 def test_manual_seed_seeds_every_backend():
     mg.manual_seed(99)
-    cpu_first, strict_first = mg.randn(5).numpy(), mg.randn(5, device="strict").numpy()
-    cpu_uniform, strict_uniform = mg.rand(3).numpy(), mg.rand(3, device="strict").numpy()
+    cpu_first, strict_first = mg.randn(5).detach().numpy(), mg.randn(5, device="strict").detach().numpy()
+    cpu_uniform, strict_uniform = mg.rand(3).detach().numpy(), mg.rand(3, device="strict").detach().numpy()
     mg.manual_seed(99)
-    np.testing.assert_array_equal(mg.randn(5).numpy(), cpu_first)
-    np.testing.assert_array_equal(mg.randn(5, device="strict").numpy(), strict_first)
-    np.testing.assert_array_equal(mg.rand(3).numpy(), cpu_uniform)
-    np.testing.assert_array_equal(mg.rand(3, device="strict").numpy(), strict_uniform)
+    np.testing.assert_array_equal(mg.randn(5).detach().numpy(), cpu_first)
+    np.testing.assert_array_equal(mg.randn(5, device="strict").detach().numpy(), strict_first)
+    np.testing.assert_array_equal(mg.rand(3).detach().numpy(), cpu_uniform)
+    np.testing.assert_array_equal(mg.rand(3, device="strict").detach().numpy(), strict_uniform)
 
 
 def test_each_backend_has_its_own_stream(device):
     """Drawing on one device does not move another device's generator."""
     other = "strict" if device == "cpu" else "cpu"
     mg.manual_seed(5)
-    expected = mg.randn(4, device=device).numpy()
+    expected = mg.randn(4, device=device).detach().numpy()
     mg.manual_seed(5)
     mg.randn(100, device=other)
-    np.testing.assert_array_equal(mg.randn(4, device=device).numpy(), expected)
+    np.testing.assert_array_equal(mg.randn(4, device=device).detach().numpy(), expected)
 
 
 # ---------------------------------------------------------------- CUDA (skipped without a GPU)
@@ -164,11 +164,11 @@ def test_cuda_round_trip_keeps_values_and_dtype():
         x = mg.tensor(values, dtype=dtype)
         on_gpu = x.to("cuda")
         assert on_gpu.device == "cuda:0" and on_gpu.is_cuda and on_gpu.dtype == dtype
-        assert type(on_gpu.data).__module__.startswith("cupy")
+        assert type(on_gpu._array).__module__.startswith("cupy")
         back = on_gpu.cpu()
-        assert back.device == "cpu" and type(back.data) is np.ndarray
-        np.testing.assert_array_equal(back.numpy(), x.numpy())
-        np.testing.assert_array_equal(on_gpu.numpy(), x.numpy())    # numpy() copies to the host
+        assert back.device == "cpu" and type(back._array) is np.ndarray
+        np.testing.assert_array_equal(back.detach().numpy(), x.detach().numpy())
+        np.testing.assert_array_equal(on_gpu.detach().numpy(), x.detach().numpy())    # numpy() copies to the host
 
 
 @needs_cuda
@@ -178,7 +178,7 @@ def test_cuda_gradient_flows_across_devices():
     assert y.grad_fn is not None
     (y.exp() * 2).sum().backward()
     assert x.grad.device == "cpu"
-    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([1.0, 2.0, 3.0]), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * np.exp([1.0, 2.0, 3.0]), rtol=1e-12)
     w = mg.tensor([1.0, -1.0], device="cuda", requires_grad=True)
     (w.cpu() * mg.tensor([3.0, 4.0])).sum().backward()
     assert w.grad.device == "cuda:0" and w.grad.tolist() == [3.0, 4.0]
@@ -199,9 +199,9 @@ def test_cuda_matches_torch_on_a_small_network():
 @needs_cuda
 def test_cuda_manual_seed_is_reproducible_and_mixing_with_cpu_raises():
     mg.manual_seed(3)
-    first = mg.randn(6, device="cuda").numpy()
+    first = mg.randn(6, device="cuda").detach().numpy()
     mg.manual_seed(3)
-    np.testing.assert_array_equal(mg.randn(6, device="cuda").numpy(), first)
+    np.testing.assert_array_equal(mg.randn(6, device="cuda").detach().numpy(), first)
     with pytest.raises(RuntimeError, match=r"cpu and cuda:0.*\.to\("):
         mg.ones(2) + mg.ones(2, device="cuda")
 

@@ -108,7 +108,7 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     assert resumed["epoch"] == uninterrupted["epoch"] == 4
     assert resumed["history"] == uninterrupted["history"]  # every loss, metric and lr, exactly
     for name, weight in uninterrupted["model"].items():
-        np.testing.assert_array_equal(resumed["model"][name].numpy(), weight.numpy())
+        np.testing.assert_array_equal(resumed["model"][name].detach().numpy(), weight.detach().numpy())
 
 
 def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_go_on(capsys, tmp_path, monkeypatch):

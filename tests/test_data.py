@@ -22,7 +22,7 @@ def numbered_dataset(n, device="cpu"):
 
 def labels_seen(loader):
     """The sample numbers one epoch yields, in order."""
-    return np.concatenate([labels.numpy().reshape(-1) for _, labels in loader])
+    return np.concatenate([labels.detach().numpy().reshape(-1) for _, labels in loader])
 
 
 class PlainDataset(Dataset):
@@ -110,7 +110,7 @@ def test_full_batch_is_plain_gradient_descent():
     for features, targets in loader:
         ((features @ w_loader - targets) ** 2).mean().backward()
     ((X @ w_direct - y) ** 2).mean().backward()  # the shuffled full batch gives the same gradient
-    np.testing.assert_allclose(w_loader.grad.numpy(), w_direct.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(w_loader.grad.detach().numpy(), w_direct.grad.detach().numpy(), rtol=1e-12)
 
 
 def test_batch_size_one_is_per_sample_sgd():
@@ -175,8 +175,8 @@ def test_batches_go_to_the_chosen_device(device):
     loader = DataLoader(numbered_dataset(6), batch_size=4, shuffle=True, seed=0, device=device)
     for features, labels in loader:
         assert features.device == device and labels.device == device
-        assert features.backend.is_array(features.data)
-        np.testing.assert_array_equal(features.numpy()[:, 0], labels.numpy().astype(np.float32))
+        assert features.backend.is_array(features._array)
+        np.testing.assert_array_equal(features.detach().numpy()[:, 0], labels.detach().numpy().astype(np.float32))
 
 
 def test_batches_stay_on_the_data_sets_device_by_default(device):
@@ -226,7 +226,7 @@ def test_default_collate_matches_torch():
     for mine, reference in zip([ours[0], ours[1], ours[2]["half"]],
                                [theirs[0], theirs[1], theirs[2]["half"]]):
         assert str(reference.dtype) == f"torch.{mine.dtype.name}"
-        np.testing.assert_array_equal(mine.numpy(), reference.numpy())
+        np.testing.assert_array_equal(mine.detach().numpy(), reference.detach().numpy())
 
 
 def test_default_collate_of_tensors_strings_and_bools():
@@ -261,7 +261,7 @@ def test_two_dimensional_sets_have_shapes_dtypes_and_balanced_classes(make, n_sa
     X, y = make(n_samples=n_samples, seed=0)
     assert X.shape == (n_samples, 2) and X.dtype == mg.float32
     assert y.shape == (n_samples,) and y.dtype == mg.int64
-    counts = np.bincount(y.numpy(), minlength=2)
+    counts = np.bincount(y.detach().numpy(), minlength=2)
     assert len(counts) == 2 and abs(counts[0] - counts[1]) <= 1
 
 
@@ -270,14 +270,14 @@ def test_the_seed_decides_the_data(make):
     X1, y1 = make(n_samples=50, seed=4)
     X2, y2 = make(n_samples=50, seed=4)
     X3, _ = make(n_samples=50, seed=5)
-    np.testing.assert_array_equal(X1.numpy(), X2.numpy())
-    np.testing.assert_array_equal(y1.numpy(), y2.numpy())
-    assert not np.array_equal(X1.numpy(), X3.numpy())
+    np.testing.assert_array_equal(X1.detach().numpy(), X2.detach().numpy())
+    np.testing.assert_array_equal(y1.detach().numpy(), y2.detach().numpy())
+    assert not np.array_equal(X1.detach().numpy(), X3.detach().numpy())
     mg.manual_seed(9)
     X4, _ = make(n_samples=50)
     mg.manual_seed(9)
     X5, _ = make(n_samples=50)
-    np.testing.assert_array_equal(X4.numpy(), X5.numpy())
+    np.testing.assert_array_equal(X4.detach().numpy(), X5.detach().numpy())
 
 
 @pytest.mark.parametrize("make", CLASSIFIERS, ids=lambda f: f.__name__)
@@ -285,7 +285,7 @@ def test_data_sets_on_a_device_and_in_float64(make, device):
     X, y = make(n_samples=20, seed=0, dtype=mg.float64, device=device)
     assert X.device == y.device == device and X.dtype == mg.float64
     X_cpu, y_cpu = make(n_samples=20, seed=0, dtype=mg.float64)
-    np.testing.assert_array_equal(X.numpy(), X_cpu.numpy())
+    np.testing.assert_array_equal(X.detach().numpy(), X_cpu.detach().numpy())
 
 
 @pytest.mark.parametrize("make", CLASSIFIERS, ids=lambda f: f.__name__)
@@ -297,16 +297,16 @@ def test_bad_arguments(make):
 
 
 def test_noise_free_shapes_are_what_the_docstrings_say():
-    X, y = (t.numpy().astype(np.float64) for t in mg.data.make_circles(200, noise=0, factor=0.3, seed=0))
+    X, y = (t.detach().numpy().astype(np.float64) for t in mg.data.make_circles(200, noise=0, factor=0.3, seed=0))
     np.testing.assert_allclose(np.hypot(X[:, 0], X[:, 1]), np.where(y == 0, 1.0, 0.3), atol=1e-6)
-    X, y = (t.numpy().astype(np.float64) for t in mg.data.make_moons(200, noise=0, seed=0))
+    X, y = (t.detach().numpy().astype(np.float64) for t in mg.data.make_moons(200, noise=0, seed=0))
     center = np.where(y[:, None] == 0, [0.0, 0.0], [1.0, 0.5])
     np.testing.assert_allclose(np.hypot(*(X - center).T), 1.0, atol=1e-6)
     assert np.all(X[y == 0, 1] >= -1e-6) and np.all(X[y == 1, 1] <= 0.5 + 1e-6)  # upper, lower half
-    X, y = (t.numpy() for t in mg.data.make_xor(40, noise=0, seed=0))
+    X, y = (t.detach().numpy() for t in mg.data.make_xor(40, noise=0, seed=0))
     assert set(map(tuple, np.abs(X))) == {(1.0, 1.0)}
     np.testing.assert_array_equal(y, (np.sign(X[:, 0]) != np.sign(X[:, 1])).astype(np.int64))
-    X, y = (t.numpy().astype(np.float64) for t in mg.data.make_spirals(100, noise=0, turns=1.5, seed=0))
+    X, y = (t.detach().numpy().astype(np.float64) for t in mg.data.make_spirals(100, noise=0, turns=1.5, seed=0))
     radius, angle = np.hypot(X[:, 0], X[:, 1]), np.arctan2(X[:, 1], X[:, 0])
     expected = 2 * math.pi * 1.5 * radius + math.pi * y  # the angle grows with the radius
     np.testing.assert_allclose(np.cos(angle - expected)[radius > 1e-3], 1.0, atol=1e-5)
@@ -316,7 +316,7 @@ def test_noise_free_shapes_are_what_the_docstrings_say():
 def test_noise_spreads_the_points():
     clean, _ = mg.data.make_circles(400, noise=0, seed=0)
     noisy, _ = mg.data.make_circles(400, noise=0.1, seed=0)  # the same points, then moved
-    assert 0.09 < np.std(noisy.numpy() - clean.numpy()) < 0.11
+    assert 0.09 < np.std(noisy.detach().numpy() - clean.detach().numpy()) < 0.11
 
 
 def test_sine_sequences():
@@ -324,7 +324,7 @@ def test_sine_sequences():
                                                   period=10.0, seed=0)
     assert inputs.shape == (8, 12, 1) and targets.shape == (8, 3)
     assert inputs.dtype == targets.dtype == mg.float32
-    series = np.concatenate([inputs.numpy()[:, :, 0], targets.numpy()], axis=1).astype(np.float64)
+    series = np.concatenate([inputs.detach().numpy()[:, :, 0], targets.detach().numpy()], axis=1).astype(np.float64)
     # A sampled sine obeys v[t+1] = 2 cos(ω) v[t] - v[t-1]: targets continue the inputs' wave.
     omega = 2 * math.pi / 10.0
     np.testing.assert_allclose(series[:, 2:], 2 * math.cos(omega) * series[:, 1:-1] - series[:, :-2],
@@ -332,10 +332,10 @@ def test_sine_sequences():
     assert not np.allclose(series[0], series[1])  # each sample has its own phase
     noisy, _ = mg.data.make_sine_sequences(n_samples=8, seq_len=12, horizon=3, noise=0.1,
                                            period=10.0, seed=0)
-    assert 0.05 < np.std(noisy.numpy() - inputs.numpy()) < 0.2
+    assert 0.05 < np.std(noisy.detach().numpy() - inputs.detach().numpy()) < 0.2
     again, _ = mg.data.make_sine_sequences(n_samples=8, seq_len=12, horizon=3, noise=0.1,
                                            period=10.0, seed=0)
-    np.testing.assert_array_equal(noisy.numpy(), again.numpy())
+    np.testing.assert_array_equal(noisy.detach().numpy(), again.detach().numpy())
     with pytest.raises(ValueError, match="seq_len and horizon"):
         mg.data.make_sine_sequences(seq_len=0)
 
@@ -396,7 +396,7 @@ def test_load_digits_with_scikit_learn():
     X, y = mg.data.load_digits()
     assert X.shape == (1797, 64) and X.dtype == mg.float32
     assert y.shape == (1797,) and y.dtype == mg.int64
-    assert X.numpy().min() == 0.0 and X.numpy().max() == 1.0
+    assert X.detach().numpy().min() == 0.0 and X.detach().numpy().max() == 1.0
     assert sorted(set(y.tolist())) == list(range(10))
 
 

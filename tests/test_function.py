@@ -45,7 +45,7 @@ class FlatCube(Cube):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return mg.tensor(grad.data * 3 * x.data * x.data)
+        return mg.tensor(grad._array * 3 * x._array * x._array)
 
 
 class Softsign(mg.autograd.Function):
@@ -155,8 +155,8 @@ def test_forward_receives_backend_arrays_and_backward_tensors(device):
     assert seen["xp"] is x.backend.xp
     y.sum().backward()
     assert isinstance(seen["backward"], mg.Tensor) and seen["backward"].device == device
-    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 2.0))
-    np.testing.assert_allclose(y.numpy(), np.tanh(x.numpy()))
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.full(3, 2.0))
+    np.testing.assert_allclose(y.detach().numpy(), np.tanh(x.detach().numpy()))
 
 
 @pytest.mark.parametrize("function", [Cube, Softsign, ExpSavingOutput], ids=lambda f: f.__name__)
@@ -200,7 +200,7 @@ def test_save_for_backward_keeps_inputs_and_outputs_as_tensors(device):
     assert saved_a is a and saved_b is b                      # the inputs themselves
     assert saved_y is y                                        # the output, still alive
     assert all(isinstance(t, mg.Tensor) for t in captured["saved"])
-    mg.testing.assert_close(a.grad, b.numpy())
+    mg.testing.assert_close(a.grad, b.detach().numpy())
 
 
 def test_saved_tensors_are_freed_after_backward(device):
@@ -219,7 +219,7 @@ def test_needs_input_grad_in_forward_and_backward(device):
     y = ScaledProduct.apply(a, b, scale=3.0)
     y.sum().backward()
     assert ScaledProduct.seen == [("forward", (True, False)), ("backward", (True, False))]
-    np.testing.assert_allclose(a.grad.numpy(), [3.0, 6.0])
+    np.testing.assert_allclose(a.grad.detach().numpy(), [3.0, 6.0])
     ScaledProduct.seen.clear()
     ScaledProduct.apply(b, a).sum().backward()
     assert ScaledProduct.seen == [("forward", (False, True)), ("backward", (False, True))]
@@ -262,19 +262,19 @@ def test_a_function_with_keyword_options_and_number_arguments(device):
     assert mg.gradcheck(lambda v: PowerWithNumber.apply(v, 2.5), (x,))
     y = PowerWithNumber.apply(x, 3)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 3 * x.numpy() ** 2)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 3 * x.detach().numpy() ** 2)
 
 
 def test_a_function_with_two_outputs(device):
     x = leaf(4, device, low=-2, high=2)
     s, c = SinCos.apply(x)
-    np.testing.assert_allclose(s.numpy(), np.sin(x.numpy()))
-    np.testing.assert_allclose(c.numpy(), np.cos(x.numpy()))
+    np.testing.assert_allclose(s.detach().numpy(), np.sin(x.detach().numpy()))
+    np.testing.assert_allclose(c.detach().numpy(), np.cos(x.detach().numpy()))
     assert s.grad_fn is c.grad_fn
     assert mg.gradcheck(SinCos.apply, (x,))
     assert mg.gradgradcheck(SinCos.apply, (x,))
     s.sum().backward()                                  # the unused cos output gets zeros
-    np.testing.assert_allclose(x.grad.numpy(), np.cos(x.numpy()))
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.cos(x.detach().numpy()))
 
 
 def test_apply_records_no_graph_under_no_grad_or_without_grad_inputs(device):
@@ -284,7 +284,7 @@ def test_apply_records_no_graph_under_no_grad_or_without_grad_inputs(device):
     assert not y.requires_grad and y.grad_fn is None
     z = Cube.apply(x.detach())
     assert not z.requires_grad and z.grad_fn is None
-    np.testing.assert_allclose(z.numpy(), x.numpy() ** 3)
+    np.testing.assert_allclose(z.detach().numpy(), x.detach().numpy() ** 3)
 
 
 def test_apply_refuses_tensors_on_two_devices():
@@ -300,7 +300,7 @@ def test_backward_must_return_tensors(device):
 
         @staticmethod
         def backward(ctx, grad):
-            return grad.data * 2                           # a raw array, not a Tensor
+            return grad._array * 2                           # a raw array, not a Tensor
 
     with pytest.raises(TypeError, match=r"ReturnsArray\.backward returned a .* for input 0.*Tensor"):
         ReturnsArray.apply(leaf(2, device)).sum().backward()
@@ -310,7 +310,7 @@ def test_create_graph_differentiates_a_user_backward(device):
     x = leaf(3, device, low=-1, high=1)
     g, = mg.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
     gg, = mg.autograd.grad(g.sum(), x)
-    np.testing.assert_allclose(gg.numpy(), 6 * x.numpy())
+    np.testing.assert_allclose(gg.detach().numpy(), 6 * x.detach().numpy())
 
 
 # ---------------------------------------------------------------- gradcheck on user functions
@@ -324,7 +324,7 @@ def test_gradcheck_names_input_element_analytic_and_numeric_values(device):
     assert match, message
     assert match.group(1) == "0"
     row, column = int(match.group(2)), int(match.group(3))
-    value = x.numpy()[row, column]
+    value = x.detach().numpy()[row, column]
     assert float(match.group(4)) == pytest.approx(2 * value ** 2)          # what backward said
     assert float(match.group(5)) == pytest.approx(3 * value ** 2, rel=1e-6)  # the truth
     assert isinstance(caught.value, RuntimeError)
@@ -455,7 +455,7 @@ def test_set_detect_anomaly_switches_it_on_and_off(device):
         x.grad = None
         with np.errstate(divide="ignore"):
             mg.sqrt(x).sum().backward()
-        assert np.isinf(x.grad.numpy()[0]) and x.grad.numpy()[1] == 0.25
+        assert np.isinf(x.grad.detach().numpy()[0]) and x.grad.detach().numpy()[1] == 0.25
         with mg.autograd.set_detect_anomaly(True):             # also a context manager, as in torch
             assert mg.autograd.is_anomaly_enabled()
         assert not mg.autograd.is_anomaly_enabled()
@@ -467,15 +467,15 @@ def test_without_anomaly_mode_nan_gradients_pass_silently(device):
     x = mg.tensor([0.0, 1.0], device=device, requires_grad=True)
     with np.errstate(divide="ignore"):
         mg.sqrt(x).sum().backward()
-    assert np.isinf(x.grad.numpy()[0]) and x.grad.numpy()[1] == 0.5
+    assert np.isinf(x.grad.detach().numpy()[0]) and x.grad.detach().numpy()[1] == 0.5
     t = torch.tensor([0.0, 1.0], requires_grad=True)
     torch.sqrt(t).sum().backward()
-    assert np.isinf(t.grad.numpy()[0])
+    assert np.isinf(t.grad.detach().numpy()[0])
 
 
 def test_anomaly_mode_lets_finite_gradients_through(device):
     x = mg.tensor([1.0, 4.0], device=device, requires_grad=True)
     with mg.autograd.detect_anomaly():
         mg.sqrt(x).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.25])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [0.5, 0.25])
     assert not mg.autograd.is_anomaly_enabled()

@@ -68,8 +68,8 @@ def test_the_suggestion_is_near_the_best_fixed_learning_rate_on_two_spirals():
 
 def state_of(model, optimizer):
     """Copies of the model's values and of the optimizer's state and hyperparameters."""
-    values = {k: v.numpy().copy() for k, v in model.state_dict().items()}
-    state = {index: {k: (v.numpy().copy() if isinstance(v, mg.Tensor) else v)
+    values = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    state = {index: {k: (v.detach().numpy().copy() if isinstance(v, mg.Tensor) else v)
                      for k, v in entry.items()}
              for index, entry in optimizer.state_dict()["state"].items()}
     groups = optimizer.state_dict()["param_groups"]

@@ -300,7 +300,7 @@ def test_state_dict_round_trip_through_a_file_continues_identically(case, tmp_pa
     mg.save({"optimizer": mg_opt.state_dict(), "scheduler": mg_s.state_dict()}, tmp_path / "ckpt")
     saved = mg.load(tmp_path / "ckpt")
 
-    _, resumed_opt = optimizers(kind, [p.numpy() for p in params_of(mg_opt)])
+    _, resumed_opt = optimizers(kind, [p.detach().numpy() for p in params_of(mg_opt)])
     resumed_s = build(mg_sched, resumed_opt)  # construct first: it writes into the groups
     resumed_opt.load_state_dict(saved["optimizer"])
     resumed_s.load_state_dict(saved["scheduler"])

@@ -24,7 +24,7 @@ close = functools.partial(mg.testing.assert_close, rtol=1e-6, atol=1e-10)
 def copy_weights(mine, reference):
     """Load the PyTorch layer's state into the minigrad layer, both in float64."""
     reference.double()
-    mine.double().load_state_dict({key: value.numpy() for key, value in reference.state_dict().items()})
+    mine.double().load_state_dict({key: value.detach().numpy() for key, value in reference.state_dict().items()})
     return mine
 
 
@@ -42,14 +42,14 @@ def run_both(mine, reference, input_array, device, rng, input_requires_grad=True
 
 def assert_same_gradients(mine, reference, x, x_ref):
     if x_ref.requires_grad:
-        close(x.grad, x_ref.grad.numpy())
+        close(x.grad, x_ref.grad.detach().numpy())
     names = [name for name, _ in mine.named_parameters()]
     assert names == [name for name, _ in reference.named_parameters()]
     for (name, param), (_, param_ref) in zip(mine.named_parameters(), reference.named_parameters()):
         if param_ref.grad is None:
             assert param.grad is None, name
         else:
-            close(param.grad, param_ref.grad.numpy(), msg=name)
+            close(param.grad, param_ref.grad.detach().numpy(), msg=name)
 
 
 def check_layer(mine, reference, input_array, device, rng, **options):
@@ -112,12 +112,12 @@ def test_linear_default_init_is_seeded_and_within_pytorch_bounds():
     first = nn.Linear(16, 8)
     mg.manual_seed(7)
     second = nn.Linear(16, 8)
-    close(first.weight, second.weight.numpy(), rtol=0, atol=0)
-    close(first.bias, second.bias.numpy(), rtol=0, atol=0)
+    close(first.weight, second.weight.detach().numpy(), rtol=0, atol=0)
+    close(first.bias, second.bias.detach().numpy(), rtol=0, atol=0)
     bound = 1 / math.sqrt(16)
     for param in (first.weight, first.bias):
-        assert np.abs(param.numpy()).max() <= bound
-    assert not np.allclose(first.weight.numpy(), nn.Linear(16, 8).weight.numpy())
+        assert np.abs(param.detach().numpy()).max() <= bound
+    assert not np.allclose(first.weight.detach().numpy(), nn.Linear(16, 8).weight.detach().numpy())
 
 
 def test_identity_and_flatten(device, rng):
@@ -161,19 +161,19 @@ def test_functional_activations_match_torch(name, device, rng):
     close(y, y_ref.detach().numpy())
     y.sum().backward()
     y_ref.sum().backward()
-    close(x.grad, x_ref.grad.numpy())
+    close(x.grad, x_ref.grad.detach().numpy())
 
 
 def test_functional_activation_options(rng):
     values = 3 * rng.standard_normal((4, 5))
     x, x_ref = mg.tensor(values), torch.tensor(values)
     tf = torch.nn.functional
-    close(F.leaky_relu(x, 0.3), tf.leaky_relu(x_ref, 0.3).numpy())
-    close(F.gelu(x, approximate="tanh"), tf.gelu(x_ref, approximate="tanh").numpy())
-    close(F.softplus(x, beta=2.0, threshold=3.0), tf.softplus(x_ref, beta=2.0, threshold=3.0).numpy())
+    close(F.leaky_relu(x, 0.3), tf.leaky_relu(x_ref, 0.3).detach().numpy())
+    close(F.gelu(x, approximate="tanh"), tf.gelu(x_ref, approximate="tanh").detach().numpy())
+    close(F.softplus(x, beta=2.0, threshold=3.0), tf.softplus(x_ref, beta=2.0, threshold=3.0).detach().numpy())
     result = F.softmax(mg.tensor(values, dtype=mg.float32), dim=1, dtype=mg.float64)
     assert result.dtype == mg.float64
-    close(result, tf.softmax(x_ref, dim=1).numpy())
+    close(result, tf.softmax(x_ref, dim=1).detach().numpy())
     assert F.relu(x, inplace=True) is not x  # accepted for compatibility; minigrad does not mutate
 
 
@@ -187,7 +187,7 @@ def test_softmax_without_dim_warns_and_picks_pytorchs_dimension(shape, layer, re
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = reference()(torch.tensor(values))
-    close(result, expected.numpy())
+    close(result, expected.detach().numpy())
 
 
 def test_gelu_rejects_unknown_approximation():
@@ -201,7 +201,7 @@ def test_dropout_keeps_the_mean_and_drops_a_fraction_p(device):
     mg.manual_seed(0)
     x = mg.ones(n, dtype=mg.float64, device=device, requires_grad=True)
     y = nn.Dropout(p)(x)
-    values = y.numpy()
+    values = y.detach().numpy()
     dropped = values == 0
     assert abs(dropped.mean() - p) < 0.005  # the binomial's std is 0.001
     close(values[~dropped], np.full((~dropped).sum(), 1 / (1 - p)), rtol=1e-12)
@@ -213,9 +213,9 @@ def test_dropout_keeps_the_mean_and_drops_a_fraction_p(device):
 def test_dropout_is_seeded_and_draws_a_new_mask_each_call(device):
     x = mg.ones(1000, device=device)
     mg.manual_seed(3)
-    first, second = F.dropout(x).numpy(), F.dropout(x).numpy()
+    first, second = F.dropout(x).detach().numpy(), F.dropout(x).detach().numpy()
     mg.manual_seed(3)
-    again = F.dropout(x).numpy()
+    again = F.dropout(x).detach().numpy()
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, second)
 
@@ -232,9 +232,9 @@ def test_dropout_is_the_identity_in_eval_mode_and_for_p_zero(device):
 def test_dropout_with_p_one_gives_zeros_and_zero_gradient(device):
     x = mg.randn(4, 5, dtype=mg.float64, device=device, requires_grad=True)
     y = F.dropout(x, 1.0)
-    np.testing.assert_array_equal(y.numpy(), np.zeros((4, 5)))
+    np.testing.assert_array_equal(y.detach().numpy(), np.zeros((4, 5)))
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((4, 5)))
+    np.testing.assert_array_equal(x.grad.detach().numpy(), np.zeros((4, 5)))
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
@@ -265,7 +265,7 @@ def assert_same_buffers(mine, reference):
     for name, buffer_ref in reference.named_buffers():
         buffer = dict(mine.named_buffers())[name]
         assert buffer.dtype == np.dtype(str(buffer_ref.dtype).replace("torch.", "")), name
-        close(buffer, buffer_ref.numpy(), rtol=1e-12, msg=name)
+        close(buffer, buffer_ref.detach().numpy(), rtol=1e-12, msg=name)
 
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)], ids=["2d", "3d"])
@@ -309,14 +309,14 @@ def test_batchnorm_options_match_torch(options, device, rng):
 def test_batchnorm_parameters_and_buffers_are_pytorchs():
     layer = nn.BatchNorm1d(4, dtype=mg.float64)
     assert list(layer.state_dict()) == list(torch.nn.BatchNorm1d(4).state_dict())
-    np.testing.assert_array_equal(layer.weight.numpy(), np.ones(4))
-    np.testing.assert_array_equal(layer.bias.numpy(), np.zeros(4))
-    np.testing.assert_array_equal(layer.running_var.numpy(), np.ones(4))
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), np.ones(4))
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), np.zeros(4))
+    np.testing.assert_array_equal(layer.running_var.detach().numpy(), np.ones(4))
     assert layer.num_batches_tracked.dtype == mg.int64 and layer.num_batches_tracked.shape == ()
     assert layer.running_mean.dtype == mg.float64 and not layer.running_mean.requires_grad
     layer.running_var.fill_(3.0)
     layer.reset_running_stats()
-    np.testing.assert_array_equal(layer.running_var.numpy(), np.ones(4))
+    np.testing.assert_array_equal(layer.running_var.detach().numpy(), np.ones(4))
 
 
 def test_batchnorm_rejects_wrong_dimensions_and_a_single_value_per_channel():
@@ -347,9 +347,9 @@ def test_functional_batch_norm_matches_torch(shape, rng):
         y_ref = torch.nn.functional.batch_norm(torch.tensor(values), *theirs_running,
                                                torch.tensor(weight), torch.tensor(bias),
                                                training=training, momentum=0.3, eps=1e-3)
-        close(y, y_ref.numpy())
+        close(y, y_ref.detach().numpy())
         for mine, theirs in zip(mine_running, theirs_running):
-            close(mine, theirs.numpy())
+            close(mine, theirs.detach().numpy())
 
 
 @pytest.mark.parametrize("dims, param_shape, weight_shape, shape", [
@@ -398,8 +398,8 @@ def test_layernorm_rejects_inputs_of_the_wrong_shape():
 
 def test_layernorm_parameters_start_at_one_and_zero(device):
     layer = nn.LayerNorm((2, 3), device=device, dtype=mg.float64)
-    np.testing.assert_array_equal(layer.weight.numpy(), np.ones((2, 3)))
-    np.testing.assert_array_equal(layer.bias.numpy(), np.zeros((2, 3)))
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), np.zeros((2, 3)))
     assert layer.weight.device == device and layer.weight.dtype == mg.float64
     assert nn.LayerNorm(3, elementwise_affine=False).weight is None
 
@@ -416,14 +416,14 @@ def test_embedding_matches_torch_with_repeated_indices(padding_idx, device, rng)
     upstream = rng.standard_normal((3, 3, 4))
     y.backward(mg.tensor(upstream, device=device))
     y_ref.backward(torch.tensor(upstream))
-    close(mine.weight.grad, reference.weight.grad.numpy())
+    close(mine.weight.grad, reference.weight.grad.detach().numpy())
     assert mine.padding_idx == reference.padding_idx
 
 
 def test_embedding_padding_row_starts_at_zero_and_the_init_is_standard_normal():
     mg.manual_seed(0)
     layer = nn.Embedding(2000, 50, padding_idx=-3)
-    weight = layer.weight.numpy()
+    weight = layer.weight.detach().numpy()
     np.testing.assert_array_equal(weight[1997], np.zeros(50))
     others = np.delete(weight, 1997, axis=0)
     assert abs(others.mean()) < 0.01 and abs(others.std() - 1) < 0.01
@@ -444,7 +444,7 @@ def test_embedding_options_match_torch(options, device, rng):
     upstream = rng.standard_normal((2, 4, 3))
     y.backward(mg.tensor(upstream, device=device))
     y_ref.backward(torch.tensor(upstream))
-    close(mine.weight.grad, reference.weight.grad.numpy())
+    close(mine.weight.grad, reference.weight.grad.detach().numpy())
 
 
 def test_embedding_rejects_bad_indices_and_arguments(device):

@@ -100,7 +100,7 @@ def twin_nets():
 
 
 def values(state):
-    return {key: (value.detach().numpy() if isinstance(value, torch.Tensor) else value.numpy())
+    return {key: (value.detach().numpy() if isinstance(value, torch.Tensor) else value.detach().numpy())
             for key, value in state.items()}
 
 
@@ -113,7 +113,7 @@ def test_registration_order_and_names_match_torch():
     assert [n for n, _ in net.named_children()] == [n for n, _ in reference.named_children()]
     for (name, mine), (_, theirs) in zip(net.named_parameters(), reference.named_parameters()):
         assert isinstance(mine, mg.nn.Parameter) and mine.requires_grad
-        np.testing.assert_array_equal(mine.numpy(), theirs.detach().numpy(), err_msg=name)
+        np.testing.assert_array_equal(mine.detach().numpy(), theirs.detach().numpy(), err_msg=name)
 
 
 @pytest.mark.parametrize("remove_duplicate", [True, False])
@@ -342,14 +342,14 @@ def test_to_dtype_keeps_parameter_identity_and_casts_grads():
 def test_to_device_keeps_parameter_identity_and_moves_grads():
     net = MG["Net"](np.random.default_rng(0)).double()
     forward_backward(net, "cpu")
-    before = {name: (p.numpy().copy(), p.grad.numpy().copy()) for name, p in net.named_parameters()}
+    before = {name: (p.detach().numpy().copy(), p.grad.detach().numpy().copy()) for name, p in net.named_parameters()}
     identities = [id(p) for p in net.parameters()]
     net.to("strict")
     assert [id(p) for p in net.parameters()] == identities
     for name, param in net.named_parameters():
         assert param.device == "strict" and param.grad.device == "strict"
-        np.testing.assert_array_equal(param.numpy(), before[name][0])
-        np.testing.assert_array_equal(param.grad.numpy(), before[name][1])
+        np.testing.assert_array_equal(param.detach().numpy(), before[name][0])
+        np.testing.assert_array_equal(param.grad.detach().numpy(), before[name][1])
     assert all(b.device == "strict" for b in net.buffers())
     forward_backward(net, "strict")                     # it trains where it now lives
     net.to(mg.zeros(1, dtype=mg.float32))               # to(tensor): its device and dtype
@@ -366,7 +366,7 @@ def test_zero_grad(set_to_none, device):
         if set_to_none:
             assert param.grad is None
         else:
-            assert param.grad is grad and not param.grad.numpy().any()
+            assert param.grad is grad and not param.grad.detach().numpy().any()
     net.zero_grad()                                 # default: to None
     assert all(p.grad is None for p in net.parameters())
 
@@ -385,7 +385,7 @@ def test_state_dict_keys_order_and_values_match_torch():
     state, expected = net.state_dict(), reference.state_dict()
     assert list(state) == list(expected)
     for key, value in values(expected).items():
-        np.testing.assert_array_equal(state[key].numpy(), value, err_msg=key)
+        np.testing.assert_array_equal(state[key].detach().numpy(), value, err_msg=key)
     assert all(not t.requires_grad and not isinstance(t, mg.nn.Parameter) for t in state.values())
     assert list(net.state_dict(prefix="model.")) == list(reference.state_dict(prefix="model."))
     kept = net.state_dict(keep_vars=True)
@@ -406,7 +406,7 @@ def test_load_state_dict_from_minigrad_round_trips(device):
     result = target.load_state_dict(source.state_dict())
     assert result == ([], []) and result.missing_keys == [] and result.unexpected_keys == []
     for key, value in source.state_dict().items():
-        np.testing.assert_array_equal(target.state_dict()[key].numpy(), value.numpy(), err_msg=key)
+        np.testing.assert_array_equal(target.state_dict()[key].detach().numpy(), value.detach().numpy(), err_msg=key)
         assert target.state_dict()[key].device == device
     assert target.tied is target.heads[0]
 
@@ -471,7 +471,7 @@ def test_load_state_dict_non_strict_returns_the_incompatible_keys_like_torch():
     expected = reference.load_state_dict(partial, strict=False)
     assert result.missing_keys == expected.missing_keys == ["scale", "encoder.2.running_mean"]
     assert result.unexpected_keys == expected.unexpected_keys == ["extra.weight"]
-    assert (net.encoder[0].weight.numpy() == 2.0).all()
+    assert (net.encoder[0].weight.detach().numpy() == 2.0).all()
     partial["encoder.0.weight"] = torch.ones(1)      # shapes are checked even when not strict
     with pytest.raises(RuntimeError, match="size mismatch for encoder.0.weight"):
         net.load_state_dict(partial, strict=False)
@@ -497,7 +497,7 @@ def test_save_and_load_round_trip(tmp_path, device):
     fresh = MG["Net"](np.random.default_rng(9)).float().to(device)
     fresh.load_state_dict(loaded)
     x = mg.tensor(np.random.default_rng(2).standard_normal((4, 3)), dtype=mg.float32, device=device)
-    np.testing.assert_array_equal(fresh(x).numpy(), net(x).numpy())
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), net(x).detach().numpy())
 
 
 def test_deepcopy_gives_an_independent_model():
@@ -524,8 +524,8 @@ def test_sequential_runs_its_modules_in_order():
     rng = np.random.default_rng(0)
     first, second = MG["Affine"](rng, 3, 4), MG["Affine"](rng, 4, 2)
     x = mg.tensor(rng.standard_normal((5, 3)))
-    np.testing.assert_array_equal(mg.nn.Sequential(first, second)(x).numpy(),
-                                  second(first(x)).numpy())
+    np.testing.assert_array_equal(mg.nn.Sequential(first, second)(x).detach().numpy(),
+                                  second(first(x)).detach().numpy())
     named = mg.nn.Sequential(OrderedDict([("inp", first), ("out", second)]))
     assert [n for n, _ in named.named_children()] == ["inp", "out"] and named.out is second
 

@@ -29,7 +29,7 @@ def twins(name, *args, **kwargs):
     """(minigrad module, PyTorch module) of class ``name`` with the same float64 weights."""
     reference = getattr(torch.nn, name)(*args, dtype=torch.float64, **kwargs)
     mine = getattr(mg.nn, name)(*args, dtype=mg.float64, **kwargs)
-    mine.load_state_dict({key: value.numpy() for key, value in reference.state_dict().items()})
+    mine.load_state_dict({key: value.detach().numpy() for key, value in reference.state_dict().items()})
     return mine, reference
 
 
@@ -52,9 +52,9 @@ def backward_both(results, expected, rng, device="cpu"):
 
 def assert_same_gradients(mine, reference, inputs, reference_inputs):
     for x, x_ref in zip(inputs, reference_inputs):
-        close(x.grad, x_ref.grad.numpy())
+        close(x.grad, x_ref.grad.detach().numpy())
     for (name, param), (_, param_ref) in zip(mine.named_parameters(), reference.named_parameters()):
-        close(param.grad, param_ref.grad.numpy(), msg=name)
+        close(param.grad, param_ref.grad.detach().numpy(), msg=name)
 
 
 def compare_sequence(name, kwargs, input_shape, with_state, rng, device="cpu"):
@@ -169,7 +169,7 @@ def test_parameter_names_shapes_and_order_match_torch(name, kwargs):
     reference = getattr(torch.nn, name)(INPUT, HIDDEN, **kwargs)
     assert ([(key, tuple(p.shape)) for key, p in mine.named_parameters()]
             == [(key, tuple(p.shape)) for key, p in reference.named_parameters()])
-    reference.load_state_dict({key: torch.tensor(value.numpy())
+    reference.load_state_dict({key: torch.tensor(value.detach().numpy())
                                for key, value in mine.state_dict().items()})
 
 
@@ -181,13 +181,13 @@ def test_default_initialisation_is_uniform_within_one_over_root_hidden(name):
     mg.manual_seed(0)
     second = getattr(mg.nn, name)(5, hidden)
     bound = 1 / np.sqrt(hidden)
-    values = np.concatenate([p.numpy().ravel() for p in first.parameters()])
+    values = np.concatenate([p.detach().numpy().ravel() for p in first.parameters()])
     assert values.dtype == np.float32
     assert values.min() >= -bound and values.max() <= bound
     assert values.min() < -0.9 * bound and values.max() > 0.9 * bound
     assert abs(values.mean()) < 0.1 * bound
     for p, q in zip(first.parameters(), second.parameters()):
-        np.testing.assert_array_equal(p.numpy(), q.numpy())
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
 def test_device_and_dtype_arguments_place_the_parameters():
@@ -236,17 +236,17 @@ def test_dropout_drops_between_layers_only_and_is_reproducible_with_a_seed(rng):
     other, _ = gru(x)
     gru.eval()
     plain, plain_h_n = gru(x)
-    np.testing.assert_array_equal(output.numpy(), again.numpy())
-    np.testing.assert_array_equal(h_n.numpy(), h_n_again.numpy())
-    assert not np.allclose(output.numpy(), other.numpy())
-    assert not np.allclose(output.numpy(), plain.numpy())
-    close(h_n[0], plain_h_n[0].numpy())  # the first layer's input is never dropped
+    np.testing.assert_array_equal(output.detach().numpy(), again.detach().numpy())
+    np.testing.assert_array_equal(h_n.detach().numpy(), h_n_again.detach().numpy())
+    assert not np.allclose(output.detach().numpy(), other.detach().numpy())
+    assert not np.allclose(output.detach().numpy(), plain.detach().numpy())
+    close(h_n[0], plain_h_n[0].detach().numpy())  # the first layer's input is never dropped
 
 
 def test_dropout_one_cuts_the_input_off_from_the_top_layer(rng):
     rnn = mg.nn.RNN(INPUT, HIDDEN, num_layers=2, dropout=1.0, dtype=mg.float64)
     outputs = [rnn(mg.tensor(rng.standard_normal((4, 2, INPUT))))[0] for _ in range(2)]
-    close(outputs[0], outputs[1].numpy())
+    close(outputs[0], outputs[1].detach().numpy())
 
 
 def test_dropout_with_one_layer_warns_as_torch_does():
@@ -348,7 +348,7 @@ def test_unbind_gives_the_slices_along_a_dimension(rng):
     pieces = unbind(x, -2)
     assert len(pieces) == 3
     for index, piece in enumerate(pieces):
-        np.testing.assert_array_equal(piece.numpy(), x.numpy()[:, index])
+        np.testing.assert_array_equal(piece.detach().numpy(), x.detach().numpy()[:, index])
 
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
@@ -369,7 +369,7 @@ def test_hessian_vector_products_of_a_sequence_loss_match_torch(name, rng):
     dot_ref = sum((g * torch.tensor(v)).sum() for g, v in zip(grads_ref, vectors))
     hvp_ref = torch.autograd.grad(dot_ref, params_ref)
     for ours, theirs in zip(hvp, hvp_ref):
-        close(ours, theirs.numpy())
+        close(ours, theirs.detach().numpy())
 
 
 # ---------------------------------------------------------------- long sequences

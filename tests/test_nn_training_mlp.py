@@ -27,6 +27,6 @@ def test_mlp_learns_two_spirals():
         losses.append(loss.item())
     model.eval()
     with mg.no_grad():
-        accuracy = (model(features).argmax(dim=1) == labels).numpy().mean()
+        accuracy = (model(features).argmax(dim=1) == labels).detach().numpy().mean()
     assert losses[0] > 0.6 and losses[-1] < 0.1
     assert accuracy >= 0.97, f"train accuracy {accuracy:.3f} after 400 Adam steps"

@@ -39,7 +39,7 @@ def assert_grads_equal(mine, theirs):
         if reference.grad is None:
             assert param.grad is None
         else:
-            mg.testing.assert_close(param.grad, reference.grad.numpy(), rtol=1e-12, atol=0)
+            mg.testing.assert_close(param.grad, reference.grad.detach().numpy(), rtol=1e-12, atol=0)
 
 
 # ---------------------------------------------------------------- clip_grad_norm_
@@ -51,7 +51,7 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, device, rng):
     expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
     assert isinstance(total, mg.Tensor) and total.shape == () and total.device == device
     assert total.dtype == mg.float64
-    mg.testing.assert_close(total, expected.numpy(), rtol=1e-12, atol=0)
+    mg.testing.assert_close(total, expected.detach().numpy(), rtol=1e-12, atol=0)
     assert_grads_equal(mine, theirs)
 
 
@@ -68,7 +68,7 @@ def test_clip_grad_norm_skips_missing_grads_and_takes_a_generator(device, rng):
     theirs[1].grad = None
     total = clip_grad_norm_((p for p in mine), 0.5)
     expected = torch.nn.utils.clip_grad_norm_((p for p in theirs), 0.5)
-    mg.testing.assert_close(total, expected.numpy(), rtol=1e-12, atol=0)
+    mg.testing.assert_close(total, expected.detach().numpy(), rtol=1e-12, atol=0)
     assert_grads_equal(mine, theirs)
 
 
@@ -76,7 +76,7 @@ def test_clip_grad_norm_accepts_a_single_tensor(device, rng):
     mine, theirs = make_pair(rng, device, shapes=[(5,)], scale=3.0)
     total = clip_grad_norm_(mine[0], 1.0, norm_type=3)
     expected = torch.nn.utils.clip_grad_norm_(theirs[0], 1.0, norm_type=3)
-    mg.testing.assert_close(total, expected.numpy(), rtol=1e-12, atol=0)
+    mg.testing.assert_close(total, expected.detach().numpy(), rtol=1e-12, atol=0)
     assert_grads_equal(mine, theirs)
 
 
@@ -94,30 +94,30 @@ def test_clip_grad_norm_keeps_float32_grads_float32(device, rng):
     param.grad = mg.tensor(np.full(4, 3.0, dtype=np.float32), device=device)
     total = clip_grad_norm_([param], 1.0)
     assert total.dtype == mg.float32 and param.grad.dtype == mg.float32
-    np.testing.assert_allclose(param.grad.numpy(), np.full(4, 0.5), rtol=1e-5)
+    np.testing.assert_allclose(param.grad.detach().numpy(), np.full(4, 0.5), rtol=1e-5)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf * 0
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_error_if_nonfinite(bad, device, rng):
     mine, theirs = make_pair(rng, device)
-    grad = mine[0].grad.numpy()
+    grad = mine[0].grad.detach().numpy()
     grad[0, 0] = bad
     mine[0].grad = mg.tensor(grad, device=device)
     theirs[0].grad[0, 0] = bad
-    before = [p.grad.numpy().copy() for p in mine]
+    before = [p.grad.detach().numpy().copy() for p in mine]
     with pytest.raises(RuntimeError, match="total norm of order 2.0 .* is non-finite"):
         clip_grad_norm_(mine, 1.0, error_if_nonfinite=True)
     for param, grad in zip(mine, before):   # nothing was scaled
-        np.testing.assert_array_equal(param.grad.numpy(), grad)
+        np.testing.assert_array_equal(param.grad.detach().numpy(), grad)
     with pytest.raises(RuntimeError, match="non-finite"):
         torch.nn.utils.clip_grad_norm_(theirs, 1.0, error_if_nonfinite=True)
     # Without the check both frameworks scale by the non-finite norm.
     total = clip_grad_norm_(mine, 1.0)
     expected = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
-    mg.testing.assert_close(total, expected.numpy(), equal_nan=True)
+    mg.testing.assert_close(total, expected.detach().numpy(), equal_nan=True)
     for param, reference in zip(mine, theirs):
-        mg.testing.assert_close(param.grad, reference.grad.numpy(), rtol=1e-12, atol=0,
+        mg.testing.assert_close(param.grad, reference.grad.detach().numpy(), rtol=1e-12, atol=0,
                                 equal_nan=True)
 
 
@@ -130,7 +130,7 @@ def test_clip_grad_norm_never_reads_device_values_back(rng):
         clip_grad_value_(mine, 0.1)
     expected = torch.nn.utils.clip_grad_norm_(theirs, 0.5)
     torch.nn.utils.clip_grad_value_(theirs, 0.1)
-    mg.testing.assert_close(total, expected.numpy(), rtol=1e-12, atol=0)
+    mg.testing.assert_close(total, expected.detach().numpy(), rtol=1e-12, atol=0)
     assert_grads_equal(mine, theirs)
 
 
@@ -141,7 +141,7 @@ def test_clip_grad_norm_over_two_devices(rng):
     total = clip_grad_norm_(on_cpu + on_strict, 0.7, norm_type=3)
     expected = torch.nn.utils.clip_grad_norm_(theirs_cpu + theirs_strict, 0.7, norm_type=3)
     assert total.device == "cpu" and on_strict[0].grad.device == "strict"
-    mg.testing.assert_close(total, expected.numpy(), rtol=1e-12, atol=0)
+    mg.testing.assert_close(total, expected.detach().numpy(), rtol=1e-12, atol=0)
     assert_grads_equal(on_cpu + on_strict, theirs_cpu + theirs_strict)
 
 
@@ -153,7 +153,7 @@ def test_clip_grad_value_matches_torch(clip_value, device, rng):
     assert clip_grad_value_(mine, clip_value) is None
     torch.nn.utils.clip_grad_value_(theirs, clip_value)
     assert_grads_equal(mine, theirs)
-    assert max(np.abs(p.grad.numpy()).max() for p in mine if p.grad is not None) <= clip_value
+    assert max(np.abs(p.grad.detach().numpy()).max() for p in mine if p.grad is not None) <= clip_value
 
 
 def test_clip_grad_value_accepts_a_single_tensor(device, rng):
@@ -187,7 +187,7 @@ def test_vector_to_parameters_matches_torch_and_keeps_the_parameters(device, rng
         assert param.device == device and isinstance(param, mg.nn.Parameter)
         mg.testing.assert_close(param, reference.detach().numpy(), rtol=0, atol=0)
     # Round trip.
-    np.testing.assert_array_equal(parameters_to_vector(mine).numpy(), values)
+    np.testing.assert_array_equal(parameters_to_vector(mine).detach().numpy(), values)
 
 
 def test_vector_to_parameters_casts_to_each_parameters_dtype(device):
@@ -203,7 +203,7 @@ def test_vector_to_parameters_length_mismatch_names_both_sizes(length, device):
     params = [mg.nn.Parameter(mg.zeros(3, 2, device=device)), mg.nn.Parameter(mg.zeros(1, device=device))]
     with pytest.raises(ValueError, match=f"vector has {length} elements but the parameters hold 7"):
         vector_to_parameters(mg.zeros(length, device=device), params)
-    assert all((p.numpy() == 0).all() for p in params)   # nothing was written
+    assert all((p.detach().numpy() == 0).all() for p in params)   # nothing was written
 
 
 def test_vector_conversion_rejects_bad_input():

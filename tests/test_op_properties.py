@@ -182,7 +182,7 @@ def test_integer_array_indexing_accumulates_repeated_indices(data, shape, form, 
     weighted_sum_backward(out, expected, device)
     mg.testing.assert_close(x.grad, t.grad, rtol=1e-12, atol=1e-12)
     # each element's gradient is the sum of the weights of every place it was picked
-    assert np.isclose(x.grad.numpy().sum(), t.grad.numpy().sum())
+    assert np.isclose(x.grad.detach().numpy().sum(), t.grad.detach().numpy().sum())
 
 
 @SETTINGS
@@ -197,7 +197,7 @@ def test_boolean_mask_indexing(data, shape, leading, device):
     mg.testing.assert_close(out, x_np[mask], rtol=0, atol=0)
     weighted_sum_backward(out, expected, device)
     mg.testing.assert_close(x.grad, t.grad, rtol=0, atol=0)
-    assert (x.grad.numpy()[~mask] == 0).all()
+    assert (x.grad.detach().numpy()[~mask] == 0).all()
 
 
 # ---------------------------------------------------------------- nothing is mutated
@@ -226,18 +226,18 @@ def test_backward_mutates_neither_inputs_nor_the_given_gradient(data, name, shap
     gradient = mg.tensor(g_np, device=device)
     out = GRAPHS[name](a, b)
     out.backward(gradient, retain_graph=True)
-    first = a.grad.numpy().copy(), b.grad.numpy().copy()
+    first = a.grad.detach().numpy().copy(), b.grad.detach().numpy().copy()
     if twice:   # the second backward adds into .grad: that must not write through to gradient
         out.backward(gradient)
-        np.testing.assert_allclose(a.grad.numpy(), 2 * first[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(b.grad.numpy(), 2 * first[1], rtol=1e-12, atol=1e-12)
-    np.testing.assert_array_equal(a.numpy(), a_np)
-    np.testing.assert_array_equal(b.numpy(), b_np)
-    np.testing.assert_array_equal(gradient.numpy(), g_np)
+        np.testing.assert_allclose(a.grad.detach().numpy(), 2 * first[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(b.grad.detach().numpy(), 2 * first[1], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(a.detach().numpy(), a_np)
+    np.testing.assert_array_equal(b.detach().numpy(), b_np)
+    np.testing.assert_array_equal(gradient.detach().numpy(), g_np)
     with mg.no_grad():                # nor may the stored grads alias the given gradient
         a.grad.zero_()
         b.grad.zero_()
-    np.testing.assert_array_equal(gradient.numpy(), g_np)
-    np.testing.assert_array_equal(a.numpy(), a_np)
-    np.testing.assert_array_equal(b.numpy(), b_np)
+    np.testing.assert_array_equal(gradient.detach().numpy(), g_np)
+    np.testing.assert_array_equal(a.detach().numpy(), a_np)
+    np.testing.assert_array_equal(b.detach().numpy(), b_np)
 

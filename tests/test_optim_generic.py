@@ -34,7 +34,7 @@ def run_minigrad(info, hyper, problem, steps, device="cpu", optimizer_out=None, 
     trajectory = []
     for step in range(first_step, first_step + steps):
         def closure():
-            values = [p.numpy() for p in params]
+            values = [p.detach().numpy() for p in params]
             for param, grad in zip(params, problem.grad_fn(step, values)):
                 param.grad = mg.tensor(grad, dtype=mg.float64, device=device)
             return mg.tensor(problem.loss(step, values), dtype=mg.float64)
@@ -44,7 +44,7 @@ def run_minigrad(info, hyper, problem, steps, device="cpu", optimizer_out=None, 
         else:
             closure()
             optimizer.step()
-        trajectory.append([p.numpy().copy() for p in params])
+        trajectory.append([p.detach().numpy().copy() for p in params])
     return trajectory, optimizer, params
 
 
@@ -121,7 +121,7 @@ def test_parameter_without_gradient_is_untouched_and_stateless(info):
         hyper["weight_decay"] = 0.1  # decay must not touch it either
     optimizer = info.build(params + [idle], hyper)
     run_minigrad(info, hyper, problem, 5, optimizer_out=optimizer, params=params)
-    np.testing.assert_array_equal(idle.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(idle.detach().numpy(), np.ones((2, 3)))
     assert idle not in optimizer.state
 
 
@@ -133,7 +133,7 @@ def test_state_dict_round_trip_continues_exactly(info, tmp_path):
     _, optimizer, params = run_minigrad(info, hyper, problem, 30)
     path = tmp_path / "optimizer.npz"
     mg.save(optimizer.state_dict(), path)
-    fresh_params = [mg.tensor(p.numpy(), dtype=mg.float64, requires_grad=True) for p in params]
+    fresh_params = [mg.tensor(p.detach().numpy(), dtype=mg.float64, requires_grad=True) for p in params]
     fresh = info.build(fresh_params, hyper)
     fresh.load_state_dict(mg.load(path))
     resumed, _, _ = run_minigrad(info, hyper, problem, 20, optimizer_out=fresh,
@@ -166,4 +166,4 @@ def test_zero_gradients_leave_parameters_unchanged(info):
         else:
             optimizer.step()
     for param, initial in zip(params, problem.init):
-        np.testing.assert_array_equal(param.numpy(), initial)
+        np.testing.assert_array_equal(param.detach().numpy(), initial)

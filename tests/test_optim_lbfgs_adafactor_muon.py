@@ -48,7 +48,7 @@ def run_pair(make_mine, make_theirs, init, grads):
             q.grad = torch.tensor(g.copy())
         optimizer.step()
         reference.step()
-        trajectory_mine.append([p.numpy().copy() for p in mine])
+        trajectory_mine.append([p.detach().numpy().copy() for p in mine])
         trajectory_theirs.append([q.detach().numpy().copy() for q in theirs])
     return trajectory_mine, trajectory_theirs
 
@@ -86,13 +86,13 @@ def test_lbfgs_minimises_rosenbrock_as_torch_does(line_search_fn, device):
 
     for step in range(6):
         loss, torch_loss = optimizer.step(closure), reference.step(torch_closure)
-        np.testing.assert_allclose(x.numpy(), x_torch.detach().numpy(), rtol=1e-6,
+        np.testing.assert_allclose(x.detach().numpy(), x_torch.detach().numpy(), rtol=1e-6,
                                    err_msg=f"after step {step + 1}")
         np.testing.assert_allclose(loss.item(), torch_loss.item(), rtol=1e-6, atol=1e-12)
         state, torch_state = optimizer.state[x], reference.state[x_torch]
         assert (state["func_evals"], state["n_iter"]) == (torch_state["func_evals"],
                                                           torch_state["n_iter"])
-    np.testing.assert_allclose(x.numpy(), [1.0, 1.0], atol=1e-6)
+    np.testing.assert_allclose(x.detach().numpy(), [1.0, 1.0], atol=1e-6)
 
 
 def test_lbfgs_least_squares_over_two_parameters():
@@ -125,12 +125,12 @@ def test_lbfgs_least_squares_over_two_parameters():
         optimizer.step(closure)
         reference.step(torch_closure)
         for mine, theirs in [(weight, weight_t), (bias, bias_t)]:
-            np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-6,
+            np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-6,
                                        atol=1e-12, err_msg=f"after step {step + 1}")
     design = np.concatenate([inputs, np.ones((30, 1))], axis=1)
     solution = np.linalg.lstsq(design, targets, rcond=None)[0]
-    np.testing.assert_allclose(weight.numpy(), solution[:3], atol=1e-6)
-    np.testing.assert_allclose(bias.numpy(), solution[3], atol=1e-6)
+    np.testing.assert_allclose(weight.detach().numpy(), solution[:3], atol=1e-6)
+    np.testing.assert_allclose(bias.detach().numpy(), solution[3], atol=1e-6)
 
 
 def test_cubic_interpolate_equals_torchs():
@@ -184,7 +184,7 @@ def test_lbfgs_at_a_minimum_evaluates_once_and_stays():
         return loss
 
     optimizer.step(closure)
-    np.testing.assert_array_equal(x.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(x.detach().numpy(), [1.0, 1.0])
     assert optimizer.state[x] == {"func_evals": 1, "n_iter": 0}
 
 
@@ -232,14 +232,14 @@ def test_adafactor_first_step_is_lr_times_rms_of_the_weights():
     mg.optim.Adafactor(params, lr=0.05).step()
     for p, start, g in zip(params, [vector, matrix], grads):
         rms = np.sqrt(np.mean(start ** 2))
-        np.testing.assert_allclose(p.numpy(), start - 0.05 * rms * np.sign(g), rtol=1e-12)
+        np.testing.assert_allclose(p.detach().numpy(), start - 0.05 * rms * np.sign(g), rtol=1e-12)
 
 
 def test_adafactor_moves_zero_weights_by_eps2():
     weight = mg.tensor(np.zeros(3), requires_grad=True)
     weight.grad = mg.tensor(np.array([2.0, -0.5, 1e-3]))
     mg.optim.Adafactor([weight], lr=0.5, eps=(None, 1e-2)).step()
-    np.testing.assert_allclose(weight.numpy(), -0.5 * 1e-2 * np.array([1.0, -1.0, 1.0]),
+    np.testing.assert_allclose(weight.detach().numpy(), -0.5 * 1e-2 * np.array([1.0, -1.0, 1.0]),
                                rtol=1e-12)
 
 
@@ -374,7 +374,7 @@ def spirals_mlp(seed=0):
 
     def accuracy():
         with mg.no_grad():
-            return float((logits().argmax(dim=1) == y).numpy().mean())
+            return float((logits().argmax(dim=1) == y).detach().numpy().mean())
 
     return params, loss, accuracy
 

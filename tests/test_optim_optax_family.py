@@ -47,11 +47,11 @@ def test_lion_moves_every_coordinate_by_exactly_lr(device, rng):
         grads = [rng.standard_normal(s) for s in shapes]
         if step == 0:
             grads[0][0, :2] = 0.0  # c = (1 − β₁)·0 + β₁·0 = 0: no move
-        before = [p.numpy().copy() for p in params]
+        before = [p.detach().numpy().copy() for p in params]
         set_grads(params, grads, device)
         optimizer.step()
         for param, old, grad in zip(params, before, grads):
-            moved = np.abs(param.numpy() - old)
+            moved = np.abs(param.detach().numpy() - old)
             expected = np.full(old.shape, lr)
             if step == 0:
                 expected[grad == 0] = 0.0
@@ -64,11 +64,11 @@ def test_lion_momentum_uses_beta2_and_the_step_uses_beta1():
     optimizer = O.Lion([param], lr=0.1, betas=(0.9, 0.5), weight_decay=0.0)
     set_grads([param], [np.array([1.0, -2.0])])
     optimizer.step()  # m = 0: u = sign(g)
-    np.testing.assert_allclose(param.numpy(), [-0.1, 0.1])
-    np.testing.assert_allclose(optimizer.state[param]["exp_avg"].numpy(), [0.5, -1.0])
+    np.testing.assert_allclose(param.detach().numpy(), [-0.1, 0.1])
+    np.testing.assert_allclose(optimizer.state[param]["exp_avg"].detach().numpy(), [0.5, -1.0])
     set_grads([param], [np.array([-1.0, 0.0])])
     optimizer.step()  # c = 0.9·[0.5, −1] + 0.1·[−1, 0] = [0.35, −0.9] (β₂ would give −0.25)
-    np.testing.assert_allclose(param.numpy(), [-0.2, 0.2])
+    np.testing.assert_allclose(param.detach().numpy(), [-0.2, 0.2])
 
 
 # -- trust ratio ---------------------------------------------------------------------------
@@ -83,10 +83,10 @@ def test_lars_trust_ratio_is_one_when_a_norm_is_zero(device):
     g_bias, g_weight = np.array([1.0, -2.0, 0.5]), np.array([[1.0, 1.0], [1.0, 1.0]])
     set_grads([zero_bias, no_gradient, weight], [g_bias, np.zeros(2), g_weight], device)
     optimizer.step()
-    np.testing.assert_allclose(zero_bias.numpy(), -lr * 1.0 * g_bias, rtol=1e-15)  # r = 1
-    np.testing.assert_array_equal(no_gradient.numpy(), [1.0, 2.0])  # u = 0: no step at all
+    np.testing.assert_allclose(zero_bias.detach().numpy(), -lr * 1.0 * g_bias, rtol=1e-15)  # r = 1
+    np.testing.assert_array_equal(no_gradient.detach().numpy(), [1.0, 2.0])  # u = 0: no step at all
     ratio = eta * 5.0 / 2.0  # ‖θ‖ = 5, ‖g‖ = 2
-    np.testing.assert_allclose(weight.numpy(), [[3.0, 0.0], [0.0, 4.0]] - lr * ratio * g_weight,
+    np.testing.assert_allclose(weight.detach().numpy(), [[3.0, 0.0], [0.0, 4.0]] - lr * ratio * g_weight,
                                rtol=1e-15)
 
 
@@ -98,8 +98,8 @@ def test_lamb_trust_ratio_is_one_when_a_norm_is_zero(device):
     set_grads([zero, still], [grad, np.zeros(2)], device)
     optimizer.step()
     adam_step = grad / (np.abs(grad) + 1e-6)  # m̂ = g, √v̂ = |g| on the first step
-    np.testing.assert_allclose(zero.numpy(), -0.1 * adam_step, rtol=1e-12)  # r = 1
-    np.testing.assert_array_equal(still.numpy(), [1.0, 2.0])
+    np.testing.assert_allclose(zero.detach().numpy(), -0.1 * adam_step, rtol=1e-12)  # r = 1
+    np.testing.assert_array_equal(still.detach().numpy(), [1.0, 2.0])
 
 
 def test_lars_groups_without_trust_ratio_equal_optax_masks():
@@ -125,8 +125,8 @@ def test_lars_groups_without_trust_ratio_equal_optax_masks():
         updates, state = transform.update([jax.numpy.asarray(g) for g in step_grads], state,
                                           theirs)
         theirs = optax.apply_updates(theirs, updates)
-    np.testing.assert_allclose(weight.numpy(), np.asarray(theirs[0]), rtol=1e-10)
-    np.testing.assert_allclose(bias.numpy(), np.asarray(theirs[1]), rtol=1e-10)
+    np.testing.assert_allclose(weight.detach().numpy(), np.asarray(theirs[0]), rtol=1e-10)
+    np.testing.assert_allclose(bias.detach().numpy(), np.asarray(theirs[1]), rtol=1e-10)
 
 
 # -- schedule-free -------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_schedule_free_train_and_eval_swap_like_schedulefree(name, hyper, device
 
     def train(steps):
         for _ in range(steps):
-            grads = [rng.standard_normal(p.shape) + p.numpy() for p in mine]
+            grads = [rng.standard_normal(p.shape) + p.detach().numpy() for p in mine]
             set_grads(mine, grads, device)
             for param, grad in zip(theirs, grads):
                 param.grad = torch.tensor(grad)
@@ -162,7 +162,7 @@ def test_schedule_free_train_and_eval_swap_like_schedulefree(name, hyper, device
 
     def assert_same():
         for a, b in zip(mine, theirs):
-            np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-13)
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-13)
         for group, their_group in zip(optimizer.param_groups, reference.param_groups):
             for key in BOOKKEEPING:
                 assert group[key] == pytest.approx(their_group[key], rel=1e-12), key
@@ -171,14 +171,14 @@ def test_schedule_free_train_and_eval_swap_like_schedulefree(name, hyper, device
     reference.train()
     train(12)
     assert_same()
-    y = [p.numpy().copy() for p in mine]
+    y = [p.detach().numpy().copy() for p in mine]
     optimizer.eval()
     reference.eval()
     assert_same()  # x
     beta = hyper.get("momentum", hyper.get("betas", (0.9,))[0])
     for param, y_values in zip(mine, y):  # y = (1 − β) z + β x
-        z = optimizer.state[param]["z"].numpy()
-        np.testing.assert_allclose((1 - beta) * z + beta * param.numpy(), y_values, rtol=1e-10)
+        z = optimizer.state[param]["z"].detach().numpy()
+        np.testing.assert_allclose((1 - beta) * z + beta * param.detach().numpy(), y_values, rtol=1e-10)
     optimizer.train()
     reference.train()
     assert_same()  # y again
@@ -194,7 +194,7 @@ def test_schedule_free_step_needs_train_mode(name):
     set_grads([param], [np.array([0.5, 0.5])])
     with pytest.raises(RuntimeError, match=r"not in train mode: call optimizer\.train\(\)"):
         optimizer.step()
-    np.testing.assert_array_equal(param.numpy(), [1.0, -1.0])
+    np.testing.assert_array_equal(param.detach().numpy(), [1.0, -1.0])
     optimizer.train()
     optimizer.step()
     optimizer.eval()
@@ -208,7 +208,7 @@ def test_schedule_free_modes_before_the_first_step_change_nothing():
     optimizer.eval()
     optimizer.train()
     optimizer.train()  # twice: no second swap
-    np.testing.assert_array_equal(param.numpy(), [1.0, -1.0])
+    np.testing.assert_array_equal(param.detach().numpy(), [1.0, -1.0])
     assert optimizer.param_groups[0]["train_mode"]
 
 
@@ -219,7 +219,7 @@ def test_schedule_free_step_takes_lr_from_the_group_each_step():
     optimizer.train()
     set_grads([param], [np.array([1.0])])
     optimizer.step()  # c = 1: y = z = −1
-    np.testing.assert_allclose(param.numpy(), [-1.0])
+    np.testing.assert_allclose(param.detach().numpy(), [-1.0])
     optimizer.param_groups[0]["lr"] = 0.5
     set_grads([param], [np.array([1.0])])
     optimizer.step()
@@ -250,16 +250,16 @@ def test_lookahead_syncs_every_k_steps(device):
         plain.step()
         if step % k:
             for param, fast in zip(params, plain_params):
-                np.testing.assert_array_equal(param.numpy(), fast.numpy())
+                np.testing.assert_array_equal(param.detach().numpy(), fast.detach().numpy())
         else:
-            slow = [s + alpha * (f.numpy() - s) for s, f in zip(slow, plain_params)]
+            slow = [s + alpha * (f.detach().numpy() - s) for s, f in zip(slow, plain_params)]
             with mg.no_grad():
                 for fast, s in zip(plain_params, slow):
                     fast.copy_(mg.tensor(s, dtype=mg.float64, device=device))
             for param, s in zip(params, slow):
-                np.testing.assert_allclose(param.numpy(), s, rtol=1e-14, atol=1e-15)
+                np.testing.assert_allclose(param.detach().numpy(), s, rtol=1e-14, atol=1e-15)
         for param, s in zip(params, slow):
-            np.testing.assert_allclose(lookahead.state[param]["slow_param"].numpy(), s,
+            np.testing.assert_allclose(lookahead.state[param]["slow_param"].detach().numpy(), s,
                                        rtol=1e-14, atol=1e-15)
 
 
@@ -268,15 +268,15 @@ def test_lookahead_slow_weights_are_swapped_in_for_evaluation():
     lookahead = O.Lookahead(O.SGD([param], lr=0.5), k=5)
     set_grads([param], [np.array([1.0, 1.0])])
     lookahead.step()
-    fast = param.numpy().copy()
+    fast = param.detach().numpy().copy()
     np.testing.assert_array_equal(fast, [0.5, 1.5])
     with lookahead.slow_weights():
-        np.testing.assert_array_equal(param.numpy(), [1.0, 2.0])
-    np.testing.assert_array_equal(param.numpy(), fast)
+        np.testing.assert_array_equal(param.detach().numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(param.detach().numpy(), fast)
     with pytest.raises(KeyError):
         with lookahead.slow_weights():
             raise KeyError("an error while evaluating")
-    np.testing.assert_array_equal(param.numpy(), fast)  # restored anyway
+    np.testing.assert_array_equal(param.detach().numpy(), fast)  # restored anyway
 
 
 def test_lookahead_shares_param_groups_and_saves_both_states():
@@ -287,7 +287,7 @@ def test_lookahead_shares_param_groups_and_saves_both_states():
     lookahead.param_groups[0]["lr"] = 0.01  # as a scheduler would
     set_grads(params, [np.array([1.0, 1.0]), np.array([1.0])])
     lookahead.step()
-    np.testing.assert_allclose(params[0].numpy(), [0.99, 1.99], rtol=1e-6)  # Adam: ≈ lr·sign(g)
+    np.testing.assert_allclose(params[0].detach().numpy(), [0.99, 1.99], rtol=1e-6)  # Adam: ≈ lr·sign(g)
     saved = lookahead.state_dict()
     assert set(saved) == {"state", "param_groups", "base_optimizer"}
     assert set(saved["state"][0]) == {"step", "slow_param"}
@@ -313,7 +313,7 @@ def test_lookahead_runs_hooks_and_closures_like_other_optimizers():
     assert lookahead.step(closure) == 7.0
     assert calls == ["pre", "post"]
     # slow copy taken before the fast step: θ = 1 + 0.5·((1 − 0.5·2) − 1) = 0.5
-    np.testing.assert_allclose(param.numpy(), [0.5, -1.5])
+    np.testing.assert_allclose(param.detach().numpy(), [0.5, -1.5])
 
 
 def test_lookahead_refuses_what_is_not_an_optimizer():
@@ -353,5 +353,5 @@ def test_optimizer_learns_two_spirals(name, make, steps):
         optimizer.eval()
     evaluate = optimizer.slow_weights() if hasattr(optimizer, "slow_weights") else nullcontext()
     with mg.no_grad(), evaluate:
-        accuracy = float((forward(params, x).argmax(dim=1) == labels).numpy().mean())
+        accuracy = float((forward(params, x).argmax(dim=1) == labels).detach().numpy().mean())
     assert accuracy >= 0.9, f"{name}: accuracy {accuracy:.3f} after {steps} steps"

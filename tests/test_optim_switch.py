@@ -34,7 +34,7 @@ def test_adam_then_sgd_keeps_the_loss_falling_and_equals_switching_by_hand():
     assert optimizer.current is second
     at_switch = np.mean(losses[140:150])
     assert np.mean(losses[-10:]) < 0.8 * at_switch, "training continued after the switch"
-    accuracy = (model(x).argmax(1).numpy() == y.numpy()).mean()
+    accuracy = (model(x).argmax(1).detach().numpy() == y.detach().numpy()).mean()
     assert accuracy >= 0.9
 
     by_hand = spirals_model()
@@ -53,7 +53,7 @@ def test_schedulers_and_state_dict_follow_the_optimizer_in_charge():
         optimizer.step()
     assert optimizer.param_groups is second.param_groups
     saved = optimizer.state_dict()
-    other_param = mg.tensor(param.numpy(), requires_grad=True)
+    other_param = mg.tensor(param.detach().numpy(), requires_grad=True)
     other = mg.optim.SwitchOptimizer(mg.optim.Adam([other_param], lr=0.1),
                                      mg.optim.SGD([other_param], lr=0.5), switch_at=2)
     other.load_state_dict(saved)

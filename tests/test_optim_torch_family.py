@@ -41,7 +41,7 @@ START = np.array([[0.5, -1.0, 2.0], [0.0, 1.5, -0.25]])
 def first_step(cls, device, **hyper):
     param = parameter(START, device)
     step_with(cls([param], **hyper), param, GRAD)
-    return param.numpy() - START
+    return param.detach().numpy() - START
 
 
 def test_rmsprop_first_step_is_ten_lr_times_the_sign(device):
@@ -79,12 +79,12 @@ def test_rprop_grows_agreeing_steps_and_backs_off_after_a_sign_change(device):
     step_with(optimizer, param, [1.0, 1.0, 1.0])                    # all move by −0.1
     step_with(optimizer, param, [2.0, -3.0, 0.0])
     # same sign: step ×1.2; sign flipped: no move, step ×0.5; zero gradient: no move
-    np.testing.assert_allclose(param.numpy(), [1 - 0.1 - 0.12, 0.9, 0.9], rtol=1e-12)
-    np.testing.assert_allclose(optimizer.state[param]["step_size"].numpy(), [0.12, 0.05, 0.1],
+    np.testing.assert_allclose(param.detach().numpy(), [1 - 0.1 - 0.12, 0.9, 0.9], rtol=1e-12)
+    np.testing.assert_allclose(optimizer.state[param]["step_size"].detach().numpy(), [0.12, 0.05, 0.1],
                                rtol=1e-12)
     step_with(optimizer, param, [1.0, -1.0, 1.0])
     # the flipped coordinate's gradient was zeroed, so its sign counts as "no information"
-    np.testing.assert_allclose(param.numpy(), [1 - 0.1 - 0.12 - 0.144, 0.95, 0.8], rtol=1e-12)
+    np.testing.assert_allclose(param.detach().numpy(), [1 - 0.1 - 0.12 - 0.144, 0.95, 0.8], rtol=1e-12)
 
 
 def test_rprop_step_sizes_are_clamped():
@@ -92,10 +92,10 @@ def test_rprop_step_sizes_are_clamped():
     optimizer = Rprop([param], lr=1.0, step_sizes=(0.3, 1.5))
     for _ in range(5):
         step_with(optimizer, param, [1.0])
-    assert optimizer.state[param]["step_size"].numpy()[0] == 1.5
+    assert optimizer.state[param]["step_size"].detach().numpy()[0] == 1.5
     for sign in (-1.0, 1.0, -1.0, 1.0, -1.0):
         step_with(optimizer, param, [sign])
-    assert optimizer.state[param]["step_size"].numpy()[0] == 0.3
+    assert optimizer.state[param]["step_size"].detach().numpy()[0] == 0.3
 
 
 def test_radam_first_five_steps_are_momentum_sgd_steps(device):
@@ -110,12 +110,12 @@ def test_radam_first_five_steps_are_momentum_sgd_steps(device):
         momentum = beta1 * momentum + (1 - beta1) * grad
         expected = expected - lr * momentum / (1 - beta1 ** t)
         if t == 1:
-            np.testing.assert_allclose(param.numpy(), START - lr * grad, rtol=1e-14)
-        np.testing.assert_allclose(param.numpy(), expected, rtol=1e-12)
+            np.testing.assert_allclose(param.detach().numpy(), START - lr * grad, rtol=1e-14)
+        np.testing.assert_allclose(param.detach().numpy(), expected, rtol=1e-12)
     step_with(optimizer, param, grads[5])  # ρ₆ ≈ 6 > 5: the adaptive, rectified step
     momentum = beta1 * momentum + (1 - beta1) * grads[5]
     plain = expected - lr * momentum / (1 - beta1 ** 6)
-    assert np.max(np.abs(param.numpy() - plain)) > 1e-3
+    assert np.max(np.abs(param.detach().numpy() - plain)) > 1e-3
 
 
 def test_nadam_keeps_the_running_product_of_momentum_coefficients():
@@ -127,7 +127,7 @@ def test_nadam_keeps_the_running_product_of_momentum_coefficients():
         product *= 0.9 * (1 - 0.5 * 0.96 ** (t * 0.01))
         assert optimizer.state[param]["mu_product"] == pytest.approx(product, rel=1e-15)
     saved = optimizer.state_dict()["state"][0]["mu_product"]
-    assert saved.numpy() == pytest.approx(product, rel=1e-15)
+    assert saved.detach().numpy() == pytest.approx(product, rel=1e-15)
 
 
 # -- state the trajectory does not show -----------------------------------------------------
@@ -166,9 +166,9 @@ def test_asgd_state_equals_torch_even_when_lr_changes(hyper, device):
         optimizer.param_groups[0]["lr"] = lr_at(index)
         step_with(optimizer, param, grad)
     expected, state = _torch_run(torch.optim.ASGD, hyper, start, grads, lr_at)
-    np.testing.assert_allclose(param.numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(param.detach().numpy(), expected, rtol=1e-12)
     mine = optimizer.state[param]
-    np.testing.assert_allclose(mine["ax"].numpy(), state["ax"].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mine["ax"].detach().numpy(), state["ax"].detach().numpy(), rtol=1e-12)
     assert mine["eta"] == pytest.approx(state["eta"].item(), rel=1e-14)
     assert mine["mu"] == pytest.approx(state["mu"].item(), rel=1e-14)
 
@@ -179,9 +179,9 @@ def test_asgd_average_is_the_mean_of_the_iterates_after_t0():
     optimizer = ASGD([param], lr=0.1, t0=t0)
     iterates = []
     for t in range(1, 13):
-        step_with(optimizer, param, param.numpy() - [1.0, 2.0])
-        iterates.append(param.numpy().copy())
-        average = optimizer.state[param]["ax"].numpy()
+        step_with(optimizer, param, param.detach().numpy() - [1.0, 2.0])
+        iterates.append(param.detach().numpy().copy())
+        average = optimizer.state[param]["ax"].detach().numpy()
         if t <= t0 + 2:  # μ = 1: the "average" is the latest iterate
             np.testing.assert_array_equal(average, iterates[-1])
         else:            # μ = 1/(t − t0 − 1): the mean of the iterates from step t0 + 2 on
@@ -204,9 +204,9 @@ def test_amsgrad_takes_the_maximum_of_the_raw_second_moment():
         raw_max, hat_max = max(raw_max, v), max(hat_max, v / (1 - beta2 ** t))
         theta_raw -= lr / (1 - beta1 ** t) * m / (math.sqrt(raw_max / (1 - beta2 ** t)) + eps)
         theta_hat -= lr / (1 - beta1 ** t) * m / (math.sqrt(hat_max) + eps)
-        assert optimizer.state[param]["max_exp_avg_sq"].numpy()[0] == pytest.approx(raw_max,
+        assert optimizer.state[param]["max_exp_avg_sq"].detach().numpy()[0] == pytest.approx(raw_max,
                                                                                    rel=1e-12)
-        assert param.numpy()[0] == pytest.approx(theta_raw, rel=1e-12)
+        assert param.detach().numpy()[0] == pytest.approx(theta_raw, rel=1e-12)
     assert abs(theta_raw - theta_hat) > 0.1 * abs(theta_hat)
 
 
@@ -217,8 +217,8 @@ def test_adagrad_uses_each_groups_initial_accumulator_value():
     for param in (first, second):
         param.grad = mg.tensor([1.0], dtype=mg.float64)
     optimizer.step()
-    assert first.numpy()[0] == pytest.approx(1 - 0.1 * 1 / (1 + 1e-10))
-    assert second.numpy()[0] == pytest.approx(1 - 0.1 * 1 / 2)
+    assert first.detach().numpy()[0] == pytest.approx(1 - 0.1 * 1 / (1 + 1e-10))
+    assert second.detach().numpy()[0] == pytest.approx(1 - 0.1 * 1 / 2)
 
 
 # -- gradient descent, batch sizes, momentum, weight decay ----------------------------------
@@ -241,7 +241,7 @@ def _sgd_with_loader(x, y, batch_size, epochs, lr):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    return weights.numpy(), optimizer.state[weights]["step"]
+    return weights.detach().numpy(), optimizer.state[weights]["step"]
 
 
 def _gradient_descent_by_hand(x, y, batch_size, epochs, lr):
@@ -277,7 +277,7 @@ def _steps_to_converge(hyper, limit=1000):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if 0.5 * np.sum([1.0, 100.0] * param.numpy() ** 2) < 1e-8:
+        if 0.5 * np.sum([1.0, 100.0] * param.detach().numpy() ** 2) < 1e-8:
             return step
     return None
 
@@ -308,7 +308,7 @@ def test_sgd_weight_decay_is_an_l2_term_in_the_loss(hyper):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        np.testing.assert_allclose(decayed.numpy(), penalized.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(decayed.detach().numpy(), penalized.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("decay", [0.1, 1e-3])
@@ -323,8 +323,8 @@ def test_adam_l2_is_not_adamw_decoupled_decay(decay):
         for optimizer, param in ((l2, adam), (decoupled, adamw)):
             param.grad = mg.zeros_like(param)
             optimizer.step()
-    np.testing.assert_allclose(adam.numpy(), [0.224, 9.017, 99.002], atol=1e-3)
-    np.testing.assert_allclose(adamw.numpy(), start * (1 - lr * decay) ** 100, rtol=1e-12)
+    np.testing.assert_allclose(adam.detach().numpy(), [0.224, 9.017, 99.002], atol=1e-3)
+    np.testing.assert_allclose(adamw.detach().numpy(), start * (1 - lr * decay) ** 100, rtol=1e-12)
 
 
 # -- learning: two spirals ------------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_learns_two_spirals(cls, hyper, budget):
         optimizer.step()
         if step % 25 == 0:
             with mg.no_grad():
-                accuracy = float((forward(params, x).argmax(dim=1) == labels).numpy().mean())
+                accuracy = float((forward(params, x).argmax(dim=1) == labels).detach().numpy().mean())
             if accuracy >= 0.9:
                 break
     assert accuracy >= 0.9, f"{cls.__name__}{hyper}: {accuracy:.1%} after {budget} steps"

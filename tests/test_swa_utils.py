@@ -32,7 +32,7 @@ def perturb(theirs, ours, rng):
     with torch.no_grad(), mg.no_grad():
         for t, m in zip(theirs.parameters(), ours.parameters()):
             t.add_(torch.tensor(rng.standard_normal(tuple(t.shape)) * 0.3))
-            m.copy_(mg.tensor(t.numpy()))
+            m.copy_(mg.tensor(t.detach().numpy()))
 
 
 def run_batch_norm(theirs, ours, rng):
@@ -46,7 +46,7 @@ def assert_same_state(ours, theirs):
     mine, reference = ours.state_dict(), theirs.state_dict()
     assert list(mine) == list(reference)
     for key in reference:
-        np.testing.assert_allclose(mine[key].numpy(), reference[key].numpy(), rtol=RTOL,
+        np.testing.assert_allclose(mine[key].detach().numpy(), reference[key].detach().numpy(), rtol=RTOL,
                                    atol=1e-15, err_msg=key)
 
 
@@ -77,7 +77,7 @@ def test_averaged_model_matches_pytorch(case):
         swa_ours.update_parameters(ours)
         assert_same_state(swa_ours, swa_theirs)
     x = rng.standard_normal((5, 3))
-    np.testing.assert_allclose(swa_ours(mg.tensor(x)).numpy(),
+    np.testing.assert_allclose(swa_ours(mg.tensor(x)).detach().numpy(),
                                swa_theirs(torch.tensor(x)).detach().numpy(), rtol=RTOL)
 
 
@@ -89,9 +89,9 @@ def test_swa_is_the_mean_of_the_models_seen():
     for _ in range(6):
         with mg.no_grad():
             ours.weight.copy_(mg.tensor(rng.standard_normal((2, 3))))
-        seen.append(ours.weight.numpy().copy())
+        seen.append(ours.weight.detach().numpy().copy())
         swa.update_parameters(ours)
-    np.testing.assert_allclose(swa.module.weight.numpy(), np.mean(seen, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(swa.module.weight.detach().numpy(), np.mean(seen, axis=0), rtol=1e-12)
     assert swa.n_averaged.item() == 6
 
 
@@ -119,7 +119,7 @@ def test_the_averaged_copy_is_independent_and_on_the_models_device(device):
     with mg.no_grad():
         for param in ours.parameters():
             param.add_(1.0)
-    assert not np.allclose(swa.module[0].weight.numpy(), ours[0].weight.numpy())
+    assert not np.allclose(swa.module[0].weight.detach().numpy(), ours[0].weight.detach().numpy())
     swa.update_parameters(ours)
     assert swa.module[0].weight.device == ours[0].weight.device
     swa.eval()
@@ -258,10 +258,10 @@ def test_update_bn_is_the_average_of_the_batch_statistics():
     batches = [rng.standard_normal((10, 3)) for _ in range(4)]
     mg_swa.update_bn([mg.tensor(b) for b in batches], ours)
     with mg.no_grad():
-        hidden = [ours[0](mg.tensor(b)).numpy() for b in batches]
-    np.testing.assert_allclose(ours[1].running_mean.numpy(),
+        hidden = [ours[0](mg.tensor(b)).detach().numpy() for b in batches]
+    np.testing.assert_allclose(ours[1].running_mean.detach().numpy(),
                                np.mean([h.mean(axis=0) for h in hidden], axis=0), rtol=1e-12)
-    np.testing.assert_allclose(ours[1].running_var.numpy(),
+    np.testing.assert_allclose(ours[1].running_var.detach().numpy(),
                                np.mean([h.var(axis=0, ddof=1) for h in hidden], axis=0),
                                rtol=1e-12)
     assert ours.training

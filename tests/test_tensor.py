@@ -18,7 +18,7 @@ def torch_dtype(dtype):
 
 
 def assert_is_backend_array(t):
-    assert t.backend.is_array(t.data), type(t.data)
+    assert t.backend.is_array(t._array), type(t._array)
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def float64_default():
 def test_python_floats_and_lists_take_the_default_float32(data, device):
     t = mg.tensor(data, device=device)
     assert t.dtype == mg.float32 and torch.tensor(data).dtype == torch.float32
-    np.testing.assert_array_equal(t.numpy(), np.array(data, dtype=np.float32))
+    np.testing.assert_array_equal(t.detach().numpy(), np.array(data, dtype=np.float32))
     assert t.device == device
 
 
@@ -76,7 +76,7 @@ def test_dtype_argument_overrides_the_rules(dtype, device):
     for data in (1.5, [1, 0, 2], np.array([0.0, 2.0], dtype=np.float32)):
         t = mg.tensor(data, dtype=dtype, device=device)
         assert t.dtype == dtype
-        np.testing.assert_array_equal(t.numpy(), torch.tensor(data, dtype=torch_dtype(dtype)).numpy())
+        np.testing.assert_array_equal(t.detach().numpy(), torch.tensor(data, dtype=torch_dtype(dtype)).detach().numpy())
 
 
 def test_set_default_dtype_changes_what_floats_become(float64_default, device):
@@ -115,7 +115,7 @@ def test_filled_factories_match_torch(name, dtype, device):
     expected = theirs(2, 3, dtype=None if dtype is None else torch_dtype(dtype))
     assert t.shape == (2, 3) and t.device == device
     assert t.dtype == (dtype or mg.float32)
-    np.testing.assert_array_equal(t.numpy(), expected.numpy())
+    np.testing.assert_array_equal(t.detach().numpy(), expected.detach().numpy())
     assert_is_backend_array(t)
     leaf = ours(4, dtype=dtype, device=device, requires_grad=True)
     assert leaf.requires_grad and leaf.is_leaf and leaf.grad is None
@@ -146,7 +146,7 @@ def test_like_factories_inherit_shape_dtype_and_device(name, device):
     assert t32.dtype == mg.float32 and t32.requires_grad and t32.device == device
     if name in ("zeros_like", "ones_like", "full_like"):
         expected = {"zeros_like": 0.0, "ones_like": 1.0, "full_like": 4.0}[name]
-        np.testing.assert_array_equal(t.numpy(), np.full((2, 3), expected))
+        np.testing.assert_array_equal(t.detach().numpy(), np.full((2, 3), expected))
 
 
 def test_like_factories_can_change_device():
@@ -163,20 +163,20 @@ def test_arange_matches_torch(device):
         torch_kwargs = {"dtype": torch_dtype(kwargs["dtype"])} if "dtype" in kwargs else {}
         expected = torch.arange(*args, **torch_kwargs)
         assert t.dtype == np.dtype(str(expected.dtype).replace("torch.", "")), args
-        np.testing.assert_array_equal(t.numpy(), expected.numpy())
+        np.testing.assert_array_equal(t.detach().numpy(), expected.detach().numpy())
     assert mg.arange(3.0, device=device, requires_grad=True).requires_grad
 
 
 def test_linspace_and_eye_match_torch(device):
     t = mg.linspace(-1, 2, 7, device=device)
     assert t.dtype == mg.float32
-    np.testing.assert_allclose(t.numpy(), torch.linspace(-1, 2, 7).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(t.detach().numpy(), torch.linspace(-1, 2, 7).detach().numpy(), rtol=1e-6)
     t64 = mg.linspace(0, 1, 5, dtype=mg.float64, device=device, requires_grad=True)
     assert t64.dtype == mg.float64 and t64.requires_grad
-    np.testing.assert_array_equal(t64.numpy(), torch.linspace(0, 1, 5, dtype=torch.float64).numpy())
-    np.testing.assert_array_equal(mg.eye(3, device=device).numpy(), torch.eye(3).numpy())
-    np.testing.assert_array_equal(mg.eye(2, 4, dtype=mg.int64, device=device).numpy(),
-                                  torch.eye(2, 4, dtype=torch.int64).numpy())
+    np.testing.assert_array_equal(t64.detach().numpy(), torch.linspace(0, 1, 5, dtype=torch.float64).detach().numpy())
+    np.testing.assert_array_equal(mg.eye(3, device=device).detach().numpy(), torch.eye(3).detach().numpy())
+    np.testing.assert_array_equal(mg.eye(2, 4, dtype=mg.int64, device=device).detach().numpy(),
+                                  torch.eye(2, 4, dtype=torch.int64).detach().numpy())
     assert mg.eye(2, device=device, requires_grad=True).requires_grad
 
 
@@ -184,13 +184,13 @@ def test_random_factories_have_the_right_shape_dtype_and_distribution(device):
     mg.manual_seed(0)
     normal = mg.randn(20000, device=device)
     assert normal.dtype == mg.float32 and normal.device == device
-    assert abs(normal.numpy().mean()) < 0.05 and abs(normal.numpy().std() - 1) < 0.05
-    uniform = mg.rand(4, 5000, dtype=mg.float64, device=device).numpy()
+    assert abs(normal.detach().numpy().mean()) < 0.05 and abs(normal.detach().numpy().std() - 1) < 0.05
+    uniform = mg.rand(4, 5000, dtype=mg.float64, device=device).detach().numpy()
     assert uniform.shape == (4, 5000) and uniform.dtype == np.float64
     assert uniform.min() >= 0 and uniform.max() < 1 and abs(uniform.mean() - 0.5) < 0.02
     integers = mg.randint(3, 7, (1000,), device=device)
     assert integers.dtype == mg.int64 and integers.device == device
-    assert set(np.unique(integers.numpy())) == {3, 4, 5, 6}
+    assert set(np.unique(integers.detach().numpy())) == {3, 4, 5, 6}
     assert mg.randn(2, 3, dtype=mg.float64, device=device, requires_grad=True).requires_grad
     assert mg.rand((3,), device=device, requires_grad=True).requires_grad
 
@@ -200,20 +200,20 @@ def test_float16_random_tensors(device):
     uniform = mg.rand(50000, dtype=mg.float16, device=device)
     normal = mg.randn(50000, dtype=mg.float16, device=device)
     assert uniform.dtype == normal.dtype == mg.float16 == np.dtype(str(torch.rand(1, dtype=torch.float16).dtype)[6:])
-    values = uniform.numpy()
+    values = uniform.detach().numpy()
     assert values.min() >= 0 and values.max() < 1 and abs(values.astype(np.float64).mean() - 0.5) < 0.01
-    assert abs(normal.numpy().astype(np.float64).std() - 1) < 0.02
+    assert abs(normal.detach().numpy().astype(np.float64).std() - 1) < 0.02
 
 
 def test_randint_takes_both_of_torchs_forms(device):
     """``randint(high, size)`` and ``randint(low, high, size)``, as torch.randint."""
     only_high = mg.randint(5, (200,), device=device)
-    assert only_high.shape == (200,) and set(np.unique(only_high.numpy())) == {0, 1, 2, 3, 4}
+    assert only_high.shape == (200,) and set(np.unique(only_high.detach().numpy())) == {0, 1, 2, 3, 4}
     assert torch.randint(5, (200,)).shape == (200,)
     keyword = mg.randint(2, size=(3, 4), device=device)
-    assert keyword.shape == (3, 4) and keyword.numpy().max() < 2
+    assert keyword.shape == (3, 4) and keyword.detach().numpy().max() < 2
     low_high = mg.randint(-2, 0, [50], dtype=mg.int32, device=device)
-    assert low_high.dtype == mg.int32 and set(np.unique(low_high.numpy())) == {-2, -1}
+    assert low_high.dtype == mg.int32 and set(np.unique(low_high.detach().numpy())) == {-2, -1}
 
 
 @pytest.mark.parametrize("factory", [
@@ -225,14 +225,14 @@ def test_randint_takes_both_of_torchs_forms(device):
 ], ids=["randn", "rand", "randint", "randperm", "randn_like"])
 def test_manual_seed_makes_random_tensors_reproducible(factory, device):
     mg.manual_seed(1234)
-    first, second = factory(device).numpy(), factory(device).numpy()
+    first, second = factory(device).detach().numpy(), factory(device).detach().numpy()
     mg.manual_seed(1234)
-    again_first, again_second = factory(device).numpy(), factory(device).numpy()
+    again_first, again_second = factory(device).detach().numpy(), factory(device).detach().numpy()
     np.testing.assert_array_equal(first, again_first)
     np.testing.assert_array_equal(second, again_second)
     assert not np.array_equal(first, second)                  # the stream moves on
     mg.manual_seed(4321)
-    assert not np.array_equal(factory(device).numpy(), first)
+    assert not np.array_equal(factory(device).detach().numpy(), first)
 
 
 # ---------------------------------------------------------------- attributes
@@ -258,10 +258,10 @@ def test_grad_is_a_tensor_after_backward_and_is_assignable(device):
     (x * x).sum().backward()
     assert isinstance(x.grad, mg.Tensor) and x.grad.device == device
     assert not x.grad.requires_grad
-    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 4.0])
     x.grad = mg.tensor([10.0, 10.0], device=device)
     (x * x).sum().backward()                                  # accumulates onto the new value
-    np.testing.assert_array_equal(x.grad.numpy(), [12.0, 14.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [12.0, 14.0])
     x.grad = None
     assert x.grad is None
     with pytest.raises(RuntimeError, match=r"shape \(3,\)"):
@@ -287,7 +287,7 @@ def test_requires_grad_can_be_set_on_leaves_only(device):
 def test_numpy_item_and_tolist(device):
     values = np.array([[1.5, -2.0], [3.25, 4.0]])
     t = mg.tensor(values, device=device)
-    host = t.numpy()
+    host = t.detach().numpy()
     assert type(host) is np.ndarray and host.dtype == np.float64
     np.testing.assert_array_equal(host, values)
     assert t.tolist() == values.tolist() and type(t.tolist()[0][0]) is float
@@ -299,7 +299,7 @@ def test_numpy_item_and_tolist(device):
     with pytest.raises(ValueError, match="one element"):
         t.item()
     x = mg.tensor([1.0, 2.0], device=device, requires_grad=True)
-    assert x.numpy().tolist() == [1.0, 2.0]                    # no detach() needed
+    assert x.detach().numpy().tolist() == [1.0, 2.0]                    # no detach() needed
 
 
 def test_detach_shares_data_and_stops_gradients(device):
@@ -313,7 +313,7 @@ def test_detach_shares_data_and_stops_gradients(device):
     assert x.tolist() == [3.0, 5.0, 7.0]
     y = (x * d).sum()                                 # d is a constant in this graph
     y.backward()
-    np.testing.assert_array_equal(x.grad.numpy(), d.numpy())
+    np.testing.assert_array_equal(x.grad.detach().numpy(), d.detach().numpy())
 
 
 def test_clone_has_its_own_memory_and_is_differentiable(device):
@@ -321,7 +321,7 @@ def test_clone_has_its_own_memory_and_is_differentiable(device):
     c = x.clone()
     assert c.requires_grad and not c.is_leaf and c.device == device and c.dtype == x.dtype
     (c * mg.tensor([3.0, 5.0], device=device)).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 5.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [3.0, 5.0])
     plain = mg.tensor([1.0, 2.0], device=device)
     copy = plain.clone()
     copy.add_(10)
@@ -335,7 +335,7 @@ def test_to_dtype_is_differentiable_and_grads_keep_the_leaf_dtype(device):
     assert y.dtype == mg.float32 and y.grad_fn is not None and y.device == device
     (y.exp()).sum().backward()
     assert x.grad.dtype == mg.float64
-    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, -1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.exp([0.5, -1.0, 2.0]), rtol=1e-6)
     assert x.to(mg.float64) is x and x.to(device) is x and x.to(device, mg.float64) is x
     assert x.float().dtype == mg.float32 and x.double() is x
     assert x.long().dtype == mg.int64 and not x.long().requires_grad
@@ -347,12 +347,12 @@ def test_to_device_and_cpu_are_differentiable():
     x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
     on_strict = x.to("strict")
     assert on_strict.device == "strict" and on_strict.grad_fn is not None
-    assert on_strict.backend.is_array(on_strict.data) and not isinstance(on_strict.data, np.ndarray)
+    assert on_strict.backend.is_array(on_strict._array) and not isinstance(on_strict._array, np.ndarray)
     back = (on_strict * on_strict).cpu()
     assert back.device == "cpu"
     back.sum().backward()
     assert x.grad.device == "cpu"
-    np.testing.assert_array_equal(x.grad.numpy(), [2.0, -4.0, 6.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, -4.0, 6.0])
     # and the other way round: a leaf on 'strict' gets its gradient on 'strict'
     w = mg.tensor([2.0, 3.0], device="strict", requires_grad=True)
     (w.cpu() * mg.tensor([1.0, 10.0])).sum().backward()
@@ -526,10 +526,10 @@ def test_in_place_updates_match_torch_and_bump_the_version(name, device):
         values = np.abs(values)
     ours = mg.tensor(values, device=device)
     theirs = torch.tensor(values)
-    data, version = ours.data, ours._version[0]
+    data, version = ours._array, ours._version[0]
     result = update(ours, mg.tensor(a, device=device), mg.tensor(b, device=device))
     update(theirs, torch.tensor(a), torch.tensor(b))
-    assert result is ours and ours.data is data                 # really in place
+    assert result is ours and ours._array is data                 # really in place
     assert ours._version[0] > version
     assert ours.dtype == mg.float64 and ours.device == device
     mg.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
@@ -658,4 +658,4 @@ def test_an_empty_list_index_selects_nothing_like_torch(device):
     x = mg.ones(4, 5, device=device, requires_grad=True)
     assert x[[]].shape == tuple(torch.ones(4, 5)[[]].shape) == (0, 5)
     x[[]].sum().backward()
-    assert x.grad.numpy().sum() == 0
+    assert x.grad.detach().numpy().sum() == 0

@@ -15,7 +15,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def gradient_at(function, point):
     p = mg.tensor(list(point), dtype=mg.float64, requires_grad=True)
     function(p[0], p[1]).backward()
-    return p.grad.numpy()
+    return p.grad.detach().numpy()
 
 
 @pytest.mark.parametrize("function", viz.FUNCTIONS.values(), ids=list(viz.FUNCTIONS))

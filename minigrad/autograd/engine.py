@@ -89,7 +89,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                 if grad is not None:
                     if not isinstance(grad, Tensor):
                         _raise_not_a_tensor(node, position, grad)
-                    data = grad.data
+                    data = grad._array
                     if data.shape != shape:
                         grad = _reduce_to_input_shape(node, position, grad, shape, sum_to)
                     if data.dtype != dtype:
@@ -167,10 +167,10 @@ def _add_to_buffer(buffers, node, index, grad, owned=None):
     elif owned is None:
         slots[index] = current + grad
     elif id(current) in owned:
-        current.data += grad.data
+        current._array += grad._array
     else:
         backend = current._backend
-        total = current.data + grad.data
+        total = current._array + grad._array
         if not backend.is_array(total):  # NumPy gives a scalar for two 0-d arrays
             total = backend.xp.asarray(total)
         total = new_tensor(total, backend, None, 0)
@@ -204,7 +204,7 @@ def _backward_on_arrays(node, grads):
     (see ``Function.array_backward``) and wrap what it returns as tensors."""
     node._on_arrays = True
     try:
-        results = node.backward(node, *[g.data for g in grads])
+        results = node.backward(node, *[g._array for g in grads])
     finally:
         node._on_arrays = False
     if not isinstance(results, tuple):
@@ -232,8 +232,8 @@ def _check_finite(node, input_grads):
         if grad is None:
             continue
         xp = node._backend.xp
-        if not bool(xp.all(xp.isfinite(grad.data))):
-            kind = "nan" if bool(xp.any(xp.isnan(grad.data))) else "inf"
+        if not bool(xp.all(xp.isfinite(grad._array))):
+            kind = "nan" if bool(xp.any(xp.isnan(grad._array))) else "inf"
             raise RuntimeError(
                 f"Function '{node.name}Backward' returned {kind} values in its gradient for "
                 f"input {position}. The {node.name} operation was created at:\n"
@@ -294,8 +294,8 @@ def accumulate_grad(tensor, grad, create_graph):
     (``create_graph=True``), when the sum must stay differentiable.
     """
     if tensor.grad is None:
-        tensor.grad = grad if create_graph else new_tensor(grad.data.copy(), grad._backend, None, 0)
+        tensor.grad = grad if create_graph else new_tensor(grad._array.copy(), grad._backend, None, 0)
     elif create_graph or tensor.grad.requires_grad:
         tensor.grad = tensor.grad + grad
     else:
-        tensor.grad.data += grad.data
+        tensor.grad._array += grad._array

@@ -102,7 +102,7 @@ class Function:
                 value = output
             tensors.append(value)
         if self._on_arrays:
-            return tuple([t.data if isinstance(t, Tensor) else t for t in tensors])
+            return tuple([t._array if isinstance(t, Tensor) else t for t in tensors])
         return tuple(tensors)
 
     @property
@@ -156,7 +156,7 @@ class Function:
                     _raise_device_mix(cls, args)
                 if arg._requires_grad:
                     needs_grad = True
-                arrays.append(arg.data)
+                arrays.append(arg._array)
             else:
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
@@ -203,13 +203,13 @@ class Function:
         for arg in args:
             if isinstance(arg, Tensor) and arg._requires_grad:
                 producer = arg.grad_fn
-                data = arg.data
+                data = arg._array
                 edges.append((arg if producer is None else producer, arg._output_index,
                               data.shape, data.dtype))
             else:
                 edges.append(None)
         self.next_edges = tuple(edges)
-        self._output_meta = tuple([(o.data.shape, o.data.dtype) for o in outputs])
+        self._output_meta = tuple([(o._array.shape, o._array.dtype) for o in outputs])
         if _state.anomaly:
             self._created_at = user_frame()
         to_save = self._to_save
@@ -238,7 +238,7 @@ def _saved_entry(value, args, arrays, raw_results, outputs, backend):
         if value is raw:
             if output.grad_fn is None:  # an integer output: a constant
                 return ("constant", output, None)
-            return ("output", (output.data, index, weakref.ref(output)), output._version[0])
+            return ("output", (output._array, index, weakref.ref(output)), output._version[0])
     if hasattr(value, "shape") and hasattr(value, "dtype"):  # an intermediate array
         return ("constant", new_tensor(backend.xp.asarray(value), backend, None, 0), None)
     return ("constant", value, None)
@@ -247,7 +247,7 @@ def _saved_entry(value, args, arrays, raw_results, outputs, backend):
 def _has_floating_tensor(args):
     """Does any tensor argument have a floating dtype? If none does, a floating
     result (NumPy gives float64 for int / int) takes the default dtype instead."""
-    return any(isinstance(arg, Tensor) and arg.data.dtype.kind == "f" for arg in args)
+    return any(isinstance(arg, Tensor) and arg._array.dtype.kind == "f" for arg in args)
 
 
 def _raise_device_mix(cls, args):

@@ -80,7 +80,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         values = _differentiable_outputs(fn(*args[:count]))
         wrt = [args[i] for i in checked]
         grads = autograd_grad(values, wrt, args[count:], create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else new_tensor(x._backend.xp.zeros_like(x.data),
+        return tuple(g if g is not None else new_tensor(x._backend.xp.zeros_like(x._array),
                                                            x._backend, None, 0)
                      for g, x in zip(grads, wrt))
 
@@ -135,7 +135,7 @@ def _as_float64_inputs(inputs):
                 warnings.warn(
                     f"gradcheck: input {position} is {x.dtype}; finite differences are only "
                     "reliable in float64, so the check runs on a float64 copy", stacklevel=3)
-            copy = new_tensor(x.data.astype(np.float64), x._backend, None, 0)
+            copy = new_tensor(x._array.astype(np.float64), x._backend, None, 0)
             copy.requires_grad = x.requires_grad
             x = copy
         converted.append(x)
@@ -154,14 +154,14 @@ def _evaluate(fn, inputs, i, new_data):
     changed[i] = new_tensor(new_data, x._backend, None, 0)
     changed[i].requires_grad = True  # fn may itself differentiate (gradgradcheck)
     outputs = _differentiable_outputs(fn(*changed))
-    return np.concatenate([o.numpy().reshape(-1).astype(np.float64) for o in outputs])
+    return np.concatenate([o.detach().numpy().reshape(-1).astype(np.float64) for o in outputs])
 
 
 def _numeric_jacobian(fn, inputs, i, eps):
     x = inputs[i]
     columns = []
     for flat in range(x.numel()):
-        plus, minus = x.data.copy(), x.data.copy()
+        plus, minus = x._array.copy(), x._array.copy()
         plus.reshape(-1)[flat] += eps
         minus.reshape(-1)[flat] -= eps
         columns.append((_evaluate(fn, inputs, i, plus) - _evaluate(fn, inputs, i, minus)) / (2 * eps))
@@ -193,15 +193,15 @@ def _weighted_grad(inputs, i, outputs, weights):
                     for o, w in used]
     result, = autograd_grad([o for o, _ in used], [x], grad_outputs, retain_graph=True,
                             allow_unused=True)
-    return np.zeros(x.shape) if result is None else result.numpy().astype(np.float64)
+    return np.zeros(x.shape) if result is None else result.detach().numpy().astype(np.float64)
 
 
 def _directional_difference(fn, inputs, i, direction, weights, eps):
     x = inputs[i]
     step = x._backend.from_host(direction * eps)
     weight_vector = np.concatenate([w.reshape(-1) for w in weights])
-    plus = _evaluate(fn, inputs, i, x.data + step)
-    minus = _evaluate(fn, inputs, i, x.data - step)
+    plus = _evaluate(fn, inputs, i, x._array + step)
+    minus = _evaluate(fn, inputs, i, x._array - step)
     return float(weight_vector @ ((plus - minus) / (2 * eps)))
 
 

@@ -90,7 +90,7 @@ class Task:
         with no_grad():
             if self.metric_name == "accuracy":
                 predicted = outputs.argmax(dim=-1)
-                return float((predicted == targets).numpy().mean())
+                return float((predicted == targets).detach().numpy().mean())
             residual = ((targets - outputs) ** 2).sum().item()
             spread = ((targets - targets.mean()) ** 2).sum().item()
             return 1.0 - residual / spread

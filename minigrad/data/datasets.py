@@ -218,7 +218,7 @@ class CharCorpus(NamedTuple):
             raise ValueError(f"a window needs seq_len + 1 = {seq_len + 1} characters, but the "
                              f"corpus has {length}")
         starts = np.arange(0, length - seq_len, step)
-        window = self.encoded.numpy()[starts[:, None] + np.arange(seq_len + 1)]
+        window = self.encoded.detach().numpy()[starts[:, None] + np.arange(seq_len + 1)]
         device = self.encoded.device
         return make_tensor(window[:, :-1], device=device), make_tensor(window[:, 1:], device=device)
 

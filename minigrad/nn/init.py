@@ -172,7 +172,7 @@ def orthogonal_(tensor, gain=1):
     rows = tensor.shape[0]
     columns = tensor.numel() // rows
     xp = tensor._backend.xp
-    gaussian = randn(rows, columns, dtype=np.float64, device=tensor.device).data
+    gaussian = randn(rows, columns, dtype=np.float64, device=tensor.device)._array
     if rows < columns:
         gaussian = gaussian.T
     q, r = xp.linalg.qr(gaussian)

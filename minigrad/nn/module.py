@@ -297,10 +297,10 @@ class Module:
             for tensor in list(module._parameters.values()) + list(module._buffers.values()):
                 if tensor is None:
                     continue
-                tensor.data, tensor._backend = convert(tensor.data, tensor._backend)
+                tensor._array, tensor._backend = convert(tensor._array, tensor._backend)
                 if tensor.grad is not None:
                     grad = tensor.grad
-                    grad.data, grad._backend = convert(grad.data, grad._backend)
+                    grad._array, grad._backend = convert(grad._array, grad._backend)
         return self
 
     def cpu(self):
@@ -361,7 +361,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.numpy() if isinstance(value, Tensor) else _host_array(value)
+            array = value.detach().numpy() if isinstance(value, Tensor) else _host_array(value)
             if array is None:
                 problems.append(f'While copying the parameter named "{key}", expected a tensor or '
                                 f"array, got {type(value).__name__}.")
@@ -375,7 +375,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(problems))
         for target, array in updates:
-            target.data[...] = target._backend.from_host(np.asarray(array, dtype=target.data.dtype))
+            target._array[...] = target._backend.from_host(np.asarray(array, dtype=target._array.dtype))
             target._version[0] += 1
         return IncompatibleKeys(missing, unexpected)
 

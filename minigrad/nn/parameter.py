@@ -17,7 +17,7 @@ class Parameter(Tensor):
         if data is None:
             data = []
         if isinstance(data, Tensor):
-            array, backend = data.data, data._backend
+            array, backend = data._array, data._backend
         else:
             array, backend = to_backend_array(data)
         _init(self, array, backend, None, 0)

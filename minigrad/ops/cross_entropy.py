@@ -205,7 +205,7 @@ class SoftmaxCrossEntropy(Function):
             q = smoothed_distribution(target, ctx.label_smoothing, ctx.classes, weight)
         else:
             q = ctx.targets.distribution(ctx.xp, ctx.classes,
-                                         None if weight is None else weight.data,
+                                         None if weight is None else weight._array,
                                          ctx.label_smoothing)
             q = new_tensor(q, ctx.backend, None, 0)
         delta = softmax(logits, 1) * q.sum(1, keepdim=True) - q

@@ -623,7 +623,7 @@ def cast(x, dtype):
     if x.dtype.kind != "f":
         # Integer and boolean tensors never require grad, so there is nothing to record;
         # and Function.apply would turn an int -> float64 result into the default dtype.
-        return new_tensor(x.data.astype(dtype), x._backend, None, 0)
+        return new_tensor(x._array.astype(dtype), x._backend, None, 0)
     return Cast.apply(x, dtype=dtype)
 
 
@@ -638,7 +638,7 @@ def clone(x):
 # ---------------------------------------------------------------- not differentiable
 def sign(x):
     """-1, 0 or 1 (a constant: its gradient is zero almost everywhere)."""
-    return new_tensor(x._backend.xp.sign(x.data), x._backend, None, 0)
+    return new_tensor(x._backend.xp.sign(x._array), x._backend, None, 0)
 
 
 def compare(a, b, ufunc_name):
@@ -649,15 +649,15 @@ def compare(a, b, ufunc_name):
         if b._backend is not backend:
             raise RuntimeError(f"cannot compare tensors on {a.device} and {b.device}; "
                                f"move one with .to({str(a.device)!r})")
-        b = b.data
-    return new_tensor(getattr(backend.xp, ufunc_name)(a.data, b), backend, None, 0)
+        b = b._array
+    return new_tensor(getattr(backend.xp, ufunc_name)(a._array, b), backend, None, 0)
 
 
 def logical(a, b, ufunc_name):
     """``~a``, ``a & b``, ``a | b``, ``a ^ b`` on boolean or integer tensors."""
     xp = a._backend.xp
     if b is None:
-        return new_tensor(getattr(xp, ufunc_name)(a.data), a._backend, None, 0)
+        return new_tensor(getattr(xp, ufunc_name)(a._array), a._backend, None, 0)
     b = _operand(b)
-    return new_tensor(getattr(xp, ufunc_name)(a.data, b.data if isinstance(b, Tensor) else b),
+    return new_tensor(getattr(xp, ufunc_name)(a._array, b._array if isinstance(b, Tensor) else b),
                         a._backend, None, 0)

@@ -79,7 +79,7 @@ def _run_backward(ctx, op, grads):
         return op.gradients(TENSOR_MATH, activations, *saved, *grads)
     backend = saved[0]._backend
     arrays = op.gradients(ArrayMath(backend.xp), ctx.activations,
-                          *[t.data for t in saved + tuple(grads)])
+                          *[t._array for t in saved + tuple(grads)])
     return tuple(new_tensor(array, backend, None, 0) for array in arrays)
 
 
@@ -189,13 +189,13 @@ class LSTMSequence(Function):
     def backward(ctx, grad_hs, grad_h_last, grad_c_last):
         if is_grad_enabled():
             return LSTMSequence._differentiable_backward(ctx, grad_hs, grad_h_last, grad_c_last)
-        input_parts, weight_hh, h0, c0 = [t.data for t in ctx.saved_tensors]
+        input_parts, weight_hh, h0, c0 = [t._array for t in ctx.saved_tensors]
         gates, tanh_cs, hs, cs = ctx.arrays
         xp, hidden = ctx.xp, h0.shape[-1]
         length = input_parts.shape[0]
         steps = range(length) if ctx.reverse else range(length - 1, -1, -1)
-        grad_hs = grad_hs.data
-        grad_h, grad_c = grad_h_last.data, grad_c_last.data
+        grad_hs = grad_hs._array
+        grad_h, grad_c = grad_h_last._array, grad_c_last._array
         grad_gates = xp.empty(gates.shape, dtype=gates.dtype)
         h_prev = xp.empty(hs.shape, dtype=hs.dtype)
         for t in steps:  # from the last step to the first

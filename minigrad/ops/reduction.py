@@ -233,7 +233,7 @@ def argmin(x, dim=None, keepdim=False):
 def _index_of_extreme(x, dim, keepdim, function_name):
     xp = x._backend.xp
     find = getattr(xp, function_name)
-    indices = xp.asarray(find(x.data)) if dim is None else find(x.data, axis=dim, keepdims=keepdim)
+    indices = xp.asarray(find(x._array)) if dim is None else find(x._array, axis=dim, keepdims=keepdim)
     return new_tensor(indices, x._backend, None, 0)
 
 

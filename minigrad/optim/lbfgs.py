@@ -93,24 +93,24 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self):
         xp = self._params[0]._backend.xp
         return xp.concatenate([
-            p.grad.data.reshape(-1) if p.grad is not None
-            else xp.zeros(p.data.size, dtype=p.data.dtype) for p in self._params])
+            p.grad._array.reshape(-1) if p.grad is not None
+            else xp.zeros(p._array.size, dtype=p._array.dtype) for p in self._params])
 
     def _move_params(self, step_size, direction):
         """x ← x + step_size · direction, parameter by parameter."""
         offset = 0
         for param in self._params:
-            size = param.data.size
-            param.data += step_size * direction[offset:offset + size].reshape(param.data.shape)
+            size = param._array.size
+            param._array += step_size * direction[offset:offset + size].reshape(param._array.shape)
             param._version[0] += 1
             offset += size
 
     def _copy_params(self):
-        return [param.data.copy() for param in self._params]
+        return [param._array.copy() for param in self._params]
 
     def _restore_params(self, arrays):
         for param, array in zip(self._params, arrays):
-            param.data[...] = array
+            param._array[...] = array
             param._version[0] += 1
 
     def _evaluate(self, closure):
@@ -409,7 +409,7 @@ def strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change
 
 def _array(value):
     """The backend array inside a state entry (state holds tensors); numbers and None pass."""
-    return value.data if isinstance(value, Tensor) else value
+    return value._array if isinstance(value, Tensor) else value
 
 
 def _arrays(values):
@@ -431,7 +431,7 @@ def _restore(value, param):
         return [_restore(item, param) for item in value]
     if not isinstance(value, Tensor):
         return value
-    host = value.numpy()
+    host = value.detach().numpy()
     if host.dtype.kind == "f":
-        host = host.astype(param.data.dtype)
+        host = host.astype(param._array.dtype)
     return new_tensor(param._backend.from_host(host.copy()), param._backend, None, 0)

@@ -125,9 +125,9 @@ class Lookahead(Optimizer):
     def _count_and_sync(self, param, state):
         state["step"] += 1
         if state["step"] % self.k == 0:
-            slow = state["slow_param"].data
-            slow += self.alpha * (param.data - slow)
-            param.data[...] = slow
+            slow = state["slow_param"]._array
+            slow += self.alpha * (param._array - slow)
+            param._array[...] = slow
             param._version[0] += 1
 
     @contextmanager
@@ -139,15 +139,15 @@ class Lookahead(Optimizer):
             for group in self.param_groups:
                 for param in group["params"]:
                     if param in self.state:
-                        fast.append((param, param.data.copy()))
-                        param.data[...] = self.state[param]["slow_param"].data
+                        fast.append((param, param._array.copy()))
+                        param._array[...] = self.state[param]["slow_param"]._array
                         param._version[0] += 1
         try:
             yield self
         finally:
             with no_grad():
                 for param, weights in fast:
-                    param.data[...] = weights
+                    param._array[...] = weights
                     param._version[0] += 1
 
     def state_dict(self):

@@ -21,7 +21,7 @@ A subclass writes down its algorithm and nothing else:
 Where the subclass says ``elementwise = True`` (the update of each element
 depends only on that element, as in SGD, Adam, RMSprop, Lion, ...), the base
 class runs the same equations over *many parameters at once*: the parameters of
-a group share one flat buffer (each parameter's ``.data`` is a view into it), as
+a group share one flat buffer (each parameter's array is a view into it), as
 does each state statistic, and ``update`` is called on slices of these buffers.
 On the CPU the slices are cache-sized, so the temporaries an update creates stay
 in cache and the step streams through memory about once; on a GPU one slice is
@@ -107,9 +107,9 @@ class Optimizer:
             if not param.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor (one computed from others); "
                                  "optimize the leaf it came from, or .detach().requires_grad_()")
-            if param.data.dtype.kind != "f":
+            if param._array.dtype.kind != "f":
                 raise ValueError(f"can only optimize floating-point tensors, got dtype "
-                                 f"{param.data.dtype}")
+                                 f"{param._array.dtype}")
         if len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter appears twice in one parameter group")
         group["params"] = params
@@ -188,7 +188,7 @@ class Optimizer:
             self._step_bucket(group, buckets[0])  # the usual step: the same bucket as last time
             return
         for param in params:
-            if param.grad.data.shape != param.data.shape:
+            if param.grad._array.shape != param._array.shape:
                 raise RuntimeError(f"a parameter of shape {tuple(param.shape)} has a gradient of "
                                    f"shape {tuple(param.grad.shape)}")
             if param not in self.state:
@@ -205,7 +205,7 @@ class Optimizer:
     def _create_state(self, group, param):
         backend = param._backend
         state = {"step": 0.0}
-        for name, value in self.init_state(group, param.data).items():
+        for name, value in self.init_state(group, param._array).items():
             state[name] = new_tensor(value, backend, None, 0) if backend.is_array(value) else value
         self.state[param] = state
 
@@ -222,21 +222,21 @@ class Optimizer:
         scalars = {k: v for k, v in state.items() if not isinstance(v, Tensor)}
         self.update_scalars(group, scalars, step)
         state.update(scalars)
-        grad = param.grad.data
+        grad = param.grad._array
         if group.get("maximize", False):
             grad = -grad
-        arrays = {k: v.data for k, v in state.items() if isinstance(v, Tensor)}
+        arrays = {k: v._array for k, v in state.items() if isinstance(v, Tensor)}
         arrays.update(scalars)
-        chunk = self._slice_size(group, param._backend, param.data) if self.elementwise else None
-        if chunk and param.data.flags.c_contiguous and param.data.size > chunk and all(
+        chunk = self._slice_size(group, param._backend, param._array) if self.elementwise else None
+        if chunk and param._array.flags.c_contiguous and param._array.size > chunk and all(
                 v.flags.c_contiguous for v in arrays.values() if hasattr(v, "flags")):
             flat = {k: (v.reshape(-1) if hasattr(v, "flags") else v) for k, v in arrays.items()}
-            self._update_in_chunks(group, param._backend, param.data.reshape(-1),
+            self._update_in_chunks(group, param._backend, param._array.reshape(-1),
                                    grad.reshape(-1), flat, step, chunk)
         elif self.elementwise:
-            self._apply_update(group, param._backend, param.data, grad, arrays, step)
+            self._apply_update(group, param._backend, param._array, grad, arrays, step)
         else:
-            self.update(group, param.data, grad, arrays, step)
+            self.update(group, param._array, grad, arrays, step)
         param._version[0] += 1
 
     def _update_in_chunks(self, group, backend, flat_param, flat_grad, flat_state, step, chunk):
@@ -267,7 +267,7 @@ class Optimizer:
         partitions = defaultdict(list)
         for param in params:
             state = self.state[param]
-            key = (id(param._backend), param.data.dtype.str, state["step"])
+            key = (id(param._backend), param._array.dtype.str, state["step"])
             partitions[key].append(param)
         old = self._buckets.get(id(group), [])
         kept = []
@@ -277,7 +277,7 @@ class Optimizer:
             match = next((b for b in old if _same(b.params, members) and b.is_intact(self.state)),
                          None)
             if match is None:
-                chunk = self._slice_size(group, members[0]._backend, members[0].data)
+                chunk = self._slice_size(group, members[0]._backend, members[0]._array)
                 match = _Bucket(members, self.state, chunk)
             kept.append(match)
         self._buckets[id(group)] = kept
@@ -292,7 +292,7 @@ class Optimizer:
             state.update(scalars)
         negate = group.get("maximize", False)
         backend = bucket.params[0]._backend
-        grads = [p.grad.data.reshape(-1) for p in bucket.params]
+        grads = [p.grad._array.reshape(-1) for p in bucket.params]
 
         def update_slice(number):
             start, stop, pieces = bucket.chunks[number]
@@ -378,7 +378,7 @@ class Optimizer:
             if key not in param_of:
                 raise ValueError(f"loaded state refers to parameter {key}, which no group holds")
             param = param_of[key]
-            fresh = self.init_state(group_of[id(param)], param.data)
+            fresh = self.init_state(group_of[id(param)], param._array)
             new_state[param] = {
                 name: _state_value(name, value, param, key, fresh.get(name))
                 for name, value in saved_state.items()}
@@ -428,7 +428,7 @@ def _state_value(name, value, param, index, fresh):
     if value is None or isinstance(value, (bool, int, float)):
         return value
     is_array = param._backend.is_array(fresh)
-    host = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    host = value.detach().numpy() if isinstance(value, Tensor) else np.asarray(value)
     if not is_array and host.ndim == 0:
         return host.item()
     expected = tuple(fresh.shape) if is_array else tuple(param.shape)
@@ -437,7 +437,7 @@ def _state_value(name, value, param, index, fresh):
                          f"{host.shape}, but a parameter of shape {tuple(param.shape)} needs "
                          f"{expected}")
     if host.dtype.kind == "f":
-        host = host.astype(param.data.dtype)
+        host = host.astype(param._array.dtype)
     return new_tensor(param._backend.from_host(host.copy()), param._backend, None, 0)
 
 
@@ -445,7 +445,7 @@ class _Bucket:
     """Parameters of one group, device and dtype packed into flat buffers.
 
     ``param`` is one flat array holding every parameter's values (each
-    ``p.data`` becomes a view into it) and ``state[name]`` one flat array per
+    ``p._array`` becomes a view into it) and ``state[name]`` one flat array per
     state statistic (each ``optimizer.state[p][name]`` wraps a view into it).
     ``chunks`` cuts the buffers into slices of at most the backend's chunk size;
     a slice that spans several small parameters gathers their gradients into
@@ -456,27 +456,27 @@ class _Bucket:
         backend = params[0]._backend
         xp = backend.xp
         self.params = list(params)
-        sizes = [p.data.size for p in params]
+        sizes = [p._array.size for p in params]
         offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
         total = offsets[-1]
-        dtype = params[0].data.dtype
+        dtype = params[0]._array.dtype
         self.param = xp.empty(total, dtype=dtype)
         names = [k for k, v in all_state[params[0]].items() if isinstance(v, Tensor)]
         self.state = {}
         for name in names:
-            self.state[name] = xp.empty(total, dtype=all_state[params[0]][name].data.dtype)
+            self.state[name] = xp.empty(total, dtype=all_state[params[0]][name]._array.dtype)
         self.views, self.state_views = [], []
         for param, start, stop in zip(params, offsets[:-1], offsets[1:]):
-            view = self.param[start:stop].reshape(param.data.shape)
-            view[...] = param.data
-            param.data = view
+            view = self.param[start:stop].reshape(param._array.shape)
+            view[...] = param._array
+            param._array = view
             state = all_state[param]
             for name in names:
-                state_view = self.state[name][start:stop].reshape(param.data.shape)
-                state_view[...] = state[name].data
+                state_view = self.state[name][start:stop].reshape(param._array.shape)
+                state_view[...] = state[name]._array
                 state[name] = new_tensor(state_view, backend, None, 0)
             self.views.append(view)
-            self.state_views.append({name: state[name].data for name in names})
+            self.state_views.append({name: state[name]._array for name in names})
         self.names = names
         chunk = chunk or total
         self.chunks = []  # (start, stop, pieces): a slice of a big parameter, or small ones
@@ -504,16 +504,16 @@ class _Bucket:
         bucket is then rebuilt from the current values), or, with ``check_grads``, once
         a gradient's shape differs from its parameter's."""
         for param, view, state_views in zip(self.params, self.views, self.state_views):
-            if param.data is not view:
+            if param._array is not view:
                 return False
-            if check_grads and param._grad.data.shape != view.shape:
+            if check_grads and param._grad._array.shape != view.shape:
                 return False
             state = all_state.get(param)
             if state is None:
                 return False
             for name, array in state_views.items():
                 tensor = state.get(name)
-                if not isinstance(tensor, Tensor) or tensor.data is not array:
+                if not isinstance(tensor, Tensor) or tensor._array is not array:
                     return False
         return True
 

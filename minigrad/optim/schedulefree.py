@@ -112,7 +112,7 @@ class _ScheduleFree(Optimizer):
                 for param in group["params"]:
                     state = self.state.get(param)
                     if state and "z" in state:
-                        param.data += weight * (state["z"].data - param.data)
+                        param._array += weight * (state["z"]._array - param._array)
                         param._version[0] += 1
                 group["train_mode"] = train_mode
 

@@ -82,7 +82,7 @@ class TestFunction:
         xs, ys = np.meshgrid(np.linspace(x_min, x_max, resolution),
                              np.linspace(y_min, y_max, resolution))
         with no_grad():
-            zs = self.f(make_tensor(xs, dtype=float64), make_tensor(ys, dtype=float64)).numpy()
+            zs = self.f(make_tensor(xs, dtype=float64), make_tensor(ys, dtype=float64)).detach().numpy()
         return xs, ys, zs
 
     def nearest_minimum(self, point):

@@ -60,7 +60,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     num_embeddings = weight.shape[0]
     if padding_idx is not None:
         padding_idx = checked_padding_idx(padding_idx, num_embeddings)
-    indices = input.data
+    indices = input._array
     if indices.size and (bool((indices < 0).any()) or bool((indices >= num_embeddings).any())):
         raise IndexError(f"index out of range in self: embedding indices must lie in "
                          f"[0, {num_embeddings}), got values from {int(indices.min())} to "
@@ -83,7 +83,7 @@ def _renorm_rows(weight, indices, max_norm, norm_type):
     """W[k] ← W[k] · max_norm / (‖W[k]‖ + 1e-7) for each looked-up row whose norm exceeds max_norm."""
     xp = weight._backend.xp
     rows = xp.unique(indices)
-    norms = (xp.abs(weight.data[rows]) ** norm_type).sum(axis=1) ** (1 / norm_type)
+    norms = (xp.abs(weight._array[rows]) ** norm_type).sum(axis=1) ** (1 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.dtype)
     with no_grad():
-        weight[rows] = weight.data[rows] * scale[:, None]
+        weight[rows] = weight._array[rows] * scale[:, None]

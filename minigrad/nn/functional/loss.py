@@ -95,7 +95,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
                            f"dtype {input.dtype}; they must be the same")
     if values_are_on_host(input._backend.xp):  # on a device the check would wait for it
         for which, value in (("input", input), ("target", target)):
-            if not ((value.data >= 0) & (value.data <= 1)).all():  # False for nan too
+            if not ((value._array >= 0) & (value._array <= 1)).all():  # False for nan too
                 raise RuntimeError(f"binary_cross_entropy: all elements of {which} should be "
                                    "between 0 and 1")
     loss = BinaryCrossEntropy.apply(input, target)

@@ -70,7 +70,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     first = grads[0]._backend
     norms = []
     for grad in grads:
-        norm = _vector_norm(grad._backend.xp, grad.data, norm_type)
+        norm = _vector_norm(grad._backend.xp, grad._array, norm_type)
         if grad._backend is not first:  # only for gradients spread over devices
             norm = first.from_host(grad._backend.to_host(norm))
         norms.append(norm)
