@@ -62,6 +62,12 @@ class Function:
     # ``create_graph=True`` it runs on Tensors and is differentiable as always.
     array_backward = False
 
+    # A shape op whose output may be a view of its first input (reshape, permute,
+    # expand, basic indexing) sets this. When the output array really shares the
+    # input's memory, the two tensors share one version counter, as in PyTorch:
+    # an in-place change to either is seen by every check that saved the other.
+    may_return_view = False
+
     # -- what an op's author uses inside forward/backward ----------------------
     def save_for_backward(self, *values):
         """Keep input or output arrays (or anything else) for ``backward``."""
@@ -177,8 +183,9 @@ class Function:
             if not recording:
                 if result.dtype == _FLOAT64 and not _has_floating_tensor(args):
                     result = result.astype(get_default_dtype())  # int / int, exp(int): PyTorch's rule
-                return new_tensor(result, backend, None, 0)
+                return _share_version_if_view(cls, new_tensor(result, backend, None, 0), args)
             output = new_tensor(result, backend, ctx if result.dtype.kind == "f" else None, 0)
+            _share_version_if_view(cls, output, args)
             ctx._record(args, arrays, (raw,), (output,))
             return output
 
@@ -242,6 +249,15 @@ def _saved_entry(value, args, arrays, raw_results, outputs, backend):
     if hasattr(value, "shape") and hasattr(value, "dtype"):  # an intermediate array
         return ("constant", new_tensor(backend.xp.asarray(value), backend, None, 0), None)
     return ("constant", value, None)
+
+
+def _share_version_if_view(cls, output, args):
+    """Give ``output`` its input's version counter when it is a view of that input."""
+    if cls.may_return_view:
+        source = args[0]
+        if output._backend.xp.may_share_memory(output._array, source._array):
+            output._version = source._version
+    return output
 
 
 def _has_floating_tensor(args):

@@ -25,6 +25,8 @@ def _shape_arg(shape):
 class Reshape(Function):
     """y = x with a new shape (same elements, same order);  dL/dx = g reshaped back"""
 
+    may_return_view = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
@@ -37,6 +39,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """y = x with its axes reordered;  dL/dx = g with the inverse order"""
+
+    may_return_view = True
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -108,6 +112,8 @@ def unsqueeze(x, dim):
 # ---------------------------------------------------------------- broadcasting
 class BroadcastTo(Function):
     """y = x repeated along broadcast dimensions;  dL/dx = g summed over them"""
+
+    may_return_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -257,10 +263,14 @@ def chunk(x, chunks, dim=0):
 class GetItem(Function):
     """y = x[key];  dL/dx = zeros with g scattered (added) back at key"""
 
+    may_return_view = True  # ints, slices, None and ... select a view; index arrays copy
+
     @staticmethod
     def forward(ctx, x, key):
         ctx.input_shape, ctx.key = x.shape, key
-        return x[key]
+        if _is_basic(key) and not _has_ellipsis(key):
+            key = (key if isinstance(key, tuple) else (key,)) + (Ellipsis,)  # x[1, 2] is then a
+        return x[key]                                                       # 0-d view, not a copy
 
     @staticmethod
     def backward(ctx, grad):
@@ -290,6 +300,10 @@ def _is_basic(key):
     items = key if isinstance(key, tuple) else (key,)
     return builtins.all(item is None or item is Ellipsis or isinstance(item, (int, slice))
                         for item in items)
+
+
+def _has_ellipsis(key):
+    return builtins.any(item is Ellipsis for item in (key if isinstance(key, tuple) else (key,)))
 
 
 def _booleans_to_indices(key, xp):
