@@ -7,11 +7,15 @@ elements came from, *adding* at repeated indices (``x[[0, 0]]`` uses x[0]
 twice, so x[0] receives both gradients).
 """
 import builtins
+import math
+import operator
 
 import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, index_key
+from .dims import normalize_dim, normalize_distinct_dims
+from .elementwise import cast
 
 
 def _shape_arg(shape):
@@ -52,60 +56,96 @@ class Permute(Function):
         return permute(grad, *np.argsort(ctx.dims).tolist())
 
 
+def _resolved_shape(shape, input_shape):
+    """``shape`` with its one −1 replaced by the size that keeps the number of
+    elements of ``input_shape``; RuntimeError for any other negative size, two
+    −1s, or a different count."""
+    numel = math.prod(input_shape)
+    shape = tuple(operator.index(size) for size in shape)
+    for position, size in enumerate(shape):
+        if size < -1:
+            raise RuntimeError(f"reshape: invalid shape dimension {size} at index {position} "
+                               f"of shape {shape}")
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"reshape: only one dimension can be inferred (-1), got shape {shape}")
+    known = math.prod(size for size in shape if size != -1)
+    if -1 in shape:
+        if known == 0:
+            raise RuntimeError(f"reshape: cannot reshape a tensor of {numel} elements into shape "
+                               f"{shape}: the size for -1 can be any value and is ambiguous")
+        if numel % known == 0:
+            return tuple(numel // known if size == -1 else size for size in shape)
+    if known != numel or -1 in shape:
+        raise RuntimeError(f"reshape: shape {shape} is invalid for a tensor of shape "
+                           f"{tuple(input_shape)} ({numel} elements)")
+    return shape
+
+
 def reshape(x, *shape):
-    """x with a new shape holding the same elements (one dimension may be −1)."""
-    shape = _shape_arg(shape)
+    """x with a new shape holding the same elements (one dimension may be −1).
+
+    The result shares x's memory (a view) when the elements' layout allows it,
+    and is a copy otherwise, as in PyTorch.
+    """
+    shape = _resolved_shape(_shape_arg(shape), x.shape)
     if shape == x.shape:
         return x
-    try:
-        return Reshape.apply(x, shape=shape)
-    except RuntimeError:
-        raise RuntimeError(f"reshape: shape {shape} is invalid for a tensor of shape "
-                           f"{tuple(x.shape)} ({x.numel()} elements)") from None
+    return Reshape.apply(x, shape=shape)
 
 
 def view(x, *shape):
-    """Like ``reshape`` (minigrad does not distinguish views)."""
+    """Like ``reshape`` (where PyTorch's ``view`` refuses a layout that would need
+    a copy, minigrad's copies; the copy does not share memory or versions)."""
     return reshape(x, *shape)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
     """x with dimensions ``start_dim`` to ``end_dim`` merged into one."""
+    start = normalize_dim(start_dim, x.ndim, "flatten")
+    end = normalize_dim(end_dim, x.ndim, "flatten")
+    if start > end:
+        raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
+                           f"for a tensor of shape {tuple(x.shape)}")
     if x.ndim == 0:
         return reshape(x, 1)
-    start, end = start_dim % x.ndim, end_dim % x.ndim
-    middle = 1
-    for size in x.shape[start:end + 1]:
-        middle *= size
+    middle = math.prod(x.shape[start:end + 1])
     return reshape(x, x.shape[:start] + (middle,) + x.shape[end + 1:])
 
 
 def permute(x, *dims):
-    """x with its dimensions reordered as ``dims``."""
-    dims = tuple(d % builtins.max(x.ndim, 1) for d in _shape_arg(dims))
-    if sorted(dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dimensions")
+    """x with its dimensions reordered as ``dims`` (each dimension exactly once)."""
+    dims = _shape_arg(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute: the tensor has {x.ndim} dimensions (shape {tuple(x.shape)}) "
+                           f"but the order {dims} lists {len(dims)}")
+    dims = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"permute: duplicate dims are not allowed, got {dims}")
     return Permute.apply(x, dims=dims)
 
 
 def transpose(x, dim0, dim1):
     """x with dimensions ``dim0`` and ``dim1`` swapped."""
+    dim0, dim1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
     dims = list(range(x.ndim))
-    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    if x.ndim:
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(x, *dims)
 
 
 def squeeze(x, dim=None):
-    """Remove dimensions of size 1 (only ``dim``, if given, and only if it has size 1)."""
+    """Remove dimensions of size 1 (only ``dim``, an int or a tuple, if given, and
+    only those of size 1)."""
     if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
-    dims = {d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)} if x.ndim else set()
+    dims = normalize_distinct_dims(dim, x.ndim, "squeeze")
     return reshape(x, tuple(s for a, s in enumerate(x.shape) if not (a in dims and s == 1)))
 
 
 def unsqueeze(x, dim):
-    """Insert a dimension of size 1 at ``dim`` (negative counts from the new end)."""
-    dim = dim % (x.ndim + 1)
+    """Insert a dimension of size 1 at ``dim`` (in -ndim-1..ndim; negative counts
+    from the new end)."""
+    dim = normalize_dim(dim, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
@@ -193,57 +233,111 @@ class Cat(Function):
         return tuple(pieces)
 
 
+def promoted_dtype(tensors):
+    """PyTorch's result dtype for tensors combined as equals (cat, stack): the
+    highest kind present (float > integer > bool) decides, and within it the
+    dtypes promote as usual: float32 with int64 is float32, not NumPy's float64."""
+    dtypes = [t.dtype for t in tensors]
+    highest = builtins.max(_KIND_RANK[dtype.kind] for dtype in dtypes)
+    return np.result_type(*[dtype for dtype in dtypes if _KIND_RANK[dtype.kind] == highest])
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
 def cat(tensors, dim=0):
-    """Tensors joined along an existing dimension ``dim``."""
+    """Tensors joined along an existing dimension ``dim``, their dtypes promoted
+    as PyTorch does. As in PyTorch, a 1-D tensor with no elements may appear
+    among tensors of any shape and contributes nothing."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    dim = dim % builtins.max(tensors[0].ndim, 1)
-    shapes = [tuple(t.shape) for t in tensors]
-    for shape in shapes:
-        if len(shape) != len(shapes[0]) or any(
-                a != dim and shape[a] != shapes[0][a] for a in range(len(shape))):
-            raise RuntimeError(f"cat: sizes must match except in dimension {dim}, got shapes "
-                               f"{' and '.join(map(str, shapes))}")
-    return Cat.apply(*tensors, dim=dim)
+    for position, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat: a zero-dimensional tensor (at position {position}) cannot "
+                               "be concatenated; unsqueeze it or use stack")
+    joined = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    dim = normalize_dim(dim, joined[0].ndim, "cat")
+    first = tuple(joined[0].shape)
+    for position, t in enumerate(tensors):
+        if t.shape == (0,) and len(first) != 1:
+            continue
+        if t.ndim != len(first):
+            raise RuntimeError(f"cat: tensors must have the same number of dimensions: got "
+                               f"{len(first)} and {t.ndim} (tensor number {position})")
+        for axis, (size, expected) in enumerate(zip(t.shape, first)):
+            if axis != dim and size != expected:
+                raise RuntimeError(
+                    f"cat: sizes of tensors must match except in dimension {dim}. Expected size "
+                    f"{expected} but got size {size} for tensor number {position} in the list "
+                    f"(shapes {' and '.join(str(tuple(t.shape)) for t in tensors)})")
+    dtype = promoted_dtype(tensors)
+    return Cat.apply(*[cast(t, dtype) for t in joined], dim=dim)
 
 
 concatenate = cat
 
 
 def stack(tensors, dim=0):
-    """Tensors of equal shape joined along a new dimension ``dim``."""
+    """Tensors of equal shape joined along a new dimension ``dim`` (in -ndim-1..ndim)."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
-    shapes = {tuple(t.shape) for t in tensors}
-    if len(shapes) != 1:
-        raise RuntimeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+        raise RuntimeError("stack: expected a non-empty list of tensors")
+    for position, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack: all tensors must have the same shape, but got {tuple(tensors[0].shape)} "
+                f"at entry 0 and {tuple(t.shape)} at entry {position}")
+    dim = normalize_dim(dim, tensors[0].ndim + 1, "stack")
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
 def narrow(x, dim, start, length):
-    """The slice ``start:start+length`` along ``dim`` (a negative start counts from the end)."""
-    dim = dim % x.ndim
+    """The slice ``start:start+length`` along ``dim``, a view of x.
+
+    ``start`` may be negative (counted from the end) down to −size, or equal to
+    the size (with length 0); the slice must fit inside the dimension.
+    """
+    if x.ndim == 0:
+        raise RuntimeError("narrow: cannot be applied to a 0-dim tensor")
+    dim = normalize_dim(dim, x.ndim, "narrow")
+    start, length, size = operator.index(start), operator.index(length), x.shape[dim]
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-size}, "
+                         f"{size}], but got {start}) for dimension {dim} of size {size}")
     if start < 0:
-        start += x.shape[dim]
+        start += size
+    if length < 0:
+        raise RuntimeError(f"narrow: length must be non-negative, got {length}")
+    if start + length > size:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds the size "
+                           f"({size}) of dimension {dim}")
     key = (slice(None),) * dim + (slice(start, start + length),)
     return getitem(x, key)
 
 
 def split(x, split_size_or_sections, dim=0):
-    """Cut along ``dim`` into pieces of ``split_size`` (the last may be shorter)
-    or of the listed sizes."""
+    """Cut along ``dim`` into views of ``split_size`` elements (the last may be
+    shorter; an empty dim gives one empty piece) or of the listed sizes."""
+    if x.ndim == 0:
+        raise RuntimeError("split: expects at least a 1-dimensional tensor")
+    dim = normalize_dim(dim, x.ndim, "split")
     length = x.shape[dim]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
-        if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
-        sizes = [builtins.min(size, length - start) for start in range(0, length, size)]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size < 0:
+            raise RuntimeError(f"split: split_size must be non-negative, got {size}")
+        if size == 0 and length:
+            raise RuntimeError(f"split: split_size can only be 0 if the dimension's size is 0, "
+                               f"but dimension {dim} has size {length}")
+        sizes = [builtins.min(size, length - start) for start in range(0, length, size or 1)] or [0]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = [operator.index(size) for size in split_size_or_sections]
+        if builtins.any(size < 0 for size in sizes):
+            raise RuntimeError(f"split: section sizes must be non-negative, got {sizes}")
         if builtins.sum(sizes) != length:
-            raise ValueError(f"split: sections {sizes} do not add up to the size {length} of dim {dim}")
+            raise RuntimeError(f"split: section sizes {sizes} must sum exactly to {length} (the "
+                               f"size of dimension {dim})")
     pieces, start = [], 0
     for size in sizes:
         pieces.append(narrow(x, dim, start, size))
@@ -252,11 +346,16 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
-    """``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer if n is small)."""
+    """``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer if n is small;
+    an empty dim gives ``chunks`` empty pieces, as in PyTorch)."""
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    length = x.shape[dim]
-    return split(x, builtins.max(-(-length // chunks), 1), dim)
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    if x.ndim == 0:
+        raise RuntimeError("chunk: expects at least a 1-dimensional tensor")
+    length = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    if length == 0:
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-length // chunks), dim)
 
 
 # ---------------------------------------------------------------- indexing
@@ -306,17 +405,43 @@ def _has_ellipsis(key):
     return builtins.any(item is Ellipsis for item in (key if isinstance(key, tuple) else (key,)))
 
 
-def _booleans_to_indices(key, xp):
+def _is_mask(item):
+    return hasattr(item, "dtype") and item.dtype == np.bool_ and item.ndim > 0
+
+
+def _booleans_to_indices(key, shape, xp):
     """Replace boolean masks by the integer index arrays they select, so that the
-    backward scatter-add sees plain integer indices."""
+    backward scatter-add sees plain integer indices.
+
+    A mask must have the shape of the dimensions it covers (IndexError otherwise,
+    as in PyTorch): its indices alone would silently accept a shorter mask.
+    """
     items = key if isinstance(key, tuple) else (key,)
-    converted = []
+    covered = builtins.sum(item.ndim if _is_mask(item) else 0 if _covers_no_dim(item) else 1
+                           for item in items)
+    converted, position = [], 0
     for item in items:
-        if hasattr(item, "dtype") and item.dtype == np.bool_ and item.ndim > 0:
+        if item is Ellipsis:
+            position += builtins.max(len(shape) - covered, 0)
+        elif _is_mask(item):
+            covered_shape = tuple(shape[position:position + item.ndim])
+            if covered_shape != tuple(item.shape):
+                raise IndexError(
+                    f"the shape of the mask {tuple(item.shape)} does not match the shape "
+                    f"{covered_shape} of the indexed tensor (shape {tuple(shape)}) at dimension "
+                    f"{position}")
             converted.extend(xp.nonzero(item))
-        else:
-            converted.append(item)
+            position += item.ndim
+            continue
+        elif not _covers_no_dim(item):
+            position += 1
+        converted.append(item)
     return tuple(converted)
+
+
+def _covers_no_dim(item):
+    """None, ... and a 0-d boolean (which adds a dimension) index no dimension of x."""
+    return item is None or item is Ellipsis or (hasattr(item, "dtype") and item.dtype == np.bool_)
 
 
 def _ints_first(key):
@@ -346,9 +471,10 @@ def _is_index_array(item):
 def getitem(x, key):
     """``x[key]`` with ints, slices, None, ..., integer arrays and boolean masks."""
     key = index_key(key, x)
+    if not _is_basic(key):
+        key = _booleans_to_indices(key, x.shape, x._backend.xp)
     try:
         if not _is_basic(key):
-            key = _booleans_to_indices(key, x._backend.xp)
             if any(map(_is_int, key)) and any(map(_is_index_array, key)):
                 basic, key = _ints_first(key)
                 x = GetItem.apply(x, key=basic)
