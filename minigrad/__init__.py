@@ -29,6 +29,10 @@ from .ops.reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp, 
                             softmax, std, sum, var)
 from .ops.shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, narrow, pad,
                         permute, reshape, split, squeeze, stack, sum_to, transpose, unsqueeze, view)
+from .ops.shape import roll
+from .ops.masking import masked_fill, tril, triu
+from .ops.indexing import gather, scatter, scatter_add
+from .ops.sorting import argsort, sort, topk
 from .random import manual_seed
 from . import data, viz
 from .serialization import load, save

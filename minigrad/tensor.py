@@ -656,6 +656,44 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         return chunk(self, chunks, dim)
 
+    # -- selecting, ordering and index-driven ops (minigrad.ops: shape, masking,
+    #    sorting, indexing) ----------------------------------------------------------
+    def narrow(self, dim, start, length):
+        return narrow(self, dim, start, length)
+
+    def roll(self, shifts, dims=None):
+        return roll(self, shifts, dims)
+
+    def tril(self, diagonal=0):
+        return tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return triu(self, diagonal)
+
+    def masked_fill(self, mask, value):
+        return masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return masked_fill_(self, mask, value)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return topk(self, k, dim, largest, sorted)
+
+    def gather(self, dim, index):
+        return gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return scatter_add(self, dim, index, src)
+
 
 def _init(tensor, array, backend, grad_fn, output_index):
     tensor._array = array
@@ -818,3 +856,7 @@ from .ops.shape import (  # noqa: E402
     broadcast_to, chunk, expand, flatten, getitem, permute, reshape, split, squeeze,
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
+from .ops.shape import narrow, roll  # noqa: E402
+from .ops.masking import masked_fill, masked_fill_, tril, triu  # noqa: E402
+from .ops.indexing import gather, scatter, scatter_add  # noqa: E402
+from .ops.sorting import argsort, sort, topk  # noqa: E402

@@ -1,4 +1,4 @@
-"""Shape operations: reshape, permute, broadcast, concatenate, index, pad.
+"""Shape operations: reshape, permute, broadcast, concatenate, roll, index, pad.
 
 These move or copy elements without changing their values, so each gradient
 is the inverse movement: reshape back, permute back, sum a broadcast back,
@@ -356,6 +356,41 @@ def chunk(x, chunks, dim=0):
     if length == 0:
         return split(x, [0] * chunks, dim)
     return split(x, -(-length // chunks), dim)
+
+
+# ---------------------------------------------------------------- rolling
+class Roll(Function):
+    """y = x shifted cyclically: y[(i + shift) mod n] = x[i] along each dim (over
+    the flattened tensor when dims is None);  dL/dx = g rolled back by −shift"""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return ctx.xp.roll(x, shifts, axis=dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        back = -ctx.shifts if ctx.dims is None else tuple(-shift for shift in ctx.shifts)
+        return Roll.apply(grad, shifts=back, dims=ctx.dims)
+
+
+def roll(x, shifts, dims=None):
+    """Shift elements cyclically by ``shifts`` along ``dims`` (ints or equal-length
+    tuples); without dims the tensor is rolled as if flattened, then restored."""
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align: {len(shifts)} shifts "
+                               "but no dims")
+        return Roll.apply(x, shifts=operator.index(shifts[0]), dims=None)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align: {len(shifts)} shifts for "
+                           f"{len(dims)} dims")
+    if x.ndim == 0:
+        raise IndexError(f"roll: dimension specified as {dims[0]} but the tensor has no dimensions")
+    dims = tuple(normalize_dim(dim, x.ndim, "roll") for dim in dims)
+    return Roll.apply(x, shifts=tuple(operator.index(s) for s in shifts), dims=dims)
 
 
 # ---------------------------------------------------------------- indexing

@@ -1,0 +1,66 @@
+"""Ordering along a dimension: ``sort``, ``argsort``, ``topk``.
+
+The order itself (the indices) is a constant; the values are ``gather(x, dim,
+indices)``, so their gradient goes back to the positions they came from, as in
+PyTorch. Sorting is stable in both directions: equal elements keep their
+original order (descending too), and NaN counts as larger than every number.
+"""
+import collections
+
+import numpy as np
+
+from ..tensor import new_tensor
+from .dims import normalize_dim
+from .indexing import gather
+
+SortResult = collections.namedtuple("sort", ["values", "indices"])
+TopKResult = collections.namedtuple("topk", ["values", "indices"])
+
+
+def _sorted_indices(x, dim, descending):
+    """int64 indices that order x along ``dim`` (stably; x has at least one dim)."""
+    xp = x._backend.xp
+    array = x._array
+    if not descending:
+        order = xp.argsort(array, axis=dim, kind="stable")
+    else:  # sort the reversed array stably, then reverse back: ties keep their order
+        size = array.shape[dim]
+        reversed_order = xp.argsort(xp.flip(array, dim), axis=dim, kind="stable")
+        order = (size - 1) - xp.flip(reversed_order, dim)
+    return order.astype(np.int64)
+
+
+def argsort(x, dim=-1, descending=False, stable=False):
+    """The indices that sort x along ``dim`` (ascending unless ``descending``);
+    always stable, so ``stable`` changes nothing."""
+    return _order(x, dim, descending, "argsort")
+
+
+def sort(x, dim=-1, descending=False, stable=False):
+    """``(values, indices)``: x sorted along ``dim`` and where each value came from.
+    The values are differentiable (their gradient returns to the original positions)."""
+    indices = _order(x, dim, descending, "sort")
+    return SortResult(gather(x, dim, indices), indices)
+
+
+def _order(x, dim, descending, op):
+    dim = normalize_dim(dim, x.ndim, op)
+    if x.ndim == 0:
+        return new_tensor(x._backend.xp.zeros((), dtype=np.int64), x._backend, None, 0)
+    return new_tensor(_sorted_indices(x, dim, descending), x._backend, None, 0)
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    """``(values, indices)`` of the ``k`` largest (or, with ``largest=False``,
+    smallest) elements along ``dim``, in sorted order (also when ``sorted=False``,
+    which PyTorch leaves unspecified). Differentiable in the values."""
+    dim = normalize_dim(dim, x.ndim, "topk")
+    size = x.shape[dim] if x.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(f"topk: selected index k out of range: k = {k} for dimension {dim} "
+                           f"of size {size}")
+    if x.ndim == 0:
+        return TopKResult(*sort(x))
+    order = _sorted_indices(x, dim, descending=largest)
+    indices = new_tensor(order[(slice(None),) * dim + (slice(0, k),)], x._backend, None, 0)
+    return TopKResult(gather(x, dim, indices), indices)
