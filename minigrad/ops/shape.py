@@ -9,6 +9,7 @@ twice, so x[0] receives both gradients).
 import builtins
 import math
 import operator
+import warnings
 
 import numpy as np
 
@@ -488,7 +489,8 @@ def _ints_first(key):
     shape (m, n, k), ``x[1, :, [0, 2]]`` is (n, 2) in PyTorch, (2, n) in NumPy). Indexing with
     the basic key and then with the advanced key gives PyTorch's result.
     """
-    basic = tuple(slice(None) if _is_index_array(item) else item for item in key)
+    basic = tuple(slice(None) if _is_index_array(item) else item
+                  for item in key if not _is_scalar_bool(item))
     advanced = tuple(item if _is_index_array(item) or item is Ellipsis else slice(None)
                      for item in key if not _is_int(item))
     return basic, advanced
@@ -496,16 +498,36 @@ def _ints_first(key):
 
 def _is_int(item):
     """An int, or a 0-d integer index tensor (which PyTorch treats as an int)."""
-    return isinstance(item, int) or (getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu")
+    return ((isinstance(item, int) and not isinstance(item, bool))
+            or (getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu"))
+
+
+def _is_scalar_bool(item):
+    """True/False or a 0-d boolean tensor: a new dimension of size 1 or 0, indexing none."""
+    return isinstance(item, bool) or (getattr(item, "ndim", None) == 0 and item.dtype == np.bool_)
 
 
 def _is_index_array(item):
     return not (item is None or item is Ellipsis or isinstance(item, slice) or _is_int(item))
 
 
+def _sequence_as_tuple(key):
+    """PyTorch still reads a list holding a sequence, slice, None, ... or tensor as
+    a tuple of indices (``x[[[0, 1], [3, 3]]]`` is ``x[[0, 1], [3, 3]]``), and warns
+    that this is deprecated; so does minigrad."""
+    if isinstance(key, list) and len(key) < 32 and builtins.any(
+            item is None or item is Ellipsis
+            or isinstance(item, (list, tuple, slice, Tensor, np.ndarray)) for item in key):
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated "
+                      "(as in PyTorch); use x[tuple(seq)] instead of x[seq]", UserWarning,
+                      stacklevel=3)
+        return tuple(key)
+    return key
+
+
 def getitem(x, key):
     """``x[key]`` with ints, slices, None, ..., integer arrays and boolean masks."""
-    key = index_key(key, x)
+    key = index_key(_sequence_as_tuple(key), x)
     if not _is_basic(key):
         key = _booleans_to_indices(key, x.shape, x._backend.xp)
     try:
