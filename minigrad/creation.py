@@ -1,18 +1,56 @@
 """Making tensors: ``mg.tensor`` and the factories (zeros, randn, arange, ...).
 
 Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``. Random
-tensors come from the device's generator, which ``mg.manual_seed`` seeds.
+tensors come from the device's default generator, which ``mg.manual_seed``
+seeds, or from the ``mg.Generator`` given as ``generator=``.
 """
 import numpy as np
 
-from .backend import get_backend
+from .backend import Device, get_backend
 from .dtypes import get_default_dtype
+from .random import random_source
 from .tensor import Tensor, new_tensor
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data`` (numbers, lists, arrays, tensors)."""
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+_NUMPY_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8",
+                 "bool")
+
+
+def from_numpy(ndarray):
+    """A CPU tensor that shares memory with the NumPy array ``ndarray``, as ``torch.from_numpy``:
+    writing into one changes the other. The dtype and shape are the array's."""
+    if not isinstance(ndarray, np.ndarray):
+        kind = type(ndarray)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else (
+            f"{kind.__module__}.{kind.__qualname__}")
+        raise TypeError(f"expected np.ndarray (got {name})")
+    if ndarray.dtype.name not in _NUMPY_DTYPES:
+        raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported "
+                        f"types are: {', '.join(_NUMPY_DTYPES)}")
+    return new_tensor(ndarray, get_backend("cpu"), None, 0)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, without a copy when possible, as ``torch.as_tensor``.
+
+    A tensor of the asked dtype and device is returned itself (autograd history
+    and all); otherwise it is converted with ``.to(device, dtype)``, which
+    records the conversion in the graph. A NumPy array that needs no
+    conversion for a CPU tensor shares its memory (``from_numpy``). Anything
+    else (numbers, lists) is copied into a new tensor, as ``mg.tensor`` does.
+    """
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    if (isinstance(data, np.ndarray) and data.dtype.name in _NUMPY_DTYPES
+            and (device is None or Device(device) == "cpu")
+            and (dtype is None or np.dtype(dtype) == data.dtype)):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def _new(array_from_xp, dtype, device, requires_grad):
@@ -94,29 +132,37 @@ def _uniform(generator, shape, dtype):
     return generator.random(shape, dtype=dtype)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def _random(draw, size, generator, dtype, device, requires_grad):
+    """A tensor of ``draw(source, size, dtype)``, drawn from ``generator`` or the device's default."""
+    return _new(lambda b, dt: draw(random_source(generator, b), size, dt), dtype, device,
+                requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the standard normal distribution N(0, 1)."""
-    return _new(lambda b, dt: _normal(b.generator, _size(size), dt), dtype, device, requires_grad)
+    return _random(_normal, _size(size), generator, dtype, device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the uniform distribution on [0, 1)."""
-    return _new(lambda b, dt: _uniform(b.generator, _size(size), dt), dtype, device, requires_grad)
+    return _random(_uniform, _size(size), generator, dtype, device, requires_grad)
 
 
-def randn_like(other, dtype=None, device=None, requires_grad=False):
+def randn_like(other, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
-    return randn(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return randn(other.shape, generator=generator, dtype=dtype, device=device,
+                 requires_grad=requires_grad)
 
 
-def rand_like(other, dtype=None, device=None, requires_grad=False):
+def rand_like(other, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform [0, 1) samples shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
-    return rand(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return rand(other.shape, generator=generator, dtype=dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` from [0, high)).
 
     Both of PyTorch's forms work: ``randint(low, high, size)`` and ``randint(high, size)``,
@@ -126,16 +172,17 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    backend = get_backend(device or "cpu")
-    array = backend.generator.integers(low, high, size=tuple(size), dtype=np.dtype(dtype or np.int64))
-    return new_tensor(array, backend, None, 0)
+
+    def draw(source, shape, dt):
+        return source.integers(low, high, size=shape, dtype=dt)
+    return _random(draw, tuple(size), generator, dtype or np.int64, device, False)
 
 
-def randperm(n, dtype=None, device=None):
+def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0, …, n − 1 (int64)."""
-    backend = get_backend(device or "cpu")
-    array = backend.generator.permutation(n).astype(np.dtype(dtype or np.int64))
-    return new_tensor(array, backend, None, 0)
+    def draw(source, length, dt):
+        return source.permutation(length).astype(dt)
+    return _random(draw, n, generator, dtype or np.int64, device, False)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
