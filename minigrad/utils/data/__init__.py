@@ -1,0 +1,13 @@
+"""``minigrad.utils.data``: ``torch.utils.data``'s names, so that ``from torch.utils.data import
+DataLoader`` becomes ``from minigrad.utils.data import DataLoader``.
+
+These are the very objects of ``mg.data`` (one implementation); ``mg.data``
+also holds minigrad's built-in data sets.
+"""
+from ...data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler, Sampler,
+                     SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
+                     WeightedRandomSampler, default_collate, default_convert, random_split)
+
+__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
+           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
+           "WeightedRandomSampler", "default_collate", "default_convert", "random_split"]
