@@ -283,3 +283,23 @@ def test_as_tensor_copies_only_when_it_must_as_torch():
         ours, theirs = mg.as_tensor(data), torch.as_tensor(data)
         assert str(theirs.dtype) == f"torch.{ours.dtype.name}"
         assert ours.tolist() == theirs.tolist()
+
+
+# ---------------------------------------------------------------- nn.init takes generator=
+INITIALISERS = ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+                "kaiming_normal_", "orthogonal_"]
+
+
+@pytest.mark.parametrize("name", INITIALISERS)
+def test_nn_init_draws_from_the_given_generator_as_torch(name):
+    import inspect
+    ours, theirs = getattr(mg.nn.init, name), getattr(torch.nn.init, name)
+    assert list(inspect.signature(ours).parameters) == list(inspect.signature(theirs).parameters)
+    first = ours(mg.empty(4, 3, dtype=mg.float64), generator=mg.Generator().manual_seed(0))
+    mg.manual_seed(0)
+    expected = mg.randn(3)
+    mg.manual_seed(0)
+    again = ours(mg.empty(4, 3, dtype=mg.float64), generator=mg.Generator().manual_seed(0))
+    assert same(first, again) and same(mg.randn(3), expected)  # the default stream is untouched
+    other = ours(mg.empty(4, 3, dtype=mg.float64), generator=mg.Generator().manual_seed(1))
+    assert not same(first, other)
