@@ -4,6 +4,8 @@ Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``. Random
 tensors come from the device's default generator, which ``mg.manual_seed``
 seeds, or from the ``mg.Generator`` given as ``generator=``.
 """
+import operator
+
 import numpy as np
 
 from .backend import Device, get_backend
@@ -62,9 +64,17 @@ def _new(array_from_xp, dtype, device, requires_grad):
 
 
 def _size(size):
+    """A shape from ``*size`` or one tuple/list; lengths are integers ≥ 0, as PyTorch requires."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = size[0]
+    try:
+        size = tuple(operator.index(length) for length in size)
+    except TypeError:
+        raise TypeError(f"size must be a tuple of ints, got {tuple(size)!r}") from None
+    if any(length < 0 for length in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(size)}")
+    return size
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -138,14 +148,25 @@ def _random(draw, size, generator, dtype, device, requires_grad):
                 requires_grad)
 
 
+def _floating(dtype, name):
+    """``dtype`` (or the default), refused unless floating: real-valued samples need one."""
+    dtype = np.dtype(dtype or get_default_dtype())
+    if dtype.kind != "f":
+        raise NotImplementedError(f"{name}: samples of a continuous distribution need a floating "
+                                  f"dtype, got {dtype}")
+    return dtype
+
+
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the standard normal distribution N(0, 1)."""
-    return _random(_normal, _size(size), generator, dtype, device, requires_grad)
+    return _random(_normal, _size(size), generator, _floating(dtype, "randn"), device,
+                   requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the uniform distribution on [0, 1)."""
-    return _random(_uniform, _size(size), generator, dtype, device, requires_grad)
+    return _random(_uniform, _size(size), generator, _floating(dtype, "rand"), device,
+                   requires_grad)
 
 
 def randn_like(other, generator=None, dtype=None, device=None, requires_grad=False):
@@ -172,14 +193,24 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"randint(): argument '{name}' must be int, not "
+                            f"{type(bound).__name__}")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
 
-    def draw(source, shape, dt):
-        return source.integers(low, high, size=shape, dtype=dt)
-    return _random(draw, tuple(size), generator, dtype or np.int64, device, False)
+    def draw(source, shape, dt):  # integers are drawn as int64, then stored in the asked dtype
+        return source.integers(low, high, size=shape, dtype=np.int64).astype(dt, copy=False)
+    return _random(draw, _size(size), generator, dtype or np.int64, device, False)
 
 
 def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0, …, n − 1 (int64)."""
+    if operator.index(n) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+
     def draw(source, length, dt):
         return source.permutation(length).astype(dt)
     return _random(draw, n, generator, dtype or np.int64, device, False)

@@ -303,3 +303,28 @@ def test_nn_init_draws_from_the_given_generator_as_torch(name):
     assert same(first, again) and same(mg.randn(3), expected)  # the default stream is untouched
     other = ours(mg.empty(4, 3, dtype=mg.float64), generator=mg.Generator().manual_seed(1))
     assert not same(first, other)
+
+
+# ---------------------------------------------------------------- bad arguments to the factories
+@pytest.mark.parametrize("call", [
+    lambda m: m.randint(5, 3, (2,)), lambda m: m.randint(0, (2,)), lambda m: m.randint(0, 3.5, (3,)),
+    lambda m: m.randperm(-1), lambda m: m.randn(-1), lambda m: m.rand(2, -3), lambda m: m.zeros(2.5),
+    lambda m: m.randn(2, dtype=m.int64), lambda m: m.rand(2, dtype=m.bool)],
+    ids=["randint-empty-range", "randint-high-0", "randint-float-bound", "randperm-negative",
+         "randn-negative", "rand-negative", "zeros-float", "randn-int", "rand-bool"])
+def test_bad_factory_arguments_raise_as_in_torch(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mg)
+
+
+def test_randint_and_randperm_fill_any_dtype_as_torch():
+    for dtype in ("float32", "float64", "int32", "uint8", "bool"):
+        ours = mg.randint(0, 2, (50,), dtype=getattr(mg, dtype if dtype != "bool" else "bool_"))
+        theirs = torch.randint(0, 2, (50,), dtype=getattr(torch, dtype))
+        assert str(theirs.dtype) == f"torch.{ours.dtype.name}"
+        assert set(ours.tolist()) <= {0, 1}
+    values = mg.randint(-3, 0, (200,), generator=mg.Generator().manual_seed(0)).tolist()
+    assert set(values) == {-3, -2, -1}
+    assert sorted(mg.randperm(5, dtype=mg.float32).tolist()) == [0.0, 1.0, 2.0, 3.0, 4.0]
