@@ -139,6 +139,24 @@ def test_default_collate_and_convert_follow_torchs_rules():
                       tud.default_collate([torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])]))
 
 
+@pytest.mark.parametrize("samples", [
+    [b"a", b"b"], [np.str_("a"), np.str_("b")], [(1, (2.0, "x")), (3, (4.0, "y"))],
+    [collections.OrderedDict(a=1, b=2.0)] * 2, [np.int32(1), np.int32(2)], [np.array(1.5)] * 2,
+    [[1, 2], [3, 4]], [{"a": (np.zeros(2, np.float16), True)}] * 3])
+def test_default_collate_keeps_torchs_containers(samples):
+    assert_same_batch(mud.default_collate(samples), tud.default_collate(samples))
+
+
+@pytest.mark.parametrize("samples", [[np.array(["a"]), np.array(["b"])], [np.array([object()])] * 2,
+                                     [None, None], [1j, 2j]])
+def test_default_collate_refuses_what_torch_refuses(samples):
+    with pytest.raises(TypeError) as reference:
+        tud.default_collate(samples)
+    with pytest.raises(TypeError) as ours:
+        mud.default_collate(samples)
+    assert str(ours.value).split(";")[0] == str(reference.value).split(";")[0]
+
+
 # ---------------------------------------------------------------- argument checks
 @pytest.mark.parametrize("kwargs", [
     {"sampler": [0, 1], "shuffle": True},

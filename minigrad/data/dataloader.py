@@ -23,8 +23,9 @@ PyTorch run unchanged; no worker process is started, so ``worker_init_fn``,
 ``prefetch_factor`` and ``persistent_workers`` have nothing to act on.
 ``pin_memory`` is accepted and does nothing: host memory is not pinned.
 """
+import copy
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 
 import numpy as np
 
@@ -183,17 +184,20 @@ def default_collate(samples):
 
     - tensors are stacked along a new first dimension: ``k`` tensors of shape
       ``S`` give one of shape ``(k, *S)``;
-    - NumPy arrays and scalars likewise, into a tensor of their dtype;
+    - NumPy arrays and scalars likewise, into a tensor of their dtype (arrays of
+      strings or objects are refused, as in PyTorch);
     - Python ints become an int64 tensor, floats a float64 tensor, bools a bool tensor;
-    - strings stay a list of strings;
+    - strings and bytes stay as they are: the sequence of them;
     - tuples, lists and dicts are collated field by field: samples ``(x, y)``
       give the batch ``[stacked xs, stacked ys]`` (a list, as in PyTorch; a
-      namedtuple keeps its type).
+      namedtuple keeps its type, and so does a dict type such as OrderedDict).
     """
     first = samples[0]
     if isinstance(first, Tensor):
         return stack(samples)
-    if isinstance(first, (np.ndarray, np.generic)):
+    if isinstance(first, (np.ndarray, np.generic)) and not isinstance(first, (str, bytes)):
+        if first.dtype.kind not in "biuf":
+            raise TypeError(_collate_error(first.dtype))
         return make_tensor(np.stack(samples))
     if isinstance(first, bool):
         return make_tensor(samples)
@@ -201,29 +205,46 @@ def default_collate(samples):
         return make_tensor(samples, dtype=np.int64)
     if isinstance(first, numbers.Real):
         return make_tensor(samples, dtype=np.float64)
-    if isinstance(first, str):
-        return list(samples)
+    if isinstance(first, (str, bytes)):
+        return samples
     if isinstance(first, Mapping):
-        return {key: default_collate([sample[key] for sample in samples]) for key in first}
+        return _same_mapping(first, {key: default_collate([sample[key] for sample in samples])
+                                     for key in first})
     if isinstance(first, (tuple, list)):
         if any(len(sample) != len(first) for sample in samples):
             raise RuntimeError("each element in list of batch should be of equal size")
-        fields = [default_collate(list(field)) for field in zip(*samples)]
+        fields = [default_collate(field) for field in zip(*samples)]
         if hasattr(first, "_fields"):  # a namedtuple keeps its type
             return type(first)(*fields)
         return fields
-    raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, "
-                    f"dicts or lists; found {type(first).__name__}")
+    raise TypeError(_collate_error(type(first).__name__))
+
+
+def _collate_error(found):
+    return ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+            f"found {found}")
+
+
+def _same_mapping(original, values):
+    """``values`` in a mapping of ``original``'s type (an OrderedDict stays one), as PyTorch does."""
+    if isinstance(original, MutableMapping):
+        result = copy.copy(original)
+        result.update(values)
+        return result
+    try:
+        return type(original)(values)
+    except TypeError:  # a mapping type that cannot be built from a dict
+        return values
 
 
 def default_convert(sample):
     """A sample as it is when batching is off (``batch_size=None``), with NumPy
-    arrays turned into tensors, looking into tuples (which become lists, as in
-    PyTorch), lists and dicts."""
+    arrays of numbers turned into tensors, looking into tuples (which become
+    lists, as in PyTorch), lists and dicts."""
     if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
         return make_tensor(sample)
     if isinstance(sample, Mapping):
-        return {key: default_convert(value) for key, value in sample.items()}
+        return _same_mapping(sample, {key: default_convert(value) for key, value in sample.items()})
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):
         return type(sample)(*(default_convert(item) for item in sample))
     if isinstance(sample, (tuple, list)):
