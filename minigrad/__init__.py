@@ -30,7 +30,7 @@ from .ops.reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp, 
 from .ops.shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, narrow, pad,
                         permute, reshape, split, squeeze, stack, sum_to, transpose, unsqueeze, view)
 # Random streams, sampling, sharing NumPy memory, and torch.utils.data's namespace.
-from .creation import as_tensor, from_numpy
+from .creation import as_tensor, from_numpy, normal
 from .random import Generator, bernoulli, manual_seed, multinomial
 from . import utils
 from . import data, viz

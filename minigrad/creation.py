@@ -169,6 +169,47 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
                    requires_grad)
 
 
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Samples of N(mean, std²), as ``torch.normal``: mean + std · z with z ~ N(0, 1).
+
+    ``mean`` and ``std`` are tensors (broadcast together; the samples take their
+    shape and device, and the dtype of ``mean`` if it is a tensor) or numbers; with two numbers, ``size`` gives the
+    shape (and ``dtype=``, ``device=``, ``requires_grad=`` apply). Every std
+    must be ≥ 0. No gradient flows to ``mean`` or ``std`` (PyTorch's is zero there).
+    """
+    tensors = [value for value in (mean, std) if isinstance(value, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal(): with numbers for mean and std, give the shape as size=")
+        if not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        return _random(lambda source, shape, dt: _normal(source, shape, dt) * std + mean,
+                       _size((size,) if isinstance(size, int) else size), generator,
+                       _floating(dtype, "normal"), device, requires_grad)
+    if size is not None:
+        raise TypeError("normal(): size= is only for numbers as mean and std; with a tensor the "
+                        "samples take its shape")
+    backend = tensors[0]._backend
+    if any(other._backend is not backend for other in tensors):
+        raise RuntimeError(f"normal(): mean and std are on different devices "
+                           f"({mean.device} and {std.device})")
+    result_dtype = tensors[0].dtype  # mean's dtype when mean is a tensor (PyTorch's rule)
+    if result_dtype.kind != "f":
+        raise NotImplementedError(f"normal: mean and std must be floating tensors, got "
+                                  f"{result_dtype}")
+    mean_values, std_values = (value._array if isinstance(value, Tensor) else value
+                               for value in (mean, std))
+    if isinstance(std, Tensor) and bool(backend.xp.any(~(std_values >= 0))):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not isinstance(std, Tensor) and not std >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = np.broadcast_shapes(*[t.shape for t in tensors])
+    standard = _normal(random_source(generator, backend), shape, result_dtype)
+    return new_tensor((standard * std_values + mean_values).astype(result_dtype, copy=False),
+                      backend, None, 0)
+
+
 def randn_like(other, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples shaped like ``other``."""
     dtype, device = _like(other, dtype, device)

@@ -1,7 +1,7 @@
 """Random numbers: ``mg.manual_seed`` and ``mg.Generator``.
 
 Every device has a default generator (its backend's), which ``mg.manual_seed``
-seeds; the random functions (``randn``, ``rand``, ``randint``, ``randperm``,
+seeds; the random functions (``randn``, ``rand``, ``normal``, ``randint``, ``randperm``,
 ``multinomial``, ``bernoulli``, ...), the samplers and the ``DataLoader`` draw
 from it unless they are given ``generator=``: a ``Generator`` of their own, an
 independent stream that nothing else touches.

@@ -328,3 +328,41 @@ def test_randint_and_randperm_fill_any_dtype_as_torch():
     values = mg.randint(-3, 0, (200,), generator=mg.Generator().manual_seed(0)).tolist()
     assert set(values) == {-3, -2, -1}
     assert sorted(mg.randperm(5, dtype=mg.float32).tolist()) == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+# ---------------------------------------------------------------- normal
+@pytest.mark.parametrize("call", [
+    lambda m: m.normal(m.zeros(2, 1), m.ones(3)), lambda m: m.normal(2.0, 3.0, size=(2,)),
+    lambda m: m.normal(m.zeros(2, dtype=m.float64), 1.0), lambda m: m.normal(0.0, m.ones(4)),
+    lambda m: m.normal(m.zeros(2), m.ones(2, dtype=m.float64)),
+    lambda m: m.normal(m.zeros(2, dtype=m.float16), m.ones(2)),
+    lambda m: m.normal(0.0, 1.0, (3,), dtype=m.float64)])
+def test_normal_shapes_and_dtypes_match_torch(call):
+    ours, theirs = call(mg), call(torch)
+    assert ours.shape == tuple(theirs.shape) and str(theirs.dtype) == f"torch.{ours.dtype.name}"
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.normal(m.zeros(2), -1.0), lambda m: m.normal(0.0, m.tensor([1.0, -1.0])),
+    lambda m: m.normal(0.0, 1.0), lambda m: m.normal(m.zeros(2, dtype=m.int64), 1.0),
+    lambda m: m.normal(m.zeros(3), 1.0, size=(3,)), lambda m: m.normal(1.0, float("nan"), size=(1,))])
+def test_normal_errors_match_torch(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(mg)
+
+
+def test_normal_draws_mean_plus_std_times_a_standard_normal(device):
+    mean = mg.tensor([[-3.0], [0.0], [5.0]], dtype=mg.float64, device=device)
+    std = mg.tensor([0.5, 2.0], dtype=mg.float64, device=device)
+    samples = mg.normal(mean.expand(3, 2).unsqueeze(-1).expand(3, 2, 20000), std.reshape(1, 2, 1),
+                        generator=mg.Generator(device).manual_seed(0)).numpy()
+    expected_mean = np.array([[-3.0], [0.0], [5.0]]) + np.zeros((3, 2))
+    expected_std = np.array([0.5, 2.0]) + np.zeros((3, 2))
+    # within 6 standard errors of the sample mean and of the sample std
+    assert np.all(np.abs(samples.mean(-1) - expected_mean) < 6 * expected_std / np.sqrt(20000))
+    assert np.all(np.abs(samples.std(-1) / expected_std - 1) < 6 / np.sqrt(2 * 20000))
+    again = mg.normal(2.0, 0.5, size=(4,), generator=mg.Generator(device).manual_seed(3), device=device)
+    assert same(again, mg.normal(2.0, 0.5, (4,), generator=mg.Generator(device).manual_seed(3),
+                                 device=device))
