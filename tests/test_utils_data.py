@@ -309,3 +309,43 @@ def test_random_split_warns_about_an_empty_split_as_torch():
         warnings.simplefilter("always")
         mud.random_split(range(2), [0.9, 0.1])
     assert any("Length of split at index 1 is 0" in str(w.message) for w in caught)
+
+
+# ---------------------------------------------------------------- iterable-style data sets
+def stream_classes(base):
+    class Stream(base):
+        def __iter__(self):
+            worker = (tud if base is tud.IterableDataset else mud).get_worker_info()
+            assert worker is None  # one process reads the whole stream
+            return iter([(i, float(i) / 2) for i in range(7)])
+
+    class SizedStream(Stream):
+        def __len__(self):
+            return 7
+
+    return Stream, SizedStream
+
+
+@pytest.mark.parametrize("kwargs", [{"batch_size": 3}, {"batch_size": 3, "drop_last": True},
+                                    {"batch_size": None}, {"batch_size": 20}, {"shuffle": False}])
+def test_iterable_datasets_batch_as_torch(kwargs):
+    (ours, ours_sized), (theirs, theirs_sized) = stream_classes(mud.IterableDataset), stream_classes(
+        tud.IterableDataset)
+    assert_same_epochs(mud.DataLoader(ours(), **kwargs), tud.DataLoader(theirs(), **kwargs))
+    assert len(mud.DataLoader(ours_sized(), **kwargs)) == len(tud.DataLoader(theirs_sized(), **kwargs))
+    with pytest.raises(TypeError):
+        len(mud.DataLoader(ours(), **kwargs))
+    chained, reference = ours_sized() + ours_sized(), theirs_sized() + theirs_sized()
+    assert isinstance(chained, mud.ChainDataset) and len(chained) == len(reference) == 14
+    assert_same_epochs(mud.DataLoader(chained, **kwargs), tud.DataLoader(reference, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [{"shuffle": True}, {"sampler": [0, 1]}, {"batch_sampler": [[0]]}])
+def test_an_iterable_dataset_takes_no_order_as_in_torch(kwargs):
+    (ours, _), (theirs, _) = stream_classes(mud.IterableDataset), stream_classes(tud.IterableDataset)
+    with pytest.raises(ValueError) as reference:
+        tud.DataLoader(theirs(), **kwargs)
+    with pytest.raises(ValueError, match=str(reference.value).split(",")[0]):
+        mud.DataLoader(ours(), **kwargs)
+    with pytest.raises(AssertionError, match="IterableDataset"):
+        mud.ConcatDataset([ours()])

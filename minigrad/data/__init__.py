@@ -11,7 +11,8 @@ Mirrors ``torch.utils.data`` (data sets, samplers, ``DataLoader``, ``random_spli
 it: the same objects. The data set generators are minigrad's own.
 """
 from .dataloader import DataLoader, default_collate, default_convert
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
+                      get_worker_info, random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                       SubsetRandomSampler, WeightedRandomSampler)
 from .datasets import (CharCorpus, load_char_corpus, load_digits, make_circles, make_moons,

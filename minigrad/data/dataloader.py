@@ -34,7 +34,7 @@ from ..creation import tensor as make_tensor
 from ..ops.shape import stack
 from ..random import Generator
 from ..tensor import Tensor
-from .dataset import TensorDataset
+from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
@@ -87,6 +87,8 @@ class DataLoader:
                             f"{type(generator).__qualname__}")
         if seed is not None:
             generator = Generator().manual_seed(seed)
+        if isinstance(dataset, IterableDataset):
+            _check_stream_options(shuffle, sampler, batch_sampler)
         shuffle = bool(shuffle)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
@@ -122,16 +124,33 @@ class DataLoader:
                                          else default_collate)
 
     def __len__(self):
-        """The number of batches in one epoch (samples, when batching is off)."""
+        """The number of batches in one epoch (samples, when batching is off); for an
+        ``IterableDataset`` this asks the data set for its length."""
+        if isinstance(self.dataset, IterableDataset):
+            return len(BatchSampler(range(len(self.dataset)), self.batch_size, self.drop_last)
+                       if self.batch_size is not None else self.dataset)
         return len(self.sampler if self.batch_sampler is None else self.batch_sampler)
 
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._iterate_stream()
+            return
         if self.batch_sampler is None:
             for index in self.sampler:
                 yield self._to_device(self.collate_fn(self.dataset[index]))
             return
         for indices in self.batch_sampler:
             yield self._to_device(self._fetch(indices))
+
+    def _iterate_stream(self):
+        """An ``IterableDataset``'s samples in order, batched as they come."""
+        samples = iter(self.dataset)
+        if self.batch_size is None:
+            for sample in samples:
+                yield self._to_device(self.collate_fn(sample))
+            return
+        for batch in BatchSampler(samples, self.batch_size, self.drop_last):
+            yield self._to_device(self.collate_fn(batch))
 
     def _fetch(self, indices):
         if self._default_collation and _gathers_batches(self.dataset):
@@ -142,6 +161,19 @@ class DataLoader:
         if self.device is None:
             return batch
         return _move(batch, self.device)
+
+
+def _check_stream_options(shuffle, sampler, batch_sampler):
+    """An ``IterableDataset`` is read in its own order: PyTorch's refusals of an order."""
+    if shuffle not in (False, None):
+        raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, "
+                         f"but got shuffle={shuffle}")
+    if sampler is not None:
+        raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, "
+                         f"but got sampler={sampler}")
+    if batch_sampler is not None:
+        raise ValueError("DataLoader with IterableDataset: expected unspecified batch_sampler "
+                         f"option, but got batch_sampler={batch_sampler}")
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers):

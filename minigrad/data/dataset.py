@@ -38,6 +38,61 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """The base of iterable-style data sets: a stream of samples that subclasses
+    produce in ``__iter__`` (lines of a file, samples generated on the fly).
+
+    The ``DataLoader`` reads it in order (no ``shuffle``, ``sampler`` or
+    ``batch_sampler``) and groups consecutive samples into batches. It is read
+    once per epoch in the calling process, as by a single worker:
+    ``get_worker_info()`` is None there, so code that splits the stream
+    between PyTorch's workers takes the whole stream.
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__()")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it; it has "
+                        "no samples by index")
+
+    def __len__(self):
+        raise TypeError(f"object of type '{type(self).__name__}' has no len(): a stream knows its "
+                        "length only if its class defines __len__")
+
+    def __add__(self, other):
+        """``a + b``: the stream of ``a``, then that of ``b`` (a ``ChainDataset``)."""
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable data sets, one stream after another."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            _check_iterable(dataset)
+            yield from dataset
+
+    def __len__(self):
+        return sum(len(_check_iterable(dataset)) for dataset in self.datasets)
+
+
+def _check_iterable(dataset):
+    if not isinstance(dataset, IterableDataset):
+        raise AssertionError("ChainDataset only supports IterableDataset")
+    return dataset
+
+
+def get_worker_info():
+    """Information about the worker process this runs in: always None, since
+    minigrad's ``DataLoader`` loads in the calling process (PyTorch returns None
+    there too)."""
+    return None
+
+
 class TensorDataset(Dataset):
     """Samples are the rows of tensors: ``dataset[i] == (tensors[0][i], tensors[1][i], ...)``.
 
@@ -101,6 +156,8 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise AssertionError("datasets should not be an empty iterable")
+        if any(isinstance(dataset, IterableDataset) for dataset in self.datasets):
+            raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
 
     def __len__(self):

@@ -4,10 +4,12 @@ DataLoader`` becomes ``from minigrad.utils.data import DataLoader``.
 These are the very objects of ``mg.data`` (one implementation); ``mg.data``
 also holds minigrad's built-in data sets.
 """
-from ...data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler, Sampler,
-                     SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
-                     WeightedRandomSampler, default_collate, default_convert, random_split)
+from ...data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset,
+                     IterableDataset, RandomSampler, Sampler, SequentialSampler, Subset,
+                     SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate,
+                     default_convert, get_worker_info, random_split)
 
-__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
-           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
-           "WeightedRandomSampler", "default_collate", "default_convert", "random_split"]
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
+           "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
+           "default_convert", "get_worker_info", "random_split"]
