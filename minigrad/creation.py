@@ -143,7 +143,8 @@ def _uniform(generator, shape, dtype):
 
 
 def _random(draw, size, generator, dtype, device, requires_grad):
-    """A tensor of ``draw(source, size, dtype)``, drawn from ``generator`` or the device's default."""
+    """A tensor of ``draw(source, size, dtype)``: drawn from ``generator``, or from the
+    device's default generator."""
     return _new(lambda b, dt: draw(random_source(generator, b), size, dt), dtype, device,
                 requires_grad)
 
@@ -174,9 +175,10 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     """Samples of N(mean, std²), as ``torch.normal``: mean + std · z with z ~ N(0, 1).
 
     ``mean`` and ``std`` are tensors (broadcast together; the samples take their
-    shape and device, and the dtype of ``mean`` if it is a tensor) or numbers; with two numbers, ``size`` gives the
-    shape (and ``dtype=``, ``device=``, ``requires_grad=`` apply). Every std
-    must be ≥ 0. No gradient flows to ``mean`` or ``std`` (PyTorch's is zero there).
+    shape and device, and the dtype of ``mean`` if it is a tensor) or numbers;
+    with two numbers, ``size`` gives the shape (and ``dtype=``, ``device=``,
+    ``requires_grad=`` apply). Every std must be ≥ 0. No gradient flows to
+    ``mean`` or ``std`` (PyTorch's is zero there).
     """
     tensors = [value for value in (mean, std) if isinstance(value, Tensor)]
     if not tensors:

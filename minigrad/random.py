@@ -25,7 +25,8 @@ _SEED_RANGE = (-2 ** 63, 2 ** 64 - 1)
 
 
 def _seed_value(seed):
-    """``seed`` as PyTorch reads it: an int in [−2⁶³, 2⁶⁴ − 1], a negative one taken modulo 2⁶⁴."""
+    """``seed`` as PyTorch reads it: an int in [−2⁶³, 2⁶⁴ − 1]; a negative one is taken
+    modulo 2⁶⁴."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
     seed = operator.index(seed)
@@ -198,7 +199,8 @@ def _draw_with_replacement(xp, source, weights, num_samples):
     targets = source.random((weights.shape[0], num_samples)) * cumulative[:, -1:]
     indices = xp.stack([xp.searchsorted(row, row_targets, side="right")
                         for row, row_targets in zip(cumulative, targets)])
-    # u · Σw can round up to Σw itself: that draw belongs to the last category of positive weight.
+    # u · Σw can round up to Σw itself: that draw belongs to the last category of positive
+    # weight.
     last_positive = weights.shape[1] - 1 - xp.argmax(weights[:, ::-1] > 0, axis=1)
     return xp.minimum(indices, last_positive[:, None])
 

@@ -236,7 +236,8 @@ def test_default_collate_of_tensors_strings_and_bools():
     batch = mg.data.default_collate([(mg.tensor([1.0, 2.0]), "a", True),
                                      (mg.tensor([3.0, 4.0]), "b", False)])
     assert batch[0].tolist() == [[1.0, 2.0], [3.0, 4.0]]
-    assert batch[1] == ("a", "b") and batch[2].dtype == mg.bool  # strings as zip gives them (torch) and batch[2].tolist() == [True, False]
+    assert batch[1] == ("a", "b")  # the strings as zip gives them, as in torch
+    assert batch[2].dtype == mg.bool and batch[2].tolist() == [True, False]
     with pytest.raises(RuntimeError, match="equal size"):
         mg.data.default_collate([(1, 2), (1,)])
     with pytest.raises(TypeError, match="found object"):

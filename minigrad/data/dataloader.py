@@ -258,7 +258,8 @@ def _collate_error(found):
 
 
 def _same_mapping(original, values):
-    """``values`` in a mapping of ``original``'s type (an OrderedDict stays one), as PyTorch does."""
+    """``values`` in a mapping of ``original``'s type (an OrderedDict stays one), as
+    PyTorch does."""
     if isinstance(original, MutableMapping):
         result = copy.copy(original)
         result.update(values)

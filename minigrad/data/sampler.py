@@ -32,7 +32,8 @@ def _is_positive_int(value):
 
 
 class Sampler:
-    """The base of samplers: subclasses define ``__iter__`` (the indices) and usually ``__len__``."""
+    """The base of samplers: subclasses define ``__iter__`` (the indices) and, usually,
+    ``__len__``."""
 
     def __iter__(self):
         raise NotImplementedError(f"{type(self).__name__} must define __iter__()")

@@ -2,7 +2,8 @@ r"""``mg.nn.init``: fill a weight tensor in place with a chosen initial distribu
 
 Each function changes its argument under ``no_grad`` and returns it, as in
 PyTorch, and draws from the tensor's device generator (``mg.manual_seed`` makes
-it reproducible) or, as in PyTorch, from the ``mg.Generator`` given as ``generator=``. For a weight of shape (out, in, k1, k2, ...) the receptive
+it reproducible) or, as in PyTorch, from the ``mg.Generator`` given as
+``generator=``. For a weight of shape (out, in, k1, k2, ...) the receptive
 field is r = k1·k2·..., fan_in = in·r and fan_out = out·r.
 
 - ``uniform_(t, a, b)``: U(a, b);  ``normal_(t, mean, std)``: N(mean, std²);
