@@ -33,7 +33,10 @@ from .ops.shape import roll
 from .ops.masking import masked_fill, tril, triu
 from .ops.indexing import gather, scatter, scatter_add
 from .ops.sorting import argsort, sort, topk
-from .random import manual_seed
+# Random streams, sampling, sharing NumPy memory, and torch.utils.data's namespace.
+from .creation import as_tensor, from_numpy, normal
+from .random import Generator, bernoulli, manual_seed, multinomial
+from . import utils
 from . import data, viz
 from .serialization import load, save
 

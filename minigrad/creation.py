@@ -1,18 +1,58 @@
 """Making tensors: ``mg.tensor`` and the factories (zeros, randn, arange, ...).
 
 Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``. Random
-tensors come from the device's generator, which ``mg.manual_seed`` seeds.
+tensors come from the device's default generator, which ``mg.manual_seed``
+seeds, or from the ``mg.Generator`` given as ``generator=``.
 """
+import operator
+
 import numpy as np
 
-from .backend import get_backend
+from .backend import Device, get_backend
 from .dtypes import get_default_dtype
+from .random import random_source
 from .tensor import Tensor, new_tensor
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data`` (numbers, lists, arrays, tensors)."""
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+_NUMPY_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8",
+                 "bool")
+
+
+def from_numpy(ndarray):
+    """A CPU tensor that shares memory with the NumPy array ``ndarray``, as ``torch.from_numpy``:
+    writing into one changes the other. The dtype and shape are the array's."""
+    if not isinstance(ndarray, np.ndarray):
+        kind = type(ndarray)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else (
+            f"{kind.__module__}.{kind.__qualname__}")
+        raise TypeError(f"expected np.ndarray (got {name})")
+    if ndarray.dtype.name not in _NUMPY_DTYPES:
+        raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported "
+                        f"types are: {', '.join(_NUMPY_DTYPES)}")
+    return new_tensor(ndarray, get_backend("cpu"), None, 0)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, without a copy when possible, as ``torch.as_tensor``.
+
+    A tensor of the asked dtype and device is returned itself (autograd history
+    and all); otherwise it is converted with ``.to(device, dtype)``, which
+    records the conversion in the graph. A NumPy array that needs no
+    conversion for a CPU tensor shares its memory (``from_numpy``). Anything
+    else (numbers, lists) is copied into a new tensor, as ``mg.tensor`` does.
+    """
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    if (isinstance(data, np.ndarray) and data.dtype.name in _NUMPY_DTYPES
+            and (device is None or Device(device) == "cpu")
+            and (dtype is None or np.dtype(dtype) == data.dtype)):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def _new(array_from_xp, dtype, device, requires_grad):
@@ -24,9 +64,17 @@ def _new(array_from_xp, dtype, device, requires_grad):
 
 
 def _size(size):
+    """A shape from ``*size`` or one tuple/list; lengths are integers ≥ 0, as PyTorch requires."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = size[0]
+    try:
+        size = tuple(operator.index(length) for length in size)
+    except TypeError:
+        raise TypeError(f"size must be a tuple of ints, got {tuple(size)!r}") from None
+    if any(length < 0 for length in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(size)}")
+    return size
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -94,29 +142,91 @@ def _uniform(generator, shape, dtype):
     return generator.random(shape, dtype=dtype)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def _random(draw, size, generator, dtype, device, requires_grad):
+    """A tensor of ``draw(source, size, dtype)``: drawn from ``generator``, or from the
+    device's default generator."""
+    return _new(lambda b, dt: draw(random_source(generator, b), size, dt), dtype, device,
+                requires_grad)
+
+
+def _floating(dtype, name):
+    """``dtype`` (or the default), refused unless floating: real-valued samples need one."""
+    dtype = np.dtype(dtype or get_default_dtype())
+    if dtype.kind != "f":
+        raise NotImplementedError(f"{name}: samples of a continuous distribution need a floating "
+                                  f"dtype, got {dtype}")
+    return dtype
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the standard normal distribution N(0, 1)."""
-    return _new(lambda b, dt: _normal(b.generator, _size(size), dt), dtype, device, requires_grad)
+    return _random(_normal, _size(size), generator, _floating(dtype, "randn"), device,
+                   requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the uniform distribution on [0, 1)."""
-    return _new(lambda b, dt: _uniform(b.generator, _size(size), dt), dtype, device, requires_grad)
+    return _random(_uniform, _size(size), generator, _floating(dtype, "rand"), device,
+                   requires_grad)
 
 
-def randn_like(other, dtype=None, device=None, requires_grad=False):
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Samples of N(mean, std²), as ``torch.normal``: mean + std · z with z ~ N(0, 1).
+
+    ``mean`` and ``std`` are tensors (broadcast together; the samples take their
+    shape and device, and the dtype of ``mean`` if it is a tensor) or numbers;
+    with two numbers, ``size`` gives the shape (and ``dtype=``, ``device=``,
+    ``requires_grad=`` apply). Every std must be ≥ 0. No gradient flows to
+    ``mean`` or ``std`` (PyTorch's is zero there).
+    """
+    tensors = [value for value in (mean, std) if isinstance(value, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal(): with numbers for mean and std, give the shape as size=")
+        if not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        return _random(lambda source, shape, dt: _normal(source, shape, dt) * std + mean,
+                       _size((size,) if isinstance(size, int) else size), generator,
+                       _floating(dtype, "normal"), device, requires_grad)
+    if size is not None:
+        raise TypeError("normal(): size= is only for numbers as mean and std; with a tensor the "
+                        "samples take its shape")
+    backend = tensors[0]._backend
+    if any(other._backend is not backend for other in tensors):
+        raise RuntimeError(f"normal(): mean and std are on different devices "
+                           f"({mean.device} and {std.device})")
+    result_dtype = tensors[0].dtype  # mean's dtype when mean is a tensor (PyTorch's rule)
+    if result_dtype.kind != "f":
+        raise NotImplementedError(f"normal: mean and std must be floating tensors, got "
+                                  f"{result_dtype}")
+    mean_values, std_values = (value._array if isinstance(value, Tensor) else value
+                               for value in (mean, std))
+    if isinstance(std, Tensor) and bool(backend.xp.any(~(std_values >= 0))):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not isinstance(std, Tensor) and not std >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = np.broadcast_shapes(*[t.shape for t in tensors])
+    standard = _normal(random_source(generator, backend), shape, result_dtype)
+    return new_tensor((standard * std_values + mean_values).astype(result_dtype, copy=False),
+                      backend, None, 0)
+
+
+def randn_like(other, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
-    return randn(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return randn(other.shape, generator=generator, dtype=dtype, device=device,
+                 requires_grad=requires_grad)
 
 
-def rand_like(other, dtype=None, device=None, requires_grad=False):
+def rand_like(other, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform [0, 1) samples shaped like ``other``."""
     dtype, device = _like(other, dtype, device)
-    return rand(other.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return rand(other.shape, generator=generator, dtype=dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` from [0, high)).
 
     Both of PyTorch's forms work: ``randint(low, high, size)`` and ``randint(high, size)``,
@@ -126,16 +236,27 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    backend = get_backend(device or "cpu")
-    array = backend.generator.integers(low, high, size=tuple(size), dtype=np.dtype(dtype or np.int64))
-    return new_tensor(array, backend, None, 0)
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"randint(): argument '{name}' must be int, not "
+                            f"{type(bound).__name__}")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+
+    def draw(source, shape, dt):  # integers are drawn as int64, then stored in the asked dtype
+        return source.integers(low, high, size=shape, dtype=np.int64).astype(dt, copy=False)
+    return _random(draw, _size(size), generator, dtype or np.int64, device, False)
 
 
-def randperm(n, dtype=None, device=None):
+def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0, …, n − 1 (int64)."""
-    backend = get_backend(device or "cpu")
-    array = backend.generator.permutation(n).astype(np.dtype(dtype or np.int64))
-    return new_tensor(array, backend, None, 0)
+    if operator.index(n) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+
+    def draw(source, length, dt):
+        return source.permutation(length).astype(dt)
+    return _random(draw, n, generator, dtype or np.int64, device, False)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

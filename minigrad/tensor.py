@@ -233,6 +233,17 @@ class Tensor:
     def cpu(self):
         return self.to("cpu")
 
+    # -- random sampling (minigrad/random.py) --------------------------------------
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Category indices drawn from the weights in this tensor (see ``mg.multinomial``)."""
+        from .random import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        """0/1 samples, 1 with the probability in each element (see ``mg.bernoulli``)."""
+        from .random import bernoulli
+        return bernoulli(self, p, generator=generator)
+
     def cuda(self, device=None):
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 

@@ -40,7 +40,7 @@ EXAMPLES = ROOT / "tests" / "docs_examples"
 
 # The public namespaces and the heading of their section in docs/api.md.
 NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testing",
-              "minigrad.data", "minigrad.nn", "minigrad.nn.functional", "minigrad.nn.init",
+              "minigrad.data", "minigrad.utils.data", "minigrad.nn", "minigrad.nn.functional", "minigrad.nn.init",
               "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
               "minigrad.viz"]

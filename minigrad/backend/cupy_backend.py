@@ -80,9 +80,23 @@ class CupyBackend:
             self._kernels[kernel] = compiled
         return compiled
 
-    def seed(self, seed):
+    def new_generator(self, seed):
+        """CuPy's generator on this GPU, started from ``seed``."""
         with self._cuda_device:
-            self.generator = self.xp.random.default_rng(seed)
+            return self.xp.random.default_rng(seed)
+
+    def seed(self, seed):
+        self.generator = self.new_generator(seed)
+
+    def generator_state(self, generator):
+        raise RuntimeError("get_state() is not available for a 'cuda' Generator: CuPy's "
+                           "generators do not expose their state; restart a stream with "
+                           "manual_seed(seed) instead")
+
+    def set_generator_state(self, generator, state):
+        raise RuntimeError("set_state() is not available for a 'cuda' Generator: CuPy's "
+                           "generators do not expose their state; restart a stream with "
+                           "manual_seed(seed) instead")
 
     def synchronize(self):
         self._cuda_device.synchronize()

@@ -68,8 +68,21 @@ class NumpyBackend:
     def erf(self, x):
         return self._erf(x)
 
+    def new_generator(self, seed):
+        """A random generator of this device started from ``seed`` (an int ≥ 0): NumPy's PCG64."""
+        return np.random.default_rng(seed)
+
     def seed(self, seed):
-        self.generator = np.random.default_rng(seed)
+        """Restart the device's default generator from ``seed``."""
+        self.generator = self.new_generator(seed)
+
+    def generator_state(self, generator):
+        """The position of ``generator`` in its stream, as JSON-serialisable data."""
+        return generator.bit_generator.state
+
+    def set_generator_state(self, generator, state):
+        """Move ``generator`` to a position that ``generator_state`` returned."""
+        generator.bit_generator.state = state
 
     def elementwise_kernel(self, kernel, dtype):
         """A fused optimizer kernel (``optim/fused.py``) compiled for this CPU with the

@@ -419,8 +419,18 @@ class StrictBackend:
     def erf(self, x):
         return _call(self._numpy.erf, (x,), {})
 
+    def new_generator(self, seed):
+        """NumPy's generator for ``seed``, drawing StrictArrays."""
+        return StrictNamespace(self._numpy.new_generator(seed))
+
     def seed(self, seed):
-        self.generator = StrictNamespace(np.random.default_rng(seed))
+        self.generator = self.new_generator(seed)
+
+    def generator_state(self, generator):
+        return self._numpy.generator_state(generator._target)
+
+    def set_generator_state(self, generator, state):
+        self._numpy.set_generator_state(generator._target, state)
 
     def synchronize(self):
         """Work on this device is synchronous; nothing to wait for."""

@@ -6,10 +6,14 @@
     for features, labels in loader:   # one epoch
         ...
 
-Mirrors ``torch.utils.data`` (``Dataset``, ``TensorDataset``, ``DataLoader``,
-``default_collate``); the data set generators are minigrad's own.
+Mirrors ``torch.utils.data`` (data sets, samplers, ``DataLoader``, ``random_split``,
+``default_collate``), which ``minigrad.utils.data`` also names, as PyTorch spells
+it: the same objects. The data set generators are minigrad's own.
 """
 from .dataloader import DataLoader, default_collate, default_convert
-from .dataset import Dataset, TensorDataset
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
+                      get_worker_info, random_split)
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                      SubsetRandomSampler, WeightedRandomSampler)
 from .datasets import (CharCorpus, load_char_corpus, load_digits, make_circles, make_moons,
                        make_sine_sequences, make_spirals, make_xor)

@@ -2,7 +2,8 @@ r"""``mg.nn.init``: fill a weight tensor in place with a chosen initial distribu
 
 Each function changes its argument under ``no_grad`` and returns it, as in
 PyTorch, and draws from the tensor's device generator (``mg.manual_seed`` makes
-it reproducible). For a weight of shape (out, in, k1, k2, ...) the receptive
+it reproducible) or, as in PyTorch, from the ``mg.Generator`` given as
+``generator=``. For a weight of shape (out, in, k1, k2, ...) the receptive
 field is r = k1·k2·..., fan_in = in·r and fan_out = out·r.
 
 - ``uniform_(t, a, b)``: U(a, b);  ``normal_(t, mean, std)``: N(mean, std²);
@@ -88,15 +89,17 @@ def _sample_dtype(tensor):
     return tensor.dtype if tensor.dtype.kind == "f" else np.float64
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b)."""
-    unit = rand(tensor.shape, dtype=_sample_dtype(tensor), device=tensor.device)
+    unit = rand(tensor.shape, generator=generator, dtype=_sample_dtype(tensor),
+                device=tensor.device)
     return _fill(tensor, unit * (b - a) + a)
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std²)."""
-    standard = randn(tensor.shape, dtype=_sample_dtype(tensor), device=tensor.device)
+    standard = randn(tensor.shape, generator=generator, dtype=_sample_dtype(tensor),
+                     device=tensor.device)
     return _fill(tensor, standard * std + mean)
 
 
@@ -116,26 +119,26 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(−a, a) with a = gain · √(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot normal: N(0, std²) with std = gain · √(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(−bound, bound), bound = gain · √(3 / fan), gain = calculate_gain(nonlinearity, a).
 
     ``a`` is the negative slope of the leaky ReLU that follows (used only when
@@ -146,18 +149,18 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He normal: N(0, std²), std = gain / √fan, gain = calculate_gain(nonlinearity, a)."""
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
-def orthogonal_(tensor, gain=1):
+def orthogonal_(tensor, gain=1, generator=None):
     """Fill with gain · Q, Q a (semi-)orthogonal matrix: Qᵀ Q = I when rows ≥ columns,
     Q Qᵀ = I otherwise (the shape is flattened to (shape[0], rest) first).
 
@@ -172,7 +175,8 @@ def orthogonal_(tensor, gain=1):
     rows = tensor.shape[0]
     columns = tensor.numel() // rows
     xp = tensor._backend.xp
-    gaussian = randn(rows, columns, dtype=np.float64, device=tensor.device)._array
+    gaussian = randn(rows, columns, generator=generator, dtype=np.float64,
+                     device=tensor.device)._array
     if rows < columns:
         gaussian = gaussian.T
     q, r = xp.linalg.qr(gaussian)
