@@ -321,16 +321,64 @@ class Tensor:
         return RemovableHandle(hooks, hook)
 
     # -- in-place updates (for optimizers and initialisation, outside the graph) --
-    def _begin_in_place(self, name):
-        if _state.enabled and self._requires_grad:
+    # ``x.add_(y)`` (and ``x += y``) is ``x + y`` computed by the out-of-place
+    # operation, so broadcasting and type promotion follow the same rules, then
+    # written into x's memory: every view and alias of x sees the new values, and
+    # x's version goes up so that a graph that saved x notices the change.
+    # minigrad records no in-place operation in the graph; where PyTorch would
+    # record one, it is refused with a RuntimeError that shows the out-of-place form.
+    def _begin_in_place(self, name, *operands):
+        """Refuse an in-place change that the graph would need to record."""
+        if not _state.enabled:
+            return
+        if self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"{name}: a tensor that requires grad and is a leaf (made by the user, not "
+                    "computed) can't be changed in place while the graph is being recorded. Do "
+                    "the update inside `with mg.no_grad():`, as optimizers do.")
             raise RuntimeError(
-                f"{name}: a tensor that requires grad is being changed in place while the graph "
-                "is being recorded. Do the update inside `with mg.no_grad():`, as optimizers do.")
-        return self._backend.xp
+                f"{name}: this tensor is part of the recorded graph (grad_fn={self.grad_fn!r}) "
+                "and minigrad does not record in-place operations; write the out-of-place "
+                "form, e.g. x = x + y instead of x += y.")
+        for operand in operands:
+            if isinstance(operand, Tensor) and operand._requires_grad:
+                raise RuntimeError(
+                    f"{name}: the value written in place requires grad, and minigrad does not "
+                    "record in-place operations, so its gradient would be lost; write the "
+                    "out-of-place form, e.g. x = x + y instead of x += y.")
 
-    def _end_in_place(self):
+    def _write(self, name, values, key=Ellipsis):
+        """``self[key] = values`` into this tensor's memory, and a new version."""
+        try:
+            self._array[key] = values
+        except ValueError as error:  # NumPy: a read-only (expanded) array or a shape mismatch
+            if "read-only" in str(error):
+                raise RuntimeError(
+                    f"{name}: this tensor is an expanded view whose elements share memory, so "
+                    "it can't be written in place; clone() it first") from None
+            raise RuntimeError(f"{name}: {error}") from None
         self._version[0] += 1
         return self
+
+    def _store_result(self, name, result):
+        """Write ``result`` (a Tensor computed from self) over this tensor, as PyTorch's
+        in-place operations do: it must have self's shape (the other operand broadcasts
+        to self, never self to it) and a dtype that casts to self's without changing
+        kind (a floating result can't go into an integer tensor, nor a number into a
+        boolean one)."""
+        if result._array.shape != self._array.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {tuple(result.shape)}, but this tensor has shape "
+                f"{tuple(self.shape)}; in place, the other operand must broadcast to this "
+                "tensor's shape")
+        kind, target = result._array.dtype.kind, self._array.dtype.kind
+        if kind == "f" and target != "f" or target == "b" and kind != "b":
+            raise RuntimeError(
+                f"{name}: the result has dtype {result.dtype}, which can't be stored in place in "
+                f"this tensor of dtype {self.dtype}; compute out of place (x = x + y) or "
+                "convert the tensor first with .to(...)")
+        return self._write(name, result._array)
 
     def _array_of(self, value, name):
         if isinstance(value, Tensor):
@@ -343,95 +391,94 @@ class Tensor:
 
     def copy_(self, source):
         """Overwrite the values with ``source`` (broadcast, cast to this dtype)."""
-        self._begin_in_place("copy_")
+        self._begin_in_place("copy_", source)
         if isinstance(source, Tensor) and source._backend is not self._backend:
             source = source._backend.to_host(source._array)
             source = self._backend.from_host(source)
-        self._array[...] = self._array_of(source, "copy_")
-        return self._end_in_place()
+        return self._write("copy_", self._array_of(source, "copy_"))
 
     def zero_(self):
         self._begin_in_place("zero_")
-        self._array[...] = 0
-        return self._end_in_place()
+        return self._write("zero_", 0)
 
     def fill_(self, value):
-        self._begin_in_place("fill_")
-        self._array[...] = self._array_of(value, "fill_")
-        return self._end_in_place()
+        self._begin_in_place("fill_", value)
+        return self._write("fill_", self._array_of(value, "fill_"))
 
     def add_(self, other, alpha=1):
         """self += alpha * other"""
-        xp = self._begin_in_place("add_")
-        other = self._array_of(other, "add_")
-        xp.add(self._array, other if alpha == 1 else other * alpha, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("add_", other)
+        return self._store_result("add_", add(self, _scaled(other, alpha)))
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other"""
-        xp = self._begin_in_place("sub_")
-        other = self._array_of(other, "sub_")
-        xp.subtract(self._array, other if alpha == 1 else other * alpha, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("sub_", other)
+        return self._store_result("sub_", sub(self, _scaled(other, alpha)))
 
     def mul_(self, other):
-        xp = self._begin_in_place("mul_")
-        xp.multiply(self._array, self._array_of(other, "mul_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        """self *= other"""
+        self._begin_in_place("mul_", other)
+        return self._store_result("mul_", mul(self, other))
 
     def div_(self, other):
-        xp = self._begin_in_place("div_")
-        xp.divide(self._array, self._array_of(other, "div_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        """self /= other (true division: refused for an integer tensor, as in PyTorch)"""
+        self._begin_in_place("div_", other)
+        return self._store_result("div_", div(self, other))
 
     def pow_(self, exponent):
-        xp = self._begin_in_place("pow_")
-        xp.power(self._array, self._array_of(exponent, "pow_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        """self **= exponent"""
+        self._begin_in_place("pow_", exponent)
+        return self._store_result("pow_", pow(self, exponent))
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 * tensor2"""
-        xp = self._begin_in_place("addcmul_")
-        product = self._array_of(tensor1, "addcmul_") * self._array_of(tensor2, "addcmul_")
-        xp.add(self._array, product * value if value != 1 else product, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("addcmul_", tensor1, tensor2)
+        product = mul(tensor1, tensor2)
+        return self._store_result("addcmul_", add(self, _scaled(product, value)))
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 / tensor2"""
-        xp = self._begin_in_place("addcdiv_")
-        quotient = self._array_of(tensor1, "addcdiv_") / self._array_of(tensor2, "addcdiv_")
-        xp.add(self._array, quotient * value if value != 1 else quotient, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("addcdiv_", tensor1, tensor2)
+        quotient = div(tensor1, tensor2)
+        return self._store_result("addcdiv_", add(self, _scaled(quotient, value)))
 
     def lerp_(self, end, weight):
         """self += weight * (end - self)"""
-        xp = self._begin_in_place("lerp_")
-        step = (self._array_of(end, "lerp_") - self._array) * self._array_of(weight, "lerp_")
-        xp.add(self._array, step, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("lerp_", end, weight)
+        return self._store_result("lerp_", add(self, mul(sub(end, self), weight)))
 
     def clamp_(self, min=None, max=None):
-        xp = self._begin_in_place("clamp_")
-        if min is not None:
-            xp.maximum(self._array, self._array_of(min, "clamp_"), out=self._array, casting="same_kind")
-        if max is not None:
-            xp.minimum(self._array, self._array_of(max, "clamp_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("clamp_", min, max)
+        return self._store_result("clamp_", clamp(self, min, max))
 
     def sqrt_(self):
-        xp = self._begin_in_place("sqrt_")
-        xp.sqrt(self._array, out=self._array)
-        return self._end_in_place()
+        self._begin_in_place("sqrt_")
+        return self._store_result("sqrt_", sqrt(self))
 
     def neg_(self):
-        xp = self._begin_in_place("neg_")
-        xp.negative(self._array, out=self._array)
-        return self._end_in_place()
+        self._begin_in_place("neg_")
+        return self._store_result("neg_", neg(self))
 
     def __setitem__(self, key, value):
-        self._begin_in_place("__setitem__ (tensor[...] = value)")
-        self._array[index_key(key, self)] = self._array_of(value, "__setitem__")
-        self._end_in_place()
+        name = "__setitem__ (tensor[...] = value)"
+        self._begin_in_place(name, value)
+        self._write(name, self._array_of(value, "__setitem__"), index_key(key, self))
+
+    # ``x += y`` is ``x.add_(y)``, as in PyTorch: the update happens in x's memory.
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
 
     # -- operators -----------------------------------------------------------------
     def __add__(self, other):
@@ -667,6 +714,13 @@ def _init(tensor, array, backend, grad_fn, output_index):
     tensor._backend = backend
     tensor._hooks = None
     tensor._retains_grad = False
+
+
+def _scaled(value, factor):
+    """factor · value for the ``alpha=``/``value=`` of the in-place updates (1: value itself)."""
+    if factor == 1:
+        return value
+    return mul(value, factor) if isinstance(value, Tensor) else value * factor
 
 
 def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
