@@ -66,8 +66,13 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        """``p.data = other``: this tensor now holds ``other``'s memory, whatever its shape,
+        dtype or device (as in PyTorch); its graph and ``.grad`` are kept as they are."""
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        if self._requires_grad and value._array.dtype.kind != "f":
+            raise RuntimeError(f"data set to a tensor of dtype {value.dtype}, but this tensor "
+                               "requires grad: it must stay floating-point")
         self._array, self._backend = value._array, value._backend
 
     @property

@@ -231,3 +231,107 @@ def test_in_place_on_the_strict_device():
         p -= 0.5 * mg.tensor([2.0, 2.0], device="strict")
         p *= 3
     assert p.device == "strict" and p.tolist() == [0.0, 3.0]
+
+
+# --------------------------------------------------------------- numpy() and __array__
+def test_numpy_of_a_tensor_that_requires_grad_is_refused():
+    """Writing into the shared buffer would change a value the graph depends on."""
+    w, tw = both([1.0, 2.0], requires_grad=True)
+    raises_like_torch(w.numpy, tw.numpy, match=r"requires grad.*detach\(\)\.numpy\(\)")
+    raises_like_torch(lambda: np.asarray(w), lambda: np.asarray(tw), match="requires grad")
+    y = (w * w).sum()
+    with pytest.raises(RuntimeError):
+        w.numpy()[0] = 100  # the scenario that used to give a wrong gradient
+    y.backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_asarray_gives_the_values_and_honours_dtype():
+    w, tw = both([[1.5, -2.0], [3.25, 4.0]], requires_grad=True)
+    array = np.asarray(w.detach())
+    assert type(array) is np.ndarray and array.dtype == np.float64
+    np.testing.assert_array_equal(array, np.asarray(tw.detach()))
+    as_float32 = np.asarray(w.detach(), dtype=np.float32)
+    assert as_float32.dtype == np.float32
+    np.testing.assert_array_equal(as_float32, np.asarray(tw.detach(), dtype=np.float32))
+    shared = w.detach().numpy()  # shares memory, as in PyTorch
+    shared[0, 0] = 9.0
+    assert w[0, 0].item() == 9.0
+    copied = np.array(w.detach(), copy=True)
+    copied[0, 1] = 5.0
+    assert w[0, 1].item() == -2.0
+
+
+# --------------------------------------------------------------- .data
+def test_data_is_a_detached_tensor_sharing_memory():
+    p, tp = both([1.0, 2.0, 3.0], requires_grad=True)
+    data = p.data
+    assert isinstance(data, mg.Tensor) and not data.requires_grad and data.is_leaf
+    assert np.shares_memory(data.numpy(), p.detach().numpy())
+    p.data.add_(1.0)
+    tp.data.add_(1.0)
+    p.data += mg.tensor([0.5, 0.5, 0.5], dtype=mg.float64)
+    tp.data += torch.tensor([0.5, 0.5, 0.5], dtype=torch.float64)
+    p.data.mul_(2)
+    tp.data.mul_(2)
+    assert_same(p, tp)
+    assert p.requires_grad and p.is_leaf  # still the same parameter
+    assert p.data.std().item() == tp.data.std().item()  # the sample std, as PyTorch's
+    assert p.data.std().item() != pytest.approx(float(np.std(p.detach().numpy())))
+
+
+def test_grad_data_is_the_gradient_sharing_memory():
+    p, tp = both([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    (tp * tp).sum().backward()
+    p.grad.data.mul_(0.5)
+    tp.grad.data.mul_(0.5)
+    assert_same(p.grad, tp.grad)
+    p.grad.data.zero_()
+    assert p.grad.tolist() == [0.0, 0.0]
+
+
+def test_setting_data_replaces_the_values_as_in_torch():
+    p, tp = both([1.0, 2.0, 3.0], requires_grad=True)
+    q, tq = both([4.0, 5.0, 6.0, 7.0, 8.0])
+    p.data = q  # another shape is allowed
+    tp.data = tq
+    assert_same(p, tp)
+    assert p.requires_grad and p.is_leaf
+    q += 1  # p now shares q's memory
+    tq += 1
+    assert_same(p, tp)
+    p.data = mg.zeros(2, dtype=mg.float32)  # and another dtype
+    tp.data = torch.zeros(2, dtype=torch.float32)
+    assert_same(p, tp)
+
+
+def test_setting_data_refuses_what_torch_refuses():
+    p, tp = both([1.0, 2.0], requires_grad=True)
+    raises_like_torch(lambda: setattr(p, "data", mg.tensor([1, 2])),
+                      lambda: setattr(tp, "data", torch.tensor([1, 2])), match="floating-point")
+    raises_like_torch(lambda: setattr(p, "data", [1.0, 2.0]),
+                      lambda: setattr(tp, "data", [1.0, 2.0]), error=TypeError, match="Tensor")
+    assert p.tolist() == [1.0, 2.0] and p.dtype == np.float64
+
+
+def test_values_set_through_data_after_the_forward_pass_are_used_as_in_torch():
+    p, tp = both([1.0, 2.0], requires_grad=True)
+    y, ty = (p * p).sum(), (tp * tp).sum()
+    p.data = mg.tensor([3.0, -1.0], dtype=mg.float64)
+    tp.data = torch.tensor([3.0, -1.0], dtype=torch.float64)
+    y.backward()
+    ty.backward()
+    assert_same(p.grad, tp.grad)
+
+
+def test_a_gradient_of_another_shape_than_grad_is_refused():
+    """After ``p.data = ...`` changed p's shape, the old .grad can't take the new gradient."""
+    p, tp = both([1.0, 2.0, 3.0], requires_grad=True)
+    (p * 2).sum().backward()
+    (tp * 2).sum().backward()
+    p.data = mg.zeros(5, dtype=mg.float64)
+    tp.data = torch.zeros(5, dtype=torch.float64)
+    raises_like_torch(lambda: (p * 2).sum().backward(), lambda: (tp * 2).sum().backward(),
+                      match=r"shape \(5,\).*shape \(3,\).*\.grad = None")
+    assert p.grad.tolist() == [2.0, 2.0, 2.0]

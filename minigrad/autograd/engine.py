@@ -295,6 +295,11 @@ def accumulate_grad(tensor, grad, create_graph):
     """
     if tensor.grad is None:
         tensor.grad = grad if create_graph else new_tensor(grad._array.copy(), grad._backend, None, 0)
+    elif tensor.grad._array.shape != grad._array.shape or tensor.grad._backend is not grad._backend:
+        raise RuntimeError(  # e.g. `p.data = ...` gave the tensor another shape or device since
+            f"the gradient computed for a tensor of shape {tuple(grad.shape)} on {grad.device} "
+            f"can't be added to its .grad of shape {tuple(tensor.grad.shape)} on "
+            f"{tensor.grad.device}; set .grad = None first")
     elif create_graph or tensor.grad.requires_grad:
         tensor.grad = tensor.grad + grad
     else:
