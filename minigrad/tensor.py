@@ -27,7 +27,7 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_array", "_grad", "_requires_grad", "grad_fn", "_output_index", "_version",
-                 "_backend", "_hooks", "_retains_grad", "__weakref__")
+                 "_backend", "_hooks", "_retains_grad", "_grad_accumulator", "__weakref__")
     # NumPy must hand ``ndarray + tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
     __hash__ = object.__hash__
@@ -719,6 +719,7 @@ def _init(tensor, array, backend, grad_fn, output_index):
     tensor._backend = backend
     tensor._hooks = None
     tensor._retains_grad = False
+    tensor._grad_accumulator = None  # made by grad_fn.next_functions, for graph walkers
 
 
 def _scaled(value, factor):

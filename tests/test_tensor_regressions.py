@@ -335,3 +335,56 @@ def test_a_gradient_of_another_shape_than_grad_is_refused():
     raises_like_torch(lambda: (p * 2).sum().backward(), lambda: (tp * 2).sum().backward(),
                       match=r"shape \(5,\).*shape \(3,\).*\.grad = None")
     assert p.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+# --------------------------------------------------------------- graph walking
+def graph_shape(node, leaves, seen=None):
+    """The graph below ``node`` as nested tuples, naming leaves by their position."""
+    if node is None:
+        return None
+    if hasattr(node, "variable"):
+        return ("leaf", next(i for i, leaf in enumerate(leaves) if leaf is node.variable))
+    return tuple((graph_shape(child, leaves), index) for child, index in node.next_functions)
+
+
+def test_next_functions_walk_the_graph_as_torch():
+    x, tx = both([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w, tw = both([1.0, -1.0], requires_grad=True)
+    c, tc = both([2.0, 3.0])
+    y = ((x * w).exp() * c).sum() + x.sum() * 3 + (w - 1).sum()
+    ty = ((tx * tw).exp() * tc).sum() + tx.sum() * 3 + (tw - 1).sum()
+    assert graph_shape(y.grad_fn, [x, w]) == graph_shape(ty.grad_fn, [tx, tw])
+    assert ((x * w) * c).grad_fn.next_functions[1] == (None, 0)  # c needs no gradient
+    accumulate = (x * w).grad_fn.next_functions[0][0]
+    assert accumulate is (x + 1).grad_fn.next_functions[0][0]  # one per leaf, as in PyTorch
+    assert accumulate.variable is x and accumulate.next_functions == ()
+    assert accumulate.name() == "AccumulateGrad"
+    y.backward()  # the edges stay walkable after the buffers are freed
+    assert graph_shape(y.grad_fn, [x, w]) == graph_shape(ty.grad_fn, [tx, tw])
+
+
+class TwoOutputs(mg.autograd.Function):
+    """(x, 2x): a node with two outputs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy(), 2 * x
+
+    @staticmethod
+    def backward(ctx, grad_first, grad_second):
+        return grad_first + 2 * grad_second
+
+
+def test_next_functions_name_the_output_of_a_node_with_several():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    first, second = TwoOutputs.apply(x)
+    node = (first + second).grad_fn
+    assert node.next_functions == ((first.grad_fn, 0), (first.grad_fn, 1))
+    assert first.grad_fn is second.grad_fn and first.grad_fn.name() == "TwoOutputsBackward"
+
+
+def test_grad_fn_name_is_its_repr():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    for y, name in [(x * 2, "MulBackward"), (x.sum(), "SumBackward"), (x.exp(), "ExpBackward")]:
+        assert y.grad_fn.name() == name and repr(y.grad_fn) == f"<{name}>"
+        assert f"grad_fn=<{name}>" in repr(y)
