@@ -388,3 +388,74 @@ def test_grad_fn_name_is_its_repr():
     for y, name in [(x * 2, "MulBackward"), (x.sum(), "SumBackward"), (x.exp(), "ExpBackward")]:
         assert y.grad_fn.name() == name and repr(y.grad_fn) == f"<{name}>"
         assert f"grad_fn=<{name}>" in repr(y)
+
+
+# --------------------------------------------------------------- inference_mode
+def modes(module):
+    return module.is_inference_mode_enabled(), module.is_grad_enabled()
+
+
+@pytest.mark.parametrize("outer", ["none", "no_grad", "inference"])
+@pytest.mark.parametrize("inner", [True, False])
+def test_inference_mode_switches_as_torch(outer, inner):
+    def run(module):
+        contexts = {"none": None, "no_grad": module.no_grad, "inference": module.inference_mode}
+        seen = []
+        outer_context = contexts[outer]() if contexts[outer] else None
+        if outer_context:
+            outer_context.__enter__()
+        seen.append(modes(module))
+        with module.inference_mode(inner):
+            seen.append(modes(module))
+        seen.append(modes(module))
+        if outer_context:
+            outer_context.__exit__(None, None, None)
+        seen.append(modes(module))
+        return seen
+    assert run(mg) == run(torch)
+
+
+def test_inference_mode_records_no_graph_and_decorates():
+    w = mg.ones(2, requires_grad=True)
+    with mg.inference_mode():
+        y = w * 2
+    assert not y.requires_grad and y.grad_fn is None
+
+    @mg.inference_mode
+    def bare(x):
+        return x * 2, modes(mg)
+
+    @mg.inference_mode()
+    def called(x):
+        return x * 2, modes(mg)
+
+    @mg.inference_mode(False)
+    def off(x):
+        return x * 2, modes(mg)
+    for function, expected in [(bare, (True, False)), (called, (True, False)), (off, (False, True))]:
+        y, seen = function(w)
+        assert seen == expected and y.requires_grad == (not expected[0])
+    assert modes(mg) == (False, True)
+    assert mg.autograd.inference_mode is mg.inference_mode
+
+
+def test_inference_mode_restores_after_an_exception():
+    with pytest.raises(KeyError):
+        with mg.inference_mode():
+            raise KeyError("x")
+    assert modes(mg) == (False, True)
+
+
+# --------------------------------------------------------------- mg.cuda seeding
+def test_cuda_manual_seed_all_and_manual_seed_run_without_a_gpu():
+    mg.cuda.manual_seed_all(3)
+    mg.cuda.manual_seed(3)
+    if mg.cuda.is_available():
+        mg.cuda.manual_seed_all(5)
+        first = mg.randn(4, device="cuda").tolist()
+        mg.cuda.manual_seed_all(5)
+        assert mg.randn(4, device="cuda").tolist() == first
+        mg.cuda.manual_seed(6)
+        second = mg.randn(4, device="cuda").tolist()
+        mg.cuda.manual_seed(6)
+        assert mg.randn(4, device="cuda").tolist() == second != first
