@@ -138,6 +138,20 @@ class Tensor:
     def numel(self):
         return int(self._array.size)
 
+    nelement = numel  # PyTorch's other name for it
+
+    def is_contiguous(self):
+        """Do the elements lie in memory in row-major (C) order, without gaps?
+
+        As in PyTorch, transposes, permutations, strided slices and expansions
+        are views that are not; a fresh result or ``contiguous()`` is.
+        """
+        return bool(self._array.flags.c_contiguous)
+
+    def contiguous(self):
+        """This tensor if ``is_contiguous()``, else a row-major copy (differentiable, as ``clone()``)."""
+        return self if self.is_contiguous() else clone(self)
+
     def __len__(self):
         if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -200,17 +214,32 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self._array.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {tuple(self.shape)}")
+            raise RuntimeError(f"item() needs a tensor with one element, but this one has "
+                               f"{self._array.size} elements (shape {tuple(self.shape)})")
         return self._array.item()
 
     def tolist(self):
         return self._backend.to_host(self._array).tolist()
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
+
+    def _python_scalar(self):
+        """float(t) and int(t): the one element, a ValueError otherwise (as in PyTorch)."""
+        if self._array.size != 1:
+            raise ValueError(f"only one-element tensors can be converted to Python scalars; "
+                             f"this one has shape {tuple(self.shape)}")
+        return self._array.item()
+
+    def __format__(self, format_spec):
+        """``f"{loss:.3f}"``: a 0-d tensor formats as its Python number (as in PyTorch);
+        any other tensor only without a format spec (as ``str``)."""
+        if self._array.ndim == 0:
+            return self._array.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __bool__(self):
         if self._array.size != 1:
@@ -258,6 +287,56 @@ class Tensor:
 
     def type_as(self, other):
         return self.to(other.dtype)
+
+    def type(self, dtype=None):
+        """The type's name, or the tensor converted to another type.
+
+        ``t.type()`` names the dtype and device as PyTorch does, with minigrad
+        for torch: ``'minigrad.FloatTensor'``, ``'minigrad.cuda.LongTensor'``.
+        ``t.type(mg.float64)`` is ``t.to(mg.float64)``; ``t.type(name)`` with such
+        a name converts to its dtype and device. Either returns ``t`` itself when
+        nothing changes.
+        """
+        if dtype is None:
+            device = self.device.type
+            return ("minigrad." if device == "cpu" else f"minigrad.{device}.") + \
+                _TYPE_NAMES[self._array.dtype]
+        if isinstance(dtype, str):
+            device, dtype = _parse_type_name(dtype)
+            return self.to(device, dtype)
+        return self.to(dtype)
+
+    # -- new tensors with this tensor's dtype and device -----------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of ``data``, with this tensor's dtype and device
+        unless ``dtype``/``device`` are given."""
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of ``size`` (ints, or one tuple), with this tensor's dtype and device
+        unless given."""
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of ``size``, with this tensor's dtype and device unless given."""
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of ``size``, with this tensor's dtype and device unless given."""
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """``fill_value`` everywhere in a tensor of ``size`` (a tuple or list), with
+        this tensor's dtype and device unless given."""
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"new_full(): size must be a tuple or list of ints, got "
+                            f"{type(size).__name__}")
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
     # -- backward ----------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
@@ -683,6 +762,13 @@ class Tensor:
     def T(self):
         return permute(self, *reversed(range(self._array.ndim)))
 
+    def t(self):
+        """The transpose of a matrix; a 0-d or 1-d tensor as it is (PyTorch's ``t()``)."""
+        if self._array.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has "
+                               f"{self._array.ndim}; use transpose(dim0, dim1) or .mT")
+        return self.T
+
     @property
     def mT(self):
         return transpose(self, -2, -1)
@@ -707,6 +793,24 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         return chunk(self, chunks, dim)
+
+
+# The names of t.type(): PyTorch's tensor types.
+_TYPE_NAMES = {np.dtype(dtype): name for dtype, name in [
+    (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"), (np.float16, "HalfTensor"),
+    (np.int64, "LongTensor"), (np.int32, "IntTensor"), (np.int16, "ShortTensor"),
+    (np.int8, "CharTensor"), (np.uint8, "ByteTensor"), (np.bool_, "BoolTensor")]}
+
+
+def _parse_type_name(name):
+    """('cpu', float64) from 'minigrad.DoubleTensor', ('cuda', ...) from 'minigrad.cuda....'."""
+    parts = name.split(".")
+    dtypes = {type_name: dtype for dtype, type_name in _TYPE_NAMES.items()}
+    if (parts[0] != "minigrad" or len(parts) not in (2, 3) or parts[-1] not in dtypes
+            or len(parts) == 3 and parts[1] not in ("cuda", "strict")):
+        raise ValueError(f"invalid type: {name!r}; expected a name such as 'minigrad.FloatTensor' "
+                         "or 'minigrad.cuda.LongTensor', or a dtype")
+    return ("cpu" if len(parts) == 2 else parts[1]), dtypes[parts[-1]]
 
 
 def _init(tensor, array, backend, grad_fn, output_index):
@@ -878,3 +982,4 @@ from .ops.shape import (  # noqa: E402
     broadcast_to, chunk, expand, flatten, getitem, permute, reshape, split, squeeze,
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
+from .creation import empty, full, ones, tensor, zeros  # noqa: E402

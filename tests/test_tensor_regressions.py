@@ -337,57 +337,153 @@ def test_a_gradient_of_another_shape_than_grad_is_refused():
     assert p.grad.tolist() == [2.0, 2.0, 2.0]
 
 
-# --------------------------------------------------------------- graph walking
-def graph_shape(node, leaves, seen=None):
-    """The graph below ``node`` as nested tuples, naming leaves by their position."""
-    if node is None:
-        return None
-    if hasattr(node, "variable"):
-        return ("leaf", next(i for i, leaf in enumerate(leaves) if leaf is node.variable))
-    return tuple((graph_shape(child, leaves), index) for child, index in node.next_functions)
+# --------------------------------------------------------------- contiguity
+LAYOUTS = {
+    "fresh": lambda a: a, ".T": lambda a: a.T, ".t()": lambda a: a.t(),
+    "elementwise of .T": lambda a: a.T * 2, "permute": lambda a: a.reshape(3, 2, 2).permute(2, 0, 1),
+    "row slice": lambda a: a[1:], "column slice": lambda a: a[:, 1:3], "one column": lambda a: a[:, :1],
+    "strided rows": lambda a: a[::2], "unsqueeze": lambda a: a.unsqueeze(1),
+    "expand": lambda a: a[:1].expand(3, 4), "reshape of .T": lambda a: a.T.reshape(12),
+    "reduction of .T": lambda a: a.T.sum(0), "empty": lambda a: a[:, :0], "one row .T": lambda a: a[:1].T,
+}
 
 
-def test_next_functions_walk_the_graph_as_torch():
-    x, tx = both([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    w, tw = both([1.0, -1.0], requires_grad=True)
-    c, tc = both([2.0, 3.0])
-    y = ((x * w).exp() * c).sum() + x.sum() * 3 + (w - 1).sum()
-    ty = ((tx * tw).exp() * tc).sum() + tx.sum() * 3 + (tw - 1).sum()
-    assert graph_shape(y.grad_fn, [x, w]) == graph_shape(ty.grad_fn, [tx, tw])
-    assert ((x * w) * c).grad_fn.next_functions[1] == (None, 0)  # c needs no gradient
-    accumulate = (x * w).grad_fn.next_functions[0][0]
-    assert accumulate is (x + 1).grad_fn.next_functions[0][0]  # one per leaf, as in PyTorch
-    assert accumulate.variable is x and accumulate.next_functions == ()
-    assert accumulate.name() == "AccumulateGrad"
-    y.backward()  # the edges stay walkable after the buffers are freed
-    assert graph_shape(y.grad_fn, [x, w]) == graph_shape(ty.grad_fn, [tx, tw])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_is_contiguous_and_contiguous_as_torch(layout):
+    make = LAYOUTS[layout]
+    a = mg.arange(12.0, dtype=mg.float64).reshape(3, 4).requires_grad_()
+    ta = torch.arange(12.0, dtype=torch.float64).reshape(3, 4).requires_grad_()
+    view, tview = make(a), make(ta)
+    assert view.is_contiguous() == tview.is_contiguous()
+    made, tmade = view.contiguous(), tview.contiguous()
+    assert made.is_contiguous() and tmade.is_contiguous()
+    assert (made is view) == (tmade is tview) == tview.is_contiguous()
+    assert_same(made, tmade)
+    weights = np.linspace(-1, 1, made.numel()).reshape(made.shape)
+    (made * mg.tensor(weights)).sum().backward()
+    (tmade * torch.tensor(weights)).sum().backward()
+    assert_same(a.grad, ta.grad)
 
 
-class TwoOutputs(mg.autograd.Function):
-    """(x, 2x): a node with two outputs."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x.copy(), 2 * x
-
-    @staticmethod
-    def backward(ctx, grad_first, grad_second):
-        return grad_first + 2 * grad_second
+def test_is_contiguous_on_the_strict_device():
+    a = mg.ones(2, 3, device="strict")
+    assert a.is_contiguous() and not a.T.is_contiguous() and a.T.contiguous().is_contiguous()
 
 
-def test_next_functions_name_the_output_of_a_node_with_several():
-    x = mg.tensor([1.0, 2.0], requires_grad=True)
-    first, second = TwoOutputs.apply(x)
-    node = (first + second).grad_fn
-    assert node.next_functions == ((first.grad_fn, 0), (first.grad_fn, 1))
-    assert first.grad_fn is second.grad_fn and first.grad_fn.name() == "TwoOutputsBackward"
+def test_nelement_is_numel():
+    for shape in [(), (0,), (2, 3, 4)]:
+        assert mg.zeros(shape).nelement() == torch.zeros(shape).nelement() == int(np.prod(shape))
 
 
-def test_grad_fn_name_is_its_repr():
-    x = mg.tensor([1.0, 2.0], requires_grad=True)
-    for y, name in [(x * 2, "MulBackward"), (x.sum(), "SumBackward"), (x.exp(), "ExpBackward")]:
-        assert y.grad_fn.name() == name and repr(y.grad_fn) == f"<{name}>"
-        assert f"grad_fn=<{name}>" in repr(y)
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_t_as_torch(shape):
+    values = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    x, tx = both(values, requires_grad=True)
+    y, ty = x.t(), tx.t()
+    assert_same(y, ty)
+    weights = np.arange(y.numel(), dtype=np.float64).reshape(y.shape) + 1
+    (y * mg.tensor(weights)).sum().backward()
+    (ty * torch.tensor(weights)).sum().backward()
+    assert_same(x.grad, tx.grad)
+
+
+def test_t_of_more_than_two_dimensions_is_refused():
+    raises_like_torch(lambda: mg.ones(2, 3, 4).t(), lambda: torch.ones(2, 3, 4).t(),
+                      match=r"t\(\) expects a tensor with <= 2 dimensions.*has 3")
+
+
+# --------------------------------------------------------------- new_* and type()
+@pytest.mark.parametrize("call", [
+    lambda t, m: t.new_zeros(2, 3), lambda t, m: t.new_zeros((2, 3)), lambda t, m: t.new_zeros(()),
+    lambda t, m: t.new_ones([4]), lambda t, m: t.new_ones(2, dtype=m.int64),
+    lambda t, m: t.new_empty(2, 3).fill_(1.5), lambda t, m: t.new_full((2,), 3.5),
+    lambda t, m: t.new_full([2, 2], 7, dtype=m.float32),
+    lambda t, m: t.new_tensor([1, 2]), lambda t, m: t.new_tensor([[1.5], [2.5]], dtype=m.int32),
+    lambda t, m: t.new_zeros(2, requires_grad=True), lambda t, m: t.new_tensor([1, 2], requires_grad=True),
+])
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_new_factories_as_torch(call, dtype):
+    template, ttemplate = mg.ones(3, dtype=getattr(mg, dtype)), torch.ones(3, dtype=getattr(torch, dtype))
+    try:
+        expected = call(ttemplate, torch)
+    except RuntimeError:  # an integer tensor can't require grad
+        with pytest.raises(RuntimeError, match="floating-point"):
+            call(template, mg)
+        return
+    made = call(template, mg)
+    assert_same(made, expected)
+    assert made.requires_grad == expected.requires_grad and made.is_leaf
+    assert made.device == template.device
+
+
+def test_new_factories_keep_the_device():
+    template = mg.ones(2, device="strict")
+    for made in [template.new_zeros(2), template.new_ones(1), template.new_empty(3),
+                 template.new_full((2,), 1.0), template.new_tensor([1.0])]:
+        assert made.device == "strict"
+    assert mg.ones(2).new_zeros(2, device="strict").device == "strict"
+
+
+def test_new_full_needs_a_sequence_size_as_torch():
+    raises_like_torch(lambda: mg.ones(2).new_full(2, 3.5), lambda: torch.ones(2).new_full(2, 3.5),
+                      error=TypeError, match="size must be a tuple or list")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "int16",
+                                   "int8", "uint8", "bool"])
+def test_type_names_as_torch(dtype):
+    name = mg.zeros(2, dtype=getattr(mg, dtype)).type()
+    assert name == torch.zeros(2, dtype=getattr(torch, dtype)).type().replace("torch.", "minigrad.")
+    converted = mg.tensor([1.5, -2.0]).type(name)
+    assert converted.dtype == getattr(mg, dtype) and converted.type() == name
+    assert mg.zeros(2, device="strict", dtype=getattr(mg, dtype)).type() == \
+        name.replace("minigrad.", "minigrad.strict.")
+
+
+def test_type_converts_as_torch():
+    x, tx = both([1.5, -2.25])
+    assert x.type(mg.float64) is x and tx.type(torch.float64) is tx
+    assert_same(x.type(mg.float32), tx.type(torch.float32))
+    assert_same(x.type(mg.int64), tx.type(torch.int64))
+    assert_same(x.type("minigrad.IntTensor"), tx.type("torch.IntTensor"))
+    moved = x.type("minigrad.strict.DoubleTensor")
+    assert moved.device == "strict" and moved.type() == "minigrad.strict.DoubleTensor"
+    assert moved.type("minigrad.FloatTensor").device == "cpu"
+    w = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    (w.type(mg.float32) * 2).sum().backward()  # differentiable, as .to()
+    assert w.grad.tolist() == [2.0, 2.0]
+    raises_like_torch(lambda: x.type("foo"), lambda: tx.type("foo"), error=ValueError,
+                      match="invalid type: 'foo'.*minigrad.FloatTensor")
+
+
+# --------------------------------------------------------------- format, item
+@pytest.mark.parametrize("spec", ["", ".3f", "8.2e", "+.1%", "g"])
+def test_format_of_a_0d_tensor_as_torch(spec):
+    for value, dtype in [(3.14159, "float32"), (-2.5e-7, "float64"), (1.0, "float16")]:
+        assert format(mg.tensor(value, dtype=getattr(mg, dtype)), spec) == \
+            format(torch.tensor(value, dtype=getattr(torch, dtype)), spec)
+    loss, tloss = both(0.123456789, requires_grad=True)
+    assert f"{loss * 2:{spec}}" == f"{tloss * 2:{spec}}"
+
+
+def test_format_of_integer_and_bool_0d_tensors_as_torch():
+    assert f"{mg.tensor(7):04d}" == f"{torch.tensor(7):04d}" == "0007"
+    assert f"{mg.tensor(True)}" == f"{torch.tensor(True)}" == "True"
+
+
+def test_format_of_a_tensor_with_dimensions_as_torch():
+    raises_like_torch(lambda: f"{mg.tensor([3.14159]):.3f}", lambda: f"{torch.tensor([3.14159]):.3f}",
+                      error=TypeError, match="unsupported format string")
+    assert f"{mg.tensor([1.5, 2.0])}" == str(mg.tensor([1.5, 2.0])) == "tensor([1.5000, 2.0000])"
+
+
+def test_item_and_python_numbers_of_several_elements_as_torch():
+    raises_like_torch(lambda: mg.ones(2).item(), lambda: torch.ones(2).item(), match="2 elements")
+    raises_like_torch(lambda: float(mg.ones(2)), lambda: float(torch.ones(2)), error=ValueError,
+                      match="one-element tensors")
+    raises_like_torch(lambda: int(mg.ones(2, 2)), lambda: int(torch.ones(2, 2)), error=ValueError,
+                      match="one-element tensors")
+    assert float(mg.tensor([[2.5]])) == float(torch.tensor([[2.5]])) == 2.5
 
 
 # --------------------------------------------------------------- inference_mode
@@ -444,6 +540,59 @@ def test_inference_mode_restores_after_an_exception():
         with mg.inference_mode():
             raise KeyError("x")
     assert modes(mg) == (False, True)
+
+
+# --------------------------------------------------------------- graph walking
+def graph_shape(node, leaves):
+    """The graph below ``node`` as nested tuples, naming leaves by their position."""
+    if node is None:
+        return None
+    if hasattr(node, "variable"):
+        return ("leaf", next(i for i, leaf in enumerate(leaves) if leaf is node.variable))
+    return tuple((graph_shape(child, leaves), index) for child, index in node.next_functions)
+
+
+def test_next_functions_walk_the_graph_as_torch():
+    x, tx = both([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w, tw = both([1.0, -1.0], requires_grad=True)
+    c, tc = both([2.0, 3.0])
+    y = ((x * w).exp() * c).sum() + x.sum() * 3 + (w - 1).sum()
+    ty = ((tx * tw).exp() * tc).sum() + tx.sum() * 3 + (tw - 1).sum()
+    assert graph_shape(y.grad_fn, [x, w]) == graph_shape(ty.grad_fn, [tx, tw])
+    assert ((x * w) * c).grad_fn.next_functions[1] == (None, 0)  # c needs no gradient
+    accumulate = (x * w).grad_fn.next_functions[0][0]
+    assert accumulate is (x + 1).grad_fn.next_functions[0][0]  # one per leaf, as in PyTorch
+    assert accumulate.variable is x and accumulate.next_functions == ()
+    assert accumulate.name() == "AccumulateGrad"
+    y.backward()  # the edges stay walkable after the buffers are freed
+    assert graph_shape(y.grad_fn, [x, w]) == graph_shape(ty.grad_fn, [tx, tw])
+
+
+class TwoOutputs(mg.autograd.Function):
+    """(x, 2x): a node with two outputs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy(), 2 * x
+
+    @staticmethod
+    def backward(ctx, grad_first, grad_second):
+        return grad_first + 2 * grad_second
+
+
+def test_next_functions_name_the_output_of_a_node_with_several():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    first, second = TwoOutputs.apply(x)
+    node = (first + second).grad_fn
+    assert node.next_functions == ((first.grad_fn, 0), (first.grad_fn, 1))
+    assert first.grad_fn is second.grad_fn and first.grad_fn.name() == "TwoOutputsBackward"
+
+
+def test_grad_fn_name_is_its_repr():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    for y, name in [(x * 2, "MulBackward"), (x.sum(), "SumBackward"), (x.exp(), "ExpBackward")]:
+        assert y.grad_fn.name() == name and repr(y.grad_fn) == f"<{name}>"
+        assert f"grad_fn=<{name}>" in repr(y)
 
 
 # --------------------------------------------------------------- mg.cuda seeding
