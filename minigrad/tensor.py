@@ -436,11 +436,12 @@ class Tensor:
         """``self[key] = values`` into this tensor's memory, and a new version."""
         try:
             self._array[key] = values
-        except ValueError as error:  # NumPy: a read-only (expanded) array or a shape mismatch
+        except ValueError as error:  # NumPy: a read-only array or a shape mismatch
             if "read-only" in str(error):
                 raise RuntimeError(
-                    f"{name}: this tensor is an expanded view whose elements share memory, so "
-                    "it can't be written in place; clone() it first") from None
+                    f"{name}: this tensor's memory is read-only (an expanded view, whose elements "
+                    "share memory, or a read-only NumPy array), so it can't be written in "
+                    "place; clone() it first") from None
             raise RuntimeError(f"{name}: {error}") from None
         self._version[0] += 1
         return self
