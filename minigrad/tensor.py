@@ -565,6 +565,20 @@ class Tensor:
     def __ipow__(self, other):
         return self.pow_(other)
 
+    def __iand__(self, other):
+        return self._logical_in_place("&=", other, "bitwise_and")
+
+    def __ior__(self, other):
+        return self._logical_in_place("|=", other, "bitwise_or")
+
+    def __ixor__(self, other):
+        return self._logical_in_place("^=", other, "bitwise_xor")
+
+    def _logical_in_place(self, name, other, ufunc_name):
+        """``mask &= other`` (and ``|=``, ``^=``) in the tensor's memory, as in PyTorch."""
+        self._begin_in_place(name, other)
+        return self._store_result(name, logical(self, other, ufunc_name))
+
     # -- operators -----------------------------------------------------------------
     def __add__(self, other):
         return add(self, other)

@@ -65,6 +65,24 @@ def test_augmented_assignment_updates_in_place_under_no_grad(symbol):
     assert_same(view, tp[0])
 
 
+@pytest.mark.parametrize("update", [operator.iand, operator.ior, operator.ixor])
+@pytest.mark.parametrize("dtype, other", [("bool", [True, True, False]), ("int64", [6, 1, 3]),
+                                          ("int64", 5), ("bool", True)])
+def test_logical_augmented_assignment_updates_in_place_as_torch(update, dtype, other):
+    ours, theirs = mg.tensor([True, False, True]).to(getattr(mg, dtype)), \
+        torch.tensor([True, False, True]).to(getattr(torch, dtype))
+    alias, version = ours, ours._version[0]
+    other_ours = mg.tensor(other) if isinstance(other, list) else other
+    other_theirs = torch.tensor(other) if isinstance(other, list) else other
+    assert update(ours, other_ours) is alias and ours._version[0] == version + 1
+    assert_same(ours, update(theirs, other_theirs))
+
+
+def test_logical_augmented_assignment_refuses_a_number_into_a_bool_tensor():
+    raises_like_torch(lambda: operator.ior(mg.tensor([True]), 2),
+                      lambda: operator.ior(torch.tensor([True]), 2), match="can't be stored in place")
+
+
 def test_hand_written_sgd_loop_trains_as_torch_does():
     """The classic loop ``with no_grad(): for p in params: p -= lr * p.grad``:
     the same trajectory as PyTorch's, in float64."""
