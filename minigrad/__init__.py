@@ -14,7 +14,7 @@ from .tensor import Tensor  # first: everything else is built on it
 from . import autograd, cuda, testing
 from . import nn, optim
 from .autograd import enable_grad, gradcheck, gradgradcheck, GradcheckError, no_grad, set_grad_enabled
-from .autograd.grad_mode import is_grad_enabled
+from .autograd.grad_mode import inference_mode, is_grad_enabled, is_inference_mode_enabled
 from .backend import Device as device
 from .creation import (arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like,
                        rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,

@@ -21,6 +21,12 @@ def synchronize(device="cuda"):
 
 
 def manual_seed(seed):
-    """Seed the generator of every GPU in use."""
+    """Seed the generator of the current GPU (``"cuda"``), as PyTorch's; without a GPU, nothing."""
+    if is_available():
+        get_backend("cuda").seed(seed)
+
+
+def manual_seed_all(seed):
+    """Seed the generator of every GPU; without a GPU, nothing."""
     for index in range(device_count()):
         get_backend(f"cuda:{index}").seed(seed)

@@ -27,7 +27,7 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_array", "_grad", "_requires_grad", "grad_fn", "_output_index", "_version",
-                 "_backend", "_hooks", "_retains_grad", "__weakref__")
+                 "_backend", "_hooks", "_retains_grad", "_grad_accumulator", "__weakref__")
     # NumPy must hand ``ndarray + tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
     __hash__ = object.__hash__
@@ -66,8 +66,13 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        """``p.data = other``: this tensor now holds ``other``'s memory, whatever its shape,
+        dtype or device (as in PyTorch); its graph and ``.grad`` are kept as they are."""
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        if self._requires_grad and value._array.dtype.kind != "f":
+            raise RuntimeError(f"data set to a tensor of dtype {value.dtype}, but this tensor "
+                               "requires grad: it must stay floating-point")
         self._array, self._backend = value._array, value._backend
 
     @property
@@ -133,6 +138,20 @@ class Tensor:
     def numel(self):
         return int(self._array.size)
 
+    nelement = numel  # PyTorch's other name for it
+
+    def is_contiguous(self):
+        """Do the elements lie in memory in row-major (C) order, without gaps?
+
+        As in PyTorch, transposes, permutations, strided slices and expansions
+        are views that are not; a fresh result or ``contiguous()`` is.
+        """
+        return bool(self._array.flags.c_contiguous)
+
+    def contiguous(self):
+        """This tensor if ``is_contiguous()``, else a row-major copy (differentiable, as ``clone()``)."""
+        return self if self.is_contiguous() else clone(self)
+
     def __len__(self):
         if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -195,17 +214,32 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self._array.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {tuple(self.shape)}")
+            raise RuntimeError(f"item() needs a tensor with one element, but this one has "
+                               f"{self._array.size} elements (shape {tuple(self.shape)})")
         return self._array.item()
 
     def tolist(self):
         return self._backend.to_host(self._array).tolist()
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
+
+    def _python_scalar(self):
+        """float(t) and int(t): the one element, a ValueError otherwise (as in PyTorch)."""
+        if self._array.size != 1:
+            raise ValueError(f"only one-element tensors can be converted to Python scalars; "
+                             f"this one has shape {tuple(self.shape)}")
+        return self._array.item()
+
+    def __format__(self, format_spec):
+        """``f"{loss:.3f}"``: a 0-d tensor formats as its Python number (as in PyTorch);
+        any other tensor only without a format spec (as ``str``)."""
+        if self._array.ndim == 0:
+            return self._array.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __bool__(self):
         if self._array.size != 1:
@@ -264,6 +298,56 @@ class Tensor:
 
     def type_as(self, other):
         return self.to(other.dtype)
+
+    def type(self, dtype=None):
+        """The type's name, or the tensor converted to another type.
+
+        ``t.type()`` names the dtype and device as PyTorch does, with minigrad
+        for torch: ``'minigrad.FloatTensor'``, ``'minigrad.cuda.LongTensor'``.
+        ``t.type(mg.float64)`` is ``t.to(mg.float64)``; ``t.type(name)`` with such
+        a name converts to its dtype and device. Either returns ``t`` itself when
+        nothing changes.
+        """
+        if dtype is None:
+            device = self.device.type
+            return ("minigrad." if device == "cpu" else f"minigrad.{device}.") + \
+                _TYPE_NAMES[self._array.dtype]
+        if isinstance(dtype, str):
+            device, dtype = _parse_type_name(dtype)
+            return self.to(device, dtype)
+        return self.to(dtype)
+
+    # -- new tensors with this tensor's dtype and device -----------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of ``data``, with this tensor's dtype and device
+        unless ``dtype``/``device`` are given."""
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of ``size`` (ints, or one tuple), with this tensor's dtype and device
+        unless given."""
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of ``size``, with this tensor's dtype and device unless given."""
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of ``size``, with this tensor's dtype and device unless given."""
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """``fill_value`` everywhere in a tensor of ``size`` (a tuple or list), with
+        this tensor's dtype and device unless given."""
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"new_full(): size must be a tuple or list of ints, got "
+                            f"{type(size).__name__}")
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
     # -- backward ----------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
@@ -332,16 +416,65 @@ class Tensor:
         return RemovableHandle(hooks, hook)
 
     # -- in-place updates (for optimizers and initialisation, outside the graph) --
-    def _begin_in_place(self, name):
-        if _state.enabled and self._requires_grad:
+    # ``x.add_(y)`` (and ``x += y``) is ``x + y`` computed by the out-of-place
+    # operation, so broadcasting and type promotion follow the same rules, then
+    # written into x's memory: every view and alias of x sees the new values, and
+    # x's version goes up so that a graph that saved x notices the change.
+    # minigrad records no in-place operation in the graph; where PyTorch would
+    # record one, it is refused with a RuntimeError that shows the out-of-place form.
+    def _begin_in_place(self, name, *operands):
+        """Refuse an in-place change that the graph would need to record."""
+        if not _state.enabled:
+            return
+        if self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"{name}: a tensor that requires grad and is a leaf (made by the user, not "
+                    "computed) can't be changed in place while the graph is being recorded. Do "
+                    "the update inside `with mg.no_grad():`, as optimizers do.")
             raise RuntimeError(
-                f"{name}: a tensor that requires grad is being changed in place while the graph "
-                "is being recorded. Do the update inside `with mg.no_grad():`, as optimizers do.")
-        return self._backend.xp
+                f"{name}: this tensor is part of the recorded graph (grad_fn={self.grad_fn!r}) "
+                "and minigrad does not record in-place operations; write the out-of-place "
+                "form, e.g. x = x + y instead of x += y.")
+        for operand in operands:
+            if isinstance(operand, Tensor) and operand._requires_grad:
+                raise RuntimeError(
+                    f"{name}: the value written in place requires grad, and minigrad does not "
+                    "record in-place operations, so its gradient would be lost; write the "
+                    "out-of-place form, e.g. x = x + y instead of x += y.")
 
-    def _end_in_place(self):
+    def _write(self, name, values, key=Ellipsis):
+        """``self[key] = values`` into this tensor's memory, and a new version."""
+        try:
+            self._array[key] = values
+        except ValueError as error:  # NumPy: a read-only array or a shape mismatch
+            if "read-only" in str(error):
+                raise RuntimeError(
+                    f"{name}: this tensor's memory is read-only (an expanded view, whose elements "
+                    "share memory, or a read-only NumPy array), so it can't be written in "
+                    "place; clone() it first") from None
+            raise RuntimeError(f"{name}: {error}") from None
         self._version[0] += 1
         return self
+
+    def _store_result(self, name, result):
+        """Write ``result`` (a Tensor computed from self) over this tensor, as PyTorch's
+        in-place operations do: it must have self's shape (the other operand broadcasts
+        to self, never self to it) and a dtype that casts to self's without changing
+        kind (a floating result can't go into an integer tensor, nor a number into a
+        boolean one)."""
+        if result._array.shape != self._array.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {tuple(result.shape)}, but this tensor has shape "
+                f"{tuple(self.shape)}; in place, the other operand must broadcast to this "
+                "tensor's shape")
+        kind, target = result._array.dtype.kind, self._array.dtype.kind
+        if kind == "f" and target != "f" or target == "b" and kind != "b":
+            raise RuntimeError(
+                f"{name}: the result has dtype {result.dtype}, which can't be stored in place in "
+                f"this tensor of dtype {self.dtype}; compute out of place (x = x + y) or "
+                "convert the tensor first with .to(...)")
+        return self._write(name, result._array)
 
     def _array_of(self, value, name):
         if isinstance(value, Tensor):
@@ -354,95 +487,108 @@ class Tensor:
 
     def copy_(self, source):
         """Overwrite the values with ``source`` (broadcast, cast to this dtype)."""
-        self._begin_in_place("copy_")
+        self._begin_in_place("copy_", source)
         if isinstance(source, Tensor) and source._backend is not self._backend:
             source = source._backend.to_host(source._array)
             source = self._backend.from_host(source)
-        self._array[...] = self._array_of(source, "copy_")
-        return self._end_in_place()
+        return self._write("copy_", self._array_of(source, "copy_"))
 
     def zero_(self):
         self._begin_in_place("zero_")
-        self._array[...] = 0
-        return self._end_in_place()
+        return self._write("zero_", 0)
 
     def fill_(self, value):
-        self._begin_in_place("fill_")
-        self._array[...] = self._array_of(value, "fill_")
-        return self._end_in_place()
+        self._begin_in_place("fill_", value)
+        return self._write("fill_", self._array_of(value, "fill_"))
 
     def add_(self, other, alpha=1):
         """self += alpha * other"""
-        xp = self._begin_in_place("add_")
-        other = self._array_of(other, "add_")
-        xp.add(self._array, other if alpha == 1 else other * alpha, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("add_", other)
+        return self._store_result("add_", add(self, _scaled(other, alpha)))
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other"""
-        xp = self._begin_in_place("sub_")
-        other = self._array_of(other, "sub_")
-        xp.subtract(self._array, other if alpha == 1 else other * alpha, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("sub_", other)
+        return self._store_result("sub_", sub(self, _scaled(other, alpha)))
 
     def mul_(self, other):
-        xp = self._begin_in_place("mul_")
-        xp.multiply(self._array, self._array_of(other, "mul_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        """self *= other"""
+        self._begin_in_place("mul_", other)
+        return self._store_result("mul_", mul(self, other))
 
     def div_(self, other):
-        xp = self._begin_in_place("div_")
-        xp.divide(self._array, self._array_of(other, "div_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        """self /= other (true division: refused for an integer tensor, as in PyTorch)"""
+        self._begin_in_place("div_", other)
+        return self._store_result("div_", div(self, other))
 
     def pow_(self, exponent):
-        xp = self._begin_in_place("pow_")
-        xp.power(self._array, self._array_of(exponent, "pow_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        """self **= exponent"""
+        self._begin_in_place("pow_", exponent)
+        return self._store_result("pow_", pow(self, exponent))
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 * tensor2"""
-        xp = self._begin_in_place("addcmul_")
-        product = self._array_of(tensor1, "addcmul_") * self._array_of(tensor2, "addcmul_")
-        xp.add(self._array, product * value if value != 1 else product, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("addcmul_", tensor1, tensor2)
+        product = mul(tensor1, tensor2)
+        return self._store_result("addcmul_", add(self, _scaled(product, value)))
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 / tensor2"""
-        xp = self._begin_in_place("addcdiv_")
-        quotient = self._array_of(tensor1, "addcdiv_") / self._array_of(tensor2, "addcdiv_")
-        xp.add(self._array, quotient * value if value != 1 else quotient, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("addcdiv_", tensor1, tensor2)
+        quotient = div(tensor1, tensor2)
+        return self._store_result("addcdiv_", add(self, _scaled(quotient, value)))
 
     def lerp_(self, end, weight):
         """self += weight * (end - self)"""
-        xp = self._begin_in_place("lerp_")
-        step = (self._array_of(end, "lerp_") - self._array) * self._array_of(weight, "lerp_")
-        xp.add(self._array, step, out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("lerp_", end, weight)
+        return self._store_result("lerp_", add(self, mul(sub(end, self), weight)))
 
     def clamp_(self, min=None, max=None):
-        xp = self._begin_in_place("clamp_")
-        if min is not None:
-            xp.maximum(self._array, self._array_of(min, "clamp_"), out=self._array, casting="same_kind")
-        if max is not None:
-            xp.minimum(self._array, self._array_of(max, "clamp_"), out=self._array, casting="same_kind")
-        return self._end_in_place()
+        self._begin_in_place("clamp_", min, max)
+        return self._store_result("clamp_", clamp(self, min, max))
 
     def sqrt_(self):
-        xp = self._begin_in_place("sqrt_")
-        xp.sqrt(self._array, out=self._array)
-        return self._end_in_place()
+        self._begin_in_place("sqrt_")
+        return self._store_result("sqrt_", sqrt(self))
 
     def neg_(self):
-        xp = self._begin_in_place("neg_")
-        xp.negative(self._array, out=self._array)
-        return self._end_in_place()
+        self._begin_in_place("neg_")
+        return self._store_result("neg_", neg(self))
 
     def __setitem__(self, key, value):
-        self._begin_in_place("__setitem__ (tensor[...] = value)")
-        self._array[index_key(key, self)] = self._array_of(value, "__setitem__")
-        self._end_in_place()
+        name = "__setitem__ (tensor[...] = value)"
+        self._begin_in_place(name, value)
+        self._write(name, self._array_of(value, "__setitem__"), index_key(key, self))
+
+    # ``x += y`` is ``x.add_(y)``, as in PyTorch: the update happens in x's memory.
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __iand__(self, other):
+        return self._logical_in_place("&=", other, "bitwise_and")
+
+    def __ior__(self, other):
+        return self._logical_in_place("|=", other, "bitwise_or")
+
+    def __ixor__(self, other):
+        return self._logical_in_place("^=", other, "bitwise_xor")
+
+    def _logical_in_place(self, name, other, ufunc_name):
+        """``mask &= other`` (and ``|=``, ``^=``) in the tensor's memory, as in PyTorch."""
+        self._begin_in_place(name, other)
+        return self._store_result(name, logical(self, other, ufunc_name))
 
     # -- operators -----------------------------------------------------------------
     def __add__(self, other):
@@ -642,6 +788,13 @@ class Tensor:
     def T(self):
         return permute(self, *reversed(range(self._array.ndim)))
 
+    def t(self):
+        """The transpose of a matrix; a 0-d or 1-d tensor as it is (PyTorch's ``t()``)."""
+        if self._array.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has "
+                               f"{self._array.ndim}; use transpose(dim0, dim1) or .mT")
+        return self.T
+
     @property
     def mT(self):
         return transpose(self, -2, -1)
@@ -706,6 +859,24 @@ class Tensor:
         return scatter_add(self, dim, index, src)
 
 
+# The names of t.type(): PyTorch's tensor types.
+_TYPE_NAMES = {np.dtype(dtype): name for dtype, name in [
+    (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"), (np.float16, "HalfTensor"),
+    (np.int64, "LongTensor"), (np.int32, "IntTensor"), (np.int16, "ShortTensor"),
+    (np.int8, "CharTensor"), (np.uint8, "ByteTensor"), (np.bool_, "BoolTensor")]}
+
+
+def _parse_type_name(name):
+    """('cpu', float64) from 'minigrad.DoubleTensor', ('cuda', ...) from 'minigrad.cuda....'."""
+    parts = name.split(".")
+    dtypes = {type_name: dtype for dtype, type_name in _TYPE_NAMES.items()}
+    if (parts[0] != "minigrad" or len(parts) not in (2, 3) or parts[-1] not in dtypes
+            or len(parts) == 3 and parts[1] not in ("cuda", "strict")):
+        raise ValueError(f"invalid type: {name!r}; expected a name such as 'minigrad.FloatTensor' "
+                         "or 'minigrad.cuda.LongTensor', or a dtype")
+    return ("cpu" if len(parts) == 2 else parts[1]), dtypes[parts[-1]]
+
+
 def _init(tensor, array, backend, grad_fn, output_index):
     tensor._array = array
     tensor._grad = None
@@ -716,6 +887,14 @@ def _init(tensor, array, backend, grad_fn, output_index):
     tensor._backend = backend
     tensor._hooks = None
     tensor._retains_grad = False
+    tensor._grad_accumulator = None  # made by grad_fn.next_functions, for graph walkers
+
+
+def _scaled(value, factor):
+    """factor · value for the ``alpha=``/``value=`` of the in-place updates (1: value itself)."""
+    if factor == 1:
+        return value
+    return mul(value, factor) if isinstance(value, Tensor) else value * factor
 
 
 def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
@@ -871,3 +1050,4 @@ from .ops.shape import narrow, roll  # noqa: E402
 from .ops.masking import masked_fill, masked_fill_, tril, triu  # noqa: E402
 from .ops.indexing import gather, scatter, scatter_add  # noqa: E402
 from .ops.sorting import argsort, sort, topk  # noqa: E402
+from .creation import empty, full, ones, tensor, zeros  # noqa: E402

@@ -192,7 +192,7 @@ def _node_backward(node, grads, check_anomaly):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.next_edges):
         raise RuntimeError(
-            f"{node.name}.backward returned {len(input_grads)} gradients, but forward took "
+            f"{type(node).__name__}.backward returned {len(input_grads)} gradients, but forward took "
             f"{len(node.next_edges)} arguments: return one gradient (or None) per argument.")
     if check_anomaly:
         _check_finite(node, input_grads)
@@ -222,7 +222,7 @@ def _backward_on_arrays(node, grads):
 
 def _raise_not_a_tensor(node, position, grad):
     raise TypeError(
-        f"{node.name}.backward returned a {type(grad).__name__} as the gradient for input "
+        f"{type(node).__name__}.backward returned a {type(grad).__name__} as the gradient for input "
         f"{position}: return Tensors (or None), e.g. built with minigrad operations from the "
         "gradient it received")
 
@@ -235,8 +235,8 @@ def _check_finite(node, input_grads):
         if not bool(xp.all(xp.isfinite(grad._array))):
             kind = "nan" if bool(xp.any(xp.isnan(grad._array))) else "inf"
             raise RuntimeError(
-                f"Function '{node.name}Backward' returned {kind} values in its gradient for "
-                f"input {position}. The {node.name} operation was created at:\n"
+                f"Function '{node.name()}' returned {kind} values in its gradient for "
+                f"input {position}. The {type(node).__name__} operation was created at:\n"
                 f"{getattr(node, '_created_at', '<enable anomaly mode before the forward pass to see where>')}")
 
 
@@ -246,7 +246,7 @@ def _reduce_to_input_shape(node, position, grad, shape, sum_to):
         return sum_to(grad, shape)
     except RuntimeError:  # SumTo found the shapes incompatible
         raise RuntimeError(
-            f"{node.name}.backward returned a gradient of shape {tuple(grad.shape)} for input "
+            f"{type(node).__name__}.backward returned a gradient of shape {tuple(grad.shape)} for input "
             f"{position}, whose shape is {tuple(shape)}") from None
 
 
@@ -295,6 +295,11 @@ def accumulate_grad(tensor, grad, create_graph):
     """
     if tensor.grad is None:
         tensor.grad = grad if create_graph else new_tensor(grad._array.copy(), grad._backend, None, 0)
+    elif tensor.grad._array.shape != grad._array.shape or tensor.grad._backend is not grad._backend:
+        raise RuntimeError(  # e.g. `p.data = ...` gave the tensor another shape or device since
+            f"the gradient computed for a tensor of shape {tuple(grad.shape)} on {grad.device} "
+            f"can't be added to its .grad of shape {tuple(tensor.grad.shape)} on "
+            f"{tensor.grad.device}; set .grad = None first")
     elif create_graph or tensor.grad.requires_grad:
         tensor.grad = tensor.grad + grad
     else:

@@ -84,14 +84,14 @@ class Function:
         if saved is _FREED:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time (or to read the saved "
-                f"tensors of {self.name} after they were freed). Pass retain_graph=True to the "
+                f"tensors of {type(self).__name__} after they were freed). Pass retain_graph=True to the "
                 "first backward() or autograd.grad() call if you need to backward twice.")
         tensors = []
         for kind, value, version in saved:
             if kind == "tensor":
                 if value._version[0] != version:
                     raise RuntimeError(
-                        f"one of the tensors needed by {self.name} for its gradient (shape "
+                        f"one of the tensors needed by {type(self).__name__} for its gradient (shape "
                         f"{tuple(value.shape)}) was modified by an in-place operation: it is at "
                         f"version {value._version[0]}, expected version {version}. Do the "
                         "in-place update after backward(), or use an out-of-place operation.")
@@ -102,7 +102,7 @@ class Function:
                     output = new_tensor(array, self._backend, self, index)
                 elif output._version[0] != version:
                     raise RuntimeError(
-                        f"the output of {self.name} (shape {tuple(array.shape)}), needed for "
+                        f"the output of {type(self).__name__} (shape {tuple(array.shape)}), needed for "
                         f"its gradient, was modified by an in-place operation: it is at version "
                         f"{output._version[0]}, expected version {version}.")
                 value = output
@@ -131,12 +131,28 @@ class Function:
     def backend(self):
         return self._backend
 
-    @property
     def name(self):
-        return type(self).__name__
+        """The node's name, as in its repr and PyTorch's ``grad_fn.name()``: ``'MulBackward'``."""
+        return f"{type(self).__name__}Backward"
 
     def __repr__(self):
-        return f"<{self.name}Backward>"
+        return f"<{self.name()}>"
+
+    @property
+    def next_functions(self):
+        """One ``(node, output_index)`` pair per forward argument, as PyTorch's:
+        the node that produced that input (``grad_fn``), an ``AccumulateGrad`` whose
+        ``.variable`` is the input for a leaf that requires grad, and ``(None, 0)``
+        for an input that needs no gradient. Graph-drawing code walks these."""
+        pairs = []
+        for edge in self.next_edges or ():
+            if edge is None:
+                pairs.append((None, 0))
+            elif isinstance(edge[0], Tensor):
+                pairs.append((AccumulateGrad.of(edge[0]), 0))
+            else:
+                pairs.append((edge[0], edge[1]))
+        return tuple(pairs)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -230,6 +246,39 @@ class Function:
     def _release(self):
         """Drop what was saved for backward (the graph's buffers)."""
         self._saved = _FREED
+
+
+class AccumulateGrad:
+    """The graph-walking view of a leaf that requires grad, as PyTorch's
+    ``AccumulateGrad`` node: the end of an edge in ``next_functions``, where the
+    gradient is added to ``variable.grad``. The engine itself treats the leaf
+    tensor as the node; this object exists for code that walks the graph."""
+
+    def __init__(self, variable):
+        self._variable = weakref.ref(variable)
+
+    @staticmethod
+    def of(leaf):
+        """The leaf's one AccumulateGrad, made on first use (as in PyTorch, the same
+        object each time, so walkers can tell nodes apart by identity)."""
+        if leaf._grad_accumulator is None:
+            leaf._grad_accumulator = AccumulateGrad(leaf)
+        return leaf._grad_accumulator
+
+    @property
+    def variable(self):
+        """The leaf tensor whose ``.grad`` this node accumulates into."""
+        return self._variable()
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 def _saved_entry(value, args, arrays, raw_results, outputs, backend):

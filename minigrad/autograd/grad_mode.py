@@ -1,4 +1,4 @@
-"""Switching graph recording on and off: ``no_grad``, ``enable_grad``.
+"""Switching graph recording on and off: ``no_grad``, ``enable_grad``, ``inference_mode``.
 
 While grad mode is off, operations compute their results but record no graph,
 so nothing is kept for a backward pass. Optimizer steps and evaluation loops
@@ -11,6 +11,7 @@ import threading
 class _GradState(threading.local):
     enabled = True
     anomaly = False
+    inference = False
 
 
 _state = _GradState()
@@ -87,3 +88,44 @@ class enable_grad(_GradModeContext):
     """Record the graph again inside a ``no_grad`` block."""
 
     mode = True
+
+
+class inference_mode(_GradModeContext):
+    """``no_grad`` for inference, as PyTorch's ``torch.inference_mode(mode=True)``.
+
+    A context manager and decorator (``@mg.inference_mode`` or
+    ``@mg.inference_mode()``). ``inference_mode(True)`` records no graph and
+    ``is_inference_mode_enabled()`` is True inside; ``inference_mode(False)``
+    records again (PyTorch's rule: grad mode is the opposite of the mode).
+    Unlike PyTorch, tensors made inside are ordinary tensors: minigrad keeps
+    no separate kind of inference tensor, so there is nothing to refuse later.
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # @mg.inference_mode without parentheses
+            return cls()(mode)
+        self = object.__new__(cls)
+        self.inference = bool(mode)
+        self.mode = not self.inference
+        return self
+
+    def __enter__(self):
+        self.previous_inference = _state.inference
+        _state.inference = self.inference
+        super().__enter__()
+
+    def __exit__(self, *exc):
+        _state.inference = self.previous_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def run_in_mode(*args, **kwargs):
+            with inference_mode(self.inference):
+                return function(*args, **kwargs)
+        return run_in_mode
+
+
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()`` (and not inside a nested ``inference_mode(False)``)."""
+    return _state.inference
