@@ -8,7 +8,6 @@ the sum of the gradient over the positions it fills.
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import _state
 from ..tensor import Tensor
 from .shape import sum_to
 
@@ -100,12 +99,5 @@ def masked_fill_(x, mask, value):
     if shape != x.shape:
         raise RuntimeError(f"masked_fill_: the output with shape {tuple(x.shape)} doesn't match "
                            f"the broadcast shape {shape} of the tensor and the mask")
-    if isinstance(value, Tensor):
-        if value._requires_grad and _state.enabled:
-            raise RuntimeError("masked_fill_: the value requires grad, and an in-place fill "
-                               "records no graph; use the out-of-place masked_fill")
-        value = x._array_of(value, "masked_fill_")
-    xp = x._begin_in_place("masked_fill_")
-    x._array[...] = xp.where(x._array_of(mask, "masked_fill_"),
-                             xp.asarray(value).astype(x.dtype), x._array)
-    return x._end_in_place()
+    x._begin_in_place("masked_fill_", value)
+    return x._store_result("masked_fill_", masked_fill(x, mask, value))
