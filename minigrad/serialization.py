@@ -86,6 +86,10 @@ def save(obj, f):
     ``os.PathLike``; written as given, no suffix is added) or a binary file
     object open for writing.
 
+    A module or an optimizer itself is refused: ``torch.save`` pickles the
+    whole object, and minigrad never pickles; save ``module.state_dict()`` or
+    ``optimizer.state_dict()`` and restore it with ``load_state_dict``.
+
     Anything else raises ``TypeError`` naming where it sits, e.g.
     ``obj['param_groups'][0]['foo']``, before a byte is written. A path is
     written through a temporary file in the same directory that replaces the
@@ -138,7 +142,8 @@ def _encode(obj, path, arrays, open_containers):
         return {"type": "str", "value": str(obj)}
     if isinstance(obj, Tensor):
         # Keyed by the tensor's array: a tensor and its detach() share one entry.
-        node = {"type": "tensor", "array": _add_array(obj.detach().numpy(), obj._array, path, arrays),
+        entry = _add_array(obj.detach().numpy(), obj._array, path, arrays)
+        node = {"type": "tensor", "array": entry,
                 "device": str(obj.device), "requires_grad": obj.requires_grad}
         if type(obj) is not Tensor and _is_parameter(obj):
             node["parameter"] = True
@@ -155,10 +160,24 @@ def _encode(obj, path, arrays, open_containers):
         node = _encode_container(obj, path, arrays, open_containers)
         open_containers.discard(id(obj))
         return node
+    if callable(getattr(obj, "state_dict", None)):
+        raise TypeError(_save_its_state_dict(obj, path))
     raise TypeError(
         f"mg.save cannot store {path}: objects of type {type(obj).__qualname__} are not "
         "supported (only tensors, NumPy arrays and scalars, Python numbers, strings, None, "
         "and dicts, lists and tuples of these)")
+
+
+def _save_its_state_dict(obj, path):
+    """The refusal for a module, optimizer or scheduler: save its state_dict() instead."""
+    from .nn.module import Module  # nn and optim sit above serialization's layer: import late
+    from .optim.optimizer import Optimizer
+    holder = "module" if isinstance(obj, Module) else (
+        "optimizer" if isinstance(obj, Optimizer) else "obj")
+    return (f"mg.save cannot store {path}: it is a {type(obj).__qualname__} object, and minigrad "
+            "files hold data, not objects (torch.save pickles the whole object; mg.save never "
+            f"pickles, so loading a file never runs code). Save {holder}.state_dict() instead, "
+            f"and restore it with {holder}.load_state_dict(mg.load(f))")
 
 
 def _encode_container(obj, path, arrays, open_containers):
@@ -197,7 +216,7 @@ def _is_parameter(tensor):
 
 
 # ---------------------------------------------------------------- load
-def load(f, map_location=None):
+def load(f, map_location=None, *, weights_only=None):
     """Read back what ``mg.save`` wrote to ``f`` (a path or a binary file object).
 
     Tensors come back with their dtype, shape and ``requires_grad``, on the
@@ -208,12 +227,19 @@ def load(f, map_location=None):
     the file names in several places is read once: places with the same
     description give back the same tensor, the others tensors sharing its memory.
 
+    ``weights_only`` (True, False or None, as ``torch.load`` takes it) changes
+    nothing: PyTorch needs it because its files are pickles, which can run
+    code; a minigrad file holds only data, so every load is as safe as
+    ``torch.load(..., weights_only=True)``, whatever the value.
+
     Raises ``SerializationError`` (a ValueError) for a file that is empty, not
     a minigrad file, truncated or corrupt (its zip structure, an entry's
     checksum, an array's header, the manifest's JSON), that declares more data
     than it holds, or that was written by a newer format version. Pickled
     content is refused, never run; load writes nothing to disk.
     """
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"weights_only must be True, False or None, got {weights_only!r}")
     target = None
     if map_location is not None:
         if not isinstance(map_location, (str, Device)):

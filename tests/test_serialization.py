@@ -3,7 +3,8 @@ map_location, shared memory kept as torch keeps it, and the refusals: pickled
 payloads (never run), truncated, empty, foreign and text files, damaged zip
 headers, arrays whose header claims more than the file holds, compressed
 entries, manifests past Python's limits, newer format versions, unsupported
-objects (named by their key path, nothing written) and failed saves (nothing left). The random and
+objects (named by their key path, nothing written; a module or optimizer
+points to its state_dict()) and failed saves (nothing left). The random and
 exhaustive damage lives in test_checkpoint_fuzz.py.
 """
 import io
@@ -523,3 +524,33 @@ def test_save_refuses_nesting_that_load_would_refuse(tmp_path):
     with pytest.raises(ValueError, match=f"nests containers more than {MAX_NESTING} deep"):
         mg.save([deepest], tmp_path / "deeper")
     assert os.listdir(tmp_path) == ["deep"]
+
+
+# ---------------------------------------------------------------- torch's arguments and objects
+@pytest.mark.parametrize("weights_only", [True, False, None])
+def test_weights_only_is_accepted_and_changes_nothing(weights_only, tmp_path):
+    mg.save({"w": mg.ones(2)}, tmp_path / "w")
+    assert mg.load(tmp_path / "w", weights_only=weights_only)["w"].tolist() == [1.0, 1.0]
+    assert mg.load(tmp_path / "w", "cpu", weights_only=weights_only)["w"].device == "cpu"
+
+
+def test_weights_only_must_be_a_bool_or_none(tmp_path):
+    mg.save(1, tmp_path / "w")
+    with pytest.raises(TypeError, match="weights_only must be True, False or None, got 'yes'"):
+        mg.load(tmp_path / "w", weights_only="yes")
+
+
+@pytest.mark.parametrize("make, holder", [
+    (lambda: mg.nn.Linear(2, 3), "module"),
+    (lambda: mg.optim.SGD([mg.zeros(2, requires_grad=True)], lr=0.1), "optimizer"),
+], ids=["module", "optimizer"])
+def test_a_module_or_optimizer_points_to_its_state_dict(make, holder, tmp_path):
+    obj = make()
+    for saved, where in ((obj, "obj"), ({"model": obj}, "obj['model']")):
+        with pytest.raises(TypeError) as error:
+            mg.save(saved, tmp_path / "checkpoint")
+        message = str(error.value)
+        assert f"cannot store {where}: it is a {type(obj).__name__} object" in message
+        assert f"Save {holder}.state_dict() instead" in message
+        assert f"{holder}.load_state_dict(mg.load(f))" in message and "pickle" in message
+    assert os.listdir(tmp_path) == []
