@@ -281,6 +281,10 @@ class _ArchiveReader:
         entries = archive.infolist()
         self.members = {info.filename[:-len(_NPY_SUFFIX)]: info for info in entries
                         if info.filename.endswith(_NPY_SUFFIX)}
+        if len(archive.NameToInfo) != len(entries):  # which copy would be the real one?
+            names = [info.filename for info in entries]
+            twice = next(name for name in names if names.count(name) > 1)
+            raise self.corrupt(f"it holds the entry {twice!r} more than once")
         declared = sum(info.file_size for info in entries)
         if declared > size:
             raise self.corrupt(f"its entries declare {declared} bytes in all, more than the "
