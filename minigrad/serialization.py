@@ -281,10 +281,11 @@ class _ArchiveReader:
         entries = archive.infolist()
         self.members = {info.filename[:-len(_NPY_SUFFIX)]: info for info in entries
                         if info.filename.endswith(_NPY_SUFFIX)}
-        if len(archive.NameToInfo) != len(entries):  # which copy would be the real one?
-            names = [info.filename for info in entries]
-            twice = next(name for name in names if names.count(name) > 1)
-            raise self.corrupt(f"it holds the entry {twice!r} more than once")
+        names = set()
+        for info in entries:  # an entry held twice: which copy would be the real one?
+            if info.filename in names:
+                raise self.corrupt(f"it holds the entry {info.filename!r} more than once")
+            names.add(info.filename)
         declared = sum(info.file_size for info in entries)
         if declared > size:
             raise self.corrupt(f"its entries declare {declared} bytes in all, more than the "
