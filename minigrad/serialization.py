@@ -343,16 +343,20 @@ class _ArchiveReader:
                 "it was refused and nothing in it was run")
         data_size = size - member.tell()
         count = math.prod(shape)
-        if dtype.shape or dtype.itemsize == 0 or min(shape, default=0) < 0 \
+        # NumPy widens zero-byte strings ("S0", "U0") to one character: they would not fit.
+        widened = dtype.itemsize == 0 and dtype.kind in "SU" and count > 0
+        if dtype.shape or widened or min(shape, default=0) < 0 \
                 or count * dtype.itemsize != data_size:
             raise self.corrupt(f"the header of its entry {entry!r} declares an array of shape "
                                f"{shape} and dtype {dtype}, which does not fit the {data_size} "
                                "bytes of data the entry holds")
-        flat = np.empty(count, dtype)
         try:
+            flat = np.empty(count, dtype)
             array = flat.reshape(shape, order="F" if fortran_order else "C")
-        except ValueError as error:  # e.g. more dimensions than NumPy allows
+        except (ValueError, OverflowError) as error:  # more dimensions or items than NumPy allows
             raise self.corrupt(f"its entry {entry!r} has the shape {shape} ({error})") from None
+        if data_size == 0:
+            return array
         buffer, filled = flat.view(np.uint8), 0
         while filled < data_size:
             chunk = member.read(min(_READ_CHUNK, data_size - filled))

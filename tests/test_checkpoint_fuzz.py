@@ -243,8 +243,11 @@ REFUSED = [  # (case, file bytes, what the message must say)
      "truncated or corrupt"),
     ("65 dimensions", crafted(tensor(), {"array_0": npy_bytes((1,) * 65, data=bytes(8))}),
      "shape"),
-    ("zero-byte items", crafted(node("ndarray", array="array_0"),
-                                {"array_0": npy_bytes((2 ** 50,), "|V0")}), "does not fit"),
+    ("zero-byte strings", crafted(node("ndarray", array="array_0"),
+                                  {"array_0": npy_bytes((2 ** 50,), "|S0")}), "does not fit"),
+    ("too many zero-byte records", crafted(node("ndarray", array="array_0"),
+                                           {"array_0": npy_bytes((2 ** 62, 2 ** 62), "|V0")}),
+     "Maximum allowed dimension"),
     ("subarray dtype", crafted(node("ndarray", array="array_0"),
                                {"array_0": npy_bytes((1,), "(100000000,)<f8", bytes(8))}),
      "does not fit"),
@@ -414,6 +417,11 @@ def test_harmless_oddities_load_exactly(box):
     for text in ("nan", "inf", "-inf", "-0.0", "5e-324"):
         result = load_within_bounds(crafted(node("float", value=text)), text, box)
         assert struct.pack("<d", result) == struct.pack("<d", float(text))
+    records = crafted(node("ndarray", array="array_0"), {"array_0": npy_bytes((2 ** 50,), "|V0")})
+    empty_records = load_within_bounds(records, "2**50 records of no fields", box)
+    assert empty_records.shape == (2 ** 50,) and empty_records.nbytes == 0
+    saved = [np.zeros((3, 2), dtype=[]), np.zeros(2, dtype=[("a", "<f4"), ("b", "|S3")])]
+    assert_identical(load_within_bounds(to_bytes(saved), "structured arrays", box), saved)
     unordered = crafted(node("dict", ordered="yes", items=[]))
     assert type(load_within_bounds(unordered, "ordered: 'yes'", box)) is dict
 
