@@ -1,7 +1,11 @@
 """mg.save / mg.load: round trips of every supported type, devices and
-map_location, and the refusals: pickled payloads (never run), truncated,
-empty, foreign and text files, newer format versions, unsupported objects
-(named by their key path, nothing written) and failed saves (nothing left).
+map_location, shared memory kept as torch keeps it, and the refusals: pickled
+payloads (never run), truncated, empty, foreign and text files, damaged zip
+headers, arrays whose header claims more than the file holds, compressed
+entries, manifests past Python's limits, newer format versions, unsupported
+objects (named by their key path, nothing written; a module or optimizer
+points to its state_dict()) and failed saves (nothing left). The random and
+exhaustive damage lives in test_checkpoint_fuzz.py.
 """
 import io
 import json
@@ -9,6 +13,8 @@ import math
 import os
 import pathlib
 import pickle
+import time
+import tracemalloc
 import zipfile
 from collections import OrderedDict
 
@@ -16,7 +22,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.serialization import MANIFEST_ENTRY, SerializationError
+from minigrad.serialization import MANIFEST_ENTRY, MAX_NESTING, SerializationError
 
 
 def write_archive(path, manifest, **arrays):
@@ -335,3 +341,216 @@ def test_zip_of_the_file_lists_only_npy_entries(tmp_path):
     mg.save({"a": mg.ones(2), "b": np.zeros(1)}, tmp_path / "s")
     names = zipfile.ZipFile(tmp_path / "s").namelist()
     assert sorted(names) == ["array_0.npy", "array_1.npy", f"{MANIFEST_ENTRY}.npy"]
+
+
+# ---------------------------------------------------------------- sharing, as torch.save keeps it
+def test_one_tensor_saved_twice_loads_as_one_tensor_as_in_torch(device, tmp_path):
+    import torch
+    weight = torch.arange(3.0)
+    buffer = io.BytesIO()
+    torch.save({"a": weight, "b": weight}, buffer)
+    buffer.seek(0)
+    theirs = torch.load(buffer)
+    tensor = mg.tensor([0.0, 1.0, 2.0], device=device)
+    mg.save({"a": tensor, "b": tensor}, tmp_path / "twice")
+    ours = mg.load(tmp_path / "twice")
+    assert (ours["a"] is ours["b"]) == (theirs["a"] is theirs["b"]) == True  # noqa: E712
+    assert len(zipfile.ZipFile(tmp_path / "twice").namelist()) == 2  # the manifest and one array
+
+
+def test_a_tensor_and_its_detach_load_sharing_memory_as_in_torch(device, tmp_path):
+    import torch
+    parameter = torch.nn.Parameter(torch.ones(2))
+    buffer = io.BytesIO()
+    torch.save({"p": parameter, "d": parameter.detach()}, buffer)
+    buffer.seek(0)
+    theirs = torch.load(buffer)
+    with torch.no_grad():
+        theirs["d"].add_(1.0)
+    mine = mg.nn.Parameter(mg.ones(2, device=device))
+    mg.save({"p": mine, "d": mine.detach()}, tmp_path / "tied")
+    ours = mg.load(tmp_path / "tied")
+    assert isinstance(ours["p"], mg.nn.Parameter) and not ours["d"].requires_grad
+    with mg.no_grad():
+        ours["d"].add_(1.0)
+    assert ours["p"].tolist() == theirs["p"].tolist() == [2.0, 2.0]
+
+
+def test_an_array_named_many_times_is_read_once(tmp_path):
+    """2,000 references to one 100 kB array: one read, one object, no 200 MB."""
+    references = [{"type": "ndarray", "array": "array_0"}] * 1000 + [tensor_node()] * 1000
+    write_archive(tmp_path / "refs", manifest_of({"type": "list", "items": references}),
+                  array_0=np.arange(12_500.0))
+    size = os.path.getsize(tmp_path / "refs")
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        loaded = mg.load(tmp_path / "refs")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 2.0
+    assert peak < 10 * size, f"a {size}-byte file took {peak} bytes to load"
+    assert all(item is loaded[0] for item in loaded[:1000])
+    assert all(item is loaded[1000] for item in loaded[1000:])
+    np.testing.assert_array_equal(loaded[1000].numpy(), np.arange(12_500.0))
+
+
+# ---------------------------------------------------------------- bounded, refused
+def npy_bytes(shape, descr="<f8", data=b"", fortran_order=False):
+    """The bytes of a .npy file whose header says ``shape`` and ``descr``, followed by ``data``."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": descr, "fortran_order": fortran_order, "shape": shape})
+    return header.getvalue() + data
+
+
+def zip_of(members, compression=zipfile.ZIP_STORED):
+    """A zip holding ``members`` ({name: bytes}) byte for byte, the manifest first."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def minigrad_zip(root, arrays, compression=zipfile.ZIP_STORED):
+    """A minigrad file with the manifest ``root`` and ``arrays`` ({entry: .npy bytes})."""
+    text = json.dumps(manifest_of(root)).encode()
+    members = {f"{MANIFEST_ENTRY}.npy": npy_bytes((len(text),), "|u1", text),
+               **{f"{entry}.npy": data for entry, data in arrays.items()}}
+    return zip_of(members, compression)
+
+
+def load_bounded(data, tmp_path):
+    """mg.load of ``data`` from a file, asserting it allocates little, is quick, writes nothing."""
+    (tmp_path / "box").mkdir()
+    path = tmp_path / "box" / "file.pt"
+    path.write_bytes(data)
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        return mg.load(path)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 10 * len(data) + 2 ** 20, f"a {len(data)}-byte file took {peak} bytes"
+        assert time.perf_counter() - start < 2.0
+        assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+def central_directory_patch(data, offset, value, size=2):
+    """``data`` with the first central-directory header's field at ``offset`` set to ``value``."""
+    data = bytearray(data)
+    start = data.index(b"PK\x01\x02") + offset
+    data[start:start + size] = value.to_bytes(size, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("offset, value, message", [
+    (10, zipfile.ZIP_DEFLATED, r"compressed \(zip method 8\)"),
+    (10, 99, r"compressed \(zip method 99\)"),
+    (8, 0x1, "encrypted"),
+    (8, 0x40, "strong encryption"),
+    (24, 2 ** 31, "declare .* bytes in all, more than the whole file"),
+], ids=["deflate", "unknown method", "encrypted", "strong encryption", "huge size"])
+def test_a_damaged_zip_header_is_a_serialization_error(offset, value, message, tmp_path):
+    buffer = io.BytesIO()
+    mg.save({"w": mg.ones(3)}, buffer)
+    damaged = central_directory_patch(buffer.getvalue(), offset, value, 4 if offset == 24 else 2)
+    with pytest.raises(SerializationError, match=message):
+        load_bounded(damaged, tmp_path)
+
+
+@pytest.mark.parametrize("shape, descr", [
+    ((2 ** 40,), "<f8"), ((2 ** 33, 2 ** 33), "<f8"), ((-1,), "<f8"), ((0, -5), "<f8"),
+    ((10 ** 100,), "<f4"), ((3,), "(1000000,)<f8"), ((2 ** 40,), "|S0"),
+], ids=["8 TiB", "overflowing int64", "negative", "zero and negative", "googol", "subarray",
+        "zero-byte items"])
+def test_an_array_header_claiming_more_than_its_entry_holds(shape, descr, tmp_path):
+    data = minigrad_zip({"type": "ndarray", "array": "array_0"},
+                        {"array_0": npy_bytes(shape, descr, data=bytes(24))})
+    with pytest.raises(SerializationError, match="does not fit the 24 bytes of data"):
+        load_bounded(data, tmp_path)
+
+
+def test_an_array_with_more_dimensions_than_numpy_allows(tmp_path):
+    data = minigrad_zip({"type": "ndarray", "array": "array_0"},
+                        {"array_0": npy_bytes((1,) * 65, data=bytes(8))})
+    with pytest.raises(SerializationError, match="array_0.*shape"):
+        load_bounded(data, tmp_path)
+
+
+def test_a_compressed_entry_is_refused_before_it_expands(tmp_path):
+    """A zip bomb: 80 MB of zeros deflated into 80 kB."""
+    bomb = minigrad_zip({"type": "ndarray", "array": "array_0"},
+                        {"array_0": npy_bytes((10_000_000,), data=bytes(80_000_000))},
+                        zipfile.ZIP_DEFLATED)
+    assert len(bomb) < 100_000
+    with pytest.raises(SerializationError, match="compressed"):
+        load_bounded(bomb, tmp_path)
+
+
+def test_an_array_written_with_the_other_byte_order(tmp_path):
+    values = np.array([1.5, -2.25, 1e300], dtype=">f8")
+    data = minigrad_zip(tensor_node(), {"array_0": npy_bytes((3,), ">f8", values.tobytes())})
+    loaded = load_bounded(data, tmp_path)
+    assert loaded.dtype == mg.float64 and loaded.tolist() == [1.5, -2.25, 1e300]
+
+
+@pytest.mark.parametrize("manifest, message", [
+    (b'{"format": "minigrad", "version": 1, "root": {"type": "int", "value": ' + b"7" * 5000
+     + b"}}", "not valid JSON.*4300 digits"),
+    (b'{"format": "minigrad", "version": 1, "root": {"type": "int", "value": NaN}}',
+     "NaN, which mg.save never writes"),
+    (b"[" * 100_000, "nests too deeply"),
+    (json.dumps(manifest_of(json.loads('{"type": "list", "items": [' * (MAX_NESTING + 1)
+                                       + "]}" * (MAX_NESTING + 1)))).encode(),
+     f"nest more than {MAX_NESTING} deep"),
+], ids=["int digits", "NaN", "deep JSON", "deep containers"])
+def test_a_manifest_past_pythons_limits(manifest, message, tmp_path):
+    write_archive(tmp_path / "bad", manifest)
+    with pytest.raises(SerializationError, match=message):
+        mg.load(tmp_path / "bad")
+
+
+def test_save_refuses_nesting_that_load_would_refuse(tmp_path):
+    deepest = []
+    for _ in range(MAX_NESTING - 1):
+        deepest = [deepest]
+    mg.save(deepest, tmp_path / "deep")
+    assert mg.load(tmp_path / "deep") == deepest
+    with pytest.raises(ValueError, match=f"nests containers more than {MAX_NESTING} deep"):
+        mg.save([deepest], tmp_path / "deeper")
+    assert os.listdir(tmp_path) == ["deep"]
+
+
+# ---------------------------------------------------------------- torch's arguments and objects
+@pytest.mark.parametrize("weights_only", [True, False, None])
+def test_weights_only_is_accepted_and_changes_nothing(weights_only, tmp_path):
+    mg.save({"w": mg.ones(2)}, tmp_path / "w")
+    assert mg.load(tmp_path / "w", weights_only=weights_only)["w"].tolist() == [1.0, 1.0]
+    assert mg.load(tmp_path / "w", "cpu", weights_only=weights_only)["w"].device == "cpu"
+
+
+def test_weights_only_must_be_a_bool_or_none(tmp_path):
+    mg.save(1, tmp_path / "w")
+    with pytest.raises(TypeError, match="weights_only must be True, False or None, got 'yes'"):
+        mg.load(tmp_path / "w", weights_only="yes")
+
+
+@pytest.mark.parametrize("make, holder", [
+    (lambda: mg.nn.Linear(2, 3), "module"),
+    (lambda: mg.optim.SGD([mg.zeros(2, requires_grad=True)], lr=0.1), "optimizer"),
+], ids=["module", "optimizer"])
+def test_a_module_or_optimizer_points_to_its_state_dict(make, holder, tmp_path):
+    obj = make()
+    for saved, where in ((obj, "obj"), ({"model": obj}, "obj['model']")):
+        with pytest.raises(TypeError) as error:
+            mg.save(saved, tmp_path / "checkpoint")
+        message = str(error.value)
+        assert f"cannot store {where}: it is a {type(obj).__name__} object" in message
+        assert f"Save {holder}.state_dict() instead" in message
+        assert f"{holder}.load_state_dict(mg.load(f))" in message and "pickle" in message
+    assert os.listdir(tmp_path) == []
