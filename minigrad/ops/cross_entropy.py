@@ -78,9 +78,10 @@ class ClassTargets:
     gradient come out nan instead of silently reading another class.
 
     ``keep``: the rows not ignored; ``index``: y, with ignored rows pointing at
-    class 0 so that it can index; ``position``: where each row's target sits in the
-    flattened (M, C) array (i·C + y_i); ``row_weight``: r_i = w_{y_i}, 0 on ignored
-    rows; ``total_weight``: Σ_i r_i, the denominator of "mean".
+    class 0 so that it can index; ``key``: the index pair (i, y_i) that picks each
+    row's target entry out of an (M, C) array, whatever its memory layout (so that
+    ``a[key] -= 1`` writes into ``a`` itself, never into a copy); ``row_weight``:
+    r_i = w_{y_i}, 0 on ignored rows; ``total_weight``: Σ_i r_i, the denominator of "mean".
     """
 
     def __init__(self, xp, target, weight, ignore_index, classes, dtype):
@@ -94,7 +95,7 @@ class ClassTargets:
                              f"[0, {classes}) or equal ignore_index={ignore_index}")
         if not checked:  # no read-back on a device: a bad target makes its row nan instead
             self.index = xp.where(out_of_range, 0, self.index)
-        self.position = xp.arange(0, target.shape[0] * classes, classes) + self.index
+        self.key = (xp.arange(target.shape[0]), self.index)
         if weight is None:
             row_weight = self.keep.astype(dtype)
         else:
@@ -169,12 +170,12 @@ class SoftmaxCrossEntropy(Function):
                         delta *= row_scale[:, None]
             else:  # ℓ_i = r_i (log Σ e^z_i − z_{i,y_i}), r_i = w_{y_i} (0 if ignored)
                 row_weight = targets.row_weight
-                picked = shifted.reshape(-1)[targets.position]
+                picked = shifted[targets.key]
                 row_losses = xp.where(targets.keep, row_weight * (log_sum_exp[:, 0] - picked), 0)
                 if wants_gradient:  # S_i p_i − q_i = r_i (p_i − onehot(y_i)), in place
                     delta = exp
                     delta /= sum_exp
-                    delta.reshape(-1)[targets.position] -= 1
+                    delta[targets.key] -= 1
                     delta *= (row_weight if row_scale is None else row_weight * row_scale)[:, None]
             loss = reduce_rows(row_losses, reduction, denominator)
         ctx.label_smoothing, ctx.classes = label_smoothing, classes
@@ -218,16 +219,16 @@ class NegativeLogLikelihood(Function):
     @staticmethod
     def forward(ctx, log_probs, target, weight, ignore_index=-100, reduction="mean"):
         xp = ctx.xp
-        rows, classes = log_probs.shape
+        classes = log_probs.shape[1]
         with np.errstate(divide="ignore", invalid="ignore"):  # a mean over nothing: 0/0 = nan
             targets = ClassTargets(xp, target, weight, ignore_index, classes, log_probs.dtype)
-            picked = log_probs.reshape(-1)[targets.position]
+            picked = log_probs[targets.key]
             row_losses = xp.where(targets.keep, -targets.row_weight * picked, 0)
             row_gradient = targets.row_weight  # −∂(reduced loss)/∂x_{i,y_i}
             if reduction == "mean":
                 row_gradient = row_gradient * targets.row_scale(xp)
             loss = reduce_rows(row_losses, reduction, targets.total_weight)
-        ctx.key = (xp.arange(rows), targets.index)
+        ctx.key = targets.key
         ctx.shape = log_probs.shape
         ctx.save_for_backward(row_gradient)
         return loss
