@@ -40,3 +40,22 @@ def test_class_losses_of_transposed_logits_match_torch(name, reduction, device, 
     loss.backward(mg.tensor(upstream, device=device))
     expected.backward(torch.tensor(upstream))
     assert_same(ours.grad, theirs.grad)
+
+
+# ---------------------------------------------------------------- infinite incoming gradients
+@pytest.mark.parametrize("scale_grad_by_freq", [False, True])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_embedding_padding_row_gets_zero_even_for_an_infinite_gradient(bad, scale_grad_by_freq,
+                                                                       device, rng):
+    """The padding row receives no gradient at all (PyTorch: 0), not 0 · inf = nan."""
+    weight = rng.standard_normal((5, 3))
+    indices = np.array([[0, 1, 2], [1, 1, 4]])
+    upstream = rng.standard_normal((2, 3, 3))
+    upstream[:, :, 0] = bad  # every position, the padding ones included
+    ours, theirs = both(weight, device=device)
+    F.embedding(mg.tensor(indices, device=device), ours, padding_idx=1,
+                scale_grad_by_freq=scale_grad_by_freq).backward(mg.tensor(upstream, device=device))
+    TF.embedding(torch.tensor(indices), theirs, padding_idx=1,
+                 scale_grad_by_freq=scale_grad_by_freq).backward(torch.tensor(upstream))
+    assert_same(ours.grad, theirs.grad)
+    assert (ours.grad.detach().numpy()[1] == 0).all()
