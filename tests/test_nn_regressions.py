@@ -59,3 +59,45 @@ def test_embedding_padding_row_gets_zero_even_for_an_infinite_gradient(bad, scal
                  scale_grad_by_freq=scale_grad_by_freq).backward(torch.tensor(upstream))
     assert_same(ours.grad, theirs.grad)
     assert (ours.grad.detach().numpy()[1] == 0).all()
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("options", [{}, {"weight": [0.0, 1.0, 2.0, 0.5]},
+                                     {"label_smoothing": 0.2},
+                                     {"weight": [0.0, 1.0, 2.0, 0.5], "label_smoothing": 0.2}],
+                         ids=["plain", "weight", "smoothing", "weight-smoothing"])
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_class_losses_with_infinite_incoming_gradient_match_torch(name, options, bad, device, rng):
+    """reduction="none" with ±inf/nan incoming gradients on some rows, one of them an
+    ignored row: the ignored row gets exactly 0 (PyTorch), the others PyTorch's values
+    (nan at the target class of an infinite row, from PyTorch's inf − inf)."""
+    if name == "nll_loss" and "label_smoothing" in options:
+        pytest.skip("nll_loss has no label smoothing")
+    logits = rng.standard_normal((5, 4))
+    target = np.array([0, -100, 2, 3, 1])
+    upstream = rng.standard_normal(5)
+    upstream[[0, 1, 3]] = bad
+    ours, theirs = both(logits, device=device)
+    options_ours = {**options, "weight": mg.tensor(options["weight"], device=device)} \
+        if "weight" in options else options
+    options_torch = {**options, "weight": torch.tensor(options["weight"], dtype=torch.float64)} \
+        if "weight" in options else options
+    loss = getattr(F, name)(ours, mg.tensor(target, device=device), reduction="none",
+                            **options_ours)
+    expected = getattr(TF, name)(theirs, torch.tensor(target), reduction="none", **options_torch)
+    loss.backward(mg.tensor(upstream, device=device))
+    expected.backward(torch.tensor(upstream))
+    assert_same(ours.grad, theirs.grad)
+    assert (ours.grad.detach().numpy()[1] == 0).all()
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_cross_entropy_of_probabilities_with_infinite_incoming_gradient_matches_torch(bad, rng):
+    logits, probabilities = rng.standard_normal((3, 4)), rng.dirichlet(np.ones(4), size=3)
+    probabilities[2] = [0.0, 1.0, 0.0, 0.0]
+    upstream = np.array([bad, 1.5, bad])
+    ours, theirs = both(logits)
+    F.cross_entropy(ours, mg.tensor(probabilities), reduction="none").backward(mg.tensor(upstream))
+    TF.cross_entropy(theirs, torch.tensor(probabilities), reduction="none").backward(
+        torch.tensor(upstream))
+    assert_same(ours.grad, theirs.grad)

@@ -26,12 +26,19 @@ What q is (PyTorch's ``cross_entropy``):
 a zero gradient, as in PyTorch) or by M (probabilities).
 
 The forward pass computes log Σ e^z once, shifted by the row maximum m so that
-no exponential overflows (finite for logits of ±1e4), and, when a gradient will
-be wanted, the gradient array itself: for class indices without smoothing that
-is p with 1 subtracted at each row's target class, never a dense one-hot. The
-backward pass then only multiplies by the incoming gradient. When a graph of the
-gradient is wanted (``create_graph=True``), the same formula is rebuilt from
-differentiable operations instead, so gradients of gradients are exact.
+no exponential overflows (finite for logits of ±1e4), and keeps p = softmax(z)
+when a gradient will be wanted. With g_i the incoming gradient of row i (times
+the mean's 1/Σ w), the backward pass is
+
+    ∂L/∂z_ic = p_ic (S_i g_i) − q_ic g_i
+
+in the order PyTorch's log_softmax backward takes, so that an infinite g_i gives
+PyTorch's numbers too (inf − inf = nan at the target class). For class indices
+without smoothing q_i is r_i at the target class and 0 elsewhere, so the second
+term is added at one entry per row, never as a dense one-hot. Rows with
+y_i = ignore_index get exactly 0, by a select (an infinite g_i must not make
+0 · g_i = nan there). Under ``create_graph=True`` p is recomputed from
+differentiable operations, so gradients of gradients are exact.
 
 Negative log-likelihood
 -----------------------
@@ -52,7 +59,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import new_tensor
-from .elementwise import clamp, log
+from .elementwise import clamp, log, where
 from .reduction import log_softmax, softmax
 from .shape import IndexAdd
 
@@ -133,7 +140,7 @@ def reduce_rows(row_losses, reduction, denominator):
 
 class SoftmaxCrossEntropy(Function):
     """Reduced −Σ_c q_ic log softmax(z)_ic over rows i (see the module docstring);
-    ∂ℓ_i/∂z_i = S_i softmax(z_i) − q_i."""
+    ∂L/∂z_i = g_i (S_i softmax(z_i) − q_i)."""
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index=-100, label_smoothing=0.0,
@@ -141,7 +148,6 @@ class SoftmaxCrossEntropy(Function):
         xp = ctx.xp
         rows, classes = logits.shape
         mean = reduction == "mean"
-        wants_gradient = ctx.needs_input_grad[0] and is_grad_enabled()
         with np.errstate(divide="ignore", invalid="ignore"):  # a mean over nothing: 0/0 = nan
             shifted = logits - logits.max(axis=1, keepdims=True)
             exp = xp.exp(shifted)
@@ -149,6 +155,7 @@ class SoftmaxCrossEntropy(Function):
             log_sum_exp = xp.log(sum_exp)  # log Σ e^z − m, so log p = shifted − log_sum_exp
 
             if target.dtype.kind == "f":  # class probabilities: a dense q
+                ctx.targets = None
                 q = smoothed_distribution(target, label_smoothing, classes, weight)
                 denominator = rows
                 row_scale = xp.full(rows, 1 / max(rows, 1), logits.dtype) if mean else None
@@ -160,61 +167,64 @@ class SoftmaxCrossEntropy(Function):
                 denominator = targets.total_weight
                 row_scale = targets.row_scale(xp) if mean else None
 
-            delta = None  # the gradient of the reduced loss, when one is wanted
             if q is not None:
                 total_q = q.sum(axis=1, keepdims=True)
                 row_losses = (total_q * log_sum_exp - (q * shifted).sum(axis=1, keepdims=True))[:, 0]
-                if wants_gradient:  # S_i p_i − q_i, times the row scale
-                    delta = exp / sum_exp * total_q - q
-                    if row_scale is not None:
-                        delta *= row_scale[:, None]
             else:  # ℓ_i = r_i (log Σ e^z_i − z_{i,y_i}), r_i = w_{y_i} (0 if ignored)
-                row_weight = targets.row_weight
                 picked = shifted[targets.key]
-                row_losses = xp.where(targets.keep, row_weight * (log_sum_exp[:, 0] - picked), 0)
-                if wants_gradient:  # S_i p_i − q_i = r_i (p_i − onehot(y_i)), in place
-                    delta = exp
-                    delta /= sum_exp
-                    delta[targets.key] -= 1
-                    delta *= (row_weight if row_scale is None else row_weight * row_scale)[:, None]
+                row_losses = xp.where(targets.keep,
+                                      targets.row_weight * (log_sum_exp[:, 0] - picked), 0)
             loss = reduce_rows(row_losses, reduction, denominator)
+        probabilities = None
+        if ctx.needs_input_grad[0] and is_grad_enabled():  # p = softmax(z), in place
+            probabilities = exp
+            probabilities /= sum_exp
         ctx.label_smoothing, ctx.classes = label_smoothing, classes
-        ctx.save_for_backward(logits, target, weight, delta, row_scale)
+        ctx.save_for_backward(logits, target, weight, probabilities, row_scale,
+                              None if ctx.targets is None else q)
         return loss
 
     @staticmethod
     def backward(ctx, grad):
-        logits, target, weight, delta, row_scale = ctx.saved_tensors
-        per_row = grad.reshape(-1, 1) if grad.ndim else grad  # "none": one gradient per row
+        logits, target, weight, probabilities, row_scale, q = ctx.saved_tensors
+        row_grad = grad if row_scale is None else grad * row_scale  # g_i: (M,), or one value
         grad_logits = grad_target = None
         if ctx.needs_input_grad[0]:
-            if is_grad_enabled():  # create_graph=True: the gradient as a function of the logits
-                delta = SoftmaxCrossEntropy._gradient_graph(ctx, logits, target, weight, row_scale)
-            grad_logits = delta * per_row
+            if is_grad_enabled():  # create_graph=True: p as a function of the logits
+                probabilities = softmax(logits, 1)
+            grad_logits = SoftmaxCrossEntropy._grad_logits(ctx, probabilities, target, weight,
+                                                           q, row_grad)
         if ctx.needs_input_grad[1]:  # ∂ℓ_i/∂t_ic = −(1 − ε) w_c log p_ic
-            grad_target = log_softmax(logits, 1) * (per_row * -(1 - ctx.label_smoothing))
+            grad_target = log_softmax(logits, 1) * (row_grad.reshape(-1, 1)
+                                                    * -(1 - ctx.label_smoothing))
             if weight is not None:
                 grad_target = grad_target * weight
-            if row_scale is not None:
-                grad_target = grad_target * row_scale.reshape(-1, 1)
         return grad_logits, grad_target, None
 
     @staticmethod
-    def _gradient_graph(ctx, logits, target, weight, row_scale):
-        """(S softmax(z) − q) · row scale, from differentiable operations."""
-        if target.dtype.kind == "f":
+    def _grad_logits(ctx, probabilities, target, weight, q, row_grad):
+        """p_ic (S_i g_i) − q_ic g_i, with ignored rows set to 0 by a select."""
+        targets = ctx.targets
+        if targets is None:  # class probabilities (a Tensor, perhaps requiring grad)
             q = smoothed_distribution(target, ctx.label_smoothing, ctx.classes, weight)
         else:
-            q = ctx.targets.distribution(ctx.xp, ctx.classes,
-                                         None if weight is None else weight._array,
-                                         ctx.label_smoothing)
-            q = new_tensor(q, ctx.backend, None, 0)
-        delta = softmax(logits, 1) * q.sum(1, keepdim=True) - q
-        return delta if row_scale is None else delta * row_scale.reshape(-1, 1)
+            row_grad = where(new_tensor(targets.keep, ctx.backend, None, 0), row_grad, 0.0)
+            if q is None:  # no smoothing: q_i = r_i at the target class, 0 elsewhere
+                target_grad = row_grad * new_tensor(targets.row_weight, ctx.backend, None, 0)
+                if is_grad_enabled():
+                    return (probabilities * target_grad.reshape(-1, 1)
+                            - IndexAdd.apply(target_grad, shape=probabilities.shape,
+                                             key=targets.key))
+                result = probabilities._array * target_grad._array[:, None]  # a fresh array
+                result[targets.key] -= target_grad._array  # one entry per row, in place
+                return new_tensor(result, ctx.backend, None, 0)
+        column = row_grad.reshape(-1, 1)
+        return probabilities * (q.sum(1, keepdim=True) * column) - q * column
 
 
 class NegativeLogLikelihood(Function):
-    """Reduced −w_{y_i} x_{i,y_i} over rows i;  ∂ℓ_i/∂x_ic = −w_{y_i} [c = y_i]."""
+    """Reduced −w_{y_i} x_{i,y_i} over rows i;  ∂ℓ_i/∂x_ic = −w_{y_i} [c = y_i], and exactly
+    0 (a select) on ignored rows, whatever the incoming gradient."""
 
     @staticmethod
     def forward(ctx, log_probs, target, weight, ignore_index=-100, reduction="mean"):
@@ -230,13 +240,13 @@ class NegativeLogLikelihood(Function):
             loss = reduce_rows(row_losses, reduction, targets.total_weight)
         ctx.key = targets.key
         ctx.shape = log_probs.shape
-        ctx.save_for_backward(row_gradient)
+        ctx.save_for_backward(row_gradient, targets.keep)
         return loss
 
     @staticmethod
     def backward(ctx, grad):
-        row_gradient, = ctx.saved_tensors
-        values = -(row_gradient * grad)
+        row_gradient, keep = ctx.saved_tensors
+        values = where(keep, -(row_gradient * grad), 0.0)
         return IndexAdd.apply(values, shape=ctx.shape, key=ctx.key), None, None
 
 
