@@ -101,3 +101,20 @@ def test_cross_entropy_of_probabilities_with_infinite_incoming_gradient_matches_
     TF.cross_entropy(theirs, torch.tensor(probabilities), reduction="none").backward(
         torch.tensor(upstream))
     assert_same(ours.grad, theirs.grad)
+
+
+# ---------------------------------------------------------------- a mean over zero weight
+@pytest.mark.parametrize("target", [[0, 0, 0], [0, 0, -100]])
+def test_smoothed_cross_entropy_mean_over_zero_total_weight_is_nan_as_in_torch(target, device, rng):
+    """Every row ignored or of a class of weight 0: "mean" divides by Σ w = 0. PyTorch
+    gives nan (its NLL part is 0/0) even though the smoothing part is not 0."""
+    logits, weight = rng.standard_normal((3, 4)), np.array([0.0, 1.0, 1.0, 1.0])
+    ours, theirs = both(logits, device=device)
+    loss = F.cross_entropy(ours, mg.tensor(target, device=device),
+                           mg.tensor(weight, device=device), label_smoothing=0.2)
+    expected = TF.cross_entropy(theirs, torch.tensor(target), torch.tensor(weight),
+                                label_smoothing=0.2)
+    assert_same(loss, expected)
+    loss.backward()
+    expected.backward()
+    assert_same(ours.grad, theirs.grad)

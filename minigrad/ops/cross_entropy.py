@@ -130,12 +130,18 @@ def smoothed_distribution(target, label_smoothing, classes, weight):
     return q if weight is None else q * weight
 
 
-def reduce_rows(row_losses, reduction, denominator):
-    """Σ ℓ_i / denominator ("mean"), Σ ℓ_i ("sum"), or the rows themselves ("none")."""
+def reduce_rows(xp, row_losses, reduction, denominator):
+    """Σ ℓ_i / denominator ("mean"), Σ ℓ_i ("sum"), or the rows themselves ("none").
+
+    A mean whose denominator is 0 is nan even where Σ ℓ_i is not 0 (label smoothing
+    over rows whose class weights are all 0), as in PyTorch, whose mean of the
+    NLL part is then 0/0."""
     if reduction == "none":
         return row_losses
     total = row_losses.sum()
-    return total if reduction == "sum" else total / denominator
+    if reduction == "sum":
+        return total
+    return xp.where(denominator == 0, xp.asarray(xp.nan, dtype=total.dtype), total / denominator)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -174,7 +180,7 @@ class SoftmaxCrossEntropy(Function):
                 picked = shifted[targets.key]
                 row_losses = xp.where(targets.keep,
                                       targets.row_weight * (log_sum_exp[:, 0] - picked), 0)
-            loss = reduce_rows(row_losses, reduction, denominator)
+            loss = reduce_rows(xp, row_losses, reduction, denominator)
         probabilities = None
         if ctx.needs_input_grad[0] and is_grad_enabled():  # p = softmax(z), in place
             probabilities = exp
@@ -237,7 +243,7 @@ class NegativeLogLikelihood(Function):
             row_gradient = targets.row_weight  # −∂(reduced loss)/∂x_{i,y_i}
             if reduction == "mean":
                 row_gradient = row_gradient * targets.row_scale(xp)
-            loss = reduce_rows(row_losses, reduction, targets.total_weight)
+            loss = reduce_rows(xp, row_losses, reduction, targets.total_weight)
         ctx.key = targets.key
         ctx.shape = log_probs.shape
         ctx.save_for_backward(row_gradient, targets.keep)
