@@ -118,3 +118,32 @@ def test_smoothed_cross_entropy_mean_over_zero_total_weight_is_nan_as_in_torch(t
     loss.backward()
     expected.backward()
     assert_same(ours.grad, theirs.grad)
+
+
+def same_weights(mine, reference):
+    reference.double()
+    mine.double().load_state_dict({key: value.detach().numpy()
+                                   for key, value in reference.state_dict().items()})
+    return mine
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("name, shape", [("GRUCell", (2, 4)), ("GRU", (3, 2, 4))])
+def test_gru_with_infinite_incoming_gradient_matches_torch(name, shape, bad, device, rng):
+    """h' = n + z ⊙ (h − n): the gradient at n is ĥ − ĥ ⊙ z in PyTorch, nan for ĥ = inf
+    (not ĥ ⊙ (1 − z) = inf)."""
+    from minigrad import nn
+    reference = getattr(torch.nn, name)(4, 3)
+    mine = same_weights(getattr(nn, name)(4, 3), reference).to(device)
+    ours, theirs = both(rng.standard_normal(shape), device=device)
+    y, expected = mine(ours), reference(theirs)
+    if name == "GRU":
+        y, expected = y[0], expected[0]
+    upstream = rng.standard_normal(tuple(expected.shape))
+    upstream.reshape(-1)[[0, 4]] = bad
+    y.backward(mg.tensor(upstream, device=device))
+    expected.backward(torch.tensor(upstream))
+    mg.testing.assert_close(ours.grad, theirs.grad, rtol=1e-10, atol=1e-12, equal_nan=True)
+    for (key, param), (_, param_ref) in zip(mine.named_parameters(), reference.named_parameters()):
+        mg.testing.assert_close(param.grad, param_ref.grad, rtol=1e-10, atol=1e-12,
+                                equal_nan=True, msg=key)
