@@ -147,3 +147,40 @@ def test_gru_with_infinite_incoming_gradient_matches_torch(name, shape, bad, dev
     for (key, param), (_, param_ref) in zip(mine.named_parameters(), reference.named_parameters()):
         mg.testing.assert_close(param.grad, param_ref.grad, rtol=1e-10, atol=1e-12,
                                 equal_nan=True, msg=key)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("with_pos_weight", [False, True])
+def test_bce_with_logits_with_infinite_incoming_gradient_matches_torch(with_pos_weight, bad,
+                                                                       device, rng):
+    """One operation with PyTorch's gradient (σ(x) − y) · g: an infinite g gives ±inf, not
+    the nan of inf − inf that composing softplus and products gave."""
+    logits, target, upstream = (rng.standard_normal((4, 3)), rng.random((4, 3)),
+                                rng.standard_normal((4, 3)))
+    upstream[0, :] = bad
+    pos_weight = rng.random(3) + 0.5 if with_pos_weight else None
+    ours, theirs = both(logits, device=device)
+    our_target, their_target = both(target, device=device)
+    loss = F.binary_cross_entropy_with_logits(
+        ours, our_target, reduction="none",
+        pos_weight=None if pos_weight is None else mg.tensor(pos_weight, device=device))
+    expected = TF.binary_cross_entropy_with_logits(
+        theirs, their_target, reduction="none",
+        pos_weight=None if pos_weight is None else torch.tensor(pos_weight))
+    assert_same(loss, expected)
+    loss.backward(mg.tensor(upstream, device=device))
+    expected.backward(torch.tensor(upstream))
+    assert_same(ours.grad, theirs.grad)
+    assert_same(our_target.grad, their_target.grad)
+
+
+@pytest.mark.parametrize("name, argument", [("binary_cross_entropy", "weight"),
+                                            ("binary_cross_entropy_with_logits", "weight"),
+                                            ("binary_cross_entropy_with_logits", "pos_weight")])
+def test_binary_losses_refuse_a_weight_that_requires_grad_as_torch_does(name, argument):
+    x, y = mg.rand(2, 3, dtype=mg.float64), mg.rand(2, 3, dtype=mg.float64)
+    weight = mg.rand(3, dtype=mg.float64, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        getattr(TF, name)(torch.rand(2, 3), torch.rand(2, 3), **{argument: torch.rand(3, requires_grad=True)})
+    with pytest.raises(RuntimeError, match=f"not differentiable with respect to argument '{argument}'"):
+        getattr(F, name)(x, y, **{argument: weight})

@@ -53,13 +53,24 @@ Elementwise, for a probability x and a target y in [0, 1]:
     ∂ℓ/∂x = (x − y) / max(x (1 − x), 1e-12),    ∂ℓ/∂y = log(1 − x) − log x
 
 as PyTorch computes them.
+
+Binary cross-entropy with logits
+--------------------------------
+Elementwise, for a logit x, a target y and a positive-class weight p (1 without one):
+
+    ℓ = (1 − y) x + (1 + (p − 1) y) softplus(−x)     (= −(p y log σ(x) + (1 − y) log σ(−x)))
+    ∂ℓ/∂x = (p y + 1 − y) σ(x) − p y,    ∂ℓ/∂y = log σ(−x) − p log σ(x)
+
+softplus(−x) = max(−x, 0) + log(1 + e^(−|x|)) never overflows. One operation with
+PyTorch's gradient formulas, so an infinite incoming gradient gives its numbers
+(composing the loss from softplus and products would give inf − inf = nan).
 """
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import new_tensor
-from .elementwise import clamp, log, where
+from .elementwise import clamp, log, sigmoid, softplus, where
 from .reduction import log_softmax, softmax
 from .shape import IndexAdd
 
@@ -278,3 +289,36 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[1]:
             grad_y = grad * (log(1 - x) - log(x))
         return grad_x, grad_y
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """ℓ = (1 − y) x + (1 + (p − 1) y) softplus(−x), elementwise (p = pos_weight, broadcast;
+    None for 1);  ∂ℓ/∂x = (p y + 1 − y) σ(x) − p y,  ∂ℓ/∂y = log σ(−x) − p log σ(x).
+    p gets no gradient (PyTorch does not differentiate it either)."""
+
+    @staticmethod
+    def forward(ctx, x, y, pos_weight):
+        xp = ctx.xp
+        softplus_of_minus_x = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        ctx.save_for_backward(x, y, pos_weight)
+        return (1 - y) * x + log_weight * softplus_of_minus_x
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, pos_weight = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                grad_x = (sigmoid(x) - y) * grad
+            else:
+                weighted_target = pos_weight * y
+                grad_x = ((weighted_target + 1 - y) * sigmoid(x) - weighted_target) * grad
+        if ctx.needs_input_grad[1]:
+            if pos_weight is None:
+                grad_y = x * -grad
+            else:  # log σ(z) = −softplus(−z)
+                infinite = float("inf")
+                grad_y = (pos_weight * softplus(-x, threshold=infinite)
+                          - softplus(x, threshold=infinite)) * grad
+        return grad_x, grad_y, None
