@@ -184,3 +184,20 @@ def test_binary_losses_refuse_a_weight_that_requires_grad_as_torch_does(name, ar
         getattr(TF, name)(torch.rand(2, 3), torch.rand(2, 3), **{argument: torch.rand(3, requires_grad=True)})
     with pytest.raises(RuntimeError, match=f"not differentiable with respect to argument '{argument}'"):
         getattr(F, name)(x, y, **{argument: weight})
+
+
+# ---------------------------------------------------------------- crashes and wrong errors
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (3, 1, 0)])
+def test_linear_with_no_input_features_gives_the_bias_as_torch(shape, rng):
+    """Linear(0, 3): x Wᵀ is an empty sum, so y = b (a 1-D input crashed in reshape)."""
+    from minigrad import nn
+    reference = torch.nn.Linear(0, 3).double()
+    mine = same_weights(nn.Linear(0, 3), reference)
+    y, expected = mine(mg.zeros(shape, dtype=mg.float64)), reference(torch.zeros(shape,
+                                                                              dtype=torch.float64))
+    assert_same(y, expected)
+    upstream = rng.standard_normal(tuple(expected.shape))
+    y.backward(mg.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    assert_same(mine.bias.grad, reference.bias.grad)
+    assert tuple(mine.weight.grad.shape) == (3, 0)

@@ -72,5 +72,6 @@ def linear(input, weight, bias=None):
                            + ("" if bias is None else f" and {bias.dtype}"))
     if input.ndim == 2:
         return Linear.apply(input, weight, bias)
-    rows = Linear.apply(reshape(input, -1, weight.shape[1]), weight, bias)
-    return reshape(rows, *input.shape[:-1], weight.shape[0])
+    leading = tuple(input.shape[:-1])  # () for a vector: one row
+    rows = Linear.apply(reshape(input, math.prod(leading), weight.shape[1]), weight, bias)
+    return reshape(rows, *leading, weight.shape[0])
