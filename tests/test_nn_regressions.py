@@ -201,3 +201,59 @@ def test_linear_with_no_input_features_gives_the_bias_as_torch(shape, rng):
     expected.backward(torch.tensor(upstream))
     assert_same(mine.bias.grad, reference.bias.grad)
     assert tuple(mine.weight.grad.shape) == (3, 0)
+
+
+def _layer_table():
+    from test_nn_noncontiguous import LAYERS
+    return LAYERS
+
+
+def _empty_batch(name, shape):
+    """The layer's input shape with a batch of 0 (dimension 1 of a sequence-first input)."""
+    if name in ("RNN", "LSTM"):
+        return (shape[0], 0) + shape[2:]
+    return (0,) + shape[1:]
+
+
+# LogSoftmax(dim=0) of an empty batch normalises over an empty dimension: that is the
+# reduction op's case (log_softmax over an empty dim), tested with the reductions.
+@pytest.mark.parametrize("name", [name for name in _layer_table() if name != "LogSoftmax"])
+def test_every_layer_takes_an_empty_batch_as_torch(name, device):
+    """Output shape and values, gradients (empty or zero) and running buffers equal PyTorch's
+    (BatchNorm1d's running statistics stay as they were, not nan)."""
+    ours_factory, theirs_factory, shape, mode = _layer_table()[name]
+    reference = theirs_factory()
+    mine = same_weights(ours_factory(), reference).to(device)
+    mine.train(mode == "train")
+    reference.train(mode == "train")
+    shape = _empty_batch(name, shape)
+    ours, theirs = both(np.zeros(shape), device=device)
+    y, expected = mine(ours), reference(theirs)
+    while isinstance(expected, tuple):
+        y, expected = y[0], expected[0]
+    assert_same(y, expected)
+    y.sum().backward()
+    expected.sum().backward()
+    assert_same(ours.grad, theirs.grad)
+    for (key, param), (_, param_ref) in zip(mine.named_parameters(), reference.named_parameters()):
+        mg.testing.assert_close(param.grad, param_ref.grad, equal_nan=True, msg=key)
+    for (key, buffer), (_, buffer_ref) in zip(mine.named_buffers(), reference.named_buffers()):
+        mg.testing.assert_close(buffer, buffer_ref, equal_nan=True, msg=key)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("shape", [(0, 2, 4), (2, 0, 4), (0, 4)])
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_recurrent_layers_refuse_an_empty_sequence_as_torch(name, shape, batch_first):
+    """A sequence of length 0 has no last state: PyTorch raises, minigrad crashed in stack()."""
+    from minigrad import nn
+    reference = getattr(torch.nn, name)(4, 3, batch_first=batch_first)
+    time_dim = 1 if batch_first and len(shape) == 3 else 0
+    if shape[time_dim] != 0:  # an empty batch instead: both give empty outputs
+        assert reference(torch.zeros(shape))[0].numel() == 0
+        assert getattr(nn, name)(4, 3, batch_first=batch_first)(mg.zeros(shape))[0].numel() == 0
+        return
+    with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
+        reference(torch.zeros(shape))
+    with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
+        getattr(nn, name)(4, 3, batch_first=batch_first)(mg.zeros(shape))

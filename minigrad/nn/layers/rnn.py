@@ -331,6 +331,10 @@ class RNNBase(Module):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
                              f"{input.ndim}D{tensor} instead")
         is_batched = input.ndim == 3
+        if input.shape[1 if self.batch_first and is_batched else 0] == 0:
+            raise RuntimeError(f"Expected sequence length to be larger than 0 in RNN: "
+                               f"{type(self).__name__} got an input of shape "
+                               f"{tuple(input.shape)} (batch_first={self.batch_first})")
         if not is_batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
         return input, is_batched
