@@ -257,3 +257,95 @@ def test_recurrent_layers_refuse_an_empty_sequence_as_torch(name, shape, batch_f
         reference(torch.zeros(shape))
     with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
         getattr(nn, name)(4, 3, batch_first=batch_first)(mg.zeros(shape))
+
+
+def test_leaky_relu_with_a_slope_that_is_not_a_number_raises_typeerror_as_torch():
+    from minigrad import nn
+    with pytest.raises(TypeError, match="argument 'negative_slope' .* must be Number, not str"):
+        torch.nn.LeakyReLU("a")(torch.zeros(2))
+    with pytest.raises(TypeError, match=r"leaky_relu\(\): argument 'negative_slope' \(position 2\) "
+                                        r"must be Number, not str"):
+        nn.LeakyReLU("a")(mg.zeros(2))
+    with pytest.raises(TypeError, match="negative_slope"):
+        F.leaky_relu(mg.zeros(2), [0.1])
+
+
+def _calls_with_a_list():
+    """(what is called, a call with a list where a Tensor belongs, PyTorch's same call or None)."""
+    from minigrad import nn
+    row = [[1.0, 2.0]]
+    return {
+        "Linear": (lambda: nn.Linear(2, 3)(row), lambda: torch.nn.Linear(2, 3)(row)),
+        "Sequential": (lambda: nn.Sequential(nn.Linear(2, 3), nn.ReLU())(row),
+                       lambda: torch.nn.Sequential(torch.nn.Linear(2, 3))(row)),
+        "ReLU": (lambda: nn.ReLU()(row), lambda: torch.nn.ReLU()(row)),
+        "LeakyReLU": (lambda: nn.LeakyReLU()(row), lambda: torch.nn.LeakyReLU()(row)),
+        "Tanh": (lambda: nn.Tanh()(row), lambda: torch.nn.Tanh()(row)),
+        "Sigmoid": (lambda: nn.Sigmoid()(np.zeros(2)), lambda: torch.nn.Sigmoid()(np.zeros(2))),
+        "GELU": (lambda: nn.GELU()(row), lambda: torch.nn.GELU()(row)),
+        "Softmax": (lambda: nn.Softmax(1)(row), lambda: torch.nn.Softmax(1)(row)),
+        "LogSoftmax": (lambda: nn.LogSoftmax(1)(row), lambda: torch.nn.LogSoftmax(1)(row)),
+        "Dropout": (lambda: nn.Dropout()(row), lambda: torch.nn.Dropout()(row)),
+        "Flatten": (lambda: nn.Flatten()(row), lambda: torch.nn.Flatten()(row)),
+        "LayerNorm": (lambda: nn.LayerNorm(2)(row), lambda: torch.nn.LayerNorm(2)(row)),
+        "BatchNorm1d": (lambda: nn.BatchNorm1d(2)(row), lambda: torch.nn.BatchNorm1d(2)(row)),
+        "Embedding": (lambda: nn.Embedding(3, 2)([0, 1]), lambda: torch.nn.Embedding(3, 2)([0, 1])),
+        "RNN": (lambda: nn.RNN(2, 3)(row), lambda: torch.nn.RNN(2, 3)(row)),
+        "LSTM": (lambda: nn.LSTM(2, 3)(row), lambda: torch.nn.LSTM(2, 3)(row)),
+        "GRU": (lambda: nn.GRU(2, 3)(row), lambda: torch.nn.GRU(2, 3)(row)),
+        "RNNCell": (lambda: nn.RNNCell(2, 3)(row), lambda: torch.nn.RNNCell(2, 3)(row)),
+        "LSTMCell": (lambda: nn.LSTMCell(2, 3)(row), lambda: torch.nn.LSTMCell(2, 3)(row)),
+        "GRUCell": (lambda: nn.GRUCell(2, 3)(row), lambda: torch.nn.GRUCell(2, 3)(row)),
+        "MSELoss": (lambda: nn.MSELoss()(row, mg.zeros(1, 2)),
+                    lambda: torch.nn.MSELoss()(row, torch.zeros(1, 2))),
+        "CrossEntropyLoss": (lambda: nn.CrossEntropyLoss()(row, mg.tensor([0])),
+                             lambda: torch.nn.CrossEntropyLoss()(row, torch.tensor([0]))),
+        "F.linear-weight": (lambda: F.linear(mg.zeros(1, 2), [[1.0, 2.0]]),
+                            lambda: TF.linear(torch.zeros(1, 2), [[1.0, 2.0]])),
+        "F.relu": (lambda: F.relu(row), lambda: TF.relu(row)),
+        "F.softplus": (lambda: F.softplus(row), lambda: TF.softplus(row)),
+        "F.dropout": (lambda: F.dropout(row), lambda: TF.dropout(row)),
+        "F.embedding-weight": (lambda: F.embedding(mg.tensor([0]), [[1.0]]),
+                               lambda: TF.embedding(torch.tensor([0]), [[1.0]])),
+        "F.layer_norm-weight": (lambda: F.layer_norm(mg.zeros(1, 2), (2,), [1.0, 1.0]),
+                                lambda: TF.layer_norm(torch.zeros(1, 2), (2,), [1.0, 1.0])),
+        "F.batch_norm-running_mean": (
+            lambda: F.batch_norm(mg.zeros(2, 2), [0.0, 0.0], mg.ones(2)),
+            lambda: TF.batch_norm(torch.zeros(2, 2), [0.0, 0.0], torch.ones(2))),
+        "F.nll_loss-target": (lambda: F.nll_loss(mg.zeros(1, 2), [0]),
+                              lambda: TF.nll_loss(torch.zeros(1, 2), [0])),
+    }
+
+
+@pytest.mark.parametrize("name", list(_calls_with_a_list()))
+def test_a_list_where_a_tensor_belongs_raises_a_typeerror_naming_the_argument(name):
+    """PyTorch: "linear(): argument 'input' (position 1) must be Tensor, not list" (some of its
+    layers give an AttributeError instead); minigrad gave "'list' object has no attribute
+    'ndim'" or similar from deep inside, or converted the list silently."""
+    ours, theirs = _calls_with_a_list()[name]
+    with pytest.raises((TypeError, AttributeError)):
+        theirs()
+    argument = name.split("-")[1] if "-" in name else ("target" if "loss" in name else "input")
+    with pytest.raises(TypeError, match=rf"\w+\(\): argument '{argument}' .*must be Tensor, not "
+                                        rf"(list|ndarray)"):
+        ours()
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda nn: nn.Linear(3, 2), r"in_features = 3"),
+    (lambda nn: nn.LayerNorm(3), r"normalized_shape=\[3\].*\[2, 4\]"),
+    (lambda nn: nn.BatchNorm1d(3), r"BatchNorm1d\(3\) expects 3 channels .*\(2, 4\)"),
+    (lambda nn: nn.RNN(3, 2), r"Expected 3, got 4"),
+    (lambda nn: nn.GRUCell(3, 2), r"got 4 expected 3"),
+], ids=["Linear", "LayerNorm", "BatchNorm1d", "RNN", "GRUCell"])
+def test_a_layer_given_the_wrong_feature_size_names_expected_and_got(make, expected):
+    """PyTorch raises RuntimeError; minigrad's message names the expected size and the shape
+    it got (BatchNorm1d spoke of its weight's shape), and BatchNorm1d counts no batch."""
+    from minigrad import nn
+    with pytest.raises(RuntimeError):
+        make(torch.nn)(torch.zeros(2, 4))
+    layer = make(nn)
+    with pytest.raises(RuntimeError, match=expected):
+        layer(mg.zeros(2, 4))
+    if isinstance(layer, nn.BatchNorm1d):
+        assert layer.num_batches_tracked.item() == 0

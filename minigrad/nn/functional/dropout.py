@@ -7,10 +7,12 @@
 returns a new tensor and leaves the input as it was.
 """
 from ...ops.dropout import Dropout
+from .arguments import check_tensor
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout with drop probability ``p`` (0 ≤ p ≤ 1); the identity unless ``training``."""
+    check_tensor("dropout", "input", input, 1)
     check_probability(p)
     if not training or p == 0:
         return input

@@ -11,6 +11,7 @@ from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
 from ...ops.elementwise import where
 from ...ops.shape import IndexAdd
+from .arguments import check_tensor
 
 
 class Embedding(Function):
@@ -49,6 +50,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ``padding_idx`` (may be negative) gets no gradient. ``max_norm`` first rescales,
     in place, every looked-up row whose ``norm_type``-norm exceeds it to that norm.
     """
+    check_tensor("embedding", "input", input, 1)
+    check_tensor("embedding", "weight", weight, 2)
     if sparse:
         raise ValueError("embedding: sparse gradients are not supported in minigrad; use "
                          "sparse=False (gradients are dense)")

@@ -40,6 +40,7 @@ from ...ops.cross_entropy import (BinaryCrossEntropy, BinaryCrossEntropyWithLogi
                                   NegativeLogLikelihood, SoftmaxCrossEntropy, values_are_on_host)
 from ...ops.elementwise import abs, where
 from ...tensor import Tensor
+from .arguments import check_tensor
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
@@ -179,10 +180,8 @@ def _reduce(loss, reduction):
 
 
 def _check_tensors(name, input, target):
-    for argument, value in (("input", input), ("target", target)):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{name}(): argument '{argument}' must be a Tensor, "
-                            f"not {type(value).__name__}")
+    check_tensor(name, "input", input, 1)
+    check_tensor(name, "target", target, 2)
 
 
 def _check_arguments(name, input, target, reduction):
@@ -216,8 +215,7 @@ def _check_binary_arguments(name, input, target, reduction):
 
 def _broadcastable(value, shape, name, argument):
     """``value`` (a weight) after checking that it broadcasts to ``shape`` without growing it."""
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{argument}' must be a Tensor, not {type(value).__name__}")
+    check_tensor(name, argument, value)
     try:
         broadcast = np.broadcast_shapes(tuple(shape), tuple(value.shape))
     except ValueError:
@@ -290,8 +288,7 @@ def _class_weight(name, weight, rows):
     if weight is None:
         return None
     classes = rows.shape[1]
-    if not isinstance(weight, Tensor):
-        raise TypeError(f"{name}(): argument 'weight' must be a Tensor, not {type(weight).__name__}")
+    check_tensor(name, "weight", weight, position=3)
     if tuple(weight.shape) != (classes,):
         raise RuntimeError(f"{name}: weight tensor should be defined either for all {classes} "
                            f"classes or no classes but got weight tensor of shape: "
