@@ -259,6 +259,25 @@ def test_recurrent_layers_refuse_an_empty_sequence_as_torch(name, shape, batch_f
         getattr(nn, name)(4, 3, batch_first=batch_first)(mg.zeros(shape))
 
 
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_dropout_of_an_integer_tensor_behaves_as_torch(dtype, device):
+    """Nothing dropped: unchanged; p = 1: zeros of the same dtype; 0 < p < 1: RuntimeError
+    (the kept values would need scaling by 1/(1 − p)), not NumPy's UFuncTypeError."""
+    values = np.array([1, 0, 3]).astype(dtype)
+    x, x_ref = mg.tensor(values, device=device), torch.tensor(values)
+    for p, training in ((0.5, False), (0.0, True), (1.0, True)):
+        y, expected = F.dropout(x, p, training), TF.dropout(x_ref, p, training)
+        assert y.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(y.numpy(), expected.numpy())
+    with pytest.raises(RuntimeError):
+        TF.dropout(x_ref, 0.5)
+    with pytest.raises(RuntimeError, match=f"output type {dtype}.*x.float"):
+        F.dropout(x, 0.5)
+    from minigrad import nn
+    with pytest.raises(RuntimeError, match=f"output type {dtype}"):
+        nn.Dropout(0.3)(x)
+
+
 def test_leaky_relu_with_a_slope_that_is_not_a_number_raises_typeerror_as_torch():
     from minigrad import nn
     with pytest.raises(TypeError, match="argument 'negative_slope' .* must be Number, not str"):
