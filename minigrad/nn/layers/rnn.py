@@ -307,6 +307,11 @@ class RNNBase(Module):
     def reset_parameters(self):
         _reset_uniform(self)
 
+    def flatten_parameters(self):
+        """Does nothing, as in PyTorch on the CPU: there it packs the weights into one
+        contiguous buffer for cuDNN; minigrad has no such buffer. Kept so that code
+        calling it (often after ``model.to(device)``) runs unchanged."""
+
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
