@@ -98,7 +98,7 @@ class ClassTargets:
     ``keep``: the rows not ignored; ``index``: y, with ignored rows pointing at
     class 0 so that it can index; ``key``: the index pair (i, y_i) that picks each
     row's target entry out of an (M, C) array, whatever its memory layout (so that
-    ``a[key] -= 1`` writes into ``a`` itself, never into a copy); ``row_weight``:
+    ``a[key] -= v`` writes into ``a`` itself, never into a reshaped copy); ``row_weight``:
     r_i = w_{y_i}, 0 on ignored rows; ``total_weight``: Σ_i r_i, the denominator of "mean".
     """
 
