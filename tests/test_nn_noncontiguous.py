@@ -10,7 +10,7 @@ Here each loss (``F.*`` and the ``nn.*Loss`` modules) and each layer gets its
 input (and, where it has one, its floating target) as such a view of a leaf
 tensor, in minigrad and in PyTorch alike; the value, the leaf's gradient and
 every parameter's gradient must equal PyTorch's in float64. The functional
-forms also get their weights as views. A final check makes sure that no loss
+forms also get their weights as views, the recurrent layers their initial states. A final check makes sure that no loss
 or layer of ``mg.nn`` is missing from these tables.
 """
 import functools
@@ -360,3 +360,33 @@ def test_every_loss_and_layer_of_nn_is_in_these_tables():
     losses = set(functional_loss.__all__)
     assert layers - tested == set()
     assert losses - tested == set()
+
+
+# ---------------------------------------------------------------- recurrent states as views
+@pytest.mark.parametrize("name, input_shape, state_shape", [
+    ("RNN", (5, 2, 4), (2, 2, 3)), ("LSTM", (5, 2, 4), (2, 2, 3)), ("GRU", (5, 2, 4), (2, 2, 3)),
+    ("RNNCell", (2, 4), (2, 3)), ("LSTMCell", (2, 4), (2, 3)), ("GRUCell", (2, 4), (2, 3))])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_recurrent_layer_with_its_initial_state_a_view_matches_torch(name, input_shape,
+                                                                     state_shape, layout, device,
+                                                                     rng):
+    """The initial state (h, and c for the LSTM) given as a view, the input as another."""
+    options = {"num_layers": 2} if len(input_shape) == 3 else {}
+    reference = getattr(torch.nn, name)(4, 3, **options)
+    mine = same_weights(getattr(nn, name)(4, 3, **options), reference).to(device)
+    x_leaf, x, x_leaf_ref, x_ref = viewed(leaf_data("transposed", input_shape, normal(rng)),
+                                          "transposed", input_shape, device)
+    states, states_ref, leaves = [], [], [(x_leaf, x_leaf_ref)]
+    for _ in range(2 if name.startswith("LSTM") else 1):
+        h_leaf, h, h_leaf_ref, h_ref = viewed(leaf_data(layout, state_shape, normal(rng)), layout,
+                                              state_shape, device)
+        states.append(h)
+        states_ref.append(h_ref)
+        leaves.append((h_leaf, h_leaf_ref))
+    state = tuple(states) if name.startswith("LSTM") else states[0]
+    state_ref = tuple(states_ref) if name.startswith("LSTM") else states_ref[0]
+    backward_both(first_tensor(mine(x, state)), first_tensor(reference(x_ref, state_ref)), rng,
+                  device)
+    assert_same_leaf_gradients(leaves)
+    for (key, param), (_, param_ref) in zip(mine.named_parameters(), reference.named_parameters()):
+        close(param.grad, param_ref.grad.numpy(), msg=key)
