@@ -1,6 +1,7 @@
 """``minigrad.nn``: modules, layers, losses and initialisation, mirroring ``torch.nn``."""
 from . import functional
 from . import init
+from . import modules
 from . import utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module

@@ -26,12 +26,19 @@ What q is (PyTorch's ``cross_entropy``):
 a zero gradient, as in PyTorch) or by M (probabilities).
 
 The forward pass computes log Σ e^z once, shifted by the row maximum m so that
-no exponential overflows (finite for logits of ±1e4), and, when a gradient will
-be wanted, the gradient array itself: for class indices without smoothing that
-is p with 1 subtracted at each row's target class, never a dense one-hot. The
-backward pass then only multiplies by the incoming gradient. When a graph of the
-gradient is wanted (``create_graph=True``), the same formula is rebuilt from
-differentiable operations instead, so gradients of gradients are exact.
+no exponential overflows (finite for logits of ±1e4), and keeps p = softmax(z)
+when a gradient will be wanted. With g_i the incoming gradient of row i (times
+the mean's 1/Σ w), the backward pass is
+
+    ∂L/∂z_ic = p_ic (S_i g_i) − q_ic g_i
+
+in the order PyTorch's log_softmax backward takes, so that an infinite g_i gives
+PyTorch's numbers too (inf − inf = nan at the target class). For class indices
+without smoothing q_i is r_i at the target class and 0 elsewhere, so the second
+term is added at one entry per row, never as a dense one-hot. Rows with
+y_i = ignore_index get exactly 0, by a select (an infinite g_i must not make
+0 · g_i = nan there). Under ``create_graph=True`` p is recomputed from
+differentiable operations, so gradients of gradients are exact.
 
 Negative log-likelihood
 -----------------------
@@ -46,13 +53,24 @@ Elementwise, for a probability x and a target y in [0, 1]:
     ∂ℓ/∂x = (x − y) / max(x (1 − x), 1e-12),    ∂ℓ/∂y = log(1 − x) − log x
 
 as PyTorch computes them.
+
+Binary cross-entropy with logits
+--------------------------------
+Elementwise, for a logit x, a target y and a positive-class weight p (1 without one):
+
+    ℓ = (1 − y) x + (1 + (p − 1) y) softplus(−x)     (= −(p y log σ(x) + (1 − y) log σ(−x)))
+    ∂ℓ/∂x = (p y + 1 − y) σ(x) − p y,    ∂ℓ/∂y = log σ(−x) − p log σ(x)
+
+softplus(−x) = max(−x, 0) + log(1 + e^(−|x|)) never overflows. One operation with
+PyTorch's gradient formulas, so an infinite incoming gradient gives its numbers
+(composing the loss from softplus and products would give inf − inf = nan).
 """
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import new_tensor
-from .elementwise import clamp, log
+from .elementwise import clamp, log, sigmoid, softplus, where
 from .reduction import log_softmax, softmax
 from .shape import IndexAdd
 
@@ -78,9 +96,10 @@ class ClassTargets:
     gradient come out nan instead of silently reading another class.
 
     ``keep``: the rows not ignored; ``index``: y, with ignored rows pointing at
-    class 0 so that it can index; ``position``: where each row's target sits in the
-    flattened (M, C) array (i·C + y_i); ``row_weight``: r_i = w_{y_i}, 0 on ignored
-    rows; ``total_weight``: Σ_i r_i, the denominator of "mean".
+    class 0 so that it can index; ``key``: the index pair (i, y_i) that picks each
+    row's target entry out of an (M, C) array, whatever its memory layout (so that
+    ``a[key] -= v`` writes into ``a`` itself, never into a reshaped copy); ``row_weight``:
+    r_i = w_{y_i}, 0 on ignored rows; ``total_weight``: Σ_i r_i, the denominator of "mean".
     """
 
     def __init__(self, xp, target, weight, ignore_index, classes, dtype):
@@ -94,7 +113,7 @@ class ClassTargets:
                              f"[0, {classes}) or equal ignore_index={ignore_index}")
         if not checked:  # no read-back on a device: a bad target makes its row nan instead
             self.index = xp.where(out_of_range, 0, self.index)
-        self.position = xp.arange(0, target.shape[0] * classes, classes) + self.index
+        self.key = (xp.arange(target.shape[0]), self.index)
         if weight is None:
             row_weight = self.keep.astype(dtype)
         else:
@@ -122,17 +141,23 @@ def smoothed_distribution(target, label_smoothing, classes, weight):
     return q if weight is None else q * weight
 
 
-def reduce_rows(row_losses, reduction, denominator):
-    """Σ ℓ_i / denominator ("mean"), Σ ℓ_i ("sum"), or the rows themselves ("none")."""
+def reduce_rows(xp, row_losses, reduction, denominator):
+    """Σ ℓ_i / denominator ("mean"), Σ ℓ_i ("sum"), or the rows themselves ("none").
+
+    A mean whose denominator is 0 is nan even where Σ ℓ_i is not 0 (label smoothing
+    over rows whose class weights are all 0), as in PyTorch, whose mean of the
+    NLL part is then 0/0."""
     if reduction == "none":
         return row_losses
     total = row_losses.sum()
-    return total if reduction == "sum" else total / denominator
+    if reduction == "sum":
+        return total
+    return xp.where(denominator == 0, xp.asarray(xp.nan, dtype=total.dtype), total / denominator)
 
 
 class SoftmaxCrossEntropy(Function):
     """Reduced −Σ_c q_ic log softmax(z)_ic over rows i (see the module docstring);
-    ∂ℓ_i/∂z_i = S_i softmax(z_i) − q_i."""
+    ∂L/∂z_i = g_i (S_i softmax(z_i) − q_i)."""
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index=-100, label_smoothing=0.0,
@@ -140,7 +165,6 @@ class SoftmaxCrossEntropy(Function):
         xp = ctx.xp
         rows, classes = logits.shape
         mean = reduction == "mean"
-        wants_gradient = ctx.needs_input_grad[0] and is_grad_enabled()
         with np.errstate(divide="ignore", invalid="ignore"):  # a mean over nothing: 0/0 = nan
             shifted = logits - logits.max(axis=1, keepdims=True)
             exp = xp.exp(shifted)
@@ -148,6 +172,7 @@ class SoftmaxCrossEntropy(Function):
             log_sum_exp = xp.log(sum_exp)  # log Σ e^z − m, so log p = shifted − log_sum_exp
 
             if target.dtype.kind == "f":  # class probabilities: a dense q
+                ctx.targets = None
                 q = smoothed_distribution(target, label_smoothing, classes, weight)
                 denominator = rows
                 row_scale = xp.full(rows, 1 / max(rows, 1), logits.dtype) if mean else None
@@ -159,83 +184,86 @@ class SoftmaxCrossEntropy(Function):
                 denominator = targets.total_weight
                 row_scale = targets.row_scale(xp) if mean else None
 
-            delta = None  # the gradient of the reduced loss, when one is wanted
             if q is not None:
                 total_q = q.sum(axis=1, keepdims=True)
                 row_losses = (total_q * log_sum_exp - (q * shifted).sum(axis=1, keepdims=True))[:, 0]
-                if wants_gradient:  # S_i p_i − q_i, times the row scale
-                    delta = exp / sum_exp * total_q - q
-                    if row_scale is not None:
-                        delta *= row_scale[:, None]
             else:  # ℓ_i = r_i (log Σ e^z_i − z_{i,y_i}), r_i = w_{y_i} (0 if ignored)
-                row_weight = targets.row_weight
-                picked = shifted.reshape(-1)[targets.position]
-                row_losses = xp.where(targets.keep, row_weight * (log_sum_exp[:, 0] - picked), 0)
-                if wants_gradient:  # S_i p_i − q_i = r_i (p_i − onehot(y_i)), in place
-                    delta = exp
-                    delta /= sum_exp
-                    delta.reshape(-1)[targets.position] -= 1
-                    delta *= (row_weight if row_scale is None else row_weight * row_scale)[:, None]
-            loss = reduce_rows(row_losses, reduction, denominator)
+                picked = shifted[targets.key]
+                row_losses = xp.where(targets.keep,
+                                      targets.row_weight * (log_sum_exp[:, 0] - picked), 0)
+            loss = reduce_rows(xp, row_losses, reduction, denominator)
+        probabilities = None
+        if ctx.needs_input_grad[0] and is_grad_enabled():  # p = softmax(z), in place
+            probabilities = exp
+            probabilities /= sum_exp
         ctx.label_smoothing, ctx.classes = label_smoothing, classes
-        ctx.save_for_backward(logits, target, weight, delta, row_scale)
+        ctx.save_for_backward(logits, target, weight, probabilities, row_scale,
+                              None if ctx.targets is None else q)
         return loss
 
     @staticmethod
     def backward(ctx, grad):
-        logits, target, weight, delta, row_scale = ctx.saved_tensors
-        per_row = grad.reshape(-1, 1) if grad.ndim else grad  # "none": one gradient per row
+        logits, target, weight, probabilities, row_scale, q = ctx.saved_tensors
+        row_grad = grad if row_scale is None else grad * row_scale  # g_i: (M,), or one value
         grad_logits = grad_target = None
         if ctx.needs_input_grad[0]:
-            if is_grad_enabled():  # create_graph=True: the gradient as a function of the logits
-                delta = SoftmaxCrossEntropy._gradient_graph(ctx, logits, target, weight, row_scale)
-            grad_logits = delta * per_row
+            if is_grad_enabled():  # create_graph=True: p as a function of the logits
+                probabilities = softmax(logits, 1)
+            grad_logits = SoftmaxCrossEntropy._grad_logits(ctx, probabilities, target, weight,
+                                                           q, row_grad)
         if ctx.needs_input_grad[1]:  # ∂ℓ_i/∂t_ic = −(1 − ε) w_c log p_ic
-            grad_target = log_softmax(logits, 1) * (per_row * -(1 - ctx.label_smoothing))
+            grad_target = log_softmax(logits, 1) * (row_grad.reshape(-1, 1)
+                                                    * -(1 - ctx.label_smoothing))
             if weight is not None:
                 grad_target = grad_target * weight
-            if row_scale is not None:
-                grad_target = grad_target * row_scale.reshape(-1, 1)
         return grad_logits, grad_target, None
 
     @staticmethod
-    def _gradient_graph(ctx, logits, target, weight, row_scale):
-        """(S softmax(z) − q) · row scale, from differentiable operations."""
-        if target.dtype.kind == "f":
+    def _grad_logits(ctx, probabilities, target, weight, q, row_grad):
+        """p_ic (S_i g_i) − q_ic g_i, with ignored rows set to 0 by a select."""
+        targets = ctx.targets
+        if targets is None:  # class probabilities (a Tensor, perhaps requiring grad)
             q = smoothed_distribution(target, ctx.label_smoothing, ctx.classes, weight)
         else:
-            q = ctx.targets.distribution(ctx.xp, ctx.classes,
-                                         None if weight is None else weight._array,
-                                         ctx.label_smoothing)
-            q = new_tensor(q, ctx.backend, None, 0)
-        delta = softmax(logits, 1) * q.sum(1, keepdim=True) - q
-        return delta if row_scale is None else delta * row_scale.reshape(-1, 1)
+            row_grad = where(new_tensor(targets.keep, ctx.backend, None, 0), row_grad, 0.0)
+            if q is None:  # no smoothing: q_i = r_i at the target class, 0 elsewhere
+                target_grad = row_grad * new_tensor(targets.row_weight, ctx.backend, None, 0)
+                if is_grad_enabled():
+                    return (probabilities * target_grad.reshape(-1, 1)
+                            - IndexAdd.apply(target_grad, shape=probabilities.shape,
+                                             key=targets.key))
+                result = probabilities._array * target_grad._array[:, None]  # a fresh array
+                result[targets.key] -= target_grad._array  # one entry per row, in place
+                return new_tensor(result, ctx.backend, None, 0)
+        column = row_grad.reshape(-1, 1)
+        return probabilities * (q.sum(1, keepdim=True) * column) - q * column
 
 
 class NegativeLogLikelihood(Function):
-    """Reduced −w_{y_i} x_{i,y_i} over rows i;  ∂ℓ_i/∂x_ic = −w_{y_i} [c = y_i]."""
+    """Reduced −w_{y_i} x_{i,y_i} over rows i;  ∂ℓ_i/∂x_ic = −w_{y_i} [c = y_i], and exactly
+    0 (a select) on ignored rows, whatever the incoming gradient."""
 
     @staticmethod
     def forward(ctx, log_probs, target, weight, ignore_index=-100, reduction="mean"):
         xp = ctx.xp
-        rows, classes = log_probs.shape
+        classes = log_probs.shape[1]
         with np.errstate(divide="ignore", invalid="ignore"):  # a mean over nothing: 0/0 = nan
             targets = ClassTargets(xp, target, weight, ignore_index, classes, log_probs.dtype)
-            picked = log_probs.reshape(-1)[targets.position]
+            picked = log_probs[targets.key]
             row_losses = xp.where(targets.keep, -targets.row_weight * picked, 0)
             row_gradient = targets.row_weight  # −∂(reduced loss)/∂x_{i,y_i}
             if reduction == "mean":
                 row_gradient = row_gradient * targets.row_scale(xp)
-            loss = reduce_rows(row_losses, reduction, targets.total_weight)
-        ctx.key = (xp.arange(rows), targets.index)
+            loss = reduce_rows(xp, row_losses, reduction, targets.total_weight)
+        ctx.key = targets.key
         ctx.shape = log_probs.shape
-        ctx.save_for_backward(row_gradient)
+        ctx.save_for_backward(row_gradient, targets.keep)
         return loss
 
     @staticmethod
     def backward(ctx, grad):
-        row_gradient, = ctx.saved_tensors
-        values = -(row_gradient * grad)
+        row_gradient, keep = ctx.saved_tensors
+        values = where(keep, -(row_gradient * grad), 0.0)
         return IndexAdd.apply(values, shape=ctx.shape, key=ctx.key), None, None
 
 
@@ -261,3 +289,36 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[1]:
             grad_y = grad * (log(1 - x) - log(x))
         return grad_x, grad_y
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """ℓ = (1 − y) x + (1 + (p − 1) y) softplus(−x), elementwise (p = pos_weight, broadcast;
+    None for 1);  ∂ℓ/∂x = (p y + 1 − y) σ(x) − p y,  ∂ℓ/∂y = log σ(−x) − p log σ(x).
+    p gets no gradient (PyTorch does not differentiate it either)."""
+
+    @staticmethod
+    def forward(ctx, x, y, pos_weight):
+        xp = ctx.xp
+        softplus_of_minus_x = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        ctx.save_for_backward(x, y, pos_weight)
+        return (1 - y) * x + log_weight * softplus_of_minus_x
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, pos_weight = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                grad_x = (sigmoid(x) - y) * grad
+            else:
+                weighted_target = pos_weight * y
+                grad_x = ((weighted_target + 1 - y) * sigmoid(x) - weighted_target) * grad
+        if ctx.needs_input_grad[1]:
+            if pos_weight is None:
+                grad_y = x * -grad
+            else:  # log σ(z) = −softplus(−z)
+                infinite = float("inf")
+                grad_y = (pos_weight * softplus(-x, threshold=infinite)
+                          - softplus(x, threshold=infinite)) * grad
+        return grad_x, grad_y, None

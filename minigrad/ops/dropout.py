@@ -21,7 +21,8 @@ class Dropout(Function):
         sample_dtype = x.dtype if x.dtype in _SAMPLED_DTYPES else np.float32
         keep = ctx.backend.generator.random(x.shape, dtype=sample_dtype) >= p
         scaled_mask = keep.astype(x.dtype)
-        scaled_mask *= 1 / (1 - p) if p < 1 else 0.0
+        if p < 1:  # (p = 1 keeps nothing: the mask is already 0, for any dtype)
+            scaled_mask *= 1 / (1 - p)
         ctx.save_for_backward(scaled_mask)
         return x * scaled_mask
 

@@ -34,7 +34,7 @@ class Normalize(Function):
         running_var  ← (1 − momentum) · running_var  + momentum · σ² · N / (N − 1)
 
     (the running variance is the unbiased estimate). They are buffers, not part
-    of the graph.
+    of the graph. An empty batch leaves them as they are (PyTorch), not nan.
     """
 
     @staticmethod
@@ -46,7 +46,7 @@ class Normalize(Function):
         var = (centered * centered).mean(axis=dims, keepdims=True)
         inv_std = 1 / xp.sqrt(var + eps)
         x_hat = centered * inv_std
-        if running_mean is not None:
+        if running_mean is not None and x.size:  # an empty batch has no statistics to add
             count = x.size // mu.size
             running_mean.mul_(1 - momentum).add_(mu.reshape(running_mean.shape), alpha=momentum)
             running_var.mul_(1 - momentum).add_(

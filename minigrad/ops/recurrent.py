@@ -261,7 +261,7 @@ class GRUCellUpdate(Function):
 
     Backward, for the upstream gradient ĥ = dL/dh':
 
-        δn = ĥ ⊙ (1 − z) ⊙ (1 − n²)              (gradient at n's pre-activation)
+        δn = (ĥ − ĥ ⊙ z) ⊙ (1 − n²)               (gradient at n's pre-activation)
         δr = δn ⊙ b_n ⊙ r(1 − r),   δz = ĥ ⊙ (h − n) ⊙ z(1 − z)
         dL/da = [δr, δz, δn],   dL/db = [δr, δz, δn ⊙ r],   dL/dh = ĥ ⊙ z
     """
@@ -295,7 +295,9 @@ class GRUCellUpdate(Function):
         """(dL/da, dL/db, dL/dh): the backward formulas above."""
         r, z, n = activations
         b_n = hidden_part[..., 2 * hidden_part.shape[-1] // 3:]
-        delta_n = grad_h_next * (1 - z) * (1 - n * n)
+        # ĥ − ĥ ⊙ z, not ĥ ⊙ (1 − z): PyTorch's order (h' = n + z ⊙ (h − n)
+        # differentiated), so an infinite ĥ gives its nan, not ±inf
+        delta_n = (grad_h_next - grad_h_next * z) * (1 - n * n)
         delta_r_z = math.cat([delta_n * b_n * r * (1 - r),
                               grad_h_next * (h - n) * z * (1 - z)], dim=-1)
         return (math.cat([delta_r_z, delta_n], dim=-1),

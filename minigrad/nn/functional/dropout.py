@@ -7,13 +7,23 @@
 returns a new tensor and leaves the input as it was.
 """
 from ...ops.dropout import Dropout
+from .arguments import check_tensor
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Inverted dropout with drop probability ``p`` (0 ≤ p ≤ 1); the identity unless ``training``."""
+    """Inverted dropout with drop probability ``p`` (0 ≤ p ≤ 1); the identity unless ``training``.
+
+    An integer or boolean input, as in PyTorch, passes through unchanged when nothing
+    is dropped (evaluation, p = 0), becomes zeros for p = 1, and is refused otherwise:
+    its survivors, scaled by 1/(1 − p), would not be integers."""
+    check_tensor("dropout", "input", input, 1)
     check_probability(p)
     if not training or p == 0:
         return input
+    if input.dtype.kind not in "fc" and p < 1:
+        raise RuntimeError(f"dropout: result type float can't be cast to the desired output type "
+                           f"{input.dtype}: dropout with p={p} scales the kept elements by "
+                           f"1/(1 - p); convert the input to a floating dtype first (x.float())")
     return Dropout.apply(input, p=float(p))
 
 

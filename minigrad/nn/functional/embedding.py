@@ -9,32 +9,37 @@ each row's gradient by how often its index occurs in the batch.
 """
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
+from ...ops.elementwise import where
 from ...ops.shape import IndexAdd
+from .arguments import check_tensor
 
 
 class Embedding(Function):
-    """y = W[i];  dL/dW = zeros with (factor ⊙ g) added at the rows i (factor: padding, frequency)"""
+    """y = W[i];  dL/dW = zeros with g added at the rows i, each position's g first divided
+    by its index's frequency (``scale_grad_by_freq``) and replaced by 0 where i = padding_idx
+    (a select, not a product with a 0/1 mask: an infinite g there still gives 0, as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, weight, indices, padding_idx=None, scale_grad_by_freq=False):
         xp = ctx.xp
         ctx.weight_shape, ctx.indices = weight.shape, indices
-        factor = None  # per looked-up position: how much of its gradient reaches the row
+        frequency_scale = not_padding = None  # per looked-up position, broadcast along the row
         if ctx.needs_input_grad[0]:
             if scale_grad_by_freq:
                 counts = xp.bincount(indices.ravel(), minlength=weight.shape[0])
-                factor = 1 / counts[indices].astype(weight.dtype)
+                frequency_scale = (1 / counts[indices].astype(weight.dtype))[..., None]
             if padding_idx is not None:
-                not_padding = (indices != padding_idx).astype(weight.dtype)
-                factor = not_padding if factor is None else factor * not_padding
-            ctx.save_for_backward(None if factor is None else factor[..., None])
+                not_padding = (indices != padding_idx)[..., None]
+            ctx.save_for_backward(frequency_scale, not_padding)
         return weight[indices]
 
     @staticmethod
     def backward(ctx, grad):
-        factor, = ctx.saved_tensors
-        if factor is not None:
-            grad = grad * factor
+        frequency_scale, not_padding = ctx.saved_tensors
+        if frequency_scale is not None:
+            grad = grad * frequency_scale
+        if not_padding is not None:
+            grad = where(not_padding, grad, 0.0)
         return IndexAdd.apply(grad, shape=ctx.weight_shape, key=ctx.indices), None
 
 
@@ -45,6 +50,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ``padding_idx`` (may be negative) gets no gradient. ``max_norm`` first rescales,
     in place, every looked-up row whose ``norm_type``-norm exceeds it to that norm.
     """
+    check_tensor("embedding", "input", input, 1)
+    check_tensor("embedding", "weight", weight, 2)
     if sparse:
         raise ValueError("embedding: sparse gradients are not supported in minigrad; use "
                          "sparse=False (gradients are dense)")

@@ -15,6 +15,7 @@ import math
 
 from ...autograd.function import Function
 from ...ops.shape import reshape
+from .arguments import check_tensor
 
 
 class Linear(Function):
@@ -57,6 +58,9 @@ def linear(input, weight, bias=None):
     An input with other than two dimensions is viewed as a matrix of rows (..., in)
     → (rows, in) and the result viewed back, so the operation itself is 2-D.
     """
+    check_tensor("linear", "input", input, 1)
+    check_tensor("linear", "weight", weight, 2)
+    check_tensor("linear", "bias", bias, 3, optional=True)
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be a matrix (out_features, in_features), "
                            f"got shape {tuple(weight.shape)}")
@@ -72,5 +76,6 @@ def linear(input, weight, bias=None):
                            + ("" if bias is None else f" and {bias.dtype}"))
     if input.ndim == 2:
         return Linear.apply(input, weight, bias)
-    rows = Linear.apply(reshape(input, -1, weight.shape[1]), weight, bias)
-    return reshape(rows, *input.shape[:-1], weight.shape[0])
+    leading = tuple(input.shape[:-1])  # () for a vector: one row
+    rows = Linear.apply(reshape(input, math.prod(leading), weight.shape[1]), weight, bias)
+    return reshape(rows, *leading, weight.shape[0])

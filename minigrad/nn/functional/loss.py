@@ -15,7 +15,10 @@ Binary classification, elementwise (target of the input's shape, weight w broadc
     binary_cross_entropy_with_logits  −w (p y log σ(x) + (1 − y) log(1 − σ(x))), x a logit,
                                       p = pos_weight (per class, the last dimension);
                                       computed as w ((1 − y) x + (1 + (p − 1) y) softplus(−x)),
-                                      which never overflows
+                                      which never overflows, with PyTorch's gradients
+
+Neither ``weight`` nor ``pos_weight`` is differentiated (as in PyTorch): one that
+requires grad raises.
 
 Classification over C classes, input (C,), (N, C) or (N, C, d1, d2, ...):
 
@@ -33,10 +36,11 @@ import warnings
 
 import numpy as np
 
-from ...ops.cross_entropy import (BinaryCrossEntropy, NegativeLogLikelihood, SoftmaxCrossEntropy,
-                                  values_are_on_host)
-from ...ops.elementwise import abs, softplus, where
+from ...ops.cross_entropy import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits,
+                                  NegativeLogLikelihood, SoftmaxCrossEntropy, values_are_on_host)
+from ...ops.elementwise import abs, where
 from ...tensor import Tensor
+from .arguments import check_tensor
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
@@ -100,25 +104,22 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
                                    "between 0 and 1")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * _broadcastable(weight, input.shape, "binary_cross_entropy", "weight")
+        loss = loss * _weight(weight, input.shape, "binary_cross_entropy")
     return _reduce(loss, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
                                      pos_weight=None):
     """−weight · (p y log σ(x) + (1 − y) log(1 − σ(x))) for logits x = input, y = target and
-    p = pos_weight, computed as (1 − y) x + (1 + (p − 1) y) softplus(−x)."""
-    _check_binary_arguments("binary_cross_entropy_with_logits", input, target, reduction)
-    minus_log_sigmoid = softplus(-input, threshold=float("inf"))  # −log σ(x), exact for any x
-    if pos_weight is None:
-        loss = (1 - target) * input + minus_log_sigmoid
-    else:
-        pos_weight = _broadcastable(pos_weight, input.shape, "binary_cross_entropy_with_logits",
-                                    "pos_weight")
-        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * minus_log_sigmoid
+    p = pos_weight, computed as (1 − y) x + (1 + (p − 1) y) softplus(−x) in one operation."""
+    name = "binary_cross_entropy_with_logits"
+    _check_binary_arguments(name, input, target, reduction)
+    if pos_weight is not None:
+        pos_weight = _broadcastable(pos_weight, input.shape, name, "pos_weight")
+        _check_not_differentiable(name, "pos_weight", pos_weight)
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
     if weight is not None:
-        loss = loss * _broadcastable(weight, input.shape, "binary_cross_entropy_with_logits",
-                                     "weight")
+        loss = loss * _weight(weight, input.shape, name)
     return _reduce(loss, reduction)
 
 
@@ -179,10 +180,8 @@ def _reduce(loss, reduction):
 
 
 def _check_tensors(name, input, target):
-    for argument, value in (("input", input), ("target", target)):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{name}(): argument '{argument}' must be a Tensor, "
-                            f"not {type(value).__name__}")
+    check_tensor(name, "input", input, 1)
+    check_tensor(name, "target", target, 2)
 
 
 def _check_arguments(name, input, target, reduction):
@@ -216,8 +215,7 @@ def _check_binary_arguments(name, input, target, reduction):
 
 def _broadcastable(value, shape, name, argument):
     """``value`` (a weight) after checking that it broadcasts to ``shape`` without growing it."""
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{argument}' must be a Tensor, not {type(value).__name__}")
+    check_tensor(name, argument, value)
     try:
         broadcast = np.broadcast_shapes(tuple(shape), tuple(value.shape))
     except ValueError:
@@ -226,6 +224,22 @@ def _broadcastable(value, shape, name, argument):
         raise RuntimeError(f"{name}: {argument} of shape {tuple(value.shape)} does not broadcast "
                            f"to the input shape {tuple(shape)}")
     return value
+
+
+def _check_not_differentiable(name, argument, value):
+    """PyTorch does not differentiate these losses by ``weight`` or ``pos_weight``: refuse one
+    that requires grad rather than return a gradient PyTorch would not."""
+    if value.requires_grad:
+        raise RuntimeError(f"The function '{name}' is not differentiable with respect to argument "
+                           f"'{argument}'. This input cannot have requires_grad True; pass "
+                           f"{argument}.detach()")
+
+
+def _weight(weight, shape, name):
+    """A binary loss's ``weight``: a Tensor that broadcasts to ``shape`` and needs no gradient."""
+    weight = _broadcastable(weight, shape, name, "weight")
+    _check_not_differentiable(name, "weight", weight)
+    return weight
 
 
 def _class_rows(name, input, target, probabilities):
@@ -274,8 +288,7 @@ def _class_weight(name, weight, rows):
     if weight is None:
         return None
     classes = rows.shape[1]
-    if not isinstance(weight, Tensor):
-        raise TypeError(f"{name}(): argument 'weight' must be a Tensor, not {type(weight).__name__}")
+    check_tensor(name, "weight", weight, position=3)
     if tuple(weight.shape) != (classes,):
         raise RuntimeError(f"{name}: weight tensor should be defined either for all {classes} "
                            f"classes or no classes but got weight tensor of shape: "

@@ -12,6 +12,7 @@ evaluation alike.
 """
 from ...ops.normalization import Normalize
 from ...ops.shape import reshape
+from .arguments import check_tensor
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -23,6 +24,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     r ← (1 − momentum) · r + momentum · batch statistic (the unbiased variance for
     ``running_var``). ``training=False`` normalises with the running statistics.
     """
+    check_tensor("batch_norm", "input", input, 1)
+    for position, (name, tensor) in enumerate((("running_mean", running_mean),
+                                               ("running_var", running_var), ("weight", weight),
+                                               ("bias", bias)), start=2):
+        check_tensor("batch_norm", name, tensor, position, optional=True)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C) or (N, C, L), got shape "
                          f"{tuple(input.shape)}")
@@ -54,6 +60,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Layer normalization over the last ``len(normalized_shape)`` dimensions of each sample."""
+    check_tensor("layer_norm", "input", input, 1)
+    check_tensor("layer_norm", "weight", weight, 3, optional=True)
+    check_tensor("layer_norm", "bias", bias, 4, optional=True)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     count = len(normalized_shape)
     if count == 0 or input.ndim < count or tuple(input.shape[-count:]) != normalized_shape:

@@ -4,6 +4,7 @@ An input of shape (N, C, H, W) gives (N, C·H·W) with the defaults start_dim=1,
 end_dim=-1: the batch dimension stays, the rest become one feature vector.
 """
 from ...ops.shape import flatten
+from ..functional.arguments import check_tensor
 from ..module import Module
 
 
@@ -16,6 +17,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
+        check_tensor("flatten", "input", input, 1)
         return flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self):

@@ -17,6 +17,7 @@ import numpy as np
 
 from ...creation import ones, tensor, zeros
 from .. import functional as F
+from ..functional.arguments import check_tensor
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
@@ -82,8 +83,13 @@ class BatchNorm1d(Module):
             init.zeros_(self.bias)
 
     def forward(self, input):
+        check_tensor("batch_norm", "input", input, 1)
         if input.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
+            raise RuntimeError(f"{type(self).__name__}({self.num_features}) expects "
+                               f"{self.num_features} channels in dimension 1, got an input of "
+                               f"shape {tuple(input.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)

@@ -35,8 +35,8 @@ from ...creation import empty, zeros
 from ...ops.elementwise import relu, tanh
 from ...ops.recurrent import gru_cell_update, lstm_cell_update, lstm_sequence, unbind
 from ...ops.shape import cat, stack
-from ...tensor import Tensor
 from .. import init
+from ..functional.arguments import check_tensor
 from ..functional.dropout import dropout
 from ..functional.linear import Linear, linear
 from ..module import Module
@@ -124,6 +124,7 @@ class RNNCellBase(Module):
         or None for zeros. Returns (input, states, is_batched).
         """
         name = type(self).__name__
+        check_tensor(name, "input", input, 1)
         if input.ndim not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead")
         if states is not None:
@@ -306,6 +307,11 @@ class RNNBase(Module):
     def reset_parameters(self):
         _reset_uniform(self)
 
+    def flatten_parameters(self):
+        """Does nothing, as in PyTorch on the CPU: there it packs the weights into one
+        contiguous buffer for cuDNN; minigrad has no such buffer. Kept so that code
+        calling it (often after ``model.to(device)``) runs unchanged."""
+
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
@@ -323,14 +329,16 @@ class RNNBase(Module):
     # -- checking the arguments, as PyTorch does ----------------------------------------
     def _prepare_input(self, input):
         """Check the input's rank; returns (input with a batch dimension, is_batched)."""
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{type(self).__name__}: expected the input to be a Tensor, got "
-                            f"{type(input).__name__}")
+        check_tensor(type(self).__name__, "input", input, 1)
         if input.ndim not in (2, 3):
             tensor = " tensor" if type(self) is RNN else ""  # PyTorch's wording differs there
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
                              f"{input.ndim}D{tensor} instead")
         is_batched = input.ndim == 3
+        if input.shape[1 if self.batch_first and is_batched else 0] == 0:
+            raise RuntimeError(f"Expected sequence length to be larger than 0 in RNN: "
+                               f"{type(self).__name__} got an input of shape "
+                               f"{tuple(input.shape)} (batch_first={self.batch_first})")
         if not is_batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
         return input, is_batched

@@ -1,0 +1,2 @@
+"""``torch.nn.modules.batchnorm``: batch normalization."""
+from ..layers.normalization import BatchNorm1d

@@ -1,0 +1,2 @@
+"""``torch.nn.modules.container``: Sequential, ModuleList, ModuleDict."""
+from ..containers import ModuleDict, ModuleList, Sequential

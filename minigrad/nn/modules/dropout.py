@@ -1,0 +1,2 @@
+"""``torch.nn.modules.dropout``: Dropout."""
+from ..layers.dropout import Dropout

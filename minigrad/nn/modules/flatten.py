@@ -1,0 +1,2 @@
+"""``torch.nn.modules.flatten``: Flatten."""
+from ..layers.flatten import Flatten

@@ -1,0 +1,2 @@
+"""``torch.nn.modules.linear``: Linear and Identity."""
+from ..layers.linear import Identity, Linear

@@ -1,0 +1,3 @@
+"""``torch.nn.modules.rnn``: the recurrent layers and cells, and their bases."""
+from ..layers.rnn import (GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell,
+                          RNNCellBase)

@@ -1,0 +1,2 @@
+"""``torch.nn.modules.sparse``: Embedding."""
+from ..layers.embedding import Embedding
