@@ -30,6 +30,7 @@ from .ops.reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp, 
 from .ops.shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, narrow, pad,
                         permute, reshape, split, squeeze, stack, sum_to, transpose, unsqueeze, view)
 from .random import manual_seed
+from .backend.threads import get_num_threads, set_num_threads
 from . import data, viz
 from .serialization import load, save
 

@@ -24,11 +24,16 @@ A bad option ends the command with exit code 2 and one line on stderr,
 ``minigrad train: error: ...`` (an unknown optimizer lists the valid names, a
 bad hyperparameter shows the optimizer's own ValueError, ``--device cuda``
 without a GPU says so). Every option's default is in ``-h``.
+
+Every command runs its matrix products on one CPU thread unless ``--threads N``
+says otherwise (``mg.set_num_threads``), so that it prints the same numbers on
+every machine: see docs/performance.md.
 """
 import argparse
 import sys
 
 from .. import __version__, cuda
+from ..backend.threads import get_num_threads, set_num_threads
 from . import compare, landscape, lr_find, train
 from .errors import UsageError
 from .options import batch_size, key_value, positive_float, positive_int
@@ -70,11 +75,11 @@ def _add_task_options(parser, epochs_default=None):
         group.add_argument("--epochs", type=positive_int,
                            help=f"epochs (default {epochs_default})")
     group.add_argument("--batch-size", type=batch_size, metavar="N|full",
-                       help=f"samples per step: 1 is per-sample SGD, full is full-batch gradient "
-                            f"descent (default {config['batch_size']})")
+                       help="samples per step: 1 is per-sample SGD, full is full-batch gradient "
+                            "descent (default 32; full for LBFGS)")
     group.add_argument("--seed", type=_non_negative_int,
-                       help=f"seeds the data, the initial weights and the batches "
-                            f"(default {config['seed']})")
+                       help=f"the random start: the data, the initial weights and the order of "
+                            f"the batches (default {config['seed']})")
     group.add_argument("--device", type=str.lower, choices=("cpu", "cuda"), default="cpu",
                        help="where the tensors live (default cpu)")
     group.add_argument("--quiet", action="store_true", help="print only the results")
@@ -121,6 +126,9 @@ def build_parser():
         if name in ("train", "compare"):
             _add_schedule_options(sub, DEFAULT_CONFIG["scheduler"] if name == "train" else "none")
         module.add_arguments(sub)
+        sub.add_argument("--threads", type=positive_int, default=1, metavar="N",
+                         help="CPU threads for matrix products (default 1: the same numbers on "
+                              "every machine, and faster for small models)")
     return parser
 
 
@@ -138,6 +146,8 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     prog = f"minigrad {args.command}"
+    threads_before = get_num_threads()
+    set_num_threads(args.threads)
     try:
         if getattr(args, "device", "cpu") == "cuda" and not cuda.is_available():
             raise UsageError("--device cuda: no CUDA GPU is available (it needs CuPy and an "
@@ -149,3 +159,5 @@ def main(argv=None):
     except SaveError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
+    finally:
+        set_num_threads(threads_before)
