@@ -20,12 +20,10 @@ none`` for no figure; without matplotlib the default figure is skipped with a
 note). Exit code 0, or 2 for a bad option.
 """
 import math
-import sys
 import time
 
-from .errors import UsageError
 from .presets import DEFAULT_SET, parse_preset
-from .train import check_output_path, check_plotting, config_from_arguments, format_metric
+from .train import config_from_arguments, figure_path, format_metric
 from .tasks import DEFAULT_EPOCHS as TASK_EPOCHS
 from .training import TrainingRun
 
@@ -51,24 +49,9 @@ def steps_to_target(losses, target, steps_per_epoch):
     return None
 
 
-def _plot_path(args):
-    if args.plot.lower() == "none":
-        return None
-    check_output_path(args.plot, "--plot")
-    if args.plot != DEFAULT_PLOT:
-        check_plotting(args.plot, "--plot")
-        return args.plot
-    try:
-        check_plotting(args.plot, "--plot")
-    except UsageError as error:
-        print(f"no figure: {error}", file=sys.stderr)
-        return None
-    return args.plot
-
-
 def run(args, device):
     presets = [parse_preset(text) for text in args.optimizers]
-    plot = _plot_path(args)
+    plot = figure_path(args.plot, DEFAULT_PLOT)
     config = config_from_arguments(args)
     if args.epochs is None:
         config["epochs"] = min(DEFAULT_EPOCHS, TASK_EPOCHS[config["data"]])

@@ -8,7 +8,8 @@ takes ``--steps`` steps. Output: a table,
     SGD          0.001  -0.8541   0.7360   3.4482e+00  2.0114
 
 the paths drawn over the contour plot (``--plot``, ``landscape.png`` by
-default, ``none`` for no figure) and, with ``--gif PATH``, an animation of
+default, ``none`` for no figure; without matplotlib the default figure is
+skipped with a note) and, with ``--gif PATH``, an animation of
 them. The presets' learning rates depend on the function (``LANDSCAPE_LRS``
 below: rates at which each method shows its character, and none diverges);
 ``NAME:LR`` chooses another; an optimizer that is not a preset runs at
@@ -19,7 +20,7 @@ from ..viz import animate_landscape, get_function, plot_landscape, trajectory
 from .errors import UsageError
 from .options import build_optimizer
 from .presets import parse_preset
-from .train import check_output_path, check_plotting
+from .train import check_output_path, check_plotting, figure_path
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "lion")
 DEFAULT_PLOT = "landscape.png"
@@ -72,10 +73,9 @@ def run(args, device):
         raise UsageError(f"--function: {error}") from None
     if args.steps < 1:
         raise UsageError(f"--steps must be a positive integer, got {args.steps}")
-    plot = None if args.plot.lower() == "none" else args.plot
-    for path, option in ((plot, "--plot"), (args.gif, "--gif")):
-        check_output_path(path, option)
-        check_plotting(path, option)
+    plot = figure_path(args.plot, DEFAULT_PLOT)
+    check_output_path(args.gif, "--gif")
+    check_plotting(args.gif, "--gif")
     paths = {}
     print(f"{function.name}: f = {function.formula}; minima at "
           f"{', '.join(f'({x:g}, {y:g})' for x, y in function.minima)} "
