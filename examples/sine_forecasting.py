@@ -3,7 +3,7 @@
 What it shows: a recurrent network (``mg.nn.LSTM``, batch-first) trained on
 windows from ``mg.data.make_sine_sequences`` to predict the next value, and
 then run autoregressively: fed its own predictions, it continues the wave.
-RMSprop is the seeds' suggestion for recurrent networks (seed 000); we use it.
+RMSprop is the tutorials' suggestion for recurrent networks; we use it.
 
 Experiment: 512 training windows of 30 noisy values (noise 0.05, period 20
 steps, random phase) and 256 test windows; an LSTM with 32 units, whose last

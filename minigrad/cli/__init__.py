@@ -30,6 +30,7 @@ says otherwise (``mg.set_num_threads``), so that it prints the same numbers on
 every machine: see docs/performance.md.
 """
 import argparse
+import re
 import sys
 
 from .. import __version__, cuda
@@ -107,14 +108,19 @@ def _add_schedule_options(parser, scheduler_default):
                        help="rescale the gradient to this norm when it is longer")
 
 
+def plain(text):
+    """A docstring as ``--help`` shows it: without the reST markup (double backquotes,
+    ``::`` before an example)."""
+    return re.sub(r"::$", ":", text.replace("``", ""), flags=re.M)
+
+
 def build_parser():
-    parser = ArgumentParser(prog="minigrad",
-                            description=__doc__.split("\n\n")[0].replace("``", ""))
+    parser = ArgumentParser(prog="minigrad", description=plain(__doc__.split("\n\n")[0]))
     parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for name, module in COMMANDS.items():
-        summary = module.__doc__.splitlines()[0].split(": ", 1)[1].replace("``", "")
-        sub = commands.add_parser(name, help=summary, description=module.__doc__,
+        summary = plain(module.__doc__.splitlines()[0].split(": ", 1)[1])
+        sub = commands.add_parser(name, help=summary, description=plain(module.__doc__),
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         if name in ("train", "compare"):
             _add_task_options(sub, "100 for the 2-D point sets, 30 digits, 20 sine, 40 chars"

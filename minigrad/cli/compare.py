@@ -3,8 +3,8 @@
 Each optimizer trains a fresh copy of the same model (the same initial
 weights, the same batches in the same order) for the same number of epochs,
 with a constant learning rate unless ``--scheduler`` says otherwise. By
-default the optimizers are the tutorials' eight (see ``presets.py`` for their
-learning rates) on ``minigrad train``'s default task for 60 epochs (or
+default the optimizers are the tutorials' eight (each at a learning rate
+tuned for the default task) on ``minigrad train``'s default task for 60 epochs (or
 ``minigrad train``'s default for the data set, if fewer). Output: a
 table, one row per optimizer as it finishes,
 

@@ -1,8 +1,8 @@
 """``minigrad landscape``: optimizers racing over a 2-D test function.
 
 Each optimizer starts from the same point of ``--function`` (Rosenbrock by
-default; see ``minigrad.viz.functions`` for all six and their minima) and
-takes ``--steps`` steps. Output: a table,
+default, or Beale, Himmelblau, a saddle, a ravine, Rastrigin: the first line of
+output gives the formula and the minima) and takes ``--steps`` steps. Output: a table,
 
     optimizer        lr        x        y      f(x, y)  to the nearest minimum
     SGD          0.001  -0.8541   0.7360   3.4482e+00  2.0114
@@ -10,8 +10,8 @@ takes ``--steps`` steps. Output: a table,
 the paths drawn over the contour plot (``--plot``, ``landscape.png`` by
 default, ``none`` for no figure; without matplotlib the default figure is
 skipped with a note) and, with ``--gif PATH``, an animation of
-them. The presets' learning rates depend on the function (``LANDSCAPE_LRS``
-below: rates at which each method shows its character, and none diverges);
+them. The presets' learning rates depend on the function (rates at which each
+method shows its character, and none diverges);
 ``NAME:LR`` chooses another; an optimizer that is not a preset runs at
 ``minigrad train``'s default rate for it. A path that runs away is stopped
 and marked ``diverged``.

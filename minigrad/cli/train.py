@@ -17,10 +17,10 @@ A progress bar (tqdm, on stderr when it is a terminal) shows the loss,
 accuracy and lr as the run goes.
 
 Checkpoints: ``--save PATH`` writes one at the end of the run and, during it,
-at the end of any epoch that ends ``SAVE_INTERVAL`` (5) seconds or more after
-the last write, so that an interrupted run loses little. Each write goes
-through a temporary file renamed over PATH (``mg.save``), so an interrupted or
-failed save leaves the previous checkpoint, or nothing, never half a file.
+at the end of any epoch that ends 5 seconds or more after the last write, so
+that an interrupted run loses little. Each write goes through a temporary file
+renamed over PATH, so an interrupted or failed save leaves the previous
+checkpoint, or nothing, never half a file.
 ``--resume PATH`` continues that run exactly where it stopped, with the
 settings stored in it: the epochs that follow have the same losses as an
 uninterrupted run. Options
