@@ -66,21 +66,30 @@ BAD_OPTIONS = [
     ("train", ["--threads", "0"], "argument --threads: expected a positive integer, got '0'"),
     ("train", ["--stop-after", "0"], "argument --stop-after: expected a positive integer"),
     ("train", ["--data", "images"], "argument --data: invalid choice: 'images'"),
+    ("train", ["--plot", ""], "--plot: the file name is empty"),
+    ("train", ["--save", "."], "--save .: is a directory, not a file name"),
     ("train", ["--resume", "/no/such/checkpoint"], "--resume /no/such/checkpoint: no such file"),
     # lr-find
     ("lr-find", ["--optimizer", "lbfgs"], "lr-find does not apply to LBFGS: its line search"),
     ("lr-find", ["--num-iter", "0"], "--num-iter must be at least 2, got 0"),
-    ("lr-find", ["--start-lr", "-1"], "lr-find: "),
+    ("lr-find", ["--start-lr", "-1"], "argument --start-lr: expected a positive number"),
+    ("lr-find", ["--end-lr", "inf"], "argument --end-lr: expected a positive number, got 'inf'"),
     ("lr-find", ["--start-lr", "1", "--end-lr", "0.1"], "lr-find: "),
     ("lr-find", ["--optimizer", "adam", "--opt", "eps=abc"], "Adam: eps must be a real number"),
     # compare
     ("compare", ["--optimizers", "adam:-1"], "--optimizers: the learning rate in 'adam:-1' must"),
     ("compare", ["--optimizers", "rocket"], "unknown optimizer 'rocket'"),
+    ("compare", ["--target-loss", "nan"], "argument --target-loss: expected a positive number"),
     ("compare", ["--scheduler", "steplr", "--sched", "step_size=0"], "StepLR: integer modulo"),
     # landscape
     ("landscape", ["--steps", "0"], "--steps must be a positive integer, got 0"),
     ("landscape", ["--function", "banana"], "--function: unknown test function 'banana'"),
     ("landscape", ["--optimizers", "adam:abc"], "--optimizers: expected NAME or NAME:LR"),
+    ("landscape", ["--optimizers", "sgd:inf"], "the learning rate in 'sgd:inf' must be a positive"),
+    ("landscape", ["--start", "nan", "0"], "--start: each coordinate must be a number between"),
+    ("landscape", ["--start", "1e300", "0"], "--start: each coordinate must be a number between"),
+    ("landscape", ["--gif", "/no/such/dir/paths.gif"], "--gif /no/such/dir/paths.gif: the "
+                                                      "directory /no/such/dir does not exist"),
 ]
 
 

@@ -22,6 +22,7 @@ note). Exit code 0, or 2 for a bad option.
 import math
 import time
 
+from .options import positive_float
 from .presets import DEFAULT_SET, parse_preset
 from .train import config_from_arguments, figure_path, format_metric
 from .tasks import DEFAULT_EPOCHS as TASK_EPOCHS
@@ -35,7 +36,7 @@ def add_arguments(parser):
     parser.add_argument("--optimizers", nargs="+", default=list(DEFAULT_SET), metavar="NAME[:LR]",
                         help="presets (sgd momentum nesterov adagrad rmsprop adam adamw lion: the "
                              "default) or any mg.optim optimizer, each optionally :LR")
-    parser.add_argument("--target-loss", type=float, default=0.15, metavar="LOSS",
+    parser.add_argument("--target-loss", type=positive_float, default=0.15, metavar="LOSS",
                         help="count the steps until the epoch loss reaches this (default 0.15)")
     parser.add_argument("--plot", default=DEFAULT_PLOT, metavar="PATH",
                         help=f"the loss curves' figure (default {DEFAULT_PLOT}; none: no figure)")

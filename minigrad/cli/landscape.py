@@ -24,6 +24,7 @@ from .train import check_output_path, check_plotting, figure_path
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "lion")
 DEFAULT_PLOT = "landscape.png"
+START_LIMIT = 1e6  # beyond this a path counts as diverged (mg.viz.trajectory's limit)
 
 # Learning rate of each preset on each function (300 steps from the function's start).
 LANDSCAPE_LRS = {
@@ -73,6 +74,9 @@ def run(args, device):
         raise UsageError(f"--function: {error}") from None
     if args.steps < 1:
         raise UsageError(f"--steps must be a positive integer, got {args.steps}")
+    if args.start is not None and not all(abs(c) < START_LIMIT for c in args.start):
+        raise UsageError(f"--start: each coordinate must be a number between -{START_LIMIT:g} "
+                         f"and {START_LIMIT:g}, got {args.start[0]:g} {args.start[1]:g}")
     plot = figure_path(args.plot, DEFAULT_PLOT)
     check_output_path(args.gif, "--gif")
     check_plotting(args.gif, "--gif")

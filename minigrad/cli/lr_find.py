@@ -22,7 +22,7 @@ from ..data import DataLoader
 from ..optim import LBFGS
 from ..optim.lr_finder import lr_finder
 from .errors import UsageError
-from .options import find_optimizer
+from .options import find_optimizer, positive_float
 from .train import config_from_arguments, figure_path
 from .training import TrainingRun, epoch_seed
 
@@ -30,8 +30,10 @@ DEFAULT_PLOT = "lr_find.png"
 
 
 def add_arguments(parser):
-    parser.add_argument("--start-lr", type=float, default=1e-6, help="first lr (default 1e-6)")
-    parser.add_argument("--end-lr", type=float, default=10.0, help="last lr (default 10)")
+    parser.add_argument("--start-lr", type=positive_float, default=1e-6,
+                        help="first lr (default 1e-6)")
+    parser.add_argument("--end-lr", type=positive_float, default=10.0,
+                        help="last lr (default 10)")
     parser.add_argument("--num-iter", type=int, default=100,
                         help="batches, one lr each (default 100)")
     parser.add_argument("--plot", default=DEFAULT_PLOT, metavar="PATH",

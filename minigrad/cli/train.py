@@ -84,6 +84,8 @@ def check_output_path(path, option):
     """Refuse, before any training, a path whose directory does not exist."""
     if path is None:
         return
+    if not str(path).strip():
+        raise UsageError(f"{option}: the file name is empty")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"{option} {path}: the directory {directory} does not exist")
