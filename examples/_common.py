@@ -47,13 +47,46 @@ def example_parser(module_doc, script_path):
     parser.add_argument("--out", type=Path, default=Path(f"{name}.png"),
                         help=f"the figure's file name, or a folder to write {name}.png in "
                              f"(default: {name}.png in the current directory)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="the random start: minigrad's generator and the data (default: 0)")
-    parser.add_argument("--threads", type=int, default=1,
+    parser.add_argument("--threads", type=positive_int, default=1,
                         help="CPU threads for matrix products (default: 1, the same numbers on "
                              "every machine)")
     parser.set_defaults(name=name)
     return parser
+
+
+def positive_int(text):
+    """The argparse type of counts (--runs, --steps, --epochs, ...): an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text):
+    """The argparse type of rates (--lr, --temperature, ...): a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def non_negative_int(text):
+    """The argparse type of --seed: an integer ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def parse_args(parser, argv):
@@ -63,8 +96,6 @@ def parse_args(parser, argv):
     if args.device == "cuda" and not mg.cuda.is_available():
         parser.error("--device cuda: no CUDA device is available "
                      "(CuPy is missing or there is no GPU)")
-    if args.threads < 1:
-        parser.error(f"--threads must be a positive integer, got {args.threads}")
     if args.out.is_dir() or not args.out.suffix:
         args.out = args.out / f"{args.name}.png"
     mg.set_num_threads(args.threads)

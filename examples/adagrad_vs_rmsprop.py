@@ -32,7 +32,7 @@ import sys
 import numpy as np
 
 import minigrad as mg
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 NOISE = 0.5
 BEFORE, AFTER = 1.0, 5.0
@@ -74,7 +74,7 @@ def track(make_optimizer, options, statistic, shifts, repeats, recovery_budget, 
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--runs", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None,
                         help="runs with different random starts per shift (default 5, smoke 3)")
     args = parse_args(parser, argv)
     shifts = [200, 2000] if args.smoke else [1000, 10000, 50000]

@@ -40,8 +40,8 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, save_figure,
-                     tanh_mlp)
+from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, positive_float,
+                     positive_int, save_figure, tanh_mlp)
 
 ADAM_LR = 0.01
 MOMENTUM = 0.9
@@ -89,11 +89,11 @@ def train(strategy, steps, sgd_lr, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--runs", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None,
                         help="runs with different random starts per strategy (default 5, smoke 2)")
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--steps", type=positive_int, default=None,
                         help="training steps N (default 1000, smoke 150)")
-    parser.add_argument("--sgd-lr", type=float, default=0.1,
+    parser.add_argument("--sgd-lr", type=positive_float, default=0.1,
                         help="SGD's lr, alone and after the switch (default 0.1)")
     args = parse_args(parser, argv)
     repeats = args.runs or (2 if args.smoke else 5)

@@ -35,7 +35,7 @@ import sys
 import numpy as np
 
 import minigrad as mg
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 PERIOD = 101
 LARGE, SMALL = 1010.0, -10.0
@@ -43,7 +43,7 @@ LARGE, SMALL = 1010.0, -10.0
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--steps", type=positive_int, default=None,
                         help="steps (default 100000, smoke 10000)")
     args = parse_args(parser, argv)
     steps = args.steps or (10000 if args.smoke else 100000)

@@ -35,7 +35,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import viz
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 from matplotlib.colors import LogNorm  # after _common, which explains a missing matplotlib
 
 FUNCTION_NAMES = ("rosenbrock", "beale", "himmelblau", "saddle")
@@ -74,7 +74,7 @@ def draw_contours(axes, function):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--steps", type=positive_int, default=None,
                         help="steps per run (default 300, smoke 40)")
     args = parse_args(parser, argv)
     steps = args.steps or (40 if args.smoke else 300)

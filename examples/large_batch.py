@@ -29,13 +29,15 @@ rescued plain SGD and Adam at least as well as the trust ratio did. Try
 ``--base-lr SGD=0.03``. (A Tanh MLP was tried first: SGD could not fit the
 spirals in this budget at any batch size, so the comparison used ReLU.)
 """
+import argparse
 import sys
 
 import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import accuracy, example_parser, parse_args, plt, save_figure
+from _common import (accuracy, example_parser, parse_args, plt, positive_float, positive_int,
+                     save_figure)
 
 BASE_BATCH = 64
 OPTIMIZERS = {"SGD": (lambda p, lr: mg.optim.SGD(p, lr=lr, momentum=0.9), 0.1),
@@ -76,16 +78,19 @@ def parse_base_lrs(overrides):
     base_lrs = {name: default for name, (_, default) in OPTIMIZERS.items()}
     for override in overrides:
         name, _, value = override.partition("=")
-        if name not in OPTIMIZERS or not value:
-            raise SystemExit(f"--base-lr takes NAME=VALUE with NAME in {list(OPTIMIZERS)}, "
-                             f"got {override!r}")
-        base_lrs[name] = float(value)
+        try:
+            base_lrs[name] = positive_float(value) if name in OPTIMIZERS else None
+        except argparse.ArgumentTypeError:
+            base_lrs[name] = None
+        if base_lrs[name] is None:
+            raise SystemExit(f"--base-lr takes NAME=VALUE with NAME in {list(OPTIMIZERS)} and "
+                             f"VALUE a positive number, got {override!r}")
     return base_lrs
 
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--runs", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None,
                         help="runs with different random starts per cell (default 2, smoke 1)")
     parser.add_argument("--base-lr", action="append", default=[], metavar="NAME=VALUE",
                         help="an optimizer's lr at batch 64, e.g. SGD=0.03 (repeatable)")

@@ -35,7 +35,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.optim import lr_scheduler
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 FEATURES = 20
 NOISE = 0.5
@@ -98,7 +98,7 @@ def train(name, steps, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--runs", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None,
                         help="runs with different random starts per schedule (default 3, smoke 1)")
     args = parse_args(parser, argv)
     steps = 300 if args.smoke else 1500

@@ -35,7 +35,7 @@ import sys
 import numpy as np
 
 import minigrad as mg
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 CURVATURE = (1.0, 100.0)   # f = ½ Σ c_i θ_i²
 START = (10.0, 1.0)
@@ -90,7 +90,7 @@ def steps_to_target(values):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--max-steps", type=int, default=None,
+    parser.add_argument("--max-steps", type=positive_int, default=None,
                         help="steps before a run counts as not converged (default 1500, smoke 800)")
     args = parse_args(parser, argv)
     max_steps = args.max_steps or (800 if args.smoke else 1500)

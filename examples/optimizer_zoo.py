@@ -28,7 +28,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 GRID = (1e-2, 1e-1)
 CHECKPOINTS = (50, 200, 500)
@@ -87,7 +87,7 @@ def train(name, lr, data, steps, seed):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--runs", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None,
                         help="runs with different random starts per setting (default 1)")
     args = parse_args(parser, argv)
     repeats = args.runs or 1

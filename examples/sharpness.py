@@ -39,8 +39,8 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, save_figure,
-                     tanh_mlp)
+from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, positive_int,
+                     save_figure, tanh_mlp)
 
 SGD_LR, MOMENTUM, ADAM_LR = 0.3, 0.9, 0.01
 OPTIMIZERS = {"SGD": lambda parameters: mg.optim.SGD(parameters, lr=SGD_LR, momentum=MOMENTUM),
@@ -93,7 +93,7 @@ def train_and_measure(name, target_loss, max_steps, iterations, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--runs", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None,
                         help="runs with different random starts per optimizer (default 5, smoke 1)")
     args = parse_args(parser, argv)
     repeats = args.runs or (1 if args.smoke else 5)

@@ -255,3 +255,18 @@ def test_device_cuda_without_a_gpu_is_refused(run_example, capsys):
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_every_example_runs_on_cuda(run_example, name):
     run_example(name, "--device", "cuda")
+
+
+@pytest.mark.parametrize("name, option, value", [
+    ("amsgrad_reddi", "--seed", "-1"), ("amsgrad_reddi", "--threads", "0"),
+    ("amsgrad_reddi", "--steps", "0"), ("large_batch", "--runs", "0"),
+    ("large_batch", "--runs", "-2"), ("mlp_classifier", "--lr", "inf"),
+    ("char_language_model", "--temperature", "-1"), ("sharpness", "--runs", "abc"),
+])
+def test_a_bad_option_of_an_example_is_one_line(monkeypatch, capsys, name, option, value):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    with pytest.raises(SystemExit) as exit_info:
+        importlib.import_module(name).main(["--smoke", option, value])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(f"{name}.py: error: argument {option}: expected a "), error
