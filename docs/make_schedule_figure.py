@@ -158,7 +158,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "figures",
                         help="folder for the figures (default: docs/figures)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default 1: the same numbers on every machine)")
     args = parser.parse_args()
+    mg.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     schedules_figure(args.out / "schedules.png")
     print(f"wrote {args.out / 'schedules.png'}")

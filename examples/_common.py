@@ -1,20 +1,29 @@
 """What the examples share: their command line, where figures go, and the noisy-spirals task.
 
-Each example is a script with the same four options::
+Each example is a script with the same options::
 
-    python examples/<name>.py [--smoke] [--device cpu|cuda] [--out PATH] [--seed N]
+    python examples/<name>.py [--smoke] [--device cpu|cuda] [--out PATH] [--seed N] [--threads N]
 
 ``--smoke`` shrinks the budget to a few seconds (the test suite runs every
-example this way); ``--out`` is the figure's path, by default
-``examples/figures/<name>.png`` next to the scripts, whatever the current
-directory; ``--seed`` seeds minigrad and the data. Each example's ``main(argv)``
-parses ``argv`` (the command line when None), prints its numbers, writes its
-figure and returns the numbers as a dict, which is what the tests look at.
+example this way); ``--out`` is where the figure goes: a file name, or a folder
+(the figure is then ``<name>.png`` in it); by default ``<name>.png`` in the
+current directory. ``--seed`` sets the random start (minigrad's generator and
+the data); ``--threads`` the CPU threads of the matrix products (1 by default,
+so that the printed numbers are the same on every machine). Each example's
+``main(argv)`` parses ``argv`` (the command line when None), prints its
+numbers, writes its figure and returns the numbers as a dict, which is what
+the tests look at.
 """
 import argparse
+import re
+import sys
 from pathlib import Path
 
-import matplotlib
+try:
+    import matplotlib
+except ImportError:  # the one dependency the examples add to minigrad's
+    sys.exit(f"{Path(sys.argv[0]).name}: the examples draw their figures with matplotlib, which "
+             "is not installed: pip install \"minigrad[plot]\"")
 
 matplotlib.use("Agg")  # files only: the examples never open a window
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
@@ -24,31 +33,72 @@ import numpy as np  # noqa: E402
 import minigrad as mg  # noqa: E402
 from minigrad import nn  # noqa: E402
 
-FIGURES = Path(__file__).resolve().parent / "figures"
-
 
 def example_parser(module_doc, script_path):
-    """An ``ArgumentParser`` with the four shared options; its help text is the module docstring."""
+    """An ``ArgumentParser`` with the shared options; its help text is the module docstring."""
     name = Path(script_path).stem
-    parser = argparse.ArgumentParser(prog=f"{name}.py", description=module_doc,
+    description = re.sub(r"::$", ":", module_doc.replace("``", ""), flags=re.M)  # no reST
+    parser = argparse.ArgumentParser(prog=f"{name}.py", description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true",
                         help="a tiny budget (seconds): checks that the example runs")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                         help="where tensors live (default: cpu)")
-    parser.add_argument("--out", type=Path, default=FIGURES / f"{name}.png",
-                        help=f"the figure's path (default: examples/figures/{name}.png)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seeds minigrad and the data (default: 0)")
+    parser.add_argument("--out", type=Path, default=Path(f"{name}.png"),
+                        help=f"the figure's file name, or a folder to write {name}.png in "
+                             f"(default: {name}.png in the current directory)")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="the random start: minigrad's generator and the data (default: 0)")
+    parser.add_argument("--threads", type=positive_int, default=1,
+                        help="CPU threads for matrix products (default: 1, the same numbers on "
+                             "every machine)")
+    parser.set_defaults(name=name)
     return parser
 
 
+def positive_int(text):
+    """The argparse type of counts (--runs, --steps, --epochs, ...): an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text):
+    """The argparse type of rates (--lr, --temperature, ...): a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def non_negative_int(text):
+    """The argparse type of --seed: an integer ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
 def parse_args(parser, argv):
-    """Parse ``argv``, refuse ``--device cuda`` without a GPU, and seed minigrad."""
+    """Parse ``argv``, refuse ``--device cuda`` without a GPU, set the threads, seed minigrad,
+    and make ``args.out`` the figure's file name."""
     args = parser.parse_args(argv)
     if args.device == "cuda" and not mg.cuda.is_available():
         parser.error("--device cuda: no CUDA device is available "
                      "(CuPy is missing or there is no GPU)")
+    if args.out.is_dir() or not args.out.suffix:
+        args.out = args.out / f"{args.name}.png"
+    mg.set_num_threads(args.threads)
     mg.manual_seed(args.seed)
     return args
 
@@ -65,8 +115,8 @@ def save_figure(figure, path):
 def noisy_spirals(seed, device, n_train=300, label_noise=0.2, n_test=1000):
     """Two spirals with ``label_noise`` of the training labels flipped, and a clean test set.
 
-    The setting of the reference's E14/E15 (Adam → SGD, sharpness): few
-    training points, some of them mislabelled, so that fitting the training
+    The setting of the Adam → SGD and sharpness examples: few training
+    points, some of them mislabelled, so that fitting the training
     set perfectly means memorising noise, and test accuracy tells how well a
     model generalises. Returns ``(train_x, train_y, test_x, test_y)``.
     """

@@ -1,18 +1,18 @@
 """L2 inside Adam is not weight decay: Adam(weight_decay) vs AdamW(weight_decay).
 
-Claim (seed 003, "Adam: L2 (issues)", "AdamW: decoupled"): adding λθ to the
+The tutorials' claim: adding λθ to the
 gradient before Adam's normalisation (``Adam(weight_decay=λ)``, an L2 penalty)
 does not shrink weights the way weight decay should; AdamW's decoupled decay
 θ ← θ(1 - γλ) does.
 
-Experiment 1 (reference E5): no data at all (the gradient of the loss is
-zero), θ0 = (1, 10, 100), lr γ = 0.01, 100 steps, λ = 0.1 and λ = 0.001.
-Adam sees only the penalty's gradient λθ, and divides it by its own root
-mean square: every coordinate moves by about γ per step towards 0, whatever λ
-and whatever its size. AdamW multiplies θ by (1 - γλ) each step: after 100
-steps, θ0 · (1 - γλ)^100 exactly, a relative shrinkage the same for every
-coordinate and set by λ. Reference (torch): Adam+L2 gives (0.224, 9.017,
-99.002) for both λ; AdamW ×0.9048 (λ = 0.1) and ×0.9990 (λ = 0.001).
+Experiment 1: no data at all (the gradient of the loss is zero), θ0 = (1, 10,
+100), lr γ = 0.01, 100 steps, λ = 0.1 and λ = 0.001. Adam sees only the
+penalty's gradient λθ, and divides it by its own root mean square: every
+coordinate moves by about γ per step towards 0, whatever λ and whatever its
+size. AdamW multiplies θ by (1 - γλ) each step: after 100 steps, θ0 · (1 -
+γλ)^100 exactly, a relative shrinkage the same for every coordinate and set by
+λ. The tutorials' measurement (PyTorch): Adam+L2 gives (0.224, 9.017, 99.002)
+for both λ; AdamW ×0.9048 (λ = 0.1) and ×0.9990 (λ = 0.001).
 
 Experiment 2 (follow-up): linear regression y = x₁ + x₂ + noise whose two
 features have scales 1 and 100 (so the true weights are 1 and 0.01), full
@@ -24,17 +24,17 @@ large-scale one is not. AdamW minimises no penalised loss: its decay works
 against Adam's *normalised* data gradient, so where it ends up depends on
 Adam's running averages.
 
-What to look for: in the left panel Adam+L2's curves for λ = 0.1 and
-λ = 0.001 lie on top of each other (λ does not matter); in the middle panel
-AdamW's are straight lines whose slope is set by λ alone. Measured here: Adam+L2 (0.2244, 9.0174,
-99.0017) for both λ, AdamW exactly θ0·0.9048 and θ0·0.9990: the claim held.
-Regression (seed 0): Adam+L2 lands on the ridge solution (scale-1 weight
-×0.9536, scale-100 weight ×1.0005, ridge: ×0.9536 and ×1.0000); AdamW with the
-same λ shrinks the scale-1 weight ten times less (×0.9952) and leaves the
-scale-100 weight alone (×1.0000); its end point is still drifting (×0.977
-after 600 steps, the smoke budget), as a decay fighting a normalised
-gradient has no fixed optimum to settle on. The two are different regularisers, not
-the same one written twice.
+What to look for: in the left panel Adam+L2's curves for λ = 0.1 and λ = 0.001
+lie on top of each other (λ does not matter); in the middle panel AdamW's are
+straight lines whose slope is set by λ alone. Measured here: Adam+L2 (0.2244,
+9.0174, 99.0017) for both λ, AdamW exactly θ0·0.9048 and θ0·0.9990: the claim
+held. Regression (--seed 0): Adam+L2 lands on the ridge solution (scale-1
+weight ×0.9536, scale-100 weight ×1.0005, ridge: ×0.9536 and ×1.0000); AdamW
+with the same λ shrinks the scale-1 weight ten times less (×0.9952) and leaves
+the scale-100 weight alone (×1.0000); its end point is still drifting (×0.977
+after 600 steps, the smoke budget), as a decay fighting a normalised gradient
+has no fixed optimum to settle on. The two are different regularisers, not the
+same one written twice.
 """
 import sys
 

@@ -1,10 +1,10 @@
 """Adam first, then SGD to polish: does switching help?
 
-Claim (seeds 000, 001): many practitioners start with Adam, for its fast
+The tutorials' claim: many practitioners start with Adam, for its fast
 early progress, and switch to SGD with momentum late in training, for better
 generalisation; the switch should be at least as good as either alone.
 
-Experiment (reference E14): two spirals, 300 training points with 20% of the
+Experiment: two spirals, 300 training points with 20% of the
 labels flipped, a clean test set of 1,000 points; a 2-32-32-2 Tanh MLP
 trained full-batch for N steps (same initial weights for every strategy):
 
@@ -12,26 +12,26 @@ trained full-batch for N steps (same initial weights for every strategy):
 - SGD only (momentum 0.9, lr 0.1, ``--sgd-lr``);
 - Adam for N/2 steps, then SGD with momentum through
   ``mg.optim.SwitchOptimizer`` (the SGD momentum buffer starts empty), twice:
-  with SGD's own lr 0.1, and with the reference's rule, an lr chosen so that
+  with SGD's own lr 0.1, and with the tutorials' rule, an lr chosen so that
   SGD's first step is as long as Adam's last one: lr = ‖Δθ_Adam‖ / ‖g‖.
 
-We report test accuracy, mean ± std over seeds, and whether the switch beat
-both. The claim may not reproduce at toy scale; this example reports what it
-measured.
+We report test accuracy, mean ± std over runs with different random starts,
+and whether the switch beat both. The claim may not reproduce at toy scale;
+this example reports what it measured.
 
 What to look for: the training-loss curves (left) bend at the switch; the bars
 (right) show the test accuracies with their spread. Measured here with the
-defaults (5 seeds, N = 1000): Adam 0.793 ± 0.043, SGD 0.798 ± 0.060,
-Adam → SGD (lr 0.1) 0.823 ± 0.046, Adam → SGD (matched lr) 0.552 ± 0.139.
-The switch with SGD's own lr came out on top, but by less than the spread:
-the claim held only weakly. The matched-lr rule failed outright: near the
-end of the Adam phase the gradient is small while Adam's normalised step is
-not, so the matched lr came out 0.6 to 8, and SGD diverged at once (the
-loss jumps to ~50). The ranking also depends on SGD's lr (``--sgd-lr``): with
-0.3, on seeds 0 and 1, SGD alone reached 0.82 and the switch 0.75-0.76. With
-20% of the labels wrong, what moves test accuracy most here is how much of
-that noise the model ends up fitting (Adam's training loss falls to 0.13,
-SGD's stays at 0.53).
+defaults (5 runs, N = 1000): Adam 0.793 ± 0.043, SGD 0.798 ± 0.060, Adam → SGD
+(lr 0.1) 0.823 ± 0.046, Adam → SGD (matched lr) 0.552 ± 0.139. The switch with
+SGD's own lr came out on top, but by less than the spread: the claim held only
+weakly. The matched-lr rule failed outright: near the end of the Adam phase
+the gradient is small while Adam's normalised step is not, so the matched lr
+came out 0.6 to 8, and SGD diverged at once (the loss jumps to ~50). The
+ranking also depends on SGD's lr (``--sgd-lr``): with 0.3, with --seed 0 and
+--seed 1, SGD alone reached 0.82 and the switch 0.75-0.76. With 20% of the
+labels wrong, what moves test accuracy most here is how much of that noise the
+model ends up fitting (Adam's training loss falls to 0.13, SGD's stays at
+0.53).
 """
 import math
 import sys
@@ -40,8 +40,8 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, save_figure,
-                     tanh_mlp)
+from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, positive_float,
+                     positive_int, save_figure, tanh_mlp)
 
 ADAM_LR = 0.01
 MOMENTUM = 0.9
@@ -89,24 +89,24 @@ def train(strategy, steps, sgd_lr, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None,
-                        help="runs per strategy (default 5, smoke 2)")
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None,
+                        help="runs with different random starts per strategy (default 5, smoke 2)")
+    parser.add_argument("--steps", type=positive_int, default=None,
                         help="training steps N (default 1000, smoke 150)")
-    parser.add_argument("--sgd-lr", type=float, default=0.1,
+    parser.add_argument("--sgd-lr", type=positive_float, default=0.1,
                         help="SGD's lr, alone and after the switch (default 0.1)")
     args = parse_args(parser, argv)
-    seeds = args.seeds or (2 if args.smoke else 5)
+    repeats = args.runs or (2 if args.smoke else 5)
     steps = args.steps or (150 if args.smoke else 1000)
     strategies = STRATEGIES
 
     print(f"two spirals, 300 points, 20% labels flipped; 2-32-32-2 Tanh MLP, {steps} full-batch "
           f"steps; Adam lr {ADAM_LR}, SGD lr {args.sgd_lr} momentum {MOMENTUM}; test accuracy on "
-          f"1,000 clean points, mean ± std over {seeds} seeds")
+          f"1,000 clean points, mean ± std over {repeats} runs with different random starts")
     results = {}
     for strategy in strategies:
         runs = [train(strategy, steps, args.sgd_lr, args.seed + offset, args.device)
-                for offset in range(seeds)]
+                for offset in range(repeats)]
         accuracies = np.array([test_accuracy for _, test_accuracy, _ in runs])
         results[strategy] = dict(mean=float(accuracies.mean()), std=float(accuracies.std()),
                                  accuracies=accuracies,
@@ -129,17 +129,17 @@ def main(argv=None):
     for strategy, result in results.items():
         loss_axes.semilogy(result["losses"], label=strategy)
     loss_axes.axvline(steps // 2, color="k", linestyle=":", linewidth=0.8, label="switch")
-    loss_axes.set(title="training loss (mean over seeds)", xlabel="step", ylabel="cross-entropy")
+    loss_axes.set(title="training loss (mean over runs)", xlabel="step", ylabel="cross-entropy")
     loss_axes.legend()
     positions = np.arange(len(strategies))
     accuracy_axes.bar(positions, [results[s]["mean"] for s in strategies],
                       yerr=[results[s]["std"] for s in strategies], capsize=6,
                       color=["C0", "C1", "C2", "C3"])
     for position, strategy in zip(positions, strategies):
-        accuracy_axes.plot(np.full(seeds, position), results[strategy]["accuracies"], "k.")
+        accuracy_axes.plot(np.full(repeats, position), results[strategy]["accuracies"], "k.")
     accuracy_axes.set(xticks=positions, xticklabels=[s.replace(", ", "\n") for s in strategies],
                       ylim=(0.4, 1.0),
-                      title="test accuracy (bars: mean ± std; dots: seeds)", ylabel="accuracy")
+                      title="test accuracy (bars: mean ± std; dots: runs)", ylabel="accuracy")
     save_figure(figure, args.out)
     return results
 

@@ -1,10 +1,10 @@
 """AMSGrad on Reddi et al.'s counterexample, where Adam heads the wrong way.
 
-Claim (seed 000): AMSGrad fixes cases where Adam behaves oddly. Reddi, Kale &
-Kumar ("On the Convergence of Adam and Beyond", ICLR 2018) built an online
-problem on which Adam converges to the *worst* point.
+The tutorials' claim: AMSGrad fixes cases where Adam behaves oddly. Reddi,
+Kale & Kumar ("On the Convergence of Adam and Beyond", ICLR 2018) built an
+online problem on which Adam converges to the *worst* point.
 
-Experiment (reference E6): at step t the loss is f_t(x) = 1010·x once every
+Experiment: at step t the loss is f_t(x) = 1010·x once every
 101 steps and -10·x otherwise, with x kept in [-1, 1] (after each step x is
 clamped back: projected gradient descent). Over a period the gradients sum to
 1010 - 100·10 = +10 > 0, so the best x is -1. Adam and AMSGrad
@@ -21,21 +21,21 @@ a period moves x up by 100 · lr·10/100 = 0.1 and down by lr·1010/100 = 0.101,
 a net -0.001 that follows the sign of the sum: slowly, towards -1.
 
 What to look for: Adam sits near x = +1 (the worst point) for the whole run;
-AMSGrad drifts steadily down towards -1. Reference (torch, 200k steps): Adam
-+0.94...+0.97 throughout; AMSGrad 0.58 / 0.18 / -0.22 / -0.61 at 50k / 100k /
-150k / 200k steps. The default budget here is 100k steps (about 15 s);
-``--steps 200000`` runs the reference's full length.
+AMSGrad drifts steadily down towards -1. The tutorials' measurement (PyTorch,
+200k steps): Adam +0.94...+0.97 throughout; AMSGrad 0.58 / 0.18 / -0.22 /
+-0.61 at 50k / 100k / 150k / 200k steps. The default budget here is 100k steps
+(about 15 s); ``--steps 200000`` runs the tutorials' full length.
 
 Measured here with the defaults: Adam +0.965 / +0.967 / +0.970 / +0.953 and
 AMSGrad +0.771 / +0.580 / +0.385 / +0.176 at 25k / 50k / 75k / 100k steps,
-the same as torch and as the reference; the claim held.
+the same as PyTorch and as the tutorials' measurement; the claim held.
 """
 import sys
 
 import numpy as np
 
 import minigrad as mg
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 PERIOD = 101
 LARGE, SMALL = 1010.0, -10.0
@@ -43,7 +43,7 @@ LARGE, SMALL = 1010.0, -10.0
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--steps", type=positive_int, default=None,
                         help="steps (default 100000, smoke 10000)")
     args = parse_args(parser, argv)
     steps = args.steps or (10000 if args.smoke else 100000)

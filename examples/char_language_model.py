@@ -31,7 +31,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import nn
 from minigrad.optim import lr_scheduler
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_float, positive_int, save_figure
 
 PROMPT = "Beautiful "
 
@@ -80,8 +80,8 @@ def main(argv=None):
     parser = example_parser(__doc__, __file__)
     parser.add_argument("--cell", choices=["gru", "lstm"], default="gru",
                         help="the recurrent layer (default gru)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 40, smoke 2)")
-    parser.add_argument("--temperature", type=float, default=0.5, help="sampling temperature (0.5)")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 40, smoke 2)")
+    parser.add_argument("--temperature", type=positive_float, default=0.5, help="sampling temperature (0.5)")
     args = parse_args(parser, argv)
     epochs = args.epochs or (2 if args.smoke else 40)
     sample_length = 80 if args.smoke else 300

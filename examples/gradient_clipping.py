@@ -1,17 +1,17 @@
 """Gradient clipping rescues training from exploding gradients.
 
-Claim (seed 000): when gradients explode, clipping their norm keeps training
+The tutorials' claim: when gradients explode, clipping their norm keeps training
 alive. ``mg.nn.utils.clip_grad_norm_(params, max_norm)`` rescales all
 gradients together so that their joint L2 norm is at most ``max_norm`` (and
 returns the norm before clipping): the direction is kept, the step length is
 capped.
 
-Experiment 1 (reference E7): a scalar chain y = w^50 with loss (y - 1)²,
-w0 = 1.5, SGD lr 0.01, 500 steps, with and without clipping to norm 1. At
-w0 = 1.5 the gradient 100·w^49·(w^50 - 1) is about 10^17: one unclipped step
-throws w to about -10^15, and the next forward pass overflows. Reference
-(torch): without clipping w is NaN after the first steps; with clipping
-w = 1.0007 and the loss 1.4e-3.
+Experiment 1: a scalar chain y = w^50 with loss (y - 1)², w0 = 1.5, SGD lr
+0.01, 500 steps, with and without clipping to norm 1. At w0 = 1.5 the gradient
+100·w^49·(w^50 - 1) is about 10^17: one unclipped step throws w to about
+-10^15, and the next forward pass overflows. The tutorials' measurement
+(PyTorch): without clipping w is NaN after the first steps; with clipping w =
+1.0007 and the loss 1.4e-3.
 
 Experiment 2: a recurrent network whose gradients explode. A ReLU RNN (32
 units) reads 50 random inputs and must output the sum of the last five; its
@@ -29,7 +29,7 @@ non-finite.)
 
 Measured here with the defaults: the scalar chain without clipping is
 non-finite after one step (w jumped to -2.7e17); clipped, w = 1.0007 and the
-loss 1.4e-3 after 500 steps (the reference's numbers). Near w = 1 a clipped
+loss 1.4e-3 after 500 steps (the tutorials' numbers). Near w = 1 a clipped
 step has the fixed length lr · 1, so w then hops between two points around 1
 and the loss alternates between 1.4e-3 and 0.14 (the left panel's band):
 clipping caps steps, it does not shrink them; a decaying lr would. The RNN

@@ -1,6 +1,6 @@
 """A landscape tour: six optimizers on four 2-D test functions, paths over the contours.
 
-Claim (all seeds, in pictures): each optimizer has a character you can see.
+The tutorials' claim, in pictures: each optimizer has a character you can see.
 Plain gradient descent crawls along flat valleys; momentum builds up speed
 and overshoots; AdaGrad's steps shrink as its sum of squared gradients
 grows; RMSprop and Adam take steps of about lr whatever the gradient's size;
@@ -11,8 +11,7 @@ customary start of four of ``mg.viz``'s test functions: Rosenbrock (a curved,
 flat-bottomed valley), Beale (plateaus and ridges, gradients from 0 to 10^5),
 Himmelblau (four equal minima: which one you reach depends on the path) and a
 saddle (a start right next to a saddle point). The learning rates are the
-ones ``minigrad landscape`` uses for these functions (``LEARNING_RATES``),
-chosen so that each method shows its character and none diverges. We print
+ones ``minigrad landscape`` uses for these functions, chosen so that each method shows its character and none diverges. We print
 f and the distance to the nearest global minimum at the end.
 
 What to look for, as measured here (300 steps): on Rosenbrock, SGD (lr 1e-3),
@@ -33,11 +32,11 @@ with an animation, there is ``minigrad landscape --function NAME --gif PATH``.
 import sys
 
 import numpy as np
-from matplotlib.colors import LogNorm
 
 import minigrad as mg
 from minigrad import viz
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
+from matplotlib.colors import LogNorm  # after _common, which explains a missing matplotlib
 
 FUNCTION_NAMES = ("rosenbrock", "beale", "himmelblau", "saddle")
 OPTIMIZERS = {"SGD": (mg.optim.SGD, {}),
@@ -75,7 +74,7 @@ def draw_contours(axes, function):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--steps", type=positive_int, default=None,
                         help="steps per run (default 300, smoke 40)")
     args = parse_args(parser, argv)
     steps = args.steps or (40 if args.smoke else 300)

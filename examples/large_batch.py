@@ -1,24 +1,27 @@
 """LARS and LAMB vs SGD and Adam as the batch grows (with linearly scaled lr).
 
-Claim (seeds 003, 004): layer-wise trust ratios (LARS for SGD, LAMB for Adam)
+The tutorials' claim: layer-wise trust ratios (LARS for SGD, LAMB for Adam)
 keep large-batch training stable, where plain SGD and Adam break down at the
 large learning rates that large batches call for ("BERT in 76 minutes").
 
-Experiment (reference E13, scaled down): two spirals (1,024 training points,
-1,000 test points), a 2-64-64-2 ReLU MLP, 100 epochs at batch sizes 64, 256
-and 1,024 (full batch), so the large batches take 16 times fewer steps. Each
-optimizer has a base lr, the best of a small grid at batch 64, and follows
-the linear scaling rule lr = base · batch / 64: SGD (momentum 0.9, base 0.1),
-LARS (momentum 0.9, trust coefficient 0.001, base 1), Adam (base 0.01),
-LAMB (base 0.003). Test accuracy, mean ± std over seeds.
+Experiment (scaled down): two spirals (1,024 training points, 1,000 test
+points), a 2-64-64-2 ReLU MLP, 100 epochs at batch sizes 64, 256 and 1,024
+(full batch), so the large batches take 16 times fewer steps. Each optimizer
+has a base lr, the best of a small grid at batch 64, and follows the linear
+scaling rule lr = base · batch / 64: SGD (momentum 0.9, base 0.1), LARS
+(momentum 0.9, trust coefficient 0.001, base 1), Adam (base 0.01), LAMB (base
+0.003). Test accuracy, mean ± std over runs with different random starts.
 
 What to look for: at batch 64 all four learn the spirals; at batch 1,024 the
-scaled lr is 16x larger. Measured here with the defaults (2 seeds), test
-accuracy at batch 64 → 1,024: SGD 0.966 → 0.500 (its ReLUs die at lr 1.6),
-LARS 0.968 → 0.931, Adam 0.970 → 0.865 ± 0.064, LAMB 0.973 → 0.789 ± 0.097.
-LARS vs SGD: the claim held. LAMB vs Adam: it did not (on seed 0 alone LAMB
-kept 0.886 and Adam 0.801, the other way round: the spread is large). And
-the base lr decides more than the optimizer does. From a grid on seed 0:
+scaled lr is 16x larger. Measured here with the defaults (2 runs, one
+thread), test accuracy at batch 64 → 1,024: SGD 0.972 → 0.500 (its ReLUs die
+at lr 1.6), LARS 0.959 → 0.933, Adam 0.974 → 0.865 ± 0.064, LAMB 0.970 →
+0.873 ± 0.023. LARS vs SGD: the claim held. LAMB vs Adam: it held by 0.012,
+far inside the spread; the verdict is so fragile that the rounding of a sum
+decides it (before the examples fixed their thread count, the same command
+printed LAMB 0.700 or 0.789 at batch 1,024 depending on the machine's BLAS
+threads, and "did not hold"). And the
+base lr decides more than the optimizer does. From a grid with --seed 0:
 SGD with base 0.03 keeps 0.944 at batch 1,024, better than LARS with any base
 lr tried (1: 0.927, 3: 0.826, 10: 0.500), and Adam with base 0.003 keeps
 0.965, better than LAMB's best (0.886). On this toy problem a smaller base lr
@@ -26,13 +29,15 @@ rescued plain SGD and Adam at least as well as the trust ratio did. Try
 ``--base-lr SGD=0.03``. (A Tanh MLP was tried first: SGD could not fit the
 spirals in this budget at any batch size, so the comparison used ReLU.)
 """
+import argparse
 import sys
 
 import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import accuracy, example_parser, parse_args, plt, save_figure
+from _common import (accuracy, example_parser, parse_args, plt, positive_float, positive_int,
+                     save_figure)
 
 BASE_BATCH = 64
 OPTIMIZERS = {"SGD": (lambda p, lr: mg.optim.SGD(p, lr=lr, momentum=0.9), 0.1),
@@ -73,22 +78,25 @@ def parse_base_lrs(overrides):
     base_lrs = {name: default for name, (_, default) in OPTIMIZERS.items()}
     for override in overrides:
         name, _, value = override.partition("=")
-        if name not in OPTIMIZERS or not value:
-            raise SystemExit(f"--base-lr takes NAME=VALUE with NAME in {list(OPTIMIZERS)}, "
-                             f"got {override!r}")
-        base_lrs[name] = float(value)
+        try:
+            base_lrs[name] = positive_float(value) if name in OPTIMIZERS else None
+        except argparse.ArgumentTypeError:
+            base_lrs[name] = None
+        if base_lrs[name] is None:
+            raise SystemExit(f"--base-lr takes NAME=VALUE with NAME in {list(OPTIMIZERS)} and "
+                             f"VALUE a positive number, got {override!r}")
     return base_lrs
 
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None,
-                        help="runs per cell (default 2, smoke 1)")
+    parser.add_argument("--runs", type=positive_int, default=None,
+                        help="runs with different random starts per cell (default 2, smoke 1)")
     parser.add_argument("--base-lr", action="append", default=[], metavar="NAME=VALUE",
                         help="an optimizer's lr at batch 64, e.g. SGD=0.03 (repeatable)")
     args = parse_args(parser, argv)
     base_lrs = parse_base_lrs(args.base_lr)
-    seeds = args.seeds or (1 if args.smoke else 2)
+    repeats = args.runs or (1 if args.smoke else 2)
     if args.smoke:
         samples, epochs, batch_sizes = 256, 8, (64, 256)
     else:
@@ -98,14 +106,15 @@ def main(argv=None):
     data = (train_x, train_y, test_x, test_y)
 
     print(f"two spirals ({samples} points), 2-64-64-2 ReLU MLP, {epochs} epochs, "
-          f"lr = base · batch / {BASE_BATCH}; test accuracy, mean ± std over {seeds} seed(s)")
+          f"lr = base · batch / {BASE_BATCH}; test accuracy, mean ± std over {repeats} run(s) "
+          "with different random starts")
     print(f"  {'':5s} {'base lr':>8s} " + " ".join(f"{f'batch {b}':>15s}" for b in batch_sizes))
     results = {}
     for name in OPTIMIZERS:
         cells = []
         for batch_size in batch_sizes:
             runs = [train(name, base_lrs[name], batch_size, epochs, data, args.seed + offset)
-                    for offset in range(seeds)]
+                    for offset in range(repeats)]
             accuracies = np.array([test_accuracy for _, test_accuracy in runs])
             cells.append((float(accuracies.mean()), float(accuracies.std())))
         results[name] = cells

@@ -1,10 +1,10 @@
 """Learning-rate schedules: constant vs warm-up + cosine vs one-cycle.
 
-Claims (seeds 000, 001, 003): decaying the learning rate improves the final
+The tutorials' claims: decaying the learning rate improves the final
 result; warm-up then cosine decay, and the one-cycle policy (lr up then down,
 momentum the other way), train better than a constant lr in the same budget.
 
-Experiment (reference E9/E11): linear regression y = x·w* + noise (20
+Experiment: linear regression y = x·w* + noise (20
 features, noise σ = 0.5), SGD with momentum 0.9 on mini-batches of 8, the
 same number of steps and the same peak lr for three schedules from
 ``mg.optim.lr_scheduler``:
@@ -16,17 +16,18 @@ same number of steps and the same peak lr for three schedules from
   0.95 → 0.85 → 0.95 against the lr.
 
 We report the excess test error E[(x·(w - w*))²] (the test MSE minus the noise
-σ², which no model can remove) at the end, mean ± std over seeds.
+σ², which no model can remove) at the end, mean ± std over runs with different
+random starts.
 
 What to look for: with a constant lr, mini-batch noise keeps w jiggling around
 w*, so the excess error plateaus at a floor proportional to lr·σ²; the
 schedules that end with a small lr average that noise away and finish far
-lower. Measured here with the defaults (3 seeds, 1500 steps, peak lr 0.01):
+lower. Measured here with the defaults (3 runs, 1500 steps, peak lr 0.01):
 constant 7.7e-2 ± 1.5e-2, warm-up + cosine 4.5e-3 ± 1.8e-3, one-cycle
 6.0e-3 ± 1.6e-3 — the claim held (17x and 13x lower final error). One-cycle
 did not beat warm-up + cosine here: on a convex problem the decay at the end
 is what matters, not the shape of the start (the smoke budget, 300 steps and
-one seed, gives 7.4e-2 / 9.7e-3 / 1.7e-2).
+one run, gives 7.4e-2 / 9.7e-3 / 1.7e-2).
 """
 import sys
 
@@ -34,7 +35,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.optim import lr_scheduler
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 FEATURES = 20
 NOISE = 0.5
@@ -97,19 +98,19 @@ def train(name, steps, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None,
-                        help="runs per schedule (default 3, smoke 1)")
+    parser.add_argument("--runs", type=positive_int, default=None,
+                        help="runs with different random starts per schedule (default 3, smoke 1)")
     args = parse_args(parser, argv)
     steps = 300 if args.smoke else 1500
-    seeds = args.seeds or (1 if args.smoke else 3)
+    repeats = args.runs or (1 if args.smoke else 3)
     names = ("constant", "warm-up + cosine", "one-cycle")
 
     print(f"linear regression, {FEATURES} features, noise σ = {NOISE}; SGD momentum {MOMENTUM}, "
           f"batch {BATCH}, {steps} steps, peak lr {PEAK_LR}; excess test error at the end "
-          f"(mean ± std over {seeds} seed(s))")
+          f"(mean ± std over {repeats} run(s) with different random starts)")
     results = {}
     for name in names:
-        runs = [train(name, steps, args.seed + offset, args.device) for offset in range(seeds)]
+        runs = [train(name, steps, args.seed + offset, args.device) for offset in range(repeats)]
         finals = np.array([excess[-1] for excess, _, _ in runs])
         results[name] = dict(final=float(finals.mean()), final_std=float(finals.std()),
                              curve=np.mean([excess for excess, _, _ in runs], axis=0),
@@ -130,7 +131,7 @@ def main(argv=None):
         error_axes.semilogy(at, result["curve"], label=f"{name}: {result['final']:.1e} at the end")
         lr_axes.plot(result["lrs"], label=name)
         momentum_axes.plot(result["momenta"], label=name)
-    error_axes.set(title="excess test error (mean over seeds)", xlabel="step",
+    error_axes.set(title="excess test error (mean over runs)", xlabel="step",
                    ylabel="E[(x·(w - w*))²]")
     lr_axes.set(title="learning rate", xlabel="step", ylabel="lr")
     momentum_axes.set(title="momentum (one-cycle cycles it against the lr)", xlabel="step",

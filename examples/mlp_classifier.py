@@ -25,7 +25,8 @@ import numpy as np
 import minigrad as mg
 from minigrad import nn
 from minigrad.optim import lr_scheduler
-from _common import accuracy, example_parser, parse_args, plt, save_figure
+from _common import (accuracy, example_parser, parse_args, plt, positive_float, positive_int,
+                     save_figure)
 
 
 def make_model(hidden):
@@ -70,10 +71,10 @@ def train(model, data, epochs, lr, seed):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 60, smoke 8)")
-    parser.add_argument("--hidden", type=int, default=64,
+    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 60, smoke 8)")
+    parser.add_argument("--hidden", type=positive_int, default=64,
                         help="units per hidden layer (default 64)")
-    parser.add_argument("--lr", type=float, default=0.03, help="AdamW's peak lr (default 0.03)")
+    parser.add_argument("--lr", type=positive_float, default=0.03, help="AdamW's peak lr (default 0.03)")
     args = parse_args(parser, argv)
     epochs = args.epochs or (8 if args.smoke else 60)
     samples = 300 if args.smoke else 1000

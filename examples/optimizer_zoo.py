@@ -1,25 +1,26 @@
 """The optimizer zoo: every family in ``mg.optim`` on one task, at its default lr and tuned.
 
-Claims (seeds 001, 002): Adam converges faster than SGD; the newer optimizers
+The tutorials' claims: Adam converges faster than SGD; the newer optimizers
 (AdaBelief, RAdam, Lookahead, Lion, ...) are worth a look.
 
-Experiment (reference E4, widened to the zoo): two moons (1,024 points, noise
-0.1), a 2-32-32-1 Tanh MLP, binary cross-entropy on logits, mini-batches of
-64, 500 steps. Each optimizer runs at its PyTorch (or reference) default lr,
-and at the best lr of the grid {0.01, 0.1} plus that default (best =
-lowest final loss on seed 0). We report the full-data loss after 50, 200 and
-500 steps (mean over seeds). Schedule-free AdamW is switched to ``train()``
+Experiment (widened to the zoo): two moons (1,024 points, noise 0.1), a
+2-32-32-1 Tanh MLP, binary cross-entropy on logits, mini-batches of 64, 500
+steps. Each optimizer runs at its PyTorch (or original implementation's)
+default lr, and at the best lr of the grid {0.01, 0.1} plus that default (best
+= lowest final loss with --seed 0). We report the full-data loss after 50, 200
+and 500 steps (mean over runs). Schedule-free AdamW is switched to ``train()``
 for its steps and ``eval()`` for the evaluations, as it requires.
 
 What to look for: at the defaults Adam is far ahead of SGD (whose default lr
-1e-3 barely moves), which is the seeds' claim; tuned, SGD with momentum
+1e-3 barely moves), which is the tutorials' claim; tuned, SGD with momentum
 catches up, so "faster" holds at the defaults, not against a tuned SGD (the
-reference found the same). Measured here (seed 0, loss after 500 steps): at
+tutorials found the same). Measured here (--seed 0, loss after 500 steps): at
 the defaults SGD 0.598 and Adam 0.187 (the claim held); at their best lrs
 SGD+momentum 0.012 and Nesterov 0.0054 (lr 0.1) against Adam 0.0091 (lr
 0.01). The lowest: AdaBelief 1.8e-4 and schedule-free AdamW 4.4e-5, both at
-lr 0.1. One seed and a coarse grid: treat the ranking of close neighbours
-as noise (``--seeds 3`` averages more runs; about 30 s per seed).
+lr 0.1. One run and a coarse grid: treat the ranking of close neighbours
+as noise (``--runs 3`` averages three runs with different random starts;
+about 30 s per run).
 """
 import sys
 
@@ -27,7 +28,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 GRID = (1e-2, 1e-1)
 CHECKPOINTS = (50, 200, 500)
@@ -86,9 +87,10 @@ def train(name, lr, data, steps, seed):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None, help="runs per setting (default 1)")
+    parser.add_argument("--runs", type=positive_int, default=None,
+                        help="runs with different random starts per setting (default 1)")
     args = parse_args(parser, argv)
-    seeds = args.seeds or 1
+    repeats = args.runs or 1
     steps = 50 if args.smoke else 500
     checkpoints = [c for c in CHECKPOINTS if c <= steps] or [steps]
     names = ("SGD", "SGD+momentum", "Adam") if args.smoke else tuple(ZOO)
@@ -96,7 +98,8 @@ def main(argv=None):
     data = (features, labels.to(features.dtype))
 
     print(f"two moons (1,024 points), 2-32-32-1 Tanh MLP, BCE, batch 64, {steps} steps; full-data "
-          f"loss after {', '.join(map(str, checkpoints))} steps (mean over {seeds} seed(s))")
+          f"loss after {', '.join(map(str, checkpoints))} steps (mean over {repeats} run(s) "
+          "with different random starts)")
     print(f"{'optimizer':18s} {'default lr':>10s}  {'loss at the default':>26s}   {'best lr':>7s}  "
           f"{'loss at the best lr':>26s}")
     results = {}
@@ -108,7 +111,7 @@ def main(argv=None):
         curves = {}
         for lr in {default_lr, best_lr}:
             runs = [seed0[lr]] + [train(name, lr, data, steps, args.seed + offset)
-                                  for offset in range(1, seeds)]
+                                  for offset in range(1, repeats)]
             curves[lr] = np.mean(runs, axis=0)
         at = lambda curve: [curve[c // EVERY - 1] for c in checkpoints]  # noqa: E731
         results[name] = dict(default_lr=default_lr, best_lr=best_lr,

@@ -1,10 +1,10 @@
 """Sharpness: the largest Hessian eigenvalue of the minima that SGD and Adam find.
 
-Claim (seeds 000, 001): Adam converges to sharper minima than SGD, and SGD's
+The tutorials' claim: Adam converges to sharper minima than SGD, and SGD's
 flatter minima generalise better. Exploratory: the literature is divided,
 and toy problems may say anything. This example measures and reports.
 
-Experiment (reference E15): the setting of ``adam_to_sgd.py`` (two spirals,
+Experiment: the setting of the Adam → SGD example (two spirals,
 300 training points with 20% of the labels flipped, a 2-32-32-2 Tanh MLP,
 full batch). Each optimizer (SGD with momentum 0.9 at lr 0.3, Adam at lr 0.01)
 trains until the training loss falls below 0.3 (at most 4,000 steps), so both
@@ -22,12 +22,12 @@ is what makes this work for any network.
 What to look for: full-batch gradient descent with momentum μ and lr η is
 unstable wherever λ_max > 2(1 + μ)/η (12.7 here), so SGD can only settle
 where the loss is flatter than that; Adam divides by its running gradient
-scale and has no such limit. Measured here with the defaults (5 seeds):
-λ_max 11.8 ± 1.2 for SGD, every seed at or just under its limit of 12.7 (the
+scale and has no such limit. Measured here with the defaults (5 runs):
+λ_max 11.8 ± 1.2 for SGD, every run at or just under its limit of 12.7 (the
 "edge of stability"), against 16.0 ± 9.4 for Adam, spread from 6 to 29; test
 accuracy 0.846 ± 0.046 (SGD) against 0.852 ± 0.048 (Adam). Adam's minima were
-sharper on average, but not on every seed, and sharpness did not predict
-test accuracy (Adam's sharpest seed tested best): the claim held in part,
+sharper on average, but not in every run, and sharpness did not predict
+test accuracy (Adam's sharpest run tested best): the claim held in part,
 and weakly. Power iteration settles within a few iterations here; the
 estimate agrees with the top eigenvalue of the full Hessian from torch
 (checked once, on one model: 9.4003 both).
@@ -39,8 +39,8 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, save_figure,
-                     tanh_mlp)
+from _common import (accuracy, example_parser, noisy_spirals, parse_args, plt, positive_int,
+                     save_figure, tanh_mlp)
 
 SGD_LR, MOMENTUM, ADAM_LR = 0.3, 0.9, 0.01
 OPTIMIZERS = {"SGD": lambda parameters: mg.optim.SGD(parameters, lr=SGD_LR, momentum=MOMENTUM),
@@ -93,20 +93,20 @@ def train_and_measure(name, target_loss, max_steps, iterations, seed, device):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--seeds", type=int, default=None,
-                        help="runs per optimizer (default 5, smoke 1)")
+    parser.add_argument("--runs", type=positive_int, default=None,
+                        help="runs with different random starts per optimizer (default 5, smoke 1)")
     args = parse_args(parser, argv)
-    seeds = args.seeds or (1 if args.smoke else 5)
+    repeats = args.runs or (1 if args.smoke else 5)
     target_loss, max_steps, iterations = (0.55, 400, 10) if args.smoke else (0.3, 4000, 20)
     limit = 2 * (1 + MOMENTUM) / SGD_LR
 
     print(f"noisy two spirals, 2-32-32-2 Tanh MLP, full batch; train until the loss < "
           f"{target_loss} (at most {max_steps} steps), then λ_max by {iterations} power "
-          f"iterations; {seeds} seed(s)")
+          f"iterations; {repeats} run(s) with different random starts")
     results = {}
     for name in OPTIMIZERS:
         runs = [train_and_measure(name, target_loss, max_steps, iterations, args.seed + offset,
-                                  args.device) for offset in range(seeds)]
+                                  args.device) for offset in range(repeats)]
         sharpness = np.array([run["sharpness"] for run in runs])
         accuracies = np.array([run["test_accuracy"] for run in runs])
         results[name] = dict(runs=runs, sharpness=float(sharpness.mean()),
@@ -141,7 +141,7 @@ def main(argv=None):
     power_axes.set(yscale="log", title="power iteration: v·Hv per iteration", xlabel="iteration",
                    ylabel="estimate of λ_max")
     power_axes.legend()
-    scatter_axes.set(xscale="log", title="sharpness vs test accuracy (one dot per seed)",
+    scatter_axes.set(xscale="log", title="sharpness vs test accuracy (one dot per run)",
                      xlabel="λ_max of the training loss", ylabel="test accuracy")
     scatter_axes.legend()
     save_figure(figure, args.out)

@@ -3,7 +3,7 @@
 What it shows: a recurrent network (``mg.nn.LSTM``, batch-first) trained on
 windows from ``mg.data.make_sine_sequences`` to predict the next value, and
 then run autoregressively: fed its own predictions, it continues the wave.
-RMSprop is the seeds' suggestion for recurrent networks (seed 000); we use it.
+RMSprop is the tutorials' suggestion for recurrent networks; we use it.
 
 Experiment: 512 training windows of 30 noisy values (noise 0.05, period 20
 steps, random phase) and 256 test windows; an LSTM with 32 units, whose last
@@ -29,7 +29,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from _common import example_parser, parse_args, plt, save_figure
+from _common import example_parser, parse_args, plt, positive_int, save_figure
 
 LR = 0.01
 PERIOD = 20.0
@@ -63,7 +63,7 @@ def free_run(model, window, steps):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 40, smoke 3)")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 40, smoke 3)")
     args = parse_args(parser, argv)
     epochs = args.epochs or (3 if args.smoke else 40)
     seq_len, horizon = 30, 60

@@ -37,6 +37,7 @@ from .ops.sorting import argsort, sort, topk
 from .creation import as_tensor, from_numpy, normal
 from .random import Generator, bernoulli, manual_seed, multinomial
 from . import utils
+from .backend.threads import get_num_threads, set_num_threads
 from . import data, viz
 from .serialization import load, save
 

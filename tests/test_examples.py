@@ -1,11 +1,12 @@
 """Every script in examples/ runs in smoke mode, writes its figure, and shows its claim.
 
 Each example's ``main(argv)`` is imported and called in-process with
-``--smoke`` (a budget of a second or two) and ``--out`` in a temporary folder;
-it returns the numbers it printed. Where the claim's direction already shows
+``--smoke`` (a budget of a second or two) from an empty temporary folder, where
+it must write its figure and nothing else: the repository, its tracked figures
+included, is left as it was. It returns the numbers it printed. Where the claim's direction already shows
 on the smoke budget, the test asserts it (momentum needs fewer steps than
 gradient descent in the ravine; AdaGrad recovers from a shift more slowly
-than RMSprop; Adam+L2 and AdamW shrink weights as the reference measured;
+than RMSprop; Adam+L2 and AdamW shrink weights as the tutorials measured;
 AMSGrad moves towards -1 while Adam stays near +1; clipping keeps the
 exploding RNN finite; ...). Where it does not (the large-batch and Adam → SGD
 claims need the full budget and are weak even then), the test checks that
@@ -31,16 +32,33 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCRIPTS = sorted(path.stem for path in EXAMPLES.glob("*.py") if not path.stem.startswith("_"))
 
 
+def git_status():
+    """``git status --porcelain`` of the repository (None outside a git checkout)."""
+    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                            cwd=EXAMPLES.parent, capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 else None
+
+
 @pytest.fixture
 def run_example(tmp_path, monkeypatch):
-    """``run_example(name, *options)``: the example's main() in smoke mode; checks its PNG."""
+    """``run_example(name, *options)``: the example's main() in smoke mode, run from an empty
+    current directory as a user would; checks the PNG it writes there, and that the run
+    changed nothing in the repository (its tracked figures included)."""
     monkeypatch.syspath_prepend(str(EXAMPLES))
+    monkeypatch.chdir(tmp_path)
+    threads = mg.get_num_threads()
 
     def run(name, *options):
         module = importlib.import_module(name)
-        figure = tmp_path / f"{name}.png"
-        results = module.main(["--smoke", "--out", str(figure), *options])
-        data = figure.read_bytes()
+        before = git_status()
+        try:
+            results = module.main(["--smoke", *options])
+            assert mg.get_num_threads() == 1  # the examples' default: the same numbers everywhere
+        finally:
+            mg.set_num_threads(threads)
+        assert git_status() == before, f"{name} changed files in the repository"
+        assert [path.name for path in tmp_path.iterdir()] == [f"{name}.png"]
+        data = (tmp_path / f"{name}.png").read_bytes()
         assert data[:8] == PNG_SIGNATURE, f"{name} did not write a PNG"
         assert len(data) > 10_000, f"{name}'s figure is suspiciously small ({len(data)} bytes)"
         return results
@@ -83,7 +101,7 @@ def test_adagrad_vs_rmsprop(run_example):
 def test_adam_l2_vs_adamw(run_example):
     results = run_example("adam_l2_vs_adamw")
     start = np.array([1.0, 10.0, 100.0])
-    for decay in (0.1, 0.001):                   # the reference's E5 numbers, for both λ
+    for decay in (0.1, 0.001):                   # the tutorials' numbers, for both λ
         np.testing.assert_allclose(results["adam_l2"][decay], [0.224, 9.017, 99.002], atol=1e-3)
         np.testing.assert_allclose(results["adamw"][decay], start * (1 - 0.01 * decay) ** 100,
                                    rtol=1e-9)
@@ -172,7 +190,7 @@ def test_landscape_tour(run_example):
 
 def test_optimizer_zoo(run_example):
     results = run_example("optimizer_zoo")
-    # At the defaults Adam is ahead of SGD (the seeds' claim); tuned, SGD closes the gap.
+    # At the defaults Adam is ahead of SGD (the tutorials' claim); tuned, SGD closes the gap.
     assert results["Adam"]["default_curve"][-1] < results["SGD"]["default_curve"][-1] - 0.1
     assert results["SGD"]["best_curve"][-1] < results["SGD"]["default_curve"][-1]
 
@@ -204,11 +222,25 @@ def test_an_example_runs_as_a_script(tmp_path):
     helped = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True,
                             env=environment, timeout=120)
     assert helped.returncode == 0 and "L2 inside Adam is not weight decay" in helped.stdout
-    figure = tmp_path / "figure.png"
-    ran = subprocess.run([sys.executable, str(script), "--smoke", "--out", str(figure)],
+    ran = subprocess.run([sys.executable, str(script), "--smoke", "--out", str(tmp_path)],
                          capture_output=True, text=True, env=environment, timeout=120)
     assert ran.returncode == 0, ran.stderr
-    assert "the claim held" in ran.stdout and figure.read_bytes()[:8] == PNG_SIGNATURE
+    assert "the claim held" in ran.stdout
+    assert (tmp_path / "adam_l2_vs_adamw.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_without_matplotlib_an_example_says_what_to_install(tmp_path):
+    """After ``pip install -e .`` (no matplotlib) an example explains itself in one line."""
+    script = EXAMPLES / "landscape_tour.py"
+    blocked = ("import runpy, sys; sys.modules['matplotlib'] = None; "
+               f"sys.argv = [{str(script)!r}, '--smoke']; sys.path.insert(0, {str(EXAMPLES)!r}); "
+               f"runpy.run_path({str(script)!r}, run_name='__main__')")
+    ran = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert ran.returncode == 1 and ran.stdout == ""
+    assert ran.stderr == ("landscape_tour.py: the examples draw their figures with matplotlib, "
+                          'which is not installed: pip install "minigrad[plot]"\n')
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(mg.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
@@ -223,3 +255,18 @@ def test_device_cuda_without_a_gpu_is_refused(run_example, capsys):
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_every_example_runs_on_cuda(run_example, name):
     run_example(name, "--device", "cuda")
+
+
+@pytest.mark.parametrize("name, option, value", [
+    ("amsgrad_reddi", "--seed", "-1"), ("amsgrad_reddi", "--threads", "0"),
+    ("amsgrad_reddi", "--steps", "0"), ("large_batch", "--runs", "0"),
+    ("large_batch", "--runs", "-2"), ("mlp_classifier", "--lr", "inf"),
+    ("char_language_model", "--temperature", "-1"), ("sharpness", "--runs", "abc"),
+])
+def test_a_bad_option_of_an_example_is_one_line(monkeypatch, capsys, name, option, value):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    with pytest.raises(SystemExit) as exit_info:
+        importlib.import_module(name).main(["--smoke", option, value])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(f"{name}.py: error: argument {option}: expected a "), error

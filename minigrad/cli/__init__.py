@@ -24,11 +24,17 @@ A bad option ends the command with exit code 2 and one line on stderr,
 ``minigrad train: error: ...`` (an unknown optimizer lists the valid names, a
 bad hyperparameter shows the optimizer's own ValueError, ``--device cuda``
 without a GPU says so). Every option's default is in ``-h``.
+
+Every command runs its matrix products on one CPU thread unless ``--threads N``
+says otherwise (``mg.set_num_threads``), so that it prints the same numbers on
+every machine: see docs/performance.md.
 """
 import argparse
+import re
 import sys
 
 from .. import __version__, cuda
+from ..backend.threads import get_num_threads, set_num_threads
 from . import compare, landscape, lr_find, train
 from .errors import UsageError
 from .options import batch_size, key_value, positive_float, positive_int
@@ -70,11 +76,11 @@ def _add_task_options(parser, epochs_default=None):
         group.add_argument("--epochs", type=positive_int,
                            help=f"epochs (default {epochs_default})")
     group.add_argument("--batch-size", type=batch_size, metavar="N|full",
-                       help=f"samples per step: 1 is per-sample SGD, full is full-batch gradient "
-                            f"descent (default {config['batch_size']})")
+                       help="samples per step: 1 is per-sample SGD, full is full-batch gradient "
+                            "descent (default 32; full for LBFGS)")
     group.add_argument("--seed", type=_non_negative_int,
-                       help=f"seeds the data, the initial weights and the batches "
-                            f"(default {config['seed']})")
+                       help=f"the random start: the data, the initial weights and the order of "
+                            f"the batches (default {config['seed']})")
     group.add_argument("--device", type=str.lower, choices=("cpu", "cuda"), default="cpu",
                        help="where the tensors live (default cpu)")
     group.add_argument("--quiet", action="store_true", help="print only the results")
@@ -102,14 +108,19 @@ def _add_schedule_options(parser, scheduler_default):
                        help="rescale the gradient to this norm when it is longer")
 
 
+def plain(text):
+    """A docstring as ``--help`` shows it: without the reST markup (double backquotes,
+    ``::`` before an example)."""
+    return re.sub(r"::$", ":", text.replace("``", ""), flags=re.M)
+
+
 def build_parser():
-    parser = ArgumentParser(prog="minigrad",
-                            description=__doc__.split("\n\n")[0].replace("``", ""))
+    parser = ArgumentParser(prog="minigrad", description=plain(__doc__.split("\n\n")[0]))
     parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for name, module in COMMANDS.items():
-        summary = module.__doc__.splitlines()[0].split(": ", 1)[1].replace("``", "")
-        sub = commands.add_parser(name, help=summary, description=module.__doc__,
+        summary = plain(module.__doc__.splitlines()[0].split(": ", 1)[1])
+        sub = commands.add_parser(name, help=summary, description=plain(module.__doc__),
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         if name in ("train", "compare"):
             _add_task_options(sub, "100 for the 2-D point sets, 30 digits, 20 sine, 40 chars"
@@ -121,6 +132,9 @@ def build_parser():
         if name in ("train", "compare"):
             _add_schedule_options(sub, DEFAULT_CONFIG["scheduler"] if name == "train" else "none")
         module.add_arguments(sub)
+        sub.add_argument("--threads", type=positive_int, default=1, metavar="N",
+                         help="CPU threads for matrix products (default 1: the same numbers on "
+                              "every machine, and faster for small models)")
     return parser
 
 
@@ -138,6 +152,8 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     prog = f"minigrad {args.command}"
+    threads_before = get_num_threads()
+    set_num_threads(args.threads)
     try:
         if getattr(args, "device", "cpu") == "cuda" and not cuda.is_available():
             raise UsageError("--device cuda: no CUDA GPU is available (it needs CuPy and an "
@@ -149,3 +165,5 @@ def main(argv=None):
     except SaveError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
+    finally:
+        set_num_threads(threads_before)

@@ -3,8 +3,8 @@
 Each optimizer trains a fresh copy of the same model (the same initial
 weights, the same batches in the same order) for the same number of epochs,
 with a constant learning rate unless ``--scheduler`` says otherwise. By
-default the optimizers are the tutorials' eight (see ``presets.py`` for their
-learning rates) on ``minigrad train``'s default task for 60 epochs (or
+default the optimizers are the tutorials' eight (each at a learning rate
+tuned for the default task) on ``minigrad train``'s default task for 60 epochs (or
 ``minigrad train``'s default for the data set, if fewer). Output: a
 table, one row per optimizer as it finishes,
 
@@ -20,12 +20,11 @@ none`` for no figure; without matplotlib the default figure is skipped with a
 note). Exit code 0, or 2 for a bad option.
 """
 import math
-import sys
 import time
 
-from .errors import UsageError
+from .options import positive_float
 from .presets import DEFAULT_SET, parse_preset
-from .train import check_output_path, check_plotting, config_from_arguments, format_metric
+from .train import config_from_arguments, figure_path, format_metric
 from .tasks import DEFAULT_EPOCHS as TASK_EPOCHS
 from .training import TrainingRun
 
@@ -37,7 +36,7 @@ def add_arguments(parser):
     parser.add_argument("--optimizers", nargs="+", default=list(DEFAULT_SET), metavar="NAME[:LR]",
                         help="presets (sgd momentum nesterov adagrad rmsprop adam adamw lion: the "
                              "default) or any mg.optim optimizer, each optionally :LR")
-    parser.add_argument("--target-loss", type=float, default=0.15, metavar="LOSS",
+    parser.add_argument("--target-loss", type=positive_float, default=0.15, metavar="LOSS",
                         help="count the steps until the epoch loss reaches this (default 0.15)")
     parser.add_argument("--plot", default=DEFAULT_PLOT, metavar="PATH",
                         help=f"the loss curves' figure (default {DEFAULT_PLOT}; none: no figure)")
@@ -51,24 +50,9 @@ def steps_to_target(losses, target, steps_per_epoch):
     return None
 
 
-def _plot_path(args):
-    if args.plot.lower() == "none":
-        return None
-    check_output_path(args.plot, "--plot")
-    if args.plot != DEFAULT_PLOT:
-        check_plotting(args.plot, "--plot")
-        return args.plot
-    try:
-        check_plotting(args.plot, "--plot")
-    except UsageError as error:
-        print(f"no figure: {error}", file=sys.stderr)
-        return None
-    return args.plot
-
-
 def run(args, device):
     presets = [parse_preset(text) for text in args.optimizers]
-    plot = _plot_path(args)
+    plot = figure_path(args.plot, DEFAULT_PLOT)
     config = config_from_arguments(args)
     if args.epochs is None:
         config["epochs"] = min(DEFAULT_EPOCHS, TASK_EPOCHS[config["data"]])

@@ -1,16 +1,17 @@
 """``minigrad landscape``: optimizers racing over a 2-D test function.
 
 Each optimizer starts from the same point of ``--function`` (Rosenbrock by
-default; see ``minigrad.viz.functions`` for all six and their minima) and
-takes ``--steps`` steps. Output: a table,
+default, or Beale, Himmelblau, a saddle, a ravine, Rastrigin: the first line of
+output gives the formula and the minima) and takes ``--steps`` steps. Output: a table,
 
     optimizer        lr        x        y      f(x, y)  to the nearest minimum
     SGD          0.001  -0.8541   0.7360   3.4482e+00  2.0114
 
 the paths drawn over the contour plot (``--plot``, ``landscape.png`` by
-default, ``none`` for no figure) and, with ``--gif PATH``, an animation of
-them. The presets' learning rates depend on the function (``LANDSCAPE_LRS``
-below: rates at which each method shows its character, and none diverges);
+default, ``none`` for no figure; without matplotlib the default figure is
+skipped with a note) and, with ``--gif PATH``, an animation of
+them. The presets' learning rates depend on the function (rates at which each
+method shows its character, and none diverges);
 ``NAME:LR`` chooses another; an optimizer that is not a preset runs at
 ``minigrad train``'s default rate for it. A path that runs away is stopped
 and marked ``diverged``.
@@ -19,10 +20,11 @@ from ..viz import animate_landscape, get_function, plot_landscape, trajectory
 from .errors import UsageError
 from .options import build_optimizer
 from .presets import parse_preset
-from .train import check_output_path, check_plotting
+from .train import check_output_path, check_plotting, figure_path
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "lion")
 DEFAULT_PLOT = "landscape.png"
+START_LIMIT = 1e6  # beyond this a path counts as diverged (mg.viz.trajectory's limit)
 
 # Learning rate of each preset on each function (300 steps from the function's start).
 LANDSCAPE_LRS = {
@@ -72,10 +74,12 @@ def run(args, device):
         raise UsageError(f"--function: {error}") from None
     if args.steps < 1:
         raise UsageError(f"--steps must be a positive integer, got {args.steps}")
-    plot = None if args.plot.lower() == "none" else args.plot
-    for path, option in ((plot, "--plot"), (args.gif, "--gif")):
-        check_output_path(path, option)
-        check_plotting(path, option)
+    if args.start is not None and not all(abs(c) < START_LIMIT for c in args.start):
+        raise UsageError(f"--start: each coordinate must be a number between -{START_LIMIT:g} "
+                         f"and {START_LIMIT:g}, got {args.start[0]:g} {args.start[1]:g}")
+    plot = figure_path(args.plot, DEFAULT_PLOT)
+    check_output_path(args.gif, "--gif")
+    check_plotting(args.gif, "--gif")
     paths = {}
     print(f"{function.name}: f = {function.formula}; minima at "
           f"{', '.join(f'({x:g}, {y:g})' for x, y in function.minima)} "

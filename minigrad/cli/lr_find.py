@@ -12,23 +12,28 @@ only looks). Output::
     try: minigrad train --model mlp --data spirals --optimizer AdamW --lr 0.0123
 
 and the loss-against-lr figure (``--plot``, ``lr_find.png`` by default,
-``none`` for no figure). Exit code 0, 1 if too few finite losses were recorded
+``none`` for no figure; without matplotlib the default figure is skipped with
+a note). LBFGS is refused: its line search chooses its own step. Exit code 0, 1 if too few finite losses were recorded
 to suggest anything, 2 for a bad option.
 """
 import sys
 
 from ..data import DataLoader
+from ..optim import LBFGS
 from ..optim.lr_finder import lr_finder
 from .errors import UsageError
-from .train import check_output_path, check_plotting, config_from_arguments
+from .options import find_optimizer, positive_float
+from .train import config_from_arguments, figure_path
 from .training import TrainingRun, epoch_seed
 
 DEFAULT_PLOT = "lr_find.png"
 
 
 def add_arguments(parser):
-    parser.add_argument("--start-lr", type=float, default=1e-6, help="first lr (default 1e-6)")
-    parser.add_argument("--end-lr", type=float, default=10.0, help="last lr (default 10)")
+    parser.add_argument("--start-lr", type=positive_float, default=1e-6,
+                        help="first lr (default 1e-6)")
+    parser.add_argument("--end-lr", type=positive_float, default=10.0,
+                        help="last lr (default 10)")
     parser.add_argument("--num-iter", type=int, default=100,
                         help="batches, one lr each (default 100)")
     parser.add_argument("--plot", default=DEFAULT_PLOT, metavar="PATH",
@@ -36,10 +41,13 @@ def add_arguments(parser):
 
 
 def run(args, device):
-    plot = None if args.plot.lower() == "none" else args.plot
-    check_output_path(plot, "--plot")
-    check_plotting(plot, "--plot")
+    if args.num_iter < 2:
+        raise UsageError(f"--num-iter must be at least 2, got {args.num_iter}")
+    plot = figure_path(args.plot, DEFAULT_PLOT)
     config = config_from_arguments(args)
+    if find_optimizer(config["optimizer"]) is LBFGS:
+        raise UsageError("lr-find does not apply to LBFGS: its line search chooses the step at "
+                         "every step (minigrad train --optimizer lbfgs uses it, at lr 1)")
     config["scheduler"] = "none"
     training = TrainingRun(config, device)
     optimizer = training.optimizer

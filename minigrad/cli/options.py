@@ -43,18 +43,32 @@ so they are refused (use them from Python).
 import argparse
 import ast
 import inspect
+import math
+import numbers
 import re
 
 from .. import optim
+from ..creation import zeros
+from ..nn.parameter import Parameter
 from ..optim import lr_scheduler, schedules
 from .errors import UsageError
+from .muon import MuonWithAdamW
 
 # Learning rates that train the default task (an MLP on two spirals, batches of 32) well;
 # an optimizer not listed starts from its class's default lr.
 DEFAULT_LRS = {"SGD": 0.1, "Adagrad": 0.1, "RMSprop": 0.003, "Adadelta": 1.0, "Adam": 0.01,
                "AdamW": 0.01, "Adamax": 0.02, "NAdam": 0.01, "RAdam": 0.01, "ASGD": 0.1,
                "AdaBelief": 0.01, "Lion": 0.003, "LAMB": 0.01, "LARS": 0.1,
-               "SGDScheduleFree": 1.0, "AdamWScheduleFree": 0.01, "Muon": 0.02}
+               "SGDScheduleFree": 1.0, "AdamWScheduleFree": 0.01, "Muon": 0.02, "LBFGS": 1.0}
+
+# Hyperparameters the command line uses unless --opt says otherwise: L-BFGS diverges on
+# the default task without a line search (its steps of lr along its direction overshoot).
+DEFAULT_HYPERPARAMETERS = {"LBFGS": {"line_search_fn": "strong_wolfe"}}
+
+# Optimizers made for the exact gradient of the whole data set: their default batch is
+# the whole training set (L-BFGS compares losses between evaluations of one step, which
+# is meaningless when each evaluation sees a different batch).
+FULL_BATCH_OPTIMIZERS = ("LBFGS",)
 
 
 # ---------------------------------------------------------------- key=value
@@ -121,7 +135,7 @@ def positive_float(text):
         value = float(text)
     except ValueError:
         value = 0.0
-    if not value > 0:
+    if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
@@ -166,14 +180,17 @@ def _construct(cls, what, args, kwargs):
                              f"{', '.join(accepted)}")
     try:
         return cls(*args, **kwargs)
-    except (ValueError, TypeError, RuntimeError) as error:
+    except (ValueError, TypeError, RuntimeError, ArithmeticError) as error:
         raise UsageError(f"{cls.__name__}: {error}") from None
 
 
 def build_optimizer(name, params, lr=None, hyperparameters=None):
-    """``mg.optim.<name>(params, lr=lr, **hyperparameters)`` (Lookahead: around its ``base``)."""
+    """``mg.optim.<name>(params, lr=lr, **hyperparameters)``, with ``DEFAULT_HYPERPARAMETERS``
+    filled in (Lookahead: around its ``base``; Muon: on the 2-D weights, AdamW on the rest)."""
     cls = find_optimizer(name)
     hyperparameters = dict(hyperparameters or {})
+    if "lr" in hyperparameters:
+        raise UsageError("--opt lr: give the learning rate with --lr")
     if cls is optim.Lookahead:
         wrapper = {key: hyperparameters.pop(key) for key in ("k", "alpha")
                    if key in hyperparameters}
@@ -182,16 +199,37 @@ def build_optimizer(name, params, lr=None, hyperparameters=None):
             raise UsageError("Lookahead's base must be another optimizer")
         base_optimizer = build_optimizer(base.__name__, params, lr, hyperparameters)
         return _construct(cls, "hyperparameter", (base_optimizer,), wrapper)
+    hyperparameters = {**DEFAULT_HYPERPARAMETERS.get(cls.__name__, {}), **hyperparameters}
     hyperparameters["lr"] = default_lr(cls) if lr is None else lr
+    if cls is optim.Muon:
+        cls = MuonWithAdamW
     return _construct(cls, "hyperparameter", (params,), hyperparameters)
 
 
+def default_batch_size(optimizer_name):
+    """The batch size of a run that does not choose one: the whole training set ("full")
+    for ``FULL_BATCH_OPTIMIZERS``, else 32."""
+    full = find_optimizer(optimizer_name).__name__ in FULL_BATCH_OPTIMIZERS
+    return "full" if full else 32
+
+
 def describe_optimizer(optimizer):
-    """``AdamW(lr=0.01)``, ``Lookahead(Adam(lr=0.01), k=5, alpha=0.5)``: what a run uses."""
+    """What a run uses: ``AdamW(lr=0.01)``, ``SGD(lr=0.1, momentum=0.9)`` (the lr and every
+    hyperparameter that differs from the class's default), ``Lookahead(Adam(lr=0.01), k=5,
+    alpha=0.5)``, ``Muon(lr=0.02) on the 2-D weights, AdamW(lr=0.01) on the rest``."""
     if isinstance(optimizer, optim.Lookahead):
         return (f"Lookahead({describe_optimizer(optimizer.base_optimizer)}, k={optimizer.k}, "
                 f"alpha={optimizer.alpha})")
-    return f"{type(optimizer).__name__}(lr={optimizer.defaults['lr']:g})"
+    if isinstance(optimizer, MuonWithAdamW):
+        rest = ("" if optimizer.adamw is None
+                else f", {describe_optimizer(optimizer.adamw)} on the rest")
+        return f"{describe_optimizer(optimizer.muon)} on the 2-D weights{rest}"
+    stand_in = Parameter(zeros((1, 1)))  # the class's defaults, as it stores them
+    class_defaults = type(optimizer)([stand_in]).defaults
+    settings = [f"lr={optimizer.defaults['lr']:g}"] + [
+        f"{name}={value!r}" for name, value in optimizer.defaults.items()
+        if name != "lr" and class_defaults.get(name) != value]
+    return f"{type(optimizer).__name__}({', '.join(settings)})"
 
 
 # ---------------------------------------------------------------- schedulers
@@ -257,15 +295,101 @@ def scheduler_defaults(cls, optimizer, total_steps):
     return fills[cls]() if cls in fills else {}
 
 
-def build_scheduler(name, optimizer, total_steps, arguments=None):
-    """The scheduler ``name`` on ``optimizer`` for a run of ``total_steps`` steps, or None."""
+def build_scheduler(name, optimizer, total_steps, arguments=None, epochs=None):
+    """The scheduler ``name`` on ``optimizer`` for a run of ``total_steps`` steps (``epochs``
+    epochs), or None. Its ``--sched`` arguments are checked first (``check_kinds``), and the
+    whole schedule is rehearsed (``rehearse``): a value it cannot run with is a UsageError
+    now, not a traceback in the middle of the run."""
     cls = find_scheduler(name)
     if cls is None:
         if arguments:
             raise UsageError("--sched sets a scheduler's arguments, but --scheduler is none")
         return None
-    kwargs = {**scheduler_defaults(cls, optimizer, total_steps), **(arguments or {})}
+    filled = scheduler_defaults(cls, optimizer, total_steps)
+    check_kinds(cls, arguments or {}, filled)
+    kwargs = {**filled, **(arguments or {})}
+    rehearse(cls, kwargs, optimizer, total_steps, epochs)
     return _construct(cls, "argument", (optimizer,), kwargs)
+
+
+def _kind(value):
+    """What a scheduler argument is, judged by an example value: "an integer", ..."""
+    if isinstance(value, bool):
+        return "True or False"
+    if isinstance(value, numbers.Integral):
+        return "an integer"
+    if isinstance(value, numbers.Real):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list such as [10,20]"
+    if isinstance(value, str):
+        return "a word"
+    return None
+
+
+def _is_kind(value, kind):
+    if kind == "a number" and isinstance(value, (list, tuple)):  # one value per param group
+        return all(_is_kind(item, kind) for item in value)
+    return {"True or False": lambda: isinstance(value, bool),
+            "an integer": lambda: isinstance(value, numbers.Integral) and not isinstance(
+                value, bool),
+            "a number": lambda: isinstance(value, numbers.Real) and not isinstance(value, bool),
+            "a list such as [10,20]": lambda: isinstance(value, (list, tuple)),
+            "a word": lambda: isinstance(value, str)}[kind]()
+
+
+def check_kinds(cls, arguments, filled):
+    """Each ``--sched`` value of the kind of the value the run would fill in, or of the
+    argument's default: ``step_size=1.5`` and ``max_lr=abc`` are refused by name."""
+    signature = inspect.signature(cls).parameters
+    for key, value in arguments.items():
+        if key not in signature or key in ("optimizer", "last_epoch"):
+            raise UsageError(f"{cls.__name__} has no argument {key!r}; its arguments are: "
+                             f"{', '.join(_arguments(cls))}")
+        example = filled.get(key, signature[key].default)
+        kind = _kind(example)
+        if kind is not None and not _is_kind(value, kind):
+            raise UsageError(f"--sched {key}: {cls.__name__} expects {kind}, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UsageError(f"--sched {key}: expected a finite number, got {value!r}")
+
+
+class _StandIn(optim.Optimizer):
+    """An optimizer with no parameters and a copy of another's groups' hyperparameters: a
+    schedule can be run on it without touching the real optimizer."""
+
+    def __init__(self, optimizer):  # no Optimizer.__init__: it would need parameters
+        self.defaults = dict(optimizer.defaults)
+        self.param_groups = [{**group, "params": []} for group in optimizer.param_groups]
+        self.state, self._buckets, self._step_pre_hooks, self._step_post_hooks = {}, {}, {}, {}
+
+    def step(self, closure=None):
+        return None
+
+
+def rehearse(cls, kwargs, optimizer, total_steps, epochs=None):
+    """Run the schedule ``cls(**kwargs)`` for the run's ``total_steps`` steps on a stand-in
+    of ``optimizer``: an error, or a learning rate that is negative or not finite, at any
+    step is a UsageError that names the step. (``ReduceLROnPlateau`` steps once per epoch,
+    ``epochs`` times, here on a constant loss.)"""
+    stand_in = _StandIn(optimizer)
+    scheduler = _construct(cls, "argument", (stand_in,), kwargs)
+    plateau = steps_on_the_loss(scheduler)
+    steps = epochs if plateau and epochs is not None else total_steps
+    for step in range(1, steps + 1):
+        try:
+            stand_in.step()
+            if plateau:
+                scheduler.step(1.0)
+            else:
+                scheduler.step()
+        except (ValueError, TypeError, RuntimeError, ArithmeticError, IndexError) as error:
+            raise UsageError(f"{cls.__name__}: {error} (at step {step} of the run's {steps})"
+                             ) from None
+        for group in stand_in.param_groups:
+            if not 0 <= group["lr"] < math.inf:
+                raise UsageError(f"{cls.__name__} with these arguments makes the learning rate "
+                                 f"{group['lr']:g} at step {step} of the run's {steps}")
 
 
 def steps_on_the_loss(scheduler):

@@ -20,6 +20,7 @@ An item of ``--optimizers`` is a preset or the name of any ``mg.optim``
 optimizer (run with its ``DEFAULT_LRS`` rate or its class default),
 optionally followed by ``:LR`` to choose the learning rate: ``adam:0.003``.
 """
+import math
 from dataclasses import dataclass, field
 
 from .errors import UsageError
@@ -59,8 +60,9 @@ def parse_preset(text):
             lr = float(lr_text)
         except ValueError:
             raise UsageError(f"--optimizers: expected NAME or NAME:LR, got {text!r}") from None
-        if not lr > 0:
-            raise UsageError(f"--optimizers: the learning rate in {text!r} must be positive")
+        if not 0 < lr < math.inf:
+            raise UsageError(f"--optimizers: the learning rate in {text!r} must be a positive "
+                             "number")
     preset = PRESETS.get(name.lower())
     if preset is None:
         try:

@@ -17,10 +17,10 @@ A progress bar (tqdm, on stderr when it is a terminal) shows the loss,
 accuracy and lr as the run goes.
 
 Checkpoints: ``--save PATH`` writes one at the end of the run and, during it,
-at the end of any epoch that ends ``SAVE_INTERVAL`` (5) seconds or more after
-the last write, so that an interrupted run loses little. Each write goes
-through a temporary file renamed over PATH (``mg.save``), so an interrupted or
-failed save leaves the previous checkpoint, or nothing, never half a file.
+at the end of any epoch that ends 5 seconds or more after the last write, so
+that an interrupted run loses little. Each write goes through a temporary file
+renamed over PATH, so an interrupted or failed save leaves the previous
+checkpoint, or nothing, never half a file.
 ``--resume PATH`` continues that run exactly where it stopped, with the
 settings stored in it: the epochs that follow have the same losses as an
 uninterrupted run. Options
@@ -39,6 +39,7 @@ import os
 import sys
 import time
 
+from ..optim import LBFGS
 from ..serialization import SerializationError, load, save
 from .errors import UsageError
 from .options import as_dict, describe_optimizer, positive_int
@@ -83,6 +84,8 @@ def check_output_path(path, option):
     """Refuse, before any training, a path whose directory does not exist."""
     if path is None:
         return
+    if not str(path).strip():
+        raise UsageError(f"{option}: the file name is empty")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"{option} {path}: the directory {directory} does not exist")
@@ -90,10 +93,31 @@ def check_output_path(path, option):
         raise UsageError(f"{option} {path}: is a directory, not a file name")
 
 
+MATPLOTLIB_MISSING = 'matplotlib, which is not installed: pip install "minigrad[plot]"'
+
+
+def _matplotlib_missing():
+    return importlib.util.find_spec("matplotlib") is None
+
+
 def check_plotting(path, option):
-    if path is not None and importlib.util.find_spec("matplotlib") is None:
-        raise UsageError(f"{option} needs matplotlib: pip install matplotlib "
-                         "(or pip install minigrad[plot])")
+    """Refuse, before any training, a figure that cannot be drawn without matplotlib."""
+    if path is not None and _matplotlib_missing():
+        raise UsageError(f"{option} draws a figure with {MATPLOTLIB_MISSING}")
+
+
+def figure_path(path, default):
+    """The figure to write for ``--plot path`` (``default`` when the option was not given):
+    None for ``none``. A figure asked for needs matplotlib (a UsageError without it);
+    without matplotlib the default figure is skipped with a note on stderr."""
+    if path.lower() == "none":
+        return None
+    check_output_path(path, "--plot")
+    if path == default and _matplotlib_missing():
+        print(f"no figure: the figure is drawn with {MATPLOTLIB_MISSING}", file=sys.stderr)
+        return None
+    check_plotting(path, "--plot")
+    return path
 
 
 def _load_run(args, device):
@@ -170,10 +194,27 @@ def run(args, device):
     print(f"final loss {loss:.4f} | {format_metric(metric_name, metric)} | time {seconds:.1f} s | "
           f"{training.parameter_count:,} parameters")
     if not math.isfinite(loss):
-        print(f"the loss diverged at epoch {training.epoch}: try a smaller --lr or "
-              "--clip-grad-norm", file=sys.stderr)
+        print(f"the loss diverged at epoch {training.epoch}: {divergence_advice(training)}",
+              file=sys.stderr)
         return 1
     return 0
+
+
+def divergence_advice(training):
+    """What to change when ``training`` diverged. L-BFGS: a line search and the full batch
+    first (without them its step of lr along its direction overshoots, and each evaluation
+    of a step would see another batch); any optimizer: a smaller lr, or clipping."""
+    optimizer = training.optimizer
+    if isinstance(optimizer, LBFGS):
+        changes = []
+        if optimizer.defaults["line_search_fn"] is None:
+            changes.append("--opt line_search_fn=strong_wolfe")
+        if training.steps_per_epoch > 1:
+            changes.append("--batch-size full")
+        if changes:
+            return f"L-BFGS needs {' and '.join(changes)} (the defaults of minigrad train)"
+        return "try a smaller --lr"
+    return "try a smaller --lr or --clip-grad-norm"
 
 
 def _epochs(training, last_epoch, args):

@@ -2,7 +2,9 @@
 
 ``TrainingRun(config)`` builds the task, the model, the optimizer and the
 scheduler that ``config`` names (a dict of plain values, ``DEFAULT_CONFIG``'s
-keys; ``epochs=None`` is the data set's ``DEFAULT_EPOCHS``); ``train_epoch()`` trains one epoch and returns its mean loss and metric.
+keys; ``epochs=None`` is the data set's ``DEFAULT_EPOCHS``, ``batch_size=None``
+32, or the whole training set for L-BFGS); ``train_epoch()`` trains one epoch
+and returns its mean loss and metric.
 
 An epoch is the textbook loop over shuffled mini-batches, each step given to
 the optimizer as a closure (so ``LBFGS`` works like every other optimizer)::
@@ -38,7 +40,7 @@ from ..data import DataLoader, TensorDataset
 from ..nn.utils import clip_grad_norm_
 from ..random import manual_seed
 from .errors import UsageError
-from .options import build_optimizer, build_scheduler, steps_on_the_loss
+from .options import build_optimizer, build_scheduler, default_batch_size, steps_on_the_loss
 from .tasks import DEFAULT_EPOCHS, build_model, build_task
 
 CHECKPOINT_FORMAT = "minigrad-train-checkpoint"
@@ -47,7 +49,7 @@ DEFAULT_CONFIG = {
     "model": "mlp", "data": "spirals", "hidden": 64,
     "optimizer": "AdamW", "lr": None, "opt": {},
     "scheduler": "WarmupCosineLR", "sched": {},
-    "epochs": None, "batch_size": 32, "clip_grad_norm": None, "seed": 0,
+    "epochs": None, "batch_size": None, "clip_grad_norm": None, "seed": 0,
 }
 
 
@@ -84,13 +86,14 @@ class TrainingRun:
         self.model = build_model(config["model"], self.task, config["hidden"]).to(device)
         self.dataset = TensorDataset(*self.task.train)
         samples = len(self.dataset)
-        size = config["batch_size"]
+        size = config["batch_size"] or default_batch_size(config["optimizer"])
         self.batch_size = samples if size == "full" else min(size, samples)
         self.steps_per_epoch = math.ceil(samples / self.batch_size)
         self.optimizer = build_optimizer(config["optimizer"], self.model.parameters(),
                                          config["lr"], config["opt"])
         self.scheduler = build_scheduler(config["scheduler"], self.optimizer,
-                                         config["epochs"] * self.steps_per_epoch, config["sched"])
+                                         config["epochs"] * self.steps_per_epoch, config["sched"],
+                                         epochs=config["epochs"])
         self.epoch = 0
         self.history = {"loss": [], "metric": [], "lr": []}
 

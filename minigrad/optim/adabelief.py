@@ -51,7 +51,7 @@ class AdaBelief(Optimizer):
         check_lr(lr)
         check_betas(betas)
         check_eps(eps)
-        check_eps(eps_root, "eps_root value")
+        check_eps(eps_root, "eps_root value", "eps_root")
         check_weight_decay(weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, eps_root=eps_root,
                                       weight_decay=weight_decay,

@@ -23,7 +23,7 @@ Reference: Zeiler, "ADADELTA: An Adaptive Learning Rate Method" (arXiv
 1212.5701, 2012).
 """
 from ..backend import array_module
-from ._validation import check_eps, check_lr, check_weight_decay
+from ._validation import check_eps, check_lr, check_weight_decay, real
 from .optimizer import Optimizer
 
 
@@ -34,7 +34,7 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize=False):
         check_lr(lr)
-        if not 0.0 <= rho <= 1.0:
+        if not 0.0 <= real("rho", rho) <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_eps(eps)
         check_weight_decay(weight_decay)

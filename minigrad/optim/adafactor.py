@@ -46,6 +46,7 @@ Memory Cost" (ICML 2018); implementation: torch 2.13 ``torch/optim/_adafactor.py
 import math
 
 from ..backend import array_module
+from ._validation import numbers_tuple, real
 from .optimizer import Optimizer
 
 
@@ -55,19 +56,18 @@ class Adafactor(Optimizer):
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
                  weight_decay=0.0, *, maximize=False):
-        if not 0.0 <= lr:
+        if not 0.0 <= real("lr (the learning rate)", lr):
             raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
-        if not 0.0 >= beta2_decay:
+        if not 0.0 >= real("beta2_decay", beta2_decay):
             raise ValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")
-        if len(eps) != 2:
-            raise ValueError(f"eps must be a pair (epsilon1, epsilon2), got {eps!r}")
+        eps = numbers_tuple("eps", eps, 2, "(epsilon1 or None, epsilon2)", allow_none=True)
         if eps[0] is not None and not 0.0 <= eps[0]:
             raise ValueError(f"epsilon1 should be >= 0 but is: {eps[0]}")
         if not 0.0 <= eps[1]:
             raise ValueError(f"epsilon2 should be >= 0 but is: {eps[1]}")
-        if not 1.0 <= d:
+        if not 1.0 <= real("d", d):
             raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
-        if not 0.0 <= weight_decay:
+        if not 0.0 <= real("weight_decay", weight_decay):
             raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
         super().__init__(params, dict(lr=lr, beta2_decay=beta2_decay, eps=tuple(eps), d=d,
                                       weight_decay=weight_decay, maximize=maximize))

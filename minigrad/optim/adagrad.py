@@ -25,7 +25,7 @@ with a gradient (the numbers are the same), from its own group's
 initial_accumulator_value.
 """
 from ..backend import array_module
-from ._validation import check_eps, check_lr, check_weight_decay
+from ._validation import check_eps, check_lr, check_weight_decay, real
 from .optimizer import Optimizer
 
 
@@ -38,10 +38,10 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
                  initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
         check_lr(lr)
-        if not 0.0 <= lr_decay:
+        if not 0.0 <= real("lr_decay", lr_decay):
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
         check_weight_decay(weight_decay)
-        if not 0.0 <= initial_accumulator_value:
+        if not 0.0 <= real("initial_accumulator_value", initial_accumulator_value):
             raise ValueError(f"Invalid initial_accumulator_value value: "
                              f"{initial_accumulator_value}")
         check_eps(eps)

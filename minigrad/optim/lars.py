@@ -42,7 +42,7 @@ Hyperparameters (optax name → minigrad name, default):
             {"params": biases, "trust_ratio": False, "weight_decay": 0.0}], lr=...)
 """
 from ..backend import array_module
-from ._validation import check_eps, check_lr, check_momentum, check_weight_decay
+from ._validation import check_eps, check_lr, check_momentum, check_weight_decay, real
 from .optimizer import Optimizer
 
 
@@ -62,7 +62,7 @@ def layer_trust_ratio(param, update, trust_coefficient=1.0, eps=0.0):
 
 
 def check_trust_coefficient(trust_coefficient):
-    if not 0.0 <= trust_coefficient:
+    if not 0.0 <= real("trust_coefficient", trust_coefficient):
         raise ValueError(f"Invalid trust_coefficient value: {trust_coefficient}")
 
 

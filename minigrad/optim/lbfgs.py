@@ -61,7 +61,7 @@ from collections import defaultdict
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import array_module
 from ..tensor import Tensor, new_tensor
-from ._validation import check_lr
+from ._validation import check_lr, integer
 from .optimizer import Optimizer
 
 
@@ -75,8 +75,14 @@ class LBFGS(Optimizer):
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"line_search_fn must be None or 'strong_wolfe', "
                              f"got {line_search_fn!r}")
+        if integer("max_iter", max_iter) < 1:
+            raise ValueError(f"max_iter must be at least 1, got {max_iter}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
+        elif integer("max_eval", max_eval) < 1:
+            raise ValueError(f"max_eval must be at least 1 (or None), got {max_eval}")
+        if integer("history_size", history_size) < 1:
+            raise ValueError(f"history_size must be at least 1, got {history_size}")
         super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
                                       tolerance_grad=tolerance_grad,
                                       tolerance_change=tolerance_change,

@@ -56,6 +56,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from ..autograd.grad_mode import no_grad
+from ._validation import real
 from .optimizer import Optimizer
 
 
@@ -69,7 +70,7 @@ class Lookahead(Optimizer):
                             f"{type(base_optimizer).__name__}")
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"Invalid k value: {k} (the sync period, a positive integer)")
-        if not 0.0 <= alpha <= 1.0:
+        if not 0.0 <= real("alpha", alpha) <= 1.0:
             raise ValueError(f"Invalid alpha value: {alpha} (the slow step size, in [0, 1])")
         # No Optimizer.__init__: the groups are not copied but shared with the base.
         self.base_optimizer = base_optimizer

@@ -52,6 +52,7 @@ Implementation: torch 2.13 ``torch/optim/_muon.py``.
 import math
 
 from ..backend import array_module
+from ._validation import integer, numbers_tuple, real
 from .optimizer import Optimizer
 
 
@@ -62,18 +63,19 @@ class Muon(Optimizer):
     def __init__(self, params, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,
                  ns_coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7, ns_steps=5,
                  adjust_lr_fn=None):
-        if not 0.0 <= lr:
+        if not 0.0 <= real("lr (the learning rate)", lr):
             raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
-        if not 0.0 <= momentum:
+        if not 0.0 <= real("momentum", momentum):
             raise ValueError(f"momentum should be >= 0 but is: {momentum}")
-        if not 0.0 <= weight_decay:
+        if not 0.0 <= real("weight_decay", weight_decay):
             raise ValueError(f"weight decay should be >= 0 but is: {weight_decay}")
         if adjust_lr_fn is not None and adjust_lr_fn not in ("original", "match_rms_adamw"):
             raise ValueError(f"Adjust learning rate function {adjust_lr_fn} is not supported")
-        if ns_steps >= 100:
+        if integer("ns_steps", ns_steps) >= 100:
             raise ValueError("Number of steps must be less than 100 for computational efficiency")
-        if len(ns_coefficients) != 3:
+        if isinstance(ns_coefficients, (tuple, list)) and len(ns_coefficients) != 3:
             raise ValueError("Coefficients must be a tuple of exactly 3 values")
+        ns_coefficients = numbers_tuple("ns_coefficients", ns_coefficients, 3, "(a, b, c)")
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay, momentum=momentum,
                                       nesterov=nesterov, ns_coefficients=tuple(ns_coefficients),
                                       eps=eps, ns_steps=ns_steps, adjust_lr_fn=adjust_lr_fn))

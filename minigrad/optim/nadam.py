@@ -28,7 +28,7 @@ workshop); Loshchilov & Hutter, "Decoupled Weight Decay Regularization" (ICLR
 default float dtype (float32 unless changed); here it is a Python float (float64).
 """
 from ..backend import array_module
-from ._validation import check_betas, check_eps, check_lr, check_weight_decay
+from ._validation import check_betas, check_eps, check_lr, check_weight_decay, real
 from .optimizer import Optimizer, apply_weight_decay
 
 
@@ -44,7 +44,7 @@ class NAdam(Optimizer):
         check_eps(eps)
         check_betas(betas)
         check_weight_decay(weight_decay)
-        if not 0.0 <= momentum_decay:
+        if not 0.0 <= real("momentum_decay", momentum_decay):
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,

@@ -40,6 +40,7 @@ from ..autograd.grad import reset_grads
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import RemovableHandle, Tensor, new_tensor
 from ..backend import get_backend
+from ._validation import check_kinds
 
 
 class _Required:
@@ -59,6 +60,7 @@ class Optimizer:
     elementwise = False
 
     def __init__(self, params, defaults):
+        check_kinds(type(self), defaults)
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []

@@ -27,7 +27,7 @@ lecture 6e (Coursera, 2012); centered form: Graves, "Generating Sequences With
 Recurrent Neural Networks" (arXiv 1308.0850, 2013).
 """
 from ..backend import array_module
-from ._validation import check_eps, check_lr, check_momentum, check_weight_decay
+from ._validation import check_eps, check_lr, check_momentum, check_weight_decay, real
 from .fused import FusedKernel
 from .optimizer import Optimizer
 
@@ -74,7 +74,7 @@ class RMSprop(Optimizer):
         check_eps(eps)
         check_momentum(momentum)
         check_weight_decay(weight_decay)
-        if not 0.0 <= alpha:
+        if not 0.0 <= real("alpha", alpha):
             raise ValueError(f"Invalid alpha value: {alpha}")
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
                                       centered=centered, weight_decay=weight_decay,

@@ -25,7 +25,7 @@ Backpropagation Learning: The RPROP Algorithm" (ICNN 1993); Igel & Hüsken,
 "Improving the Rprop Learning Algorithm" (2000) for iRprop⁻.
 """
 from ..backend import array_module
-from ._validation import check_lr
+from ._validation import check_lr, numbers_tuple
 from .optimizer import Optimizer
 
 
@@ -37,6 +37,8 @@ class Rprop(Optimizer):
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  maximize=False):
         check_lr(lr)
+        etas = numbers_tuple("etas", etas, 2, "(eta_minus, eta_plus)")
+        step_sizes = numbers_tuple("step_sizes", step_sizes, 2, "(smallest, largest)")
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),

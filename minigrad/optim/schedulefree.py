@@ -62,14 +62,14 @@ Hyperparameters (schedulefree's names and defaults):
 """
 from ..autograd.grad_mode import no_grad
 from ..backend import array_module
-from ._validation import check_betas, check_eps, check_lr, check_weight_decay
+from ._validation import check_betas, check_eps, check_lr, check_weight_decay, integer, real
 from .optimizer import Optimizer
 
 
 def _check_schedule(warmup_steps, weight_lr_power):
-    if not 0 <= warmup_steps:
+    if not 0 <= integer("warmup_steps", warmup_steps):
         raise ValueError(f"Invalid warmup_steps value: {warmup_steps}")
-    if not 0.0 <= weight_lr_power:
+    if not 0.0 <= real("weight_lr_power", weight_lr_power):
         raise ValueError(f"Invalid weight_lr_power value: {weight_lr_power}")
 
 
@@ -165,7 +165,7 @@ class SGDScheduleFree(_ScheduleFree):
                  weight_lr_power=2.0):
         check_lr(lr)
         check_weight_decay(weight_decay)
-        if not 0.0 < momentum < 1.0:
+        if not 0.0 < real("momentum", momentum) < 1.0:
             raise ValueError(f"Momentum must be between 0 and 1 exclusive: {momentum}")
         _check_schedule(warmup_steps, weight_lr_power)
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
