@@ -11,6 +11,8 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend import array_module
+from ..creation import zeros_like
 from ..tensor import Tensor, new_tensor
 
 _PYTHON_SCALARS = (int, float, bool)
@@ -52,6 +54,20 @@ def _both(a, b):
 
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def gradient_where(mask, grad):
+    """``grad`` where ``mask`` is true, else 0: the backward of an op whose
+    derivative is 0 on one branch (relu below 0, clamp outside its bounds, ...).
+
+    A select, not ``grad * mask``: an infinite or NaN incoming gradient must not
+    reach the inactive branch (∞ · 0 would be NaN there; PyTorch gives 0).
+    Differentiable on Tensors; on raw arrays when the engine runs an
+    ``array_backward`` op on arrays.
+    """
+    if isinstance(grad, Tensor):
+        return where(mask, grad, 0.0)
+    return array_module(grad).where(mask, grad, 0)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -135,7 +151,7 @@ class Pow(Function):
     """y = a ** b;  dy/da = b · a^(b-1),  dy/db = y · ln(a)
 
     As in PyTorch, where b = 0 the derivative in a is 0 (also at a = 0, where
-    b · a^(b-1) would be 0 · inf), and where a = 0 and b >= 0 the derivative in b
+    b · a^(b-1) would be 0 · inf, and for an infinite incoming gradient), and where a = 0 and b >= 0 the derivative in b
     is 0 (0^b is constant there; ln 0 would make it 0 · inf).
     """
 
@@ -151,9 +167,9 @@ class Pow(Function):
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):
-                grad_a = grad * b * a ** where(b == 0, 0.0, b - 1)
+                grad_a = gradient_where(b != 0, grad * b * a ** where(b == 0, 0.0, b - 1))
             else:
-                grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
+                grad_a = zeros_like(grad) if b == 0 else grad * b * a ** (b - 1)
         if ctx.needs_input_grad[1]:
             if not isinstance(a, Tensor):  # a number: as a tensor, to compare it with 0
                 a = Tensor(a, dtype=b.dtype, device=b.device)
@@ -393,7 +409,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         positive, = ctx.saved_tensors
-        return grad * positive  # a boolean mask: the product takes the gradient's dtype
+        return gradient_where(positive, grad)
 
 
 class LeakyRelu(Function):
@@ -489,7 +505,16 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, grad):
         inside, = ctx.saved_tensors
-        return grad * inside.to(grad.dtype)
+        return gradient_where(inside, grad)
+
+
+def split_between(grad, a, b, a_loses, b_loses):
+    """The gradients of a and b for max(a, b) or min(a, b): all of ``grad`` to the
+    input chosen, half to each on a tie, 0 (selected, never ``grad · 0``) to the
+    input that loses. As in PyTorch, where either input is NaN (neither loses)
+    both get the whole gradient."""
+    halved_on_ties = where(a == b, grad / 2, grad)
+    return gradient_where(~a_loses, halved_on_ties), gradient_where(~b_loses, halved_on_ties)
 
 
 class Maximum(Function):
@@ -503,8 +528,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a > b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
-        return grad * share_a, grad * (1 - share_a)
+        return split_between(grad, a, b, a < b, b < a)
 
 
 class Minimum(Function):
@@ -518,8 +542,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a < b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
-        return grad * share_a, grad * (1 - share_a)
+        return split_between(grad, a, b, a > b, b > a)
 
 
 class Where(Function):

@@ -15,7 +15,7 @@ import collections
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor, new_tensor
-from .elementwise import exp, sqrt
+from .elementwise import exp, gradient_where, where
 from .shape import broadcast_to, reshape
 
 
@@ -83,21 +83,30 @@ class Mean(Function):
 
 
 class Amax(Function):
-    """y = max x over dims;  the gradient is shared evenly by the maximal elements"""
+    """y = max x over dims;  the gradient is shared evenly by the maximal elements
+
+    The other elements get 0: selected for ``max``/``min`` (so an infinite
+    incoming gradient gives 0 there, as in PyTorch); ``amax``/``amin``
+    (``select_extremes=False``) multiply by the 0/1 mask instead, as PyTorch's
+    do, so ∞ · 0 = NaN there.
+    """
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim, take_min=False):
+    def forward(ctx, x, dims, keepdim, take_min=False, select_extremes=True):
         y = x.min(axis=dims, keepdims=True) if take_min else x.max(axis=dims, keepdims=True)
-        ctx.dims = dims
+        ctx.dims, ctx.select_extremes = dims, select_extremes
         ctx.save_for_backward(x, y)
         return y if keepdim else y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        is_extreme = (x == y).to(grad.dtype)
-        share = is_extreme / is_extreme.sum(ctx.dims, keepdim=True)
-        return spread_back(grad, x.shape, ctx.dims) * share
+        is_extreme = x == y
+        count = is_extreme.to(grad.dtype).sum(ctx.dims, keepdim=True)
+        share = spread_back(grad, x.shape, ctx.dims) / count
+        if ctx.select_extremes:
+            return gradient_where(is_extreme, share)
+        return share * is_extreme.to(grad.dtype)
 
 
 class LogSumExp(Function):
@@ -181,19 +190,41 @@ def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
 
 
+class SqrtOfVariance(Function):
+    """y = √v for a variance v;  dy/dv = 1 / (2y), taken as 0 where y = 0
+
+    That is PyTorch's convention for ``std``: a constant input has gradient 0,
+    not 0 · ∞ = NaN (the centred values x - mean are all 0 there).
+    """
+
+    @staticmethod
+    def forward(ctx, variance):
+        y = ctx.xp.sqrt(variance)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        is_zero = y == 0
+        return gradient_where(~is_zero, grad / (2 * where(is_zero, 1.0, y)))
+
+
 def std(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
-    """√var"""
-    return sqrt(var(x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    """√var; its gradient is 0 where the standard deviation is 0 (as in PyTorch)."""
+    return SqrtOfVariance.apply(var(x, dim, correction=correction, keepdim=keepdim,
+                                    unbiased=unbiased))
 
 
 def amax(x, dim=(), keepdim=False):
     """The maximum over ``dim`` (all dims when empty or None); ties share the gradient."""
-    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, select_extremes=False)
 
 
 def amin(x, dim=(), keepdim=False):
     """The minimum over ``dim`` (all dims when empty or None); ties share the gradient."""
-    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, take_min=True)
+    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, take_min=True,
+                      select_extremes=False)
 
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -206,8 +237,9 @@ def max(x, dim=None, keepdim=False):
         from .elementwise import maximum
         return maximum(x, dim)
     if dim is None:
-        return amax(x)
-    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+        return Amax.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False)
+    values = Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return MaxResult(values, argmax(x, dim, keepdim))
 
 
 def min(x, dim=None, keepdim=False):
@@ -216,8 +248,9 @@ def min(x, dim=None, keepdim=False):
         from .elementwise import minimum
         return minimum(x, dim)
     if dim is None:
-        return amin(x)
-    return MaxResult(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+        return Amax.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False, take_min=True)
+    values = Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, take_min=True)
+    return MaxResult(values, argmin(x, dim, keepdim))
 
 
 def argmax(x, dim=None, keepdim=False):
