@@ -102,3 +102,133 @@ def test_std_second_derivative_where_it_is_defined(device):
     x = mg.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 3.0]], dtype=mg.float64, device=device,
                   requires_grad=True)
     assert mg.gradgradcheck(lambda t: t.std(1), (x,))
+
+
+# ---------------------------------------------------------------- result dtypes
+DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
+
+
+def values_of(lib, dtype, device=None):
+    values = np.array([[0, 1, 2], [3, 1, 0]])
+    if dtype == "bool":
+        values = values > 0
+    if lib is torch:
+        return torch.tensor(values).to(getattr(torch, dtype))
+    return mg.tensor(values, device=device).to(getattr(mg, dtype))
+
+
+def functional(name):
+    return lambda lib, x: (getattr(torch.nn.functional, name)(x) if lib is torch
+                           else getattr(mg, name)(x))
+
+
+# name: function of (library, x), for every dtype
+DTYPE_SWEEP = {
+    **{name: (lambda name: lambda lib, x: getattr(lib, name)(x))(name)
+       for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "erf", "sigmoid", "abs", "relu",
+                    "sign")},
+    **{name: functional(name) for name in ("gelu", "softplus", "leaky_relu")},
+    "neg": lambda lib, x: -x,
+    "sub": lambda lib, x: x - x,
+    "sub_number": lambda lib, x: 1 - x,
+    "add": lambda lib, x: x + x,
+    "add_int": lambda lib, x: x + 1,
+    "mul_float": lambda lib, x: x * 1.5,
+    "div": lambda lib, x: x / 2,
+    "pow_int": lambda lib, x: x ** 2,
+    "pow_float": lambda lib, x: x ** 0.5,
+    "rpow": lambda lib, x: 2 ** x,
+    "clamp_int_bounds": lambda lib, x: lib.clamp(x, 1, 2),
+    "clamp_float_bounds": lambda lib, x: lib.clamp(x, 0.5, 1.5),
+    "clamp_float_min": lambda lib, x: lib.clamp(x, min=0.5),
+    "clamp_float_tensor_max": lambda lib, x: lib.clamp(x, max=like(lib, x[0].float(), 1.5)),
+    "maximum": lambda lib, x: lib.maximum(x, x.flip(0) if lib is torch else x[::-1]),
+    "where_float": lambda lib, x: lib.where(x > 0, x, 0.5),
+    "sum": lambda lib, x: lib.sum(x),
+    "sum_dim": lambda lib, x: lib.sum(x, 0),
+    "mean": lambda lib, x: lib.mean(x),
+    "var": lambda lib, x: lib.var(x),
+    "std": lambda lib, x: lib.std(x, 1),
+    "amax": lambda lib, x: lib.amax(x, 1),
+    "max": lambda lib, x: lib.max(x),
+    "max_dim": lambda lib, x: lib.max(x, 1)[0],
+    "max_dim_indices": lambda lib, x: lib.max(x, 1)[1],
+    "argmax": lambda lib, x: lib.argmax(x),
+    "argmin_dim": lambda lib, x: lib.argmin(x, 1),
+    "logsumexp": lambda lib, x: lib.logsumexp(x, 1),
+    "softmax": lambda lib, x: lib.softmax(x, 1),
+    "log_softmax": lambda lib, x: lib.log_softmax(x, 1),
+    "matmul": lambda lib, x: lib.matmul(x, x.T),
+}
+
+
+def outcome(function, lib, x):
+    """(dtype name, values as float64) or the exception type's name."""
+    try:
+        result = function(lib, x)
+    except Exception as error:  # noqa: BLE001 - the exception type is what is compared
+        return type(error).__name__
+    values = result.detach().cpu().numpy() if lib is torch else result.detach().numpy()
+    return str(result.dtype).replace("torch.", ""), np.asarray(values, dtype=np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", DTYPE_SWEEP)
+def test_result_dtype_and_values_match_torch_for_every_input_dtype(name, dtype, device):
+    function = DTYPE_SWEEP[name]
+    ours = outcome(function, mg, values_of(mg, dtype, device))
+    theirs = outcome(function, torch, values_of(torch, dtype))
+    if isinstance(theirs, str) or isinstance(ours, str):
+        assert ours == theirs
+        return
+    assert ours[0] == theirs[0]
+    tolerance = 1e-3 if theirs[0] == "float16" else 1e-6
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_float_functions_of_integers_give_the_default_dtype(default, device):
+    previous = mg.get_default_dtype()
+    mg.set_default_dtype(getattr(mg, default))
+    torch_previous = torch.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, default))
+    try:
+        for name in ("exp", "log", "sin", "sigmoid"):
+            for dtype in ("int8", "uint8", "bool", "int64"):
+                ours = getattr(mg, name)(values_of(mg, dtype, device))
+                theirs = getattr(torch, name)(values_of(torch, dtype))
+                assert str(ours.dtype) == default == str(theirs.dtype)[6:]
+                np.testing.assert_allclose(ours.numpy(), theirs.numpy(),  # libm's last bit
+                                           rtol=1e-6 if default == "float32" else 1e-12)
+    finally:
+        mg.set_default_dtype(previous)
+        torch.set_default_dtype(torch_previous)
+
+
+NAN = math.nan
+
+
+@pytest.mark.parametrize("bounds", [
+    {"min": [NAN, 0.0, 0.0]}, {"max": [1.0, NAN, 5.0]}, {"min": [0.0, 0.0, NAN], "max": [1.0, NAN, 0.5]},
+    {"min": NAN}, {"max": NAN}])
+def test_clamp_with_a_nan_bound_gives_nan_like_torch(bounds, device):
+    values = [-1.0, 0.5, 2.0]
+
+    def function(lib, x):
+        return lib.clamp(x, **{key: like(lib, x, bound) if isinstance(bound, list) else bound
+                               for key, bound in bounds.items()})
+    ours = function(mg, mg.tensor(values, dtype=mg.float64, device=device))
+    theirs = function(torch, torch.tensor(values, dtype=torch.float64))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_clamp_gradients_with_tensor_bounds_match_torch_where_min_exceeds_max(device):
+    data = {"x": [-1.0, 0.5, 2.0, 0.7], "min": [0.0, 1.0, 0.0, 0.7], "max": [1.0, 0.0, 1.0, 0.7]}
+    ours = {k: mg.tensor(v, dtype=mg.float64, device=device, requires_grad=True) for k, v in data.items()}
+    theirs = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in data.items()}
+    mg.clamp(ours["x"], ours["min"], ours["max"]).sum().backward()
+    torch.clamp(theirs["x"], theirs["min"], theirs["max"]).sum().backward()
+    for key in data:
+        np.testing.assert_array_equal(ours[key].grad.numpy(), theirs[key].grad.numpy())
+    assert mg.gradgradcheck(lambda x, lo, hi: mg.clamp(x, lo, hi) ** 2,
+                            (ours["x"] * 1.5, ours["min"], ours["max"] + 0.5))

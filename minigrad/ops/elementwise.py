@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import array_module
 from ..creation import zeros_like
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
 
 _PYTHON_SCALARS = (int, float, bool)
@@ -33,15 +34,20 @@ def _operand(value):
 
 
 def _both(a, b):
-    """The operands of a binary op, with PyTorch's type promotion between tensors.
+    """The operands of a binary op, with PyTorch's type promotion.
 
     NumPy would make float32 * int64 and float32-vector + float64-0-d both float64;
     PyTorch keeps float32: the operand of the higher kind (float > int > bool) sets
     the dtype, and within one kind a 0-d tensor takes the dtype of a tensor with
-    dimensions. Every other case NumPy promotes as PyTorch does.
+    dimensions. With a Python number, see ``promote_for_numbers``. Every other case
+    NumPy promotes as PyTorch does.
     """
     a, b = _operand(a), _operand(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+    if isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = promote_for_numbers(a, b)
+    elif isinstance(b, Tensor) and not isinstance(a, Tensor):
+        b = promote_for_numbers(b, a)
+    elif isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
         rank_a, rank_b = _KIND_RANK[a.dtype.kind], _KIND_RANK[b.dtype.kind]
         if rank_a != rank_b:
             dtype = a.dtype if rank_a > rank_b else b.dtype
@@ -54,6 +60,46 @@ def _both(a, b):
 
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_INT64, _FLOAT64 = np.dtype("int64"), np.dtype("float64")
+
+
+def promote_for_numbers(x, *numbers):
+    """``x`` cast as PyTorch promotes a tensor combined with Python numbers: a
+    float number makes an integer or boolean tensor the default floating dtype
+    (computed in it, as PyTorch does), an int number makes a boolean tensor int64;
+    otherwise the tensor's dtype wins (``float16_tensor * 2.5`` stays float16)."""
+    kinds = {type(number) for number in numbers}
+    if float in kinds and x.dtype.kind in "biu":
+        return cast(x, get_default_dtype())
+    if int in kinds and x.dtype.kind == "b":
+        return cast(x, _INT64)
+    return x
+
+
+def float_function(function, x, function_name, **options):
+    """``function.apply(x, **options)`` for a floating-point function (exp, log, sigmoid, ...).
+
+    An integer or boolean tensor gives the default floating dtype, as in PyTorch
+    (NumPy would pick float16 for int8 and bool). Its values are rounded to that
+    dtype first, as PyTorch does, then computed in float64 and rounded once:
+    PyTorch's correctly rounded result, where NumPy's float32 exp or sin can be one
+    unit in the last place away. (Integer tensors need no gradient: no graph here.)
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{function_name}(): argument 'input' must be a Tensor, not "
+                        f"{type(x).__name__}")
+    if x.dtype.kind == "f":
+        return function.apply(x, **options)
+    default = get_default_dtype()
+    return cast(function.apply(cast(cast(x, default), _FLOAT64), **options), default)
+
+
+def refuse_dtype(x, function_name, kinds, error=NotImplementedError, hint="x.float()"):
+    """Raise ``error`` (PyTorch's exception type) when ``x``'s dtype is of one of
+    ``kinds`` ("b" bool, "u"/"i" integer), which the function has no version for."""
+    if x.dtype.kind in kinds:
+        raise error(f"{function_name}: not supported for {x.dtype} tensors (as in PyTorch); "
+                    f"convert the input first, e.g. {hint}")
 
 
 def gradient_where(mask, grad):
@@ -183,7 +229,12 @@ def add(a, b):
 
 
 def sub(a, b):
-    """a − b with broadcasting."""
+    """a − b with broadcasting (refused for boolean tensors: use ``^`` or ``~``)."""
+    a, b = _operand(a), _operand(b)
+    for operand in (a, b):
+        if isinstance(operand, Tensor):
+            refuse_dtype(operand, "subtraction, the `-` operator,", "b", RuntimeError,
+                         "`a ^ b` for boolean tensors or `~mask` to invert a mask")
     return Sub.apply(*_both(a, b))
 
 
@@ -198,7 +249,8 @@ def div(a, b):
 
 
 def neg(x):
-    """−x, elementwise."""
+    """−x, elementwise (refused for boolean tensors: use ``~``)."""
+    refuse_dtype(x, "negation, the `-` operator,", "b", RuntimeError, "`~mask` to invert a mask")
     return Neg.apply(x)
 
 
@@ -323,7 +375,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return ctx.backend.erf(x)
+        return ctx.backend.erf(x).astype(x.dtype, copy=False)  # SciPy computes float16 in float32
 
     @staticmethod
     def backward(ctx, grad):
@@ -333,42 +385,43 @@ class Erf(Function):
 
 def exp(x):
     """eˣ, elementwise."""
-    return Exp.apply(x)
+    return float_function(Exp, x, "exp")
 
 
 def log(x):
     """The natural logarithm ln x, elementwise."""
-    return Log.apply(x)
+    return float_function(Log, x, "log")
 
 
 def sqrt(x):
     """√x, elementwise."""
-    return Sqrt.apply(x)
+    return float_function(Sqrt, x, "sqrt")
 
 
 def abs(x):
     """|x|, elementwise (gradient sign(x), 0 at 0)."""
+    refuse_dtype(x, "abs", "b", hint="x.int() (a boolean is its own absolute value)")
     return Abs.apply(x)
 
 
 def sin(x):
     """sin x, elementwise."""
-    return Sin.apply(x)
+    return float_function(Sin, x, "sin")
 
 
 def cos(x):
     """cos x, elementwise."""
-    return Cos.apply(x)
+    return float_function(Cos, x, "cos")
 
 
 def tanh(x):
     """tanh x, elementwise."""
-    return Tanh.apply(x)
+    return float_function(Tanh, x, "tanh")
 
 
 def erf(x):
     """The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt, elementwise."""
-    return Erf.apply(x)
+    return float_function(Erf, x, "erf")
 
 
 # ---------------------------------------------------------------- activations
@@ -385,8 +438,7 @@ class Sigmoid(Function):
     def forward(ctx, x):
         xp = ctx.xp
         e = xp.exp(-xp.abs(x))
-        # e has x's dtype, or float64 for integer x (PyTorch: sigmoid of an int tensor is float)
-        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(e.dtype, copy=False)
+        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -452,21 +504,24 @@ class Softplus(Function):
 
 def sigmoid(x):
     """σ(x) = 1 / (1 + e^(−x)), elementwise."""
-    return Sigmoid.apply(x)
+    return float_function(Sigmoid, x, "sigmoid")
 
 
 def relu(x):
     """max(x, 0), elementwise (gradient 0 at 0)."""
+    refuse_dtype(x, "relu", "b", RuntimeError)
     return Relu.apply(x)
 
 
 def leaky_relu(x, negative_slope=0.01):
-    """x where x > 0, else ``negative_slope`` · x."""
+    """x where x > 0, else ``negative_slope`` · x (floating tensors only, as in PyTorch)."""
+    refuse_dtype(x, "leaky_relu", "biu")
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
-    """(1/β) ln(1 + e^(βx)), linear above ``threshold``."""
+    """(1/β) ln(1 + e^(βx)), linear above ``threshold`` (floating tensors only)."""
+    refuse_dtype(x, "softplus", "biu")
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
@@ -475,7 +530,9 @@ def gelu(x, approximate="none"):
 
     ``approximate="tanh"``: ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
     Built from differentiable pieces, so its gradients of any order are exact.
+    Floating tensors only, as in PyTorch; float16 stays float16.
     """
+    refuse_dtype(x, "gelu", "biu")
     if approximate == "none":
         return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
     if approximate == "tanh":
@@ -486,26 +543,44 @@ def gelu(x, approximate="none"):
 
 # ---------------------------------------------------------------- selection
 class Clamp(Function):
-    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi, else 0"""
+    """y = min(max(x, lo), hi): NaN where x or a bound is NaN, hi where lo > hi.
+
+    dy/dx = 1 where lo <= x <= hi (ends included), else 0; a tensor bound gets the
+    gradient where x lies strictly beyond it (hi also wherever lo > hi), as in
+    PyTorch. Each bound may be None, a number or a tensor.
+    """
 
     @staticmethod
-    def forward(ctx, x, min=None, max=None):
+    def forward(ctx, x, low, high):
         xp = ctx.xp
-        inside = xp.ones(x.shape, dtype=bool)
         y = x
-        if min is not None:
-            inside &= x >= min
-            y = xp.maximum(y, min)
-        if max is not None:
-            inside &= x <= max
-            y = xp.minimum(y, max)
-        ctx.save_for_backward(inside)
+        if low is not None:
+            y = xp.maximum(y, low)
+        if high is not None:
+            y = xp.minimum(y, high)
+        ctx.save_for_backward(x, low, high)
         return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        inside, = ctx.saved_tensors
-        return gradient_where(inside, grad)
+        x, low, high = ctx.saved_tensors
+        wants_x, wants_low, wants_high = ctx.needs_input_grad
+        grad_x = grad_low = grad_high = None
+        if wants_x:
+            if low is None:
+                inside = x <= high
+            elif high is None:
+                inside = x >= low
+            else:
+                inside = (x >= low) & (x <= high)
+            grad_x = gradient_where(inside, grad)
+        if wants_low:
+            below = x < low if high is None else (x < low) & (low < high)
+            grad_low = gradient_where(below, grad)
+        if wants_high:
+            above = x > high if low is None else (x > high) | (high < low)
+            grad_high = gradient_where(above, grad)
+        return grad_x, grad_low, grad_high
 
 
 def split_between(grad, a, b, a_loses, b_loses):
@@ -562,18 +637,23 @@ class Where(Function):
 
 
 def clamp(x, min=None, max=None):
-    """Limit x to [min, max]; bounds may be numbers or tensors.
+    """Limit x to [min, max]; bounds may be numbers or tensors (broadcasting).
 
-    As in PyTorch, the gradient goes to x where min <= x <= max (ends included),
-    and to a tensor bound only where x lies strictly beyond it.
+    As in PyTorch: the result has the promoted dtype of x and the bounds (an int
+    tensor with a float bound is a float tensor); a NaN in x or in a bound gives
+    NaN; where min > max the result is max. The gradient goes to x where
+    min <= x <= max (ends included), and to a tensor bound where x lies beyond it.
     """
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        if min is not None:
-            x = where(x < min, min, x)
-        return x if max is None else where(x > max, max, x)
-    return Clamp.apply(x, min=min, max=max)
+        raise RuntimeError("clamp: at least one of min and max must not be None")
+    x = promote_for_numbers(x, *[bound for bound in (min, max) if not isinstance(bound, Tensor)])
+    if isinstance(min, Tensor):
+        x, min = _both(x, min)
+    if isinstance(max, Tensor):
+        x, max = _both(x, max)
+        if isinstance(min, Tensor):
+            min = cast(min, x.dtype)
+    return Clamp.apply(x, min, max)
 
 
 def maximum(a, b):
@@ -660,8 +740,10 @@ def clone(x):
 
 # ---------------------------------------------------------------- not differentiable
 def sign(x):
-    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere)."""
-    return new_tensor(x._backend.xp.sign(x._array), x._backend, None, 0)
+    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere); a boolean
+    tensor is its own sign, as in PyTorch."""
+    array = x._array.copy() if x.dtype.kind == "b" else x._backend.xp.sign(x._array)
+    return new_tensor(array, x._backend, None, 0)
 
 
 def compare(a, b, ufunc_name):

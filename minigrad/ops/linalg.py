@@ -26,8 +26,9 @@ class MatMul(Function):
 def matmul(a, b):
     """``a @ b`` with NumPy's rules: 1-D operands are treated as a row (left) or a
     column (right) vector, and that dimension is removed from the result."""
-    from .elementwise import _both
+    from .elementwise import _both, refuse_dtype
     a, b = _both(a, b)
+    refuse_dtype(a, "matmul", "b")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")

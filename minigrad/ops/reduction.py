@@ -15,7 +15,7 @@ import collections
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor, new_tensor
-from .elementwise import exp, gradient_where, where
+from .elementwise import exp, float_function, gradient_where, refuse_dtype, where
 from .shape import broadcast_to, reshape
 
 
@@ -50,14 +50,18 @@ def spread_back(grad, input_shape, dims):
 
 
 class Sum(Function):
-    """y = Σ x over dims;  dy/dx = 1 for every summed element"""
+    """y = Σ x over dims;  dy/dx = 1 for every summed element
+
+    Integer and boolean tensors are summed in int64, as in PyTorch (NumPy would
+    give uint64 for unsigned input).
+    """
 
     array_backward = True
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        return x.sum(axis=dims, keepdims=keepdim)
+        return x.sum(axis=dims, keepdims=keepdim, dtype="int64" if x.dtype.kind in "biu" else None)
 
     @staticmethod
     def backward(ctx, grad):
@@ -174,12 +178,15 @@ def sum(x, dim=None, keepdim=False):
 
 
 def mean(x, dim=None, keepdim=False):
-    """The mean over ``dim`` (all elements by default), optionally keeping the dimension."""
+    """The mean over ``dim`` (all elements by default), optionally keeping the dimension.
+    Floating tensors only, as in PyTorch."""
+    refuse_dtype(x, "mean()", "biu", RuntimeError)
     return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     """Σ (x - mean)² / (n - correction); correction=1 (Bessel's, the default) or 0."""
+    refuse_dtype(x, "var and std", "biu", RuntimeError)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     dims = normalize_dims(dim, x.ndim)
@@ -239,7 +246,7 @@ def max(x, dim=None, keepdim=False):
     if dim is None:
         return Amax.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False)
     values = Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
-    return MaxResult(values, argmax(x, dim, keepdim))
+    return MaxResult(values, _index_of_extreme(x, dim, keepdim, "argmax"))
 
 
 def min(x, dim=None, keepdim=False):
@@ -250,16 +257,18 @@ def min(x, dim=None, keepdim=False):
     if dim is None:
         return Amax.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False, take_min=True)
     values = Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, take_min=True)
-    return MaxResult(values, argmin(x, dim, keepdim))
+    return MaxResult(values, _index_of_extreme(x, dim, keepdim, "argmin"))
 
 
 def argmax(x, dim=None, keepdim=False):
     """The index of the largest element (flat when ``dim`` is None); not differentiable."""
+    refuse_dtype(x, "argmax()", "b", RuntimeError, "x.int()")
     return _index_of_extreme(x, dim, keepdim, "argmax")
 
 
 def argmin(x, dim=None, keepdim=False):
     """The index of the smallest element (flat when ``dim`` is None); not differentiable."""
+    refuse_dtype(x, "argmin()", "b", RuntimeError, "x.int()")
     return _index_of_extreme(x, dim, keepdim, "argmin")
 
 
@@ -272,14 +281,17 @@ def _index_of_extreme(x, dim, keepdim, function_name):
 
 def logsumexp(x, dim, keepdim=False):
     """log Σ exp(x) over ``dim``, stable for any finite input."""
-    return LogSumExp.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return float_function(LogSumExp, x, "logsumexp", dims=normalize_dims(dim, x.ndim),
+                          keepdim=keepdim)
 
 
 def softmax(x, dim):
-    """e^x / Σ e^x along ``dim``, stable for any finite input."""
+    """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only)."""
+    refuse_dtype(x, "softmax", "biu")
     return Softmax.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)
 
 
 def log_softmax(x, dim):
-    """x - logsumexp(x) along ``dim``, stable for any finite input."""
+    """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only)."""
+    refuse_dtype(x, "log_softmax", "biu")
     return LogSoftmax.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)
