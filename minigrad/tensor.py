@@ -570,38 +570,41 @@ class Tensor:
     def minimum(self, other):
         return minimum(self, other)
 
-    def sum(self, dim=None, keepdim=False):
-        return sum(self, dim, keepdim)
+    # keepdims= is PyTorch's alias of keepdim= in every reduction
+    def sum(self, dim=None, keepdim=False, *, keepdims=None):
+        return sum(self, dim, keepdim, keepdims=keepdims)
 
-    def mean(self, dim=None, keepdim=False):
-        return mean(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, keepdims=None):
+        return mean(self, dim, keepdim, keepdims=keepdims)
 
-    def var(self, dim=None, *, correction=None, keepdim=False, unbiased=None):
-        return var(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+    def var(self, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
+        return var(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased,
+                   keepdims=keepdims)
 
-    def std(self, dim=None, *, correction=None, keepdim=False, unbiased=None):
-        return std(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+    def std(self, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
+        return std(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased,
+                   keepdims=keepdims)
 
-    def max(self, dim=None, keepdim=False):
-        return max(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, *, keepdims=None):
+        return max(self, dim, keepdim, keepdims=keepdims)
 
-    def min(self, dim=None, keepdim=False):
-        return min(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, *, keepdims=None):
+        return min(self, dim, keepdim, keepdims=keepdims)
 
-    def amax(self, dim=(), keepdim=False):
-        return amax(self, dim, keepdim)
+    def amax(self, dim=(), keepdim=False, *, keepdims=None):
+        return amax(self, dim, keepdim, keepdims=keepdims)
 
-    def amin(self, dim=(), keepdim=False):
-        return amin(self, dim, keepdim)
+    def amin(self, dim=(), keepdim=False, *, keepdims=None):
+        return amin(self, dim, keepdim, keepdims=keepdims)
 
-    def argmax(self, dim=None, keepdim=False):
-        return argmax(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False, *, keepdims=None):
+        return argmax(self, dim, keepdim, keepdims=keepdims)
 
-    def argmin(self, dim=None, keepdim=False):
-        return argmin(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False, *, keepdims=None):
+        return argmin(self, dim, keepdim, keepdims=keepdims)
 
-    def logsumexp(self, dim, keepdim=False):
-        return logsumexp(self, dim, keepdim)
+    def logsumexp(self, dim, keepdim=False, *, keepdims=None):
+        return logsumexp(self, dim, keepdim, keepdims=keepdims)
 
     def softmax(self, dim):
         return softmax(self, dim)

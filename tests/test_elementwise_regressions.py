@@ -5,6 +5,10 @@ compared with PyTorch on every test device:
   maximum/minimum, x ** 0, the non-maximal elements of max, a constant input
   of std) gets gradient 0 even when the incoming gradient is infinite, where a
   multiplication by a 0/1 mask made it ∞ · 0 = NaN;
+- result dtypes (and PyTorch's refusals) for every input dtype;
+- reductions and the softmax family over zero-size dimensions;
+- out-of-range and repeated dims: PyTorch's exception types;
+- ``keepdims=``, PyTorch's alias of ``keepdim=``;
 """
 import math
 
@@ -232,3 +236,121 @@ def test_clamp_gradients_with_tensor_bounds_match_torch_where_min_exceeds_max(de
         np.testing.assert_array_equal(ours[key].grad.numpy(), theirs[key].grad.numpy())
     assert mg.gradgradcheck(lambda x, lo, hi: mg.clamp(x, lo, hi) ** 2,
                             (ours["x"] * 1.5, ours["min"], ours["max"] + 0.5))
+
+
+# ---------------------------------------------------------------- zero-size inputs
+ZERO_SIZE = {  # name: function of (library, x) for x of shape (2, 0, 3)
+    "logsumexp_empty_dim": lambda lib, x: lib.logsumexp(x, 1),
+    "logsumexp_empty_dims": lambda lib, x: lib.logsumexp(x, (0, 1), keepdim=True),
+    "logsumexp_other_dim": lambda lib, x: lib.logsumexp(x, 2),
+    "softmax_empty_dim": lambda lib, x: lib.softmax(x, 1),
+    "softmax_other_dim": lambda lib, x: lib.softmax(x, -1),
+    "log_softmax_empty_dim": lambda lib, x: lib.log_softmax(x, 1),
+    "log_softmax_other_dim": lambda lib, x: lib.log_softmax(x, 0),
+    "sum_empty_dim": lambda lib, x: lib.sum(x, 1),
+    "sum_all": lambda lib, x: lib.sum(x),
+    "amax_empty_dim": lambda lib, x: lib.amax(x, 1),
+    "amax_other_dim": lambda lib, x: lib.amax(x, 2),
+    "amax_all": lambda lib, x: lib.amax(x),
+    "amin_dims": lambda lib, x: lib.amin(x, (0, 1)),
+    "max_all": lambda lib, x: lib.max(x),
+    "max_empty_dim": lambda lib, x: lib.max(x, 1)[0],
+    "max_other_dim": lambda lib, x: lib.max(x, 0)[1],
+    "min_all": lambda lib, x: lib.min(x),
+    "argmax_all": lambda lib, x: lib.argmax(x),
+    "argmax_empty_dim": lambda lib, x: lib.argmax(x, 1),
+    "argmin_other_dim": lambda lib, x: lib.argmin(x, 2),
+}
+
+
+@pytest.mark.parametrize("name", ZERO_SIZE)
+def test_reductions_over_zero_size_dims_match_torch(name, device):
+    function = ZERO_SIZE[name]
+    ours = outcome(function, mg, mg.zeros(2, 0, 3, device=device))
+    theirs = outcome(function, torch, torch.zeros(2, 0, 3))
+    if isinstance(theirs, str) or isinstance(ours, str):
+        assert ours == theirs
+        return
+    assert ours[0] == theirs[0] and ours[1].shape == theirs[1].shape
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax"])
+def test_softmax_family_over_an_empty_dim_backpropagates_like_torch(name, device):
+    x = mg.zeros(3, 0, dtype=mg.float64, device=device, requires_grad=True)
+    getattr(mg, name)(x, 1).sum().backward()
+    assert x.grad.shape == (3, 0)
+
+
+# ---------------------------------------------------------------- bad dims
+BAD_DIMS = {  # name: function of (library, x) for x of shape (2, 3)
+    "argmax": lambda lib, x: lib.argmax(x, 2),
+    "argmax_negative": lambda lib, x: x.argmax(-3),
+    "argmin": lambda lib, x: lib.argmin(x, 5),
+    "max_dim": lambda lib, x: lib.max(x, 2),
+    "min_dim": lambda lib, x: x.min(-3),
+    "sum": lambda lib, x: lib.sum(x, 2),
+    "sum_tuple": lambda lib, x: lib.sum(x, (0, 7)),
+    "mean": lambda lib, x: x.mean(-3),
+    "var": lambda lib, x: lib.var(x, 2),
+    "std": lambda lib, x: x.std(4),
+    "amax": lambda lib, x: lib.amax(x, 2),
+    "amin": lambda lib, x: lib.amin(x, (1, -3)),
+    "logsumexp": lambda lib, x: lib.logsumexp(x, 3),
+    "softmax": lambda lib, x: lib.softmax(x, 2),
+    "log_softmax": lambda lib, x: lib.log_softmax(x, -3),
+    "sum_repeated": lambda lib, x: lib.sum(x, (0, 0)),
+    "sum_repeated_negative": lambda lib, x: lib.sum(x, (1, -1)),
+    "mean_repeated": lambda lib, x: x.mean((1, -1)),
+    "var_repeated": lambda lib, x: lib.var(x, (0, -2)),
+    "amax_repeated": lambda lib, x: lib.amax(x, (1, 1)),
+    "logsumexp_repeated": lambda lib, x: lib.logsumexp(x, (0, -2)),
+}
+
+
+@pytest.mark.parametrize("name", BAD_DIMS)
+def test_bad_dims_raise_torchs_exception_naming_the_dim(name, device):
+    function = BAD_DIMS[name]
+    with pytest.raises(Exception) as theirs:
+        function(torch, torch.zeros(2, 3))
+    with pytest.raises(type(theirs.value)) as ours:
+        function(mg, mg.zeros(2, 3, device=device))
+    message = str(ours.value)
+    if isinstance(theirs.value, IndexError):
+        assert "expected to be in range of [-2, 1]" in message
+    else:
+        assert "appears multiple times" in message
+
+
+def test_argmax_of_a_0d_tensor_takes_dims_0_and_minus_1_like_torch(device):
+    x = mg.tensor(3.0, device=device)
+    assert x.argmax(0).item() == 0 and x.argmax(-1).item() == 0
+    assert x.max(-1).indices.item() == 0
+    with pytest.raises(IndexError, match=r"\[-1, 0\], but got 1"):
+        x.argmax(1)
+
+
+def test_argmax_with_keepdim_and_no_dim_keeps_every_dimension_like_torch(device):
+    values = np.arange(6.0).reshape(2, 3)
+    ours = mg.tensor(values, device=device).argmax(keepdim=True)
+    theirs = torch.tensor(values).argmax(keepdim=True)
+    assert tuple(ours.shape) == tuple(theirs.shape) and ours.item() == theirs.item()
+
+
+# ---------------------------------------------------------------- keepdims=
+KEEPDIMS = ["sum", "mean", "var", "std", "amax", "amin", "logsumexp", "argmax", "argmin"]
+
+
+@pytest.mark.parametrize("name", KEEPDIMS + ["max", "min"])
+@pytest.mark.parametrize("method", [False, True])
+def test_keepdims_is_an_alias_of_keepdim_like_torch(name, method, device):
+    values = np.random.default_rng(0).standard_normal((2, 3))
+
+    def run(lib, x):
+        function = getattr(x, name) if method else (lambda *a, **k: getattr(lib, name)(x, *a, **k))
+        result = function(1, keepdims=True)
+        return result[0] if name in ("max", "min") else result
+    ours = run(mg, mg.tensor(values, device=device))
+    theirs = run(torch, torch.tensor(values))
+    assert tuple(ours.shape) == tuple(theirs.shape) == (2, 1)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
