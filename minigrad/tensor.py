@@ -553,6 +553,19 @@ class Tensor:
     def erf(self):
         return erf(self)
 
+    # -- more math, comparisons, histograms and matrix products (minigrad.ops) --
+    def log10(self):
+        return log10(self)
+
+    def log2(self):
+        return log2(self)
+
+    def log1p(self):
+        return log1p(self)
+
+    def expm1(self):
+        return expm1(self)
+
     def square(self):
         return mul(self, self)
 
@@ -821,3 +834,4 @@ from .ops.shape import (  # noqa: E402
     broadcast_to, chunk, expand, flatten, getitem, permute, reshape, split, squeeze,
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
+from .ops.elementwise import expm1, log10, log1p, log2  # noqa: E402

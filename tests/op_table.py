@@ -304,6 +304,13 @@ OPS = [
     OpInfo("cos", mg.cos, torch.cos, unary),
     OpInfo("tanh", mg.tanh, torch.tanh, unary),
     OpInfo("erf", mg.erf, torch.erf, unary),
+    # log10 ... expm1: functions and methods
+    OpInfo("log10", mg.log10, torch.log10, unary, positive),
+    OpInfo("log2", lambda x: x.log2(), lambda x: x.log2(), unary, positive),
+    OpInfo("log1p", mg.log1p, torch.log1p, unary, positive),
+    OpInfo("log1p_method_near_zero", lambda x: (x * 1e-3).log1p(), lambda x: (x * 1e-3).log1p(), unary),
+    OpInfo("expm1", mg.expm1, torch.expm1, unary),
+    OpInfo("expm1_method", lambda x: x.expm1(), lambda x: x.expm1(), unary),
     # ---- activations
     OpInfo("sigmoid", mg.sigmoid, torch.sigmoid, unary),
     OpInfo("relu", mg.relu, torch.relu, unary, away_from(0.0)),
@@ -472,7 +479,8 @@ OPS = [
            lambda draw: [Sample((draw(3, 4), draw())), Sample((draw(), draw(2)))]),
     OpInfo("int_functions", lambda i, name: getattr(mg, name)(i), lambda i, name: getattr(torch, name)(i),
            lambda draw: [Sample((np.array([[0, 1], [-2, 3]]), name))
-                         for name in ("exp", "sin", "tanh", "sigmoid", "abs", "relu", "erf")],
+                         for name in ("exp", "sin", "tanh", "sigmoid", "abs", "relu", "erf",
+                                      "expm1")],
            differentiable=False),
     OpInfo("int_arithmetic", lambda i, j, name: OPERATORS[name](i, j),
            lambda i, j, name: OPERATORS[name](i, j),
@@ -500,7 +508,7 @@ REQUIRED = {
     "amax": "amax", "amin": "amin", "clone": "clone", "narrow": "narrow", "to(dtype)": "to_float32",
     "+": "add", "-": "sub", "*": "mul", "/": "div", "tensor ** scalar": "pow_scalar_3",
     "scalar ** tensor": "rpow_scalar", "tensor ** tensor": "pow_tensor_tensor",
-    "@": "matmul_operator", "unary -": "neg", "scalar + tensor": "radd_scalar",
+    "@": "matmul_operator", "log10": "log10", "log2": "log2", "log1p": "log1p", "expm1": "expm1", "unary -": "neg", "scalar + tensor": "radd_scalar",
     "scalar - tensor": "rsub_scalar", "scalar * tensor": "rmul_scalar",
     "scalar / tensor": "rdiv_scalar", "[]": "getitem", "[::-1]": "getitem_negative_step",
 }

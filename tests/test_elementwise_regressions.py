@@ -130,7 +130,7 @@ def functional(name):
 DTYPE_SWEEP = {
     **{name: (lambda name: lambda lib, x: getattr(lib, name)(x))(name)
        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "erf", "sigmoid", "abs", "relu",
-                    "sign")},
+                    "sign", "log10", "log2", "log1p", "expm1")},
     **{name: functional(name) for name in ("gelu", "softplus", "leaky_relu")},
     "neg": lambda lib, x: -x,
     "sub": lambda lib, x: x - x,

@@ -310,6 +310,71 @@ class Sqrt(Function):
         return grad / (2 * y)
 
 
+class Log10(Function):
+    """y = log₁₀ x;  dy/dx = 1 / (x ln 10)"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log10(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (x * math.log(10))
+
+
+class Log2(Function):
+    """y = log₂ x;  dy/dx = 1 / (x ln 2)"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log2(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (x * math.log(2))
+
+
+class Log1p(Function):
+    """y = ln(1 + x), accurate for tiny x;  dy/dx = 1 / (1 + x)"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (1 + x)
+
+
+class Expm1(Function):
+    """y = eˣ - 1, accurate for tiny x;  dy/dx = eˣ = y + 1"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad * (y + 1)
+
+
 class Abs(Function):
     """y = |x|;  dy/dx = sign(x), with sign(0) = 0"""
 
@@ -396,6 +461,26 @@ def log(x):
 def sqrt(x):
     """√x, elementwise."""
     return float_function(Sqrt, x, "sqrt")
+
+
+def log10(x):
+    """The base-10 logarithm log₁₀ x, elementwise."""
+    return float_function(Log10, x, "log10")
+
+
+def log2(x):
+    """The base-2 logarithm log₂ x, elementwise."""
+    return float_function(Log2, x, "log2")
+
+
+def log1p(x):
+    """ln(1 + x), elementwise, accurate where x is tiny."""
+    return float_function(Log1p, x, "log1p")
+
+
+def expm1(x):
+    """eˣ − 1, elementwise, accurate where x is tiny."""
+    return float_function(Expm1, x, "expm1")
 
 
 def abs(x):
