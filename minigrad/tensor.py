@@ -566,6 +566,12 @@ class Tensor:
     def expm1(self):
         return expm1(self)
 
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return allclose(self, other, rtol, atol, equal_nan)
+
     def square(self):
         return mul(self, self)
 
@@ -834,4 +840,4 @@ from .ops.shape import (  # noqa: E402
     broadcast_to, chunk, expand, flatten, getitem, permute, reshape, split, squeeze,
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
-from .ops.elementwise import expm1, log10, log1p, log2  # noqa: E402
+from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2  # noqa: E402

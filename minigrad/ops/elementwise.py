@@ -851,3 +851,39 @@ def logical(a, b, ufunc_name):
     b = _operand(b)
     return new_tensor(getattr(xp, ufunc_name)(a._array, b._array if isinstance(b, Tensor) else b),
                         a._backend, None, 0)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |input − other| <= atol + rtol · |other| (broadcasting), as a boolean
+    tensor, as PyTorch computes it: equal values (infinities too) are close, NaN is
+    close to NaN only with ``equal_nan=True``. Both must be tensors of one dtype."""
+    for name, value in (("input", input), ("other", other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"isclose(): argument '{name}' must be Tensor, not {type(value).__name__}")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"isclose(): the two tensors must have the same dtype, got "
+                           f"{input.dtype} and {other.dtype}")
+    if other._backend is not input._backend:
+        raise RuntimeError(f"isclose(): expected both tensors on the same device, got "
+                           f"{input.device} and {other.device}")
+    if rtol < 0 or atol < 0:
+        raise RuntimeError(f"isclose(): rtol and atol must be non-negative, got rtol={rtol}, atol={atol}")
+    xp = input._backend.xp
+    a, b = input._array, other._array
+    close = a == b
+    if equal_nan and a.dtype.kind == "f":
+        close = close | (xp.isnan(a) & xp.isnan(b))
+    if rtol == 0 and atol == 0:
+        return new_tensor(close, input._backend, None, 0)
+    if a.dtype.kind != "f":  # PyTorch computes the errors of integers in the default dtype
+        a, b = a.astype(get_default_dtype()), b.astype(get_default_dtype())
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN: not finite, not close
+        allowed_error = atol + xp.abs(rtol * b)
+        actual_error = xp.abs(a - b)
+        close = close | (xp.isfinite(actual_error) & (actual_error <= allowed_error))
+    return new_tensor(close, input._backend, None, 0)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every element of ``isclose(input, other, ...)`` is (a Python bool)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
