@@ -572,6 +572,12 @@ class Tensor:
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         return allclose(self, other, rtol, atol, equal_nan)
 
+    def histc(self, bins=100, min=0, max=0):
+        return histc(self, bins, min, max)
+
+    def histogram(self, bins, *, range=None, weight=None, density=False):
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
     def square(self):
         return mul(self, self)
 
@@ -841,3 +847,4 @@ from .ops.shape import (  # noqa: E402
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
 from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2  # noqa: E402
+from .ops.histogram import histc, histogram  # noqa: E402

@@ -58,3 +58,81 @@ def test_isclose_broadcasts_and_refuses_what_torch_refuses(device):
         mg.isclose(row, 1.0)
     with pytest.raises(RuntimeError, match="non-negative"):
         mg.isclose(row, row, rtol=-1.0)
+
+
+# ---------------------------------------------------------------- histc / histogram
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("options", [{}, {"bins": 10}, {"bins": 7, "min": -1, "max": 1},
+                                     {"bins": 5, "min": -0.3, "max": 2.7},
+                                     {"bins": 3, "min": 0.5, "max": 0.5}])
+def test_histc_matches_torch_exactly(dtype, options, device):
+    values = np.random.default_rng(1).standard_normal(500).astype(dtype)
+    values[:6] = [0.0, 1.0, -1.0, 0.25, 0.5, 2.7]  # elements on bin edges and on max
+    ours = mg.histc(mg.tensor(values, device=device), **options)
+    theirs = torch.histc(torch.tensor(values), **options)
+    assert str(ours.dtype) == dtype
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(mg.tensor(values, device=device).histc(**options).numpy(),
+                                  theirs.numpy())
+
+
+@pytest.mark.parametrize("data", [[1.0, 1.0], [], [2.0, NAN, 3.0]])
+def test_histc_of_constant_empty_and_nan_data_matches_torch(data, device):
+    values = np.array(data, dtype=np.float32)
+    if np.isnan(values).any():  # the data's range is not finite: both refuse
+        with pytest.raises(RuntimeError, match="not finite"):
+            torch.histc(torch.tensor(values), 4)
+        with pytest.raises(RuntimeError, match="not finite"):
+            mg.histc(mg.tensor(values, device=device), 4)
+        return
+    np.testing.assert_array_equal(mg.histc(mg.tensor(values, device=device), 4).numpy(),
+                                  torch.histc(torch.tensor(values), 4).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", ["bins", "range", "weight", "density", "edges", "many_bins",
+                                  "constant"])
+def test_histogram_matches_torch(dtype, case, device):
+    rng = np.random.default_rng(2)
+    values = rng.standard_normal(400).astype(dtype)
+    if case == "constant":
+        values[:] = 1.5
+    bins = {"many_bins": 1000, "range": 33}.get(case, 10)
+    ours_options, theirs_options = {}, {}
+    if case == "range":
+        ours_options = theirs_options = {"range": (-3.3, 1.7)}
+    if case == "density":
+        ours_options = theirs_options = {"density": True}
+    if case == "weight":
+        weight = rng.random(400).astype(dtype)
+        ours_options = {"weight": mg.tensor(weight, device=device)}
+        theirs_options = {"weight": torch.tensor(weight)}
+    ours_bins, theirs_bins = bins, bins
+    if case == "edges":
+        edges = np.array([-2.0, -0.5, 0.0, 0.1, 3.0], dtype=dtype)
+        ours_bins, theirs_bins = mg.tensor(edges, device=device), torch.tensor(edges)
+    ours = mg.histogram(mg.tensor(values, device=device), ours_bins, **ours_options)
+    theirs = torch.histogram(torch.tensor(values), theirs_bins, **theirs_options)
+    np.testing.assert_array_equal(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
+    # summed weights: float32 sums in another order differ in the last bits
+    np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(),
+                               rtol=1e-6 if dtype == "float32" else 1e-12)
+    hist, bin_edges = mg.tensor(values, device=device).histogram(ours_bins, **ours_options)
+    np.testing.assert_array_equal(hist.numpy(), ours.hist.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.histc(x.long(), 3),                       # integers: NotImplementedError
+    lambda lib, x: lib.histogram(x.long(), 3),
+    lambda lib, x: lib.histogram(x.to(lib.float16), 3),
+    lambda lib, x: lib.histc(x, 0),                              # bins <= 0
+    lambda lib, x: lib.histogram(x, -1),
+    lambda lib, x: lib.histc(x, 3, min=3, max=1),                # min > max
+    lambda lib, x: lib.histogram(x, 3, range=(2.0, 1.0)),
+    lambda lib, x: lib.histc(x, 3, min=0, max=INF),              # not finite
+])
+def test_histogram_errors_are_torchs(call, device):
+    with pytest.raises(Exception) as theirs:
+        call(torch, torch.tensor([1.0, 2.0]))
+    with pytest.raises(type(theirs.value)):
+        call(mg, mg.tensor([1.0, 2.0], device=device))
