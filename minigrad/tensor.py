@@ -578,6 +578,12 @@ class Tensor:
     def histogram(self, bins, *, range=None, weight=None, density=False):
         return histogram(self, bins, range=range, weight=weight, density=density)
 
+    def mm(self, mat2):
+        return mm(self, mat2)
+
+    def bmm(self, mat2):
+        return bmm(self, mat2)
+
     def square(self):
         return mul(self, self)
 
@@ -848,3 +854,4 @@ from .ops.shape import (  # noqa: E402
 from .ops.linalg import matmul  # noqa: E402
 from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2  # noqa: E402
 from .ops.histogram import histc, histogram  # noqa: E402
+from .ops.linalg import bmm, mm  # noqa: E402

@@ -379,6 +379,34 @@ OPS = [
     OpInfo("matmul", mg.matmul, torch.matmul, matmul_samples),
     OpInfo("matmul_operator", lambda a, b: a @ b, lambda a, b: a @ b,
            lambda draw: [Sample((draw(2, 3), draw(3, 3))), Sample((draw(3), draw(2, 3, 2)))]),
+    # mm, bmm, einsum
+    OpInfo("mm", mg.mm, torch.mm, lambda draw: [Sample((draw(3, 4), draw(4, 2))),
+                                                 Sample((draw(1, 3), draw(3, 1)))]),
+    OpInfo("mm_method", lambda a, b: a.mm(b), lambda a, b: a.mm(b),
+           lambda draw: [Sample((draw(2, 5), draw(5, 3)))]),
+    OpInfo("bmm", mg.bmm, torch.bmm, lambda draw: [Sample((draw(2, 3, 4), draw(2, 4, 2))),
+                                                   Sample((draw(1, 2, 2), draw(1, 2, 3)))]),
+    OpInfo("bmm_method", lambda a, b: a.bmm(b), lambda a, b: a.bmm(b),
+           lambda draw: [Sample((draw(3, 2, 4), draw(3, 4, 1)))]),
+    OpInfo("einsum", lambda *xs, equation: mg.einsum(equation, *xs),
+           lambda *xs, equation: torch.einsum(equation, *xs), lambda draw: [
+               Sample((draw(2, 3), draw(3, 4)), {"equation": "ij,jk->ik"}),
+               Sample((draw(2, 3), draw(3, 4)), {"equation": "ij,jk"}),            # implicit output
+               Sample((draw(2, 2, 3), draw(2, 3, 4)), {"equation": "bij,bjk->bik"}),
+               Sample((draw(3, 3),), {"equation": "ii->i"}),                        # a diagonal
+               Sample((draw(3, 3),), {"equation": "ii"}),                           # the trace
+               Sample((draw(2, 3),), {"equation": "ij->"}),
+               Sample((draw(2, 3),), {"equation": "ji"}),                           # a transpose
+               Sample((draw(3), draw(4)), {"equation": "i,j->ij"}),
+               Sample((draw(3, 3, 2), draw(2, 4)), {"equation": "iij,jk->ik"}),
+               Sample((draw(2, 3), draw(3, 4), draw(4, 2)), {"equation": "ij,jk,kl->il"}),
+               Sample((draw(5, 2, 3), draw(1, 3, 4)), {"equation": "...ij,...jk->...ik"}),
+               Sample((draw(2, 3, 4), draw(4)), {"equation": "...i,i"}),
+               Sample((draw(2, 1), draw(3, 4)), {"equation": "ij,jk->ik"}),         # j broadcasts
+               Sample((draw(2, 3), draw(4, 3, 5), draw(2, 5)), {"equation": "bn,anm,bm->ba"}),
+               Sample((draw(2, 3), draw(3, 2)), {"equation": "Ab,bA->A"})]),
+    OpInfo("einsum_operand_list", lambda a, b: mg.einsum("i,i->", [a, b]),
+           lambda a, b: torch.einsum("i,i->", [a, b]), lambda draw: [Sample((draw(4), draw(4)))]),
     # ---- shape
     OpInfo("reshape", lambda x, shape: x.reshape(*shape), lambda x, shape: x.reshape(*shape),
            lambda draw: [Sample((draw(2, 3, 4),), {"shape": (4, -1)}),
@@ -508,7 +536,8 @@ REQUIRED = {
     "amax": "amax", "amin": "amin", "clone": "clone", "narrow": "narrow", "to(dtype)": "to_float32",
     "+": "add", "-": "sub", "*": "mul", "/": "div", "tensor ** scalar": "pow_scalar_3",
     "scalar ** tensor": "rpow_scalar", "tensor ** tensor": "pow_tensor_tensor",
-    "@": "matmul_operator", "log10": "log10", "log2": "log2", "log1p": "log1p", "expm1": "expm1", "unary -": "neg", "scalar + tensor": "radd_scalar",
+    "@": "matmul_operator", "log10": "log10", "log2": "log2", "log1p": "log1p", "expm1": "expm1",
+    "mm": "mm", "bmm": "bmm", "einsum": "einsum", "unary -": "neg", "scalar + tensor": "radd_scalar",
     "scalar - tensor": "rsub_scalar", "scalar * tensor": "rmul_scalar",
     "scalar / tensor": "rdiv_scalar", "[]": "getitem", "[::-1]": "getitem_negative_step",
 }

@@ -136,3 +136,40 @@ def test_histogram_errors_are_torchs(call, device):
         call(torch, torch.tensor([1.0, 2.0]))
     with pytest.raises(type(theirs.value)):
         call(mg, mg.tensor([1.0, 2.0], device=device))
+
+
+# ---------------------------------------------------------------- mm / bmm / einsum errors
+BAD_PRODUCTS = {  # name: (call of (library, make), where make(*shape) gives zeros)
+    "mm_shapes": lambda lib, z: lib.mm(z(2, 3), z(4, 5)),
+    "mm_vector": lambda lib, z: lib.mm(z(3), z(3, 2)),
+    "mm_vector_right": lambda lib, z: lib.mm(z(2, 3), z(3)),
+    "mm_dtypes": lambda lib, z: lib.mm(z(2, 3), z(3, 2).double()),
+    "bmm_2d": lambda lib, z: lib.bmm(z(2, 3), z(2, 3)),
+    "bmm_batch": lambda lib, z: lib.bmm(z(2, 2, 3), z(3, 3, 4)),
+    "bmm_inner": lambda lib, z: lib.bmm(z(2, 2, 3), z(2, 4, 4)),
+    "bmm_dtypes": lambda lib, z: lib.bmm(z(2, 2, 3), z(2, 3, 4).double()),
+    "einsum_sizes": lambda lib, z: lib.einsum("ij,jk->ik", z(2, 3), z(4, 4)),
+    "einsum_output_letter": lambda lib, z: lib.einsum("ij->ik", z(2, 3)),
+    "einsum_repeated_output": lambda lib, z: lib.einsum("ij->ii", z(2, 3)),
+    "einsum_too_few_operands": lambda lib, z: lib.einsum("ij,jk->ik", z(2, 3)),
+    "einsum_too_many_operands": lambda lib, z: lib.einsum("ij->ij", z(2, 3), z(2, 3)),
+    "einsum_dims": lambda lib, z: lib.einsum("ijk->ij", z(2, 3)),
+    "einsum_dtypes": lambda lib, z: lib.einsum("i,i->", z(3), z(3).double()),
+    "einsum_diagonal_sizes": lambda lib, z: lib.einsum("ii->i", z(2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", BAD_PRODUCTS)
+def test_bad_matrix_products_raise_torchs_exception(name, device):
+    call = BAD_PRODUCTS[name]
+    with pytest.raises(Exception) as theirs:
+        call(torch, lambda *shape: torch.zeros(*shape))
+    with pytest.raises(type(theirs.value)):
+        call(mg, lambda *shape: mg.zeros(*shape, device=device))
+
+
+def test_einsum_second_derivatives(device):
+    rng = np.random.default_rng(3)
+    a, b = (mg.tensor(rng.standard_normal(shape), device=device, requires_grad=True)
+            for shape in ((2, 3, 3), (3, 4)))
+    assert mg.gradgradcheck(lambda x, y: mg.einsum("bii,ij->bj", x, y), (a, b))
