@@ -5,7 +5,8 @@ compared with PyTorch on every test device:
   maximum/minimum, x ** 0, the non-maximal elements of max, a constant input
   of std) gets gradient 0 even when the incoming gradient is infinite, where a
   multiplication by a 0/1 mask made it ∞ · 0 = NaN;
-- result dtypes (and PyTorch's refusals) for every input dtype;
+- result dtypes (and PyTorch's refusals) for every input dtype; float16 computed
+  in float32 and rounded once, as PyTorch does;
 - reductions and the softmax family over zero-size dimensions;
 - out-of-range and repeated dims: PyTorch's exception types;
 - ``keepdims=``, PyTorch's alias of ``keepdim=``;
@@ -207,6 +208,47 @@ def test_float_functions_of_integers_give_the_default_dtype(default, device):
     finally:
         mg.set_default_dtype(previous)
         torch.set_default_dtype(torch_previous)
+
+
+FLOAT16_EXACT = {  # computed in float32 and rounded once, these equal PyTorch's bit for bit
+    "sigmoid": lambda lib, x: lib.sigmoid(x),
+    "softmax": lambda lib, x: lib.softmax(x, 1),
+    "var": lambda lib, x: lib.var(x, 1),
+    "std": lambda lib, x: lib.std(x, 0),
+    "gelu_tanh_close": lambda lib, x: (torch.nn.functional.gelu(x, approximate="tanh") if lib is torch
+                                       else mg.gelu(x, approximate="tanh")),
+    "gelu_close": lambda lib, x: torch.nn.functional.gelu(x) if lib is torch else mg.gelu(x),
+    "logsumexp": lambda lib, x: lib.logsumexp(x, 1),
+    "sum": lambda lib, x: lib.sum(x, 1),
+    "mean": lambda lib, x: lib.mean(x, 0),
+    "exp": lambda lib, x: lib.exp(x),
+    "tanh": lambda lib, x: lib.tanh(x),
+}
+
+
+@pytest.mark.parametrize("name", FLOAT16_EXACT)
+def test_float16_is_computed_in_float32_as_torch_does(name, device):
+    values = (np.random.default_rng(0).standard_normal((4, 300)) * 3).astype(np.float16)
+    function = FLOAT16_EXACT[name]
+    ours = function(mg, mg.tensor(values, device=device))
+    theirs = function(torch, torch.tensor(values))
+    assert ours.dtype == mg.float16 and theirs.dtype == torch.float16
+    if name.endswith("_close"):  # float32 erf/tanh of NumPy and PyTorch differ in the last bit
+        np.testing.assert_allclose(ours.numpy().astype(np.float32),
+                                   theirs.float().numpy(), rtol=1e-3, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_float16_softmax_backward_is_float16_and_close_to_torch(device):
+    values = (np.random.default_rng(1).standard_normal((3, 5))).astype(np.float16)
+    ours = mg.tensor(values, device=device, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    (mg.softmax(ours, 1) * mg.tensor(values, device=device)).sum().backward()
+    (torch.softmax(theirs, 1) * torch.tensor(values)).sum().backward()
+    assert ours.grad.dtype == mg.float16
+    np.testing.assert_allclose(ours.grad.numpy().astype(np.float32), theirs.grad.float().numpy(),
+                               rtol=2e-3, atol=2e-3)
 
 
 NAN = math.nan

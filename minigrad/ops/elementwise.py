@@ -61,6 +61,7 @@ def _both(a, b):
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 _INT64, _FLOAT64 = np.dtype("int64"), np.dtype("float64")
+_FLOAT16, _FLOAT32 = np.dtype("float16"), np.dtype("float32")
 
 
 def promote_for_numbers(x, *numbers):
@@ -89,9 +90,19 @@ def float_function(function, x, function_name, **options):
         raise TypeError(f"{function_name}(): argument 'input' must be a Tensor, not "
                         f"{type(x).__name__}")
     if x.dtype.kind == "f":
-        return function.apply(x, **options)
+        return computed_in_float32(lambda value: function.apply(value, **options), x)
     default = get_default_dtype()
     return cast(function.apply(cast(cast(x, default), _FLOAT64), **options), default)
+
+
+def computed_in_float32(compute, x):
+    """``compute(x)``, except that a float16 ``x`` is computed in float32 and the result
+    rounded once to float16, as PyTorch computes half precision (its "opmath"); step
+    by step in float16, softmax, sigmoid, gelu or var would round at every step.
+    Differentiable: the gradient comes back through the same casts."""
+    if x.dtype != _FLOAT16:
+        return compute(x)
+    return cast(compute(cast(x, _FLOAT32)), _FLOAT16)
 
 
 def refuse_dtype(x, function_name, kinds, error=NotImplementedError, hint="x.float()"):
@@ -615,15 +626,21 @@ def gelu(x, approximate="none"):
 
     ``approximate="tanh"``: ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
     Built from differentiable pieces, so its gradients of any order are exact.
-    Floating tensors only, as in PyTorch; float16 stays float16.
+    Floating tensors only, as in PyTorch; float16 is computed in float32.
     """
     refuse_dtype(x, "gelu", "biu")
-    if approximate == "none":
-        return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
-    if approximate == "tanh":
-        inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1 + tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return computed_in_float32(_gelu_none if approximate == "none" else _gelu_tanh, x)
+
+
+def _gelu_none(x):
+    return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
+
+
+def _gelu_tanh(x):
+    inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+    return 0.5 * x * (1 + tanh(inner))
 
 
 # ---------------------------------------------------------------- selection

@@ -15,7 +15,8 @@ import collections
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor, new_tensor
-from .elementwise import exp, float_function, gradient_where, refuse_dtype, where
+from .elementwise import (computed_in_float32, exp, float_function, gradient_where, refuse_dtype,
+                          where)
 from .shape import broadcast_to, reshape
 
 
@@ -228,8 +229,11 @@ def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=
     count = 1
     for axis in dims:
         count *= x.shape[axis]
-    centered = x - mean(x, dims, keepdim=True)
-    return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
+
+    def variance(values):
+        centered = values - mean(values, dims, keepdim=True)
+        return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
+    return computed_in_float32(variance, x)
 
 
 class SqrtOfVariance(Function):
@@ -254,8 +258,8 @@ class SqrtOfVariance(Function):
 
 def std(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
     """√var; its gradient is 0 where the standard deviation is 0 (as in PyTorch)."""
-    return SqrtOfVariance.apply(var(x, dim, correction=correction, keepdim=keepdim,
-                                    unbiased=unbiased, keepdims=keepdims))
+    return computed_in_float32(lambda value: SqrtOfVariance.apply(var(
+        value, dim, correction=correction, keepdim=keepdim, unbiased=unbiased, keepdims=keepdims)), x)
 
 
 def _extreme(x, dim, keepdim, op, take_min, select_extremes):
@@ -353,10 +357,12 @@ def _softmax_dim(x, dim, op):
 def softmax(x, dim):
     """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only)."""
     refuse_dtype(x, "softmax", "biu")
-    return Softmax.apply(x, dim=_softmax_dim(x, dim, "softmax"))
+    dim = _softmax_dim(x, dim, "softmax")
+    return computed_in_float32(lambda value: Softmax.apply(value, dim=dim), x)
 
 
 def log_softmax(x, dim):
     """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only)."""
     refuse_dtype(x, "log_softmax", "biu")
-    return LogSoftmax.apply(x, dim=_softmax_dim(x, dim, "log_softmax"))
+    dim = _softmax_dim(x, dim, "log_softmax")
+    return computed_in_float32(lambda value: LogSoftmax.apply(value, dim=dim), x)
