@@ -208,8 +208,9 @@ class Pow(Function):
     """y = a ** b;  dy/da = b · a^(b-1),  dy/db = y · ln(a)
 
     As in PyTorch, where b = 0 the derivative in a is 0 (also at a = 0, where
-    b · a^(b-1) would be 0 · inf, and for an infinite incoming gradient), and where a = 0 and b >= 0 the derivative in b
-    is 0 (0^b is constant there; ln 0 would make it 0 · inf).
+    b · a^(b-1) would be 0 · inf, and for an infinite incoming gradient), and
+    where a = 0 and b >= 0 the derivative in b is 0 (0^b is constant there; ln 0
+    would make it 0 · inf).
     """
 
     @staticmethod
