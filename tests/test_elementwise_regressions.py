@@ -65,6 +65,12 @@ INACTIVE_BRANCHES = {
     "max_dim": (lambda lib, x: x.max(dim=1).values, [[1.0, 3.0, 2.0], [4.0, 0.0, 1.0]]),
     "min_dim": (lambda lib, x: x.min(0, keepdim=True)[0], [[1.0, 3.0, 2.0], [4.0, 0.0, 1.0]]),
     "where": (lambda lib, x: lib.where(x > 0, x, lib.zeros_like(x)), [-1.0, 0.0, 1.0]),
+    # where PyTorch itself multiplies by 0 (∞ · 0 = NaN), minigrad gives the same NaN
+    "amax_ties": (lambda lib, x: lib.amax(x, 0), [1.0, 2.0, 2.0]),
+    "amin": (lambda lib, x: lib.amin(x), [1.0, 0.0, 2.0]),
+    "abs_at_zero": (lambda lib, x: lib.abs(x), [-1.0, 0.0, 1.0]),
+    "leaky_relu_slope_zero": (lambda lib, x: (torch.nn.functional.leaky_relu(x, 0.0) if lib is torch
+                                              else mg.leaky_relu(x, 0.0)), [-1.0, 0.0, 1.0]),
 }
 
 
