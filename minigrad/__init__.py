@@ -25,6 +25,10 @@ from .ops.elementwise import (abs, add, clamp, cos, div, erf, exp, gelu, leaky_r
                               minimum, mul, neg, pow, relu, sigmoid, sign, sin, softplus, sqrt, sub,
                               tanh, where)
 from .ops.linalg import matmul
+# more math, comparisons, matrix products and histograms
+from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2
+from .ops.linalg import bmm, einsum, mm
+from .ops.histogram import histc, histogram
 from .ops.reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min,
                             softmax, std, sum, var)
 from .ops.shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, narrow, pad,

@@ -710,6 +710,37 @@ class Tensor:
     def erf(self):
         return erf(self)
 
+    # -- more math, comparisons, histograms and matrix products (minigrad.ops) --
+    def log10(self):
+        return log10(self)
+
+    def log2(self):
+        return log2(self)
+
+    def log1p(self):
+        return log1p(self)
+
+    def expm1(self):
+        return expm1(self)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return allclose(self, other, rtol, atol, equal_nan)
+
+    def histc(self, bins=100, min=0, max=0):
+        return histc(self, bins, min, max)
+
+    def histogram(self, bins, *, range=None, weight=None, density=False):
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
+    def mm(self, mat2):
+        return mm(self, mat2)
+
+    def bmm(self, mat2):
+        return bmm(self, mat2)
+
     def square(self):
         return mul(self, self)
 
@@ -727,38 +758,41 @@ class Tensor:
     def minimum(self, other):
         return minimum(self, other)
 
-    def sum(self, dim=None, keepdim=False):
-        return sum(self, dim, keepdim)
+    # keepdims= is PyTorch's alias of keepdim= in every reduction
+    def sum(self, dim=None, keepdim=False, *, keepdims=None):
+        return sum(self, dim, keepdim, keepdims=keepdims)
 
-    def mean(self, dim=None, keepdim=False):
-        return mean(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, keepdims=None):
+        return mean(self, dim, keepdim, keepdims=keepdims)
 
-    def var(self, dim=None, *, correction=None, keepdim=False, unbiased=None):
-        return var(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+    def var(self, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
+        return var(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased,
+                   keepdims=keepdims)
 
-    def std(self, dim=None, *, correction=None, keepdim=False, unbiased=None):
-        return std(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+    def std(self, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
+        return std(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased,
+                   keepdims=keepdims)
 
-    def max(self, dim=None, keepdim=False):
-        return max(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, *, keepdims=None):
+        return max(self, dim, keepdim, keepdims=keepdims)
 
-    def min(self, dim=None, keepdim=False):
-        return min(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, *, keepdims=None):
+        return min(self, dim, keepdim, keepdims=keepdims)
 
-    def amax(self, dim=(), keepdim=False):
-        return amax(self, dim, keepdim)
+    def amax(self, dim=(), keepdim=False, *, keepdims=None):
+        return amax(self, dim, keepdim, keepdims=keepdims)
 
-    def amin(self, dim=(), keepdim=False):
-        return amin(self, dim, keepdim)
+    def amin(self, dim=(), keepdim=False, *, keepdims=None):
+        return amin(self, dim, keepdim, keepdims=keepdims)
 
-    def argmax(self, dim=None, keepdim=False):
-        return argmax(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False, *, keepdims=None):
+        return argmax(self, dim, keepdim, keepdims=keepdims)
 
-    def argmin(self, dim=None, keepdim=False):
-        return argmin(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False, *, keepdims=None):
+        return argmin(self, dim, keepdim, keepdims=keepdims)
 
-    def logsumexp(self, dim, keepdim=False):
-        return logsumexp(self, dim, keepdim)
+    def logsumexp(self, dim, keepdim=False, *, keepdims=None):
+        return logsumexp(self, dim, keepdim, keepdims=keepdims)
 
     def softmax(self, dim):
         return softmax(self, dim)
@@ -1051,3 +1085,6 @@ from .ops.masking import masked_fill, masked_fill_, tril, triu  # noqa: E402
 from .ops.indexing import gather, scatter, scatter_add  # noqa: E402
 from .ops.sorting import argsort, sort, topk  # noqa: E402
 from .creation import empty, full, ones, tensor, zeros  # noqa: E402
+from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2  # noqa: E402
+from .ops.histogram import histc, histogram  # noqa: E402
+from .ops.linalg import bmm, mm  # noqa: E402

@@ -304,6 +304,13 @@ OPS = [
     OpInfo("cos", mg.cos, torch.cos, unary),
     OpInfo("tanh", mg.tanh, torch.tanh, unary),
     OpInfo("erf", mg.erf, torch.erf, unary),
+    # log10 ... expm1: functions and methods
+    OpInfo("log10", mg.log10, torch.log10, unary, positive),
+    OpInfo("log2", lambda x: x.log2(), lambda x: x.log2(), unary, positive),
+    OpInfo("log1p", mg.log1p, torch.log1p, unary, positive),
+    OpInfo("log1p_method_near_zero", lambda x: (x * 1e-3).log1p(), lambda x: (x * 1e-3).log1p(), unary),
+    OpInfo("expm1", mg.expm1, torch.expm1, unary),
+    OpInfo("expm1_method", lambda x: x.expm1(), lambda x: x.expm1(), unary),
     # ---- activations
     OpInfo("sigmoid", mg.sigmoid, torch.sigmoid, unary),
     OpInfo("relu", mg.relu, torch.relu, unary, away_from(0.0)),
@@ -372,6 +379,34 @@ OPS = [
     OpInfo("matmul", mg.matmul, torch.matmul, matmul_samples),
     OpInfo("matmul_operator", lambda a, b: a @ b, lambda a, b: a @ b,
            lambda draw: [Sample((draw(2, 3), draw(3, 3))), Sample((draw(3), draw(2, 3, 2)))]),
+    # mm, bmm, einsum
+    OpInfo("mm", mg.mm, torch.mm, lambda draw: [Sample((draw(3, 4), draw(4, 2))),
+                                                 Sample((draw(1, 3), draw(3, 1)))]),
+    OpInfo("mm_method", lambda a, b: a.mm(b), lambda a, b: a.mm(b),
+           lambda draw: [Sample((draw(2, 5), draw(5, 3)))]),
+    OpInfo("bmm", mg.bmm, torch.bmm, lambda draw: [Sample((draw(2, 3, 4), draw(2, 4, 2))),
+                                                   Sample((draw(1, 2, 2), draw(1, 2, 3)))]),
+    OpInfo("bmm_method", lambda a, b: a.bmm(b), lambda a, b: a.bmm(b),
+           lambda draw: [Sample((draw(3, 2, 4), draw(3, 4, 1)))]),
+    OpInfo("einsum", lambda *xs, equation: mg.einsum(equation, *xs),
+           lambda *xs, equation: torch.einsum(equation, *xs), lambda draw: [
+               Sample((draw(2, 3), draw(3, 4)), {"equation": "ij,jk->ik"}),
+               Sample((draw(2, 3), draw(3, 4)), {"equation": "ij,jk"}),            # implicit output
+               Sample((draw(2, 2, 3), draw(2, 3, 4)), {"equation": "bij,bjk->bik"}),
+               Sample((draw(3, 3),), {"equation": "ii->i"}),                        # a diagonal
+               Sample((draw(3, 3),), {"equation": "ii"}),                           # the trace
+               Sample((draw(2, 3),), {"equation": "ij->"}),
+               Sample((draw(2, 3),), {"equation": "ji"}),                           # a transpose
+               Sample((draw(3), draw(4)), {"equation": "i,j->ij"}),
+               Sample((draw(3, 3, 2), draw(2, 4)), {"equation": "iij,jk->ik"}),
+               Sample((draw(2, 3), draw(3, 4), draw(4, 2)), {"equation": "ij,jk,kl->il"}),
+               Sample((draw(5, 2, 3), draw(1, 3, 4)), {"equation": "...ij,...jk->...ik"}),
+               Sample((draw(2, 3, 4), draw(4)), {"equation": "...i,i"}),
+               Sample((draw(2, 1), draw(3, 4)), {"equation": "ij,jk->ik"}),         # j broadcasts
+               Sample((draw(2, 3), draw(4, 3, 5), draw(2, 5)), {"equation": "bn,anm,bm->ba"}),
+               Sample((draw(2, 3), draw(3, 2)), {"equation": "Ab,bA->A"})]),
+    OpInfo("einsum_operand_list", lambda a, b: mg.einsum("i,i->", [a, b]),
+           lambda a, b: torch.einsum("i,i->", [a, b]), lambda draw: [Sample((draw(4), draw(4)))]),
     # ---- shape
     OpInfo("reshape", lambda x, shape: x.reshape(*shape), lambda x, shape: x.reshape(*shape),
            lambda draw: [Sample((draw(2, 3, 4),), {"shape": (4, -1)}),
@@ -472,7 +507,8 @@ OPS = [
            lambda draw: [Sample((draw(3, 4), draw())), Sample((draw(), draw(2)))]),
     OpInfo("int_functions", lambda i, name: getattr(mg, name)(i), lambda i, name: getattr(torch, name)(i),
            lambda draw: [Sample((np.array([[0, 1], [-2, 3]]), name))
-                         for name in ("exp", "sin", "tanh", "sigmoid", "abs", "relu", "erf")],
+                         for name in ("exp", "sin", "tanh", "sigmoid", "abs", "relu", "erf",
+                                      "expm1")],
            differentiable=False),
     OpInfo("int_arithmetic", lambda i, j, name: OPERATORS[name](i, j),
            lambda i, j, name: OPERATORS[name](i, j),
@@ -585,7 +621,8 @@ REQUIRED = {
     "amax": "amax", "amin": "amin", "clone": "clone", "narrow": "narrow", "to(dtype)": "to_float32",
     "+": "add", "-": "sub", "*": "mul", "/": "div", "tensor ** scalar": "pow_scalar_3",
     "scalar ** tensor": "rpow_scalar", "tensor ** tensor": "pow_tensor_tensor",
-    "@": "matmul_operator", "unary -": "neg", "scalar + tensor": "radd_scalar",
+    "@": "matmul_operator", "log10": "log10", "log2": "log2", "log1p": "log1p", "expm1": "expm1",
+    "mm": "mm", "bmm": "bmm", "einsum": "einsum", "unary -": "neg", "scalar + tensor": "radd_scalar",
     "scalar - tensor": "rsub_scalar", "scalar * tensor": "rmul_scalar",
     "scalar / tensor": "rdiv_scalar", "[]": "getitem", "[::-1]": "getitem_negative_step",
 }

@@ -144,7 +144,7 @@ def test_in_place_change_of_a_tensor_requiring_grad_under_grad_mode(device):
 
 
 def test_bad_reduction_dim_and_pad(device):
-    with pytest.raises(IndexError, match="dimension 3 is out of range"):
+    with pytest.raises(IndexError, match=r"sum: Dimension out of range \(expected to be in range of \[-2, 1\], but got 3\)"):
         mg.ones(2, 2, device=device).sum(3)
     with pytest.raises(ValueError, match="reflect padding"):
         mg.pad(mg.ones(2, 3, device=device), (3, 0), mode="reflect")

@@ -11,6 +11,9 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend import array_module
+from ..creation import zeros_like
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
 
 _PYTHON_SCALARS = (int, float, bool)
@@ -31,15 +34,20 @@ def _operand(value):
 
 
 def _both(a, b):
-    """The operands of a binary op, with PyTorch's type promotion between tensors.
+    """The operands of a binary op, with PyTorch's type promotion.
 
     NumPy would make float32 * int64 and float32-vector + float64-0-d both float64;
     PyTorch keeps float32: the operand of the higher kind (float > int > bool) sets
     the dtype, and within one kind a 0-d tensor takes the dtype of a tensor with
-    dimensions. Every other case NumPy promotes as PyTorch does.
+    dimensions. With a Python number, see ``promote_for_numbers``. Every other case
+    NumPy promotes as PyTorch does.
     """
     a, b = _operand(a), _operand(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+    if isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = promote_for_numbers(a, b)
+    elif isinstance(b, Tensor) and not isinstance(a, Tensor):
+        b = promote_for_numbers(b, a)
+    elif isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
         rank_a, rank_b = _KIND_RANK[a.dtype.kind], _KIND_RANK[b.dtype.kind]
         if rank_a != rank_b:
             dtype = a.dtype if rank_a > rank_b else b.dtype
@@ -52,6 +60,71 @@ def _both(a, b):
 
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_INT64, _FLOAT64 = np.dtype("int64"), np.dtype("float64")
+_FLOAT16, _FLOAT32 = np.dtype("float16"), np.dtype("float32")
+
+
+def promote_for_numbers(x, *numbers):
+    """``x`` cast as PyTorch promotes a tensor combined with Python numbers: a
+    float number makes an integer or boolean tensor the default floating dtype
+    (computed in it, as PyTorch does), an int number makes a boolean tensor int64;
+    otherwise the tensor's dtype wins (``float16_tensor * 2.5`` stays float16)."""
+    kinds = {type(number) for number in numbers}
+    if float in kinds and x.dtype.kind in "biu":
+        return cast(x, get_default_dtype())
+    if int in kinds and x.dtype.kind == "b":
+        return cast(x, _INT64)
+    return x
+
+
+def float_function(function, x, function_name, **options):
+    """``function.apply(x, **options)`` for a floating-point function (exp, log, sigmoid, ...).
+
+    An integer or boolean tensor gives the default floating dtype, as in PyTorch
+    (NumPy would pick float16 for int8 and bool). Its values are rounded to that
+    dtype first, as PyTorch does, then computed in float64 and rounded once:
+    PyTorch's correctly rounded result, where NumPy's float32 exp or sin can be one
+    unit in the last place away. (Integer tensors need no gradient: no graph here.)
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{function_name}(): argument 'input' must be a Tensor, not "
+                        f"{type(x).__name__}")
+    if x.dtype.kind == "f":
+        return computed_in_float32(lambda value: function.apply(value, **options), x)
+    default = get_default_dtype()
+    return cast(function.apply(cast(cast(x, default), _FLOAT64), **options), default)
+
+
+def computed_in_float32(compute, x):
+    """``compute(x)``, except that a float16 ``x`` is computed in float32 and the result
+    rounded once to float16, as PyTorch computes half precision (its "opmath"); step
+    by step in float16, softmax, sigmoid, gelu or var would round at every step.
+    Differentiable: the gradient comes back through the same casts."""
+    if x.dtype != _FLOAT16:
+        return compute(x)
+    return cast(compute(cast(x, _FLOAT32)), _FLOAT16)
+
+
+def refuse_dtype(x, function_name, kinds, error=NotImplementedError, hint="x.float()"):
+    """Raise ``error`` (PyTorch's exception type) when ``x``'s dtype is of one of
+    ``kinds`` ("b" bool, "u"/"i" integer), which the function has no version for."""
+    if x.dtype.kind in kinds:
+        raise error(f"{function_name}: not supported for {x.dtype} tensors (as in PyTorch); "
+                    f"convert the input first, e.g. {hint}")
+
+
+def gradient_where(mask, grad):
+    """``grad`` where ``mask`` is true, else 0: the backward of an op whose
+    derivative is 0 on one branch (relu below 0, clamp outside its bounds, ...).
+
+    A select, not ``grad * mask``: an infinite or NaN incoming gradient must not
+    reach the inactive branch (∞ · 0 would be NaN there; PyTorch gives 0).
+    Differentiable on Tensors; on raw arrays when the engine runs an
+    ``array_backward`` op on arrays.
+    """
+    if isinstance(grad, Tensor):
+        return where(mask, grad, 0.0)
+    return array_module(grad).where(mask, grad, 0)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -135,8 +208,9 @@ class Pow(Function):
     """y = a ** b;  dy/da = b · a^(b-1),  dy/db = y · ln(a)
 
     As in PyTorch, where b = 0 the derivative in a is 0 (also at a = 0, where
-    b · a^(b-1) would be 0 · inf), and where a = 0 and b >= 0 the derivative in b
-    is 0 (0^b is constant there; ln 0 would make it 0 · inf).
+    b · a^(b-1) would be 0 · inf, and for an infinite incoming gradient), and
+    where a = 0 and b >= 0 the derivative in b is 0 (0^b is constant there; ln 0
+    would make it 0 · inf).
     """
 
     @staticmethod
@@ -151,9 +225,9 @@ class Pow(Function):
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):
-                grad_a = grad * b * a ** where(b == 0, 0.0, b - 1)
+                grad_a = gradient_where(b != 0, grad * b * a ** where(b == 0, 0.0, b - 1))
             else:
-                grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
+                grad_a = zeros_like(grad) if b == 0 else grad * b * a ** (b - 1)
         if ctx.needs_input_grad[1]:
             if not isinstance(a, Tensor):  # a number: as a tensor, to compare it with 0
                 a = Tensor(a, dtype=b.dtype, device=b.device)
@@ -167,7 +241,12 @@ def add(a, b):
 
 
 def sub(a, b):
-    """a − b with broadcasting."""
+    """a − b with broadcasting (refused for boolean tensors: use ``^`` or ``~``)."""
+    a, b = _operand(a), _operand(b)
+    for operand in (a, b):
+        if isinstance(operand, Tensor):
+            refuse_dtype(operand, "subtraction, the `-` operator,", "b", RuntimeError,
+                         "`a ^ b` for boolean tensors or `~mask` to invert a mask")
     return Sub.apply(*_both(a, b))
 
 
@@ -182,7 +261,8 @@ def div(a, b):
 
 
 def neg(x):
-    """−x, elementwise."""
+    """−x, elementwise (refused for boolean tensors: use ``~``)."""
+    refuse_dtype(x, "negation, the `-` operator,", "b", RuntimeError, "`~mask` to invert a mask")
     return Neg.apply(x)
 
 
@@ -240,6 +320,71 @@ class Sqrt(Function):
     def backward(ctx, grad):
         y, = ctx.saved_tensors
         return grad / (2 * y)
+
+
+class Log10(Function):
+    """y = log₁₀ x;  dy/dx = 1 / (x ln 10)"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log10(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (x * math.log(10))
+
+
+class Log2(Function):
+    """y = log₂ x;  dy/dx = 1 / (x ln 2)"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log2(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (x * math.log(2))
+
+
+class Log1p(Function):
+    """y = ln(1 + x), accurate for tiny x;  dy/dx = 1 / (1 + x)"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (1 + x)
+
+
+class Expm1(Function):
+    """y = eˣ - 1, accurate for tiny x;  dy/dx = eˣ = y + 1"""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return grad * (y + 1)
 
 
 class Abs(Function):
@@ -307,7 +452,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return ctx.backend.erf(x)
+        return ctx.backend.erf(x).astype(x.dtype, copy=False)  # SciPy computes float16 in float32
 
     @staticmethod
     def backward(ctx, grad):
@@ -317,42 +462,63 @@ class Erf(Function):
 
 def exp(x):
     """eˣ, elementwise."""
-    return Exp.apply(x)
+    return float_function(Exp, x, "exp")
 
 
 def log(x):
     """The natural logarithm ln x, elementwise."""
-    return Log.apply(x)
+    return float_function(Log, x, "log")
 
 
 def sqrt(x):
     """√x, elementwise."""
-    return Sqrt.apply(x)
+    return float_function(Sqrt, x, "sqrt")
+
+
+def log10(x):
+    """The base-10 logarithm log₁₀ x, elementwise."""
+    return float_function(Log10, x, "log10")
+
+
+def log2(x):
+    """The base-2 logarithm log₂ x, elementwise."""
+    return float_function(Log2, x, "log2")
+
+
+def log1p(x):
+    """ln(1 + x), elementwise, accurate where x is tiny."""
+    return float_function(Log1p, x, "log1p")
+
+
+def expm1(x):
+    """eˣ − 1, elementwise, accurate where x is tiny."""
+    return float_function(Expm1, x, "expm1")
 
 
 def abs(x):
     """|x|, elementwise (gradient sign(x), 0 at 0)."""
+    refuse_dtype(x, "abs", "b", hint="x.int() (a boolean is its own absolute value)")
     return Abs.apply(x)
 
 
 def sin(x):
     """sin x, elementwise."""
-    return Sin.apply(x)
+    return float_function(Sin, x, "sin")
 
 
 def cos(x):
     """cos x, elementwise."""
-    return Cos.apply(x)
+    return float_function(Cos, x, "cos")
 
 
 def tanh(x):
     """tanh x, elementwise."""
-    return Tanh.apply(x)
+    return float_function(Tanh, x, "tanh")
 
 
 def erf(x):
     """The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt, elementwise."""
-    return Erf.apply(x)
+    return float_function(Erf, x, "erf")
 
 
 # ---------------------------------------------------------------- activations
@@ -369,8 +535,7 @@ class Sigmoid(Function):
     def forward(ctx, x):
         xp = ctx.xp
         e = xp.exp(-xp.abs(x))
-        # e has x's dtype, or float64 for integer x (PyTorch: sigmoid of an int tensor is float)
-        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(e.dtype, copy=False)
+        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -393,7 +558,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         positive, = ctx.saved_tensors
-        return grad * positive  # a boolean mask: the product takes the gradient's dtype
+        return gradient_where(positive, grad)
 
 
 class LeakyRelu(Function):
@@ -436,21 +601,24 @@ class Softplus(Function):
 
 def sigmoid(x):
     """σ(x) = 1 / (1 + e^(−x)), elementwise."""
-    return Sigmoid.apply(x)
+    return float_function(Sigmoid, x, "sigmoid")
 
 
 def relu(x):
     """max(x, 0), elementwise (gradient 0 at 0)."""
+    refuse_dtype(x, "relu", "b", RuntimeError)
     return Relu.apply(x)
 
 
 def leaky_relu(x, negative_slope=0.01):
-    """x where x > 0, else ``negative_slope`` · x."""
+    """x where x > 0, else ``negative_slope`` · x (floating tensors only, as in PyTorch)."""
+    refuse_dtype(x, "leaky_relu", "biu")
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
-    """(1/β) ln(1 + e^(βx)), linear above ``threshold``."""
+    """(1/β) ln(1 + e^(βx)), linear above ``threshold`` (floating tensors only)."""
+    refuse_dtype(x, "softplus", "biu")
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
@@ -459,37 +627,72 @@ def gelu(x, approximate="none"):
 
     ``approximate="tanh"``: ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
     Built from differentiable pieces, so its gradients of any order are exact.
+    Floating tensors only, as in PyTorch; float16 is computed in float32.
     """
-    if approximate == "none":
-        return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
-    if approximate == "tanh":
-        inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1 + tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    refuse_dtype(x, "gelu", "biu")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return computed_in_float32(_gelu_none if approximate == "none" else _gelu_tanh, x)
+
+
+def _gelu_none(x):
+    return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
+
+
+def _gelu_tanh(x):
+    inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+    return 0.5 * x * (1 + tanh(inner))
 
 
 # ---------------------------------------------------------------- selection
 class Clamp(Function):
-    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi, else 0"""
+    """y = min(max(x, lo), hi): NaN where x or a bound is NaN, hi where lo > hi.
+
+    dy/dx = 1 where lo <= x <= hi (ends included), else 0; a tensor bound gets the
+    gradient where x lies strictly beyond it (hi also wherever lo > hi), as in
+    PyTorch. Each bound may be None, a number or a tensor.
+    """
 
     @staticmethod
-    def forward(ctx, x, min=None, max=None):
+    def forward(ctx, x, low, high):
         xp = ctx.xp
-        inside = xp.ones(x.shape, dtype=bool)
         y = x
-        if min is not None:
-            inside &= x >= min
-            y = xp.maximum(y, min)
-        if max is not None:
-            inside &= x <= max
-            y = xp.minimum(y, max)
-        ctx.save_for_backward(inside)
+        if low is not None:
+            y = xp.maximum(y, low)
+        if high is not None:
+            y = xp.minimum(y, high)
+        ctx.save_for_backward(x, low, high)
         return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        inside, = ctx.saved_tensors
-        return grad * inside.to(grad.dtype)
+        x, low, high = ctx.saved_tensors
+        wants_x, wants_low, wants_high = ctx.needs_input_grad
+        grad_x = grad_low = grad_high = None
+        if wants_x:
+            if low is None:
+                inside = x <= high
+            elif high is None:
+                inside = x >= low
+            else:
+                inside = (x >= low) & (x <= high)
+            grad_x = gradient_where(inside, grad)
+        if wants_low:
+            below = x < low if high is None else (x < low) & (low < high)
+            grad_low = gradient_where(below, grad)
+        if wants_high:
+            above = x > high if low is None else (x > high) | (high < low)
+            grad_high = gradient_where(above, grad)
+        return grad_x, grad_low, grad_high
+
+
+def split_between(grad, a, b, a_loses, b_loses):
+    """The gradients of a and b for max(a, b) or min(a, b): all of ``grad`` to the
+    input chosen, half to each on a tie, 0 (selected, never ``grad · 0``) to the
+    input that loses. As in PyTorch, where either input is NaN (neither loses)
+    both get the whole gradient."""
+    halved_on_ties = where(a == b, grad / 2, grad)
+    return gradient_where(~a_loses, halved_on_ties), gradient_where(~b_loses, halved_on_ties)
 
 
 class Maximum(Function):
@@ -503,8 +706,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a > b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
-        return grad * share_a, grad * (1 - share_a)
+        return split_between(grad, a, b, a < b, b < a)
 
 
 class Minimum(Function):
@@ -518,8 +720,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a < b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
-        return grad * share_a, grad * (1 - share_a)
+        return split_between(grad, a, b, a > b, b > a)
 
 
 class Where(Function):
@@ -539,18 +740,23 @@ class Where(Function):
 
 
 def clamp(x, min=None, max=None):
-    """Limit x to [min, max]; bounds may be numbers or tensors.
+    """Limit x to [min, max]; bounds may be numbers or tensors (broadcasting).
 
-    As in PyTorch, the gradient goes to x where min <= x <= max (ends included),
-    and to a tensor bound only where x lies strictly beyond it.
+    As in PyTorch: the result has the promoted dtype of x and the bounds (an int
+    tensor with a float bound is a float tensor); a NaN in x or in a bound gives
+    NaN; where min > max the result is max. The gradient goes to x where
+    min <= x <= max (ends included), and to a tensor bound where x lies beyond it.
     """
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        if min is not None:
-            x = where(x < min, min, x)
-        return x if max is None else where(x > max, max, x)
-    return Clamp.apply(x, min=min, max=max)
+        raise RuntimeError("clamp: at least one of min and max must not be None")
+    x = promote_for_numbers(x, *[bound for bound in (min, max) if not isinstance(bound, Tensor)])
+    if isinstance(min, Tensor):
+        x, min = _both(x, min)
+    if isinstance(max, Tensor):
+        x, max = _both(x, max)
+        if isinstance(min, Tensor):
+            min = cast(min, x.dtype)
+    return Clamp.apply(x, min, max)
 
 
 def maximum(a, b):
@@ -637,8 +843,10 @@ def clone(x):
 
 # ---------------------------------------------------------------- not differentiable
 def sign(x):
-    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere)."""
-    return new_tensor(x._backend.xp.sign(x._array), x._backend, None, 0)
+    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere); a boolean
+    tensor is its own sign, as in PyTorch."""
+    array = x._array.copy() if x.dtype.kind == "b" else x._backend.xp.sign(x._array)
+    return new_tensor(array, x._backend, None, 0)
 
 
 def compare(a, b, ufunc_name):
@@ -661,3 +869,39 @@ def logical(a, b, ufunc_name):
     b = _operand(b)
     return new_tensor(getattr(xp, ufunc_name)(a._array, b._array if isinstance(b, Tensor) else b),
                         a._backend, None, 0)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |input − other| <= atol + rtol · |other| (broadcasting), as a boolean
+    tensor, as PyTorch computes it: equal values (infinities too) are close, NaN is
+    close to NaN only with ``equal_nan=True``. Both must be tensors of one dtype."""
+    for name, value in (("input", input), ("other", other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"isclose(): argument '{name}' must be Tensor, not {type(value).__name__}")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"isclose(): the two tensors must have the same dtype, got "
+                           f"{input.dtype} and {other.dtype}")
+    if other._backend is not input._backend:
+        raise RuntimeError(f"isclose(): expected both tensors on the same device, got "
+                           f"{input.device} and {other.device}")
+    if rtol < 0 or atol < 0:
+        raise RuntimeError(f"isclose(): rtol and atol must be non-negative, got rtol={rtol}, atol={atol}")
+    xp = input._backend.xp
+    a, b = input._array, other._array
+    close = a == b
+    if equal_nan and a.dtype.kind == "f":
+        close = close | (xp.isnan(a) & xp.isnan(b))
+    if rtol == 0 and atol == 0:
+        return new_tensor(close, input._backend, None, 0)
+    if a.dtype.kind != "f":  # PyTorch computes the errors of integers in the default dtype
+        a, b = a.astype(get_default_dtype()), b.astype(get_default_dtype())
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN: not finite, not close
+        allowed_error = atol + xp.abs(rtol * b)
+        actual_error = xp.abs(a - b)
+        close = close | (xp.isfinite(actual_error) & (actual_error <= allowed_error))
+    return new_tensor(close, input._backend, None, 0)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every element of ``isclose(input, other, ...)`` is (a Python bool)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())

@@ -15,24 +15,46 @@ import collections
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor, new_tensor
-from .elementwise import exp, sqrt
+from .elementwise import (computed_in_float32, exp, float_function, gradient_where, refuse_dtype,
+                          where)
 from .shape import broadcast_to, reshape
 
 
-def normalize_dims(dim, ndim):
+def normalize_dims(dim, ndim, op="dim"):
     """``dim`` as a sorted tuple of non-negative axes (``None``, ``()``, ``[]`` = all,
-    as in PyTorch)."""
+    as in PyTorch). As PyTorch, a dim outside [-ndim, ndim - 1] (a 0-d tensor takes
+    -1 and 0) is an IndexError naming the valid range, a repeated one a RuntimeError;
+    ``op`` names the function in the message."""
     if dim is None or not isinstance(dim, int) and len(dim) == 0:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    size = builtins.max(ndim, 1)
     result = []
     for d in dims:
-        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
-            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimensions")
-        result.append(d % ndim if ndim else 0)
-    if len(set(result)) != len(result):
-        raise ValueError(f"dimension repeated in dim={dim}")
+        if not -size <= d < size:
+            raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                             f"[{-size}, {size - 1}], but got {d})")
+        axis = d % size
+        if axis in result:
+            raise RuntimeError(f"{op}: dim {axis} appears multiple times in the list of dims {dims}")
+        result.append(axis)
     return tuple(sorted(result)) if ndim else ()
+
+
+def refuse_empty(x, dim, dims, op, unspecified_error=RuntimeError):
+    """PyTorch's errors for a reduction that picks an element (max, argmax, ...)
+    from none: a reduced dimension of size 0, or no ``dim`` given for an empty tensor."""
+    if x._array.size == 0 and (dim is None or not isinstance(dim, int) and len(dim) == 0):
+        raise unspecified_error(f"{op}(): Expected reduction dim to be specified for "
+                                "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+    for axis in dims:
+        if x.shape[axis] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
+
+
+def resolve_keepdim(keepdim, keepdims):
+    """``keepdims=`` is accepted as an alias of ``keepdim=``, as PyTorch accepts it."""
+    return keepdim if keepdims is None else bool(keepdims)
 
 
 def kept_shape(shape, dims):
@@ -50,14 +72,18 @@ def spread_back(grad, input_shape, dims):
 
 
 class Sum(Function):
-    """y = Σ x over dims;  dy/dx = 1 for every summed element"""
+    """y = Σ x over dims;  dy/dx = 1 for every summed element
+
+    Integer and boolean tensors are summed in int64, as in PyTorch (NumPy would
+    give uint64 for unsigned input).
+    """
 
     array_backward = True
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        return x.sum(axis=dims, keepdims=keepdim)
+        return x.sum(axis=dims, keepdims=keepdim, dtype="int64" if x.dtype.kind in "biu" else None)
 
     @staticmethod
     def backward(ctx, grad):
@@ -83,21 +109,30 @@ class Mean(Function):
 
 
 class Amax(Function):
-    """y = max x over dims;  the gradient is shared evenly by the maximal elements"""
+    """y = max x over dims;  the gradient is shared evenly by the maximal elements
+
+    The other elements get 0: selected for ``max``/``min`` (so an infinite
+    incoming gradient gives 0 there, as in PyTorch); ``amax``/``amin``
+    (``select_extremes=False``) multiply by the 0/1 mask instead, as PyTorch's
+    do, so ∞ · 0 = NaN there.
+    """
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim, take_min=False):
+    def forward(ctx, x, dims, keepdim, take_min=False, select_extremes=True):
         y = x.min(axis=dims, keepdims=True) if take_min else x.max(axis=dims, keepdims=True)
-        ctx.dims = dims
+        ctx.dims, ctx.select_extremes = dims, select_extremes
         ctx.save_for_backward(x, y)
         return y if keepdim else y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        is_extreme = (x == y).to(grad.dtype)
-        share = is_extreme / is_extreme.sum(ctx.dims, keepdim=True)
-        return spread_back(grad, x.shape, ctx.dims) * share
+        is_extreme = x == y
+        count = is_extreme.to(grad.dtype).sum(ctx.dims, keepdim=True)
+        share = spread_back(grad, x.shape, ctx.dims) / count
+        if ctx.select_extremes:
+            return gradient_where(is_extreme, share)
+        return share * is_extreme.to(grad.dtype)
 
 
 class LogSumExp(Function):
@@ -107,9 +142,12 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = ctx.xp
-        shift = x.max(axis=dims, keepdims=True)
-        shift = xp.where(xp.isfinite(shift), shift, 0)
-        y = xp.log(xp.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
+        if x.size == 0:  # a sum of no terms is 0, and log 0 = -inf (an empty result stays empty)
+            y = xp.full(kept_shape(x.shape, dims), -xp.inf, dtype=x.dtype)
+        else:
+            shift = x.max(axis=dims, keepdims=True)
+            shift = xp.where(xp.isfinite(shift), shift, 0)
+            y = xp.log(xp.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
         if not keepdim:
             y = y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
         ctx.dims = dims
@@ -123,13 +161,19 @@ class LogSumExp(Function):
         return spread_back(grad, x.shape, ctx.dims) * exp(x - y)
 
 
+def _shift(x, dim):
+    """max x along dim, subtracted before exp so that nothing overflows; 0 for an
+    empty x (whose softmax is empty, as in PyTorch)."""
+    return x.max(axis=dim, keepdims=True) if x.size else 0
+
+
 class Softmax(Function):
     """y_i = e^(x_i - m) / Σ_j e^(x_j - m) along dim (m = max x: no overflow);
     dL/dx = y ⊙ (g - Σ_j g_j y_j)"""
 
     @staticmethod
     def forward(ctx, x, dim):
-        e = ctx.xp.exp(x - x.max(axis=dim, keepdims=True))
+        e = ctx.xp.exp(x - _shift(x, dim))
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -147,8 +191,9 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = ctx.xp
-        shifted = x - x.max(axis=dim, keepdims=True)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        shifted = x - _shift(x, dim)
+        total = xp.exp(shifted).sum(axis=dim, keepdims=True)
+        y = shifted - xp.log(total) if x.size else shifted  # empty: no log 0
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -159,94 +204,165 @@ class LogSoftmax(Function):
         return grad - exp(y) * grad.sum(ctx.dim, keepdim=True)
 
 
-def sum(x, dim=None, keepdim=False):
-    """The sum over ``dim`` (all elements by default), optionally keeping the dimension."""
-    return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+def sum(x, dim=None, keepdim=False, *, keepdims=None):
+    """The sum over ``dim`` (all elements by default), optionally keeping the dimension.
+    Integer and boolean tensors sum to int64, as in PyTorch."""
+    return Sum.apply(x, dims=normalize_dims(dim, x.ndim, "sum"),
+                     keepdim=resolve_keepdim(keepdim, keepdims))
 
 
-def mean(x, dim=None, keepdim=False):
-    """The mean over ``dim`` (all elements by default), optionally keeping the dimension."""
-    return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+def mean(x, dim=None, keepdim=False, *, keepdims=None):
+    """The mean over ``dim`` (all elements by default), optionally keeping the dimension.
+    Floating tensors only, as in PyTorch; over no elements it is NaN."""
+    refuse_dtype(x, "mean()", "biu", RuntimeError)
+    return Mean.apply(x, dims=normalize_dims(dim, x.ndim, "mean"),
+                      keepdim=resolve_keepdim(keepdim, keepdims))
 
 
-def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
+def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
     """Σ (x - mean)² / (n - correction); correction=1 (Bessel's, the default) or 0."""
+    refuse_dtype(x, "var and std", "biu", RuntimeError)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    dims = normalize_dims(dim, x.ndim)
+    keepdim = resolve_keepdim(keepdim, keepdims)
+    dims = normalize_dims(dim, x.ndim, "var")
     count = 1
     for axis in dims:
         count *= x.shape[axis]
-    centered = x - mean(x, dims, keepdim=True)
-    return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
+
+    def variance(values):
+        centered = values - mean(values, dims, keepdim=True)
+        return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
+    return computed_in_float32(variance, x)
 
 
-def std(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
-    """√var"""
-    return sqrt(var(x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+class SqrtOfVariance(Function):
+    """y = √v for a variance v;  dy/dv = 1 / (2y), taken as 0 where y = 0
+
+    That is PyTorch's convention for ``std``: a constant input has gradient 0,
+    not 0 · ∞ = NaN (the centred values x - mean are all 0 there).
+    """
+
+    @staticmethod
+    def forward(ctx, variance):
+        y = ctx.xp.sqrt(variance)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        is_zero = y == 0
+        return gradient_where(~is_zero, grad / (2 * where(is_zero, 1.0, y)))
 
 
-def amax(x, dim=(), keepdim=False):
+def std(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
+    """√var; its gradient is 0 where the standard deviation is 0 (as in PyTorch)."""
+    return computed_in_float32(lambda value: SqrtOfVariance.apply(var(
+        value, dim, correction=correction, keepdim=keepdim, unbiased=unbiased, keepdims=keepdims)), x)
+
+
+def _extreme(x, dim, keepdim, op, take_min, select_extremes):
+    """amax, amin, max and min: the checks, then the one Function."""
+    dims = normalize_dims(dim, x.ndim, op)
+    refuse_empty(x, dim, dims, op)
+    return Amax.apply(x, dims=dims, keepdim=keepdim, take_min=take_min,
+                      select_extremes=select_extremes)
+
+
+def amax(x, dim=(), keepdim=False, *, keepdims=None):
     """The maximum over ``dim`` (all dims when empty or None); ties share the gradient."""
-    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return _extreme(x, dim, resolve_keepdim(keepdim, keepdims), "amax", False, False)
 
 
-def amin(x, dim=(), keepdim=False):
+def amin(x, dim=(), keepdim=False, *, keepdims=None):
     """The minimum over ``dim`` (all dims when empty or None); ties share the gradient."""
-    return Amax.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, take_min=True)
+    return _extreme(x, dim, resolve_keepdim(keepdim, keepdims), "amin", True, False)
 
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
-def max(x, dim=None, keepdim=False):
+def max(x, dim=None, keepdim=False, *, keepdims=None):
     """``max(x)``: the largest element. ``max(x, dim)``: ``(values, indices)``
     along ``dim``, as in PyTorch. ``max(x, other_tensor)``: ``maximum``."""
     if isinstance(dim, Tensor):
         from .elementwise import maximum
         return maximum(x, dim)
+    keepdim = resolve_keepdim(keepdim, keepdims)
     if dim is None:
-        return amax(x)
-    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+        return _extreme(x, None, False, "max", False, True)
+    return MaxResult(_extreme(x, dim, keepdim, "max", False, True),
+                     _index_of_extreme(x, dim, keepdim, "argmax"))
 
 
-def min(x, dim=None, keepdim=False):
+def min(x, dim=None, keepdim=False, *, keepdims=None):
     """``min(x)``, ``min(x, dim)`` → ``(values, indices)``, or ``minimum(x, other)``."""
     if isinstance(dim, Tensor):
         from .elementwise import minimum
         return minimum(x, dim)
+    keepdim = resolve_keepdim(keepdim, keepdims)
     if dim is None:
-        return amin(x)
-    return MaxResult(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+        return _extreme(x, None, False, "min", True, True)
+    return MaxResult(_extreme(x, dim, keepdim, "min", True, True),
+                     _index_of_extreme(x, dim, keepdim, "argmin"))
 
 
-def argmax(x, dim=None, keepdim=False):
+def argmax(x, dim=None, keepdim=False, *, keepdims=None):
     """The index of the largest element (flat when ``dim`` is None); not differentiable."""
-    return _index_of_extreme(x, dim, keepdim, "argmax")
+    refuse_dtype(x, "argmax()", "b", RuntimeError, "x.int()")
+    return _index_of_extreme(x, dim, resolve_keepdim(keepdim, keepdims), "argmax")
 
 
-def argmin(x, dim=None, keepdim=False):
+def argmin(x, dim=None, keepdim=False, *, keepdims=None):
     """The index of the smallest element (flat when ``dim`` is None); not differentiable."""
-    return _index_of_extreme(x, dim, keepdim, "argmin")
+    refuse_dtype(x, "argmin()", "b", RuntimeError, "x.int()")
+    return _index_of_extreme(x, dim, resolve_keepdim(keepdim, keepdims), "argmin")
 
 
 def _index_of_extreme(x, dim, keepdim, function_name):
+    """argmax/argmin along one dim, or of the flattened tensor when ``dim`` is None
+    (with keepdim: every dimension kept with size 1, as in PyTorch)."""
     xp = x._backend.xp
     find = getattr(xp, function_name)
-    indices = xp.asarray(find(x._array)) if dim is None else find(x._array, axis=dim, keepdims=keepdim)
+    if dim is None:
+        refuse_empty(x, None, (), function_name, IndexError)
+        indices = xp.asarray(find(x._array))
+        if keepdim:
+            indices = indices.reshape((1,) * x.ndim)
+    else:
+        if not isinstance(dim, int):
+            raise TypeError(f"{function_name}(): dim must be an int, got {type(dim).__name__}")
+        dims = normalize_dims(dim, x.ndim, function_name)
+        refuse_empty(x, dim, dims, function_name)
+        if x.ndim == 0:
+            indices = xp.zeros((), dtype="int64")
+        else:
+            indices = find(x._array, axis=dims[0], keepdims=keepdim)
     return new_tensor(indices, x._backend, None, 0)
 
 
-def logsumexp(x, dim, keepdim=False):
-    """log Σ exp(x) over ``dim``, stable for any finite input."""
-    return LogSumExp.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+def logsumexp(x, dim, keepdim=False, *, keepdims=None):
+    """log Σ exp(x) over ``dim``, stable for any finite input; −∞ over no elements."""
+    return float_function(LogSumExp, x, "logsumexp", dims=normalize_dims(dim, x.ndim, "logsumexp"),
+                          keepdim=resolve_keepdim(keepdim, keepdims))
+
+
+def _softmax_dim(x, dim, op):
+    if not isinstance(dim, int):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0
 
 
 def softmax(x, dim):
-    """e^x / Σ e^x along ``dim``, stable for any finite input."""
-    return Softmax.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)
+    """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only)."""
+    refuse_dtype(x, "softmax", "biu")
+    dim = _softmax_dim(x, dim, "softmax")
+    return computed_in_float32(lambda value: Softmax.apply(value, dim=dim), x)
 
 
 def log_softmax(x, dim):
-    """x - logsumexp(x) along ``dim``, stable for any finite input."""
-    return LogSoftmax.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0)
+    """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only)."""
+    refuse_dtype(x, "log_softmax", "biu")
+    dim = _softmax_dim(x, dim, "log_softmax")
+    return computed_in_float32(lambda value: LogSoftmax.apply(value, dim=dim), x)
