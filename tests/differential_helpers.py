@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as TF
 
 import minigrad as mg
-from op_table import OpInfo, Sample, positive
+from op_table import OpInfo, Sample
 
 
 # ---------------------------------------------------------------- NumPy views of both sides
@@ -95,6 +95,7 @@ def _probabilities(rng, shape):
 
 
 def _class_targets(draw, n, classes):
+    """n class indices in [0, classes)."""
     return draw.rng.integers(0, classes, n)
 
 
@@ -132,5 +133,4 @@ LOSSES = [
                          for r in LOSS_REDUCTIONS]),
 ]
 
-__all__ = ["np_dtype", "to_numpy", "assert_same", "grads", "floating", "as_tuple", "LOSSES",
-           "positive"]
+__all__ = ["np_dtype", "to_numpy", "assert_same", "grads", "floating", "as_tuple", "LOSSES"]

@@ -15,7 +15,7 @@ inputs, every row that is a function) and from hand-written lists for the shape 
 indexing and the layers.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -25,7 +25,7 @@ import torch.nn.functional as TF
 
 import minigrad as mg
 from differential_helpers import LOSSES, as_tuple, assert_same
-from op_table import OPS, Sample
+from op_table import OPS
 
 
 # ---------------------------------------------------------------- the two sides
@@ -78,7 +78,6 @@ class Case:
     name: str
     call: Callable                   # Lib -> result
     names: tuple = ()                # regexes minigrad's message must contain (any case)
-    kwargs: dict = field(default_factory=dict)
 
 
 def shape_pattern(shape):
@@ -92,13 +91,13 @@ DIM_WORDS = r"(dim|range|axis)"
 
 
 # ---------------------------------------------------------------- cases from the op table
-def convert(lib, value, dtype_override=None, device_of=None):
+def convert(lib, value, device_of=None):
+    """A sample argument on ``lib``'s side: float arrays require grad (as in test_ops)."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
-            array = value if dtype_override is None else value
             if lib.is_torch:
-                return torch.tensor(array, requires_grad=True)
-            return mg.tensor(array, device=device_of or lib.device, requires_grad=True)
+                return torch.tensor(value, requires_grad=True)
+            return mg.tensor(value, device=device_of or lib.device, requires_grad=True)
         return lib.t(value, device=device_of)
     if isinstance(value, tuple):
         return tuple(convert(lib, v, device_of=device_of) for v in value)
@@ -395,6 +394,15 @@ LAYERS = [
                                             "float32", np.array([1.0, 0.0], np.float32)), (r"(0|1|between)",)),
     Case("BCEWithLogitsLoss-shapes", _train_call("BCEWithLogitsLoss", (), {}, np.ones(3), "float32",
                                                  np.ones(4, np.float32)), (r"(3|4|size|shape)",)),
+    Case("L1Loss-shapes", _train_call("L1Loss", (), {}, np.ones((3, 4)), "float32", np.ones(5)),
+         (shape_pattern((5,)),)),
+    Case("SmoothL1Loss-negative-beta", lambda L: L.layer("SmoothL1Loss", beta=-1.0)(
+        L.t([1.0], "float32"), L.t([2.0], "float32")), (r"(beta|-1)",)),
+    Case("NLLLoss-target-out-of-range", _train_call("NLLLoss", (), {}, np.ones((2, 3)), "float32",
+                                                    [0, 3]), (r"3",)),
+    Case("Sequential-index-out-of-range", lambda L: L.nn.Sequential(L.nn.ReLU())[3], (r"3",)),
+    Case("ModuleList-index-out-of-range", lambda L: L.nn.ModuleList([L.nn.ReLU()])[2], (r"2",)),
+    Case("ModuleDict-missing-key", lambda L: L.nn.ModuleDict({"a": L.nn.ReLU()})["b"], (r"b",)),
     Case("HuberLoss-negative-delta", lambda L: L.layer("HuberLoss", delta=-1.0)(
         L.t([1.0], "float32"), L.t([2.0], "float32")), (r"(delta|-1)",)),
 ]
@@ -415,7 +423,12 @@ LAYER_DEVICES = [
         mg.tensor(np.array([1, 2]), device="strict"))),
     Case("RNN-cpu-input-strict", layer_device_call("RNN", (3, 4), (5, 2, 3))),
     Case("LSTM-cpu-input-strict", layer_device_call("LSTM", (3, 4), (5, 2, 3))),
+    Case("GRU-cpu-input-strict", layer_device_call("GRU", (3, 4), (5, 2, 3))),
+    Case("RNNCell-cpu-input-strict", layer_device_call("RNNCell", (3, 4), (2, 3))),
+    Case("LSTMCell-cpu-input-strict", layer_device_call("LSTMCell", (3, 4), (2, 3))),
     Case("GRUCell-cpu-input-strict", layer_device_call("GRUCell", (3, 4), (2, 3))),
+    Case("Sequential-cpu-input-strict", lambda L: L.nn.Sequential(L.layer("Linear", 3, 2), L.nn.ReLU())(
+        mg.tensor(np.ones((2, 3), np.float32), device="strict"))),
     Case("cross_entropy-cpu-target-strict", lambda L: mg.nn.functional.cross_entropy(
         mg.ones(2, 3), mg.tensor(np.array([0, 1]), device="strict"))),
 ]
