@@ -45,11 +45,13 @@ class Lib:
         self.m, self.F = module, functional
 
     def const(self, array):
+        """A constant tensor (no grad) holding ``array``."""
         if self.m is torch:
             return torch.from_numpy(np.array(array))
         return mg.tensor(np.array(array))
 
     def leaf(self, array):
+        """An input of the program: a float64 tensor that requires grad."""
         if self.m is torch:
             return torch.tensor(array, requires_grad=True)
         return mg.tensor(array, requires_grad=True)
@@ -94,13 +96,13 @@ BINARY = {
 
 
 def _reduce(name):
+    """``x.<name>(dim, keepdim=...)``; max/min with a dim compare their values with torch's
+    amax/amin: minigrad shares the gradient of ties as amax does (tests/test_ops.py)."""
     def op(L, x, dim, keepdim):
-        if name in ("max", "min"):   # ties share the gradient as amax's do (tests/test_ops.py)
+        if name in ("max", "min"):
             if L.m is torch:
                 return getattr(x, "a" + name)(dim=dim, keepdim=keepdim)
             return getattr(x, name)(dim=dim, keepdim=keepdim).values
-        if name in ("var", "std"):
-            return getattr(x, name)(dim, keepdim=keepdim)
         return getattr(x, name)(dim, keepdim=keepdim)
     return op
 
@@ -161,11 +163,13 @@ def input_shapes(draw):
     return shapes
 
 
-def _dim(draw, ndim, label="dim"):
-    return draw(st.integers(-ndim, ndim - 1), label=label) if ndim else draw(st.sampled_from([0, -1]))
+def _dim(draw, ndim):
+    """A valid dim, negative or not (0 or -1 for a 0-d tensor)."""
+    return draw(st.integers(-ndim, ndim - 1)) if ndim else draw(st.sampled_from([0, -1]))
 
 
 def _reduction_dims(draw, ndim):
+    """None, one dim, or a tuple of distinct dims (each negative or not)."""
     choice = draw(st.integers(0, 3))
     if choice == 0 or ndim == 0:
         return draw(st.sampled_from([None, 0, -1] if ndim == 0 else [None]))
@@ -194,22 +198,22 @@ def _index_key(draw, shape):
             dim += 1
         elif form == "none":
             items.append(None)
-        elif form == "ellipsis" and not used_ellipsis:
+        elif form == "ellipsis" and not used_ellipsis:   # the items after it index the last dims
             used_ellipsis = True
             items.append(Ellipsis)
             dim = max(dim, ndim - draw(st.integers(0, ndim - dim)))
-            # the remaining items index the last dims
         elif form == "array" and size > 0:
             if array_length is None:
                 array_length = draw(st.integers(1, 4))
             items.append(np.array([draw(st.integers(-size, size - 1)) for _ in range(array_length)],
                                   dtype=np.int64))
             dim += 1
-        elif form == "mask" and not items:
+        elif form == "mask" and not items:                 # a mask over the first 1 or 2 dims
             covered = draw(st.integers(1, min(2, ndim - dim)))
-            items.append(np.array(draw(st.lists(st.booleans(), min_size=int(np.prod(shape[dim:dim + covered])),
-                                                max_size=int(np.prod(shape[dim:dim + covered]))))
-                                  , dtype=bool).reshape(shape[dim:dim + covered]))
+            mask_shape = shape[dim:dim + covered]
+            size = int(np.prod(mask_shape))
+            flags = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+            items.append(np.array(flags, dtype=bool).reshape(mask_shape))
             dim += covered
         elif form == "full":
             items.append(slice(None))
