@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 import minigrad as mg
 from differential_helpers import assert_same, grads, np_dtype, to_numpy
 
-FLOAT64_PROGRAMS = 1000
+FLOAT64_PROGRAMS = 600     # per device
 DTYPE_PROGRAMS = 1000
 # No shrinking: a failure is reported at once, as the program that failed (the steps its
 # result depends on); shrinking a 12-step program can take minutes.
@@ -41,20 +41,20 @@ SETTINGS = dict(derandomize=True, deadline=None, database=None,
 class Lib:
     """The few calls that are spelled differently in the two frameworks."""
 
-    def __init__(self, module, functional):
-        self.m, self.F = module, functional
+    def __init__(self, module, functional, device="cpu"):
+        self.m, self.F, self.device = module, functional, device
 
     def const(self, array):
         """A constant tensor (no grad) holding ``array``."""
         if self.m is torch:
             return torch.from_numpy(np.array(array))
-        return mg.tensor(np.array(array))
+        return mg.tensor(np.array(array), device=self.device)
 
     def leaf(self, array):
         """An input of the program: a float64 tensor that requires grad."""
         if self.m is torch:
             return torch.tensor(array, requires_grad=True)
-        return mg.tensor(array, requires_grad=True)
+        return mg.tensor(array, device=self.device, requires_grad=True)
 
 
 MG, TORCH = Lib(mg, mg.nn.functional), Lib(torch, TF)
@@ -420,16 +420,18 @@ def describe(arrays, steps, target=None):
 # ---------------------------------------------------------------- float64: values, first and second derivatives
 @settings(max_examples=FLOAT64_PROGRAMS, **SETTINGS)
 @given(program=programs())
-def test_random_programs_match_torch_in_float64_with_first_and_second_derivatives(program):
+def test_random_programs_match_torch_in_float64_with_first_and_second_derivatives(program, device):
+    """On every test device (the strict one refuses implicit host conversions, as CuPy)."""
+    ours_lib = Lib(mg, mg.nn.functional, device)
     arrays, steps, seed = program
     where = describe(arrays, steps)
     theirs_in = [TORCH.leaf(a) for a in arrays]
     theirs_values = run_program(TORCH, theirs_in, steps)
-    ours_in = [MG.leaf(a) for a in arrays]
+    ours_in = [ours_lib.leaf(a) for a in arrays]
     ours_values = list(ours_in)
     for name, operands, params in steps:
         try:
-            ours_values.append(_apply(MG, name, [ours_values[j] for j in operands], params))
+            ours_values.append(_apply(ours_lib, name, [ours_values[j] for j in operands], params))
         except Exception as error:  # noqa: BLE001 - every step was accepted by torch
             failing = describe(arrays, steps, len(ours_values))
             raise AssertionError(f"minigrad raised {type(error).__name__}: {error}\n{failing}") from error
@@ -442,7 +444,8 @@ def test_random_programs_match_torch_in_float64_with_first_and_second_derivative
     rng = np.random.default_rng(seed + 1)
     weight = rng.uniform(-1, 1, tuple(theirs.shape))
     g_theirs = grads(torch, [theirs], theirs_in, [torch.from_numpy(weight)], create_graph=True)
-    g_ours = grads(mg, [ours], ours_in, [mg.tensor(weight)], create_graph=True)
+    assert ours.device == device
+    g_ours = grads(mg, [ours], ours_in, [mg.tensor(weight, device=device)], create_graph=True)
     for k, (a, e) in enumerate(zip(g_ours, g_theirs)):
         compare_gradient(a, e, arrays[k], f"d output/d input {k}\n{where}")
     # second derivatives: d(Σ v·grad)/d(inputs), through the graph create_graph=True built
@@ -455,7 +458,7 @@ def test_random_programs_match_torch_in_float64_with_first_and_second_derivative
     # a gradient that does not require grad is a constant: its derivatives are 0
     on_graph = [(a, v) for (a, e, v) in pairs if a is not None and a.requires_grad]
     if on_graph:
-        s_ours = sum((a * mg.tensor(v)).sum() for a, v in on_graph)
+        s_ours = sum((a * mg.tensor(v, device=device)).sum() for a, v in on_graph)
         second_ours = mg.autograd.grad(s_ours, ours_in, allow_unused=True)
     else:
         second_ours = [None] * len(ours_in)
