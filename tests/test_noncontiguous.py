@@ -1,0 +1,170 @@
+"""Every op-table row and every loss with non-contiguous inputs: forward and gradients
+equal PyTorch's (float64).
+
+Each float input of a sample is replaced, on both sides, by the same values laid out
+three ways that are not contiguous in memory:
+
+- ``transposed``: a tensor of the reversed shape, permuted back (strides reversed);
+- ``stepped``: every other element of a tensor twice as long in each dim (``x[::2, ::2]``);
+- ``expanded``: a size-1 dim broadcast to the sample's size (stride 0), where the
+  sample's array is constant along that dim (so the values are the row's own);
+
+and each of these as a view of a leaf that requires grad (the gradient flows back
+through the view) and as a leaf of its own that shares the non-contiguous memory
+(``view.detach().requires_grad_()``: the op's backward sees non-contiguous arrays).
+0-d inputs have one layout only and are left as they are; a sample without any input of
+one or more dims is skipped.
+"""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from differential_helpers import LOSSES, as_tuple, assert_same, floating, grads
+from op_table import OPS, distinct
+
+LAYOUTS = ("transposed", "stepped", "expanded")
+
+
+def _leaf(backend, array, device):
+    if backend is torch:
+        return torch.tensor(array, requires_grad=True)
+    return mg.tensor(array, device=device, requires_grad=True)
+
+
+def lay_out(backend, array, layout, device):
+    """(leaf, value): ``value`` holds ``array``'s numbers in a non-contiguous layout and
+    is computed from ``leaf`` by a view (its gradient reaches ``leaf``)."""
+    if layout == "transposed":
+        order = tuple(reversed(range(array.ndim)))
+        leaf = _leaf(backend, np.ascontiguousarray(array.transpose(order)), device)
+        return leaf, leaf.permute(*order)
+    if layout == "stepped":
+        bigger = np.zeros(tuple(2 * s for s in array.shape))
+        bigger[tuple(slice(None, None, 2) for _ in array.shape)] = array
+        leaf = _leaf(backend, bigger, device)
+        return leaf, leaf[tuple(slice(None, None, 2) for _ in array.shape)]
+    # expanded: the first dim of size > 1, made from one row
+    dim = next(d for d, s in enumerate(array.shape) if s > 1)
+    leaf = _leaf(backend, np.take(array, [0], axis=dim), device)
+    return leaf, leaf.expand(*array.shape)
+
+
+def expanded_array(array):
+    """The sample's array made constant along its first dim of size > 1 (the values
+    an expanded input can hold)."""
+    dim = next(d for d, s in enumerate(array.shape) if s > 1)
+    return np.repeat(np.take(array, [0], axis=dim), array.shape[dim], axis=dim)
+
+
+class LaidOut:
+    """A float array to be given in the test's non-contiguous layout."""
+
+    def __init__(self, array):
+        self.array = array
+
+
+def laid_out(row, sample, layout):
+    """The sample's arguments with each laid-out float array as ('layout', array);
+    None if no input can take this layout."""
+    def convert(value):
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim >= 1:
+            if layout == "expanded":
+                if not any(s > 1 for s in value.shape):
+                    return value
+                return LaidOut(expanded_array(value))
+            if layout == "transposed" and value.ndim < 2:
+                return value
+            return LaidOut(value)
+        return value
+    if layout == "expanded" and row.domain is distinct:
+        return None      # the row needs distinct values (no ties); expanded values repeat
+    args = [convert(a) for a in sample.args]
+    if not any(isinstance(a, LaidOut) for a in args):
+        return None
+    return args
+
+
+def build(backend, args, layout, mode, device):
+    """(arguments, leaves): the call's arguments on ``backend``; ``leaves`` are the
+    tensors whose gradients are compared."""
+    built, leaves = [], []
+    for value in args:
+        if isinstance(value, LaidOut):
+            leaf, view = lay_out(backend, value.array, layout, device)
+            if mode == "leaf":         # a leaf of its own, sharing the non-contiguous memory
+                view = view.detach().requires_grad_()
+                leaf = view
+            built.append(view)
+            leaves.append(leaf)
+        elif isinstance(value, np.ndarray):
+            if value.dtype.kind == "f":
+                tensor = _leaf(backend, value, device)
+                leaves.append(tensor)
+            else:
+                tensor = torch.from_numpy(value) if backend is torch else mg.tensor(value, device=device)
+            built.append(tensor)
+        elif isinstance(value, tuple):
+            built.append(tuple(torch.from_numpy(v) if backend is torch and isinstance(v, np.ndarray)
+                               else mg.tensor(v, device=device) if isinstance(v, np.ndarray) else v
+                               for v in value))
+        else:
+            built.append(value)
+    return built, leaves
+
+
+def cases():
+    return [pytest.param(row, sample, id=f"{row.name}-{i}")
+            for row in OPS + LOSSES for i, sample in enumerate(row.sample_inputs())
+            if any(laid_out(row, sample, layout) is not None for layout in LAYOUTS)]
+
+
+CASES = cases()
+
+
+def check_layout(row, sample, args, layout, mode, device):
+    """Forward and gradients with the inputs in ``layout``; raises AssertionError."""
+    theirs_args, theirs_leaves = build(torch, args, layout, mode, device)
+    ours_args, ours_leaves = build(mg, args, layout, mode, device)
+    try:
+        theirs = as_tuple(row.ref(*theirs_args, **sample.kwargs))
+    except RuntimeError as error:      # view() of a non-contiguous tensor: torch refuses
+        try:
+            row.op(*ours_args, **sample.kwargs)
+        except RuntimeError:
+            return
+        raise AssertionError(f"minigrad succeeds where torch raises RuntimeError: {error}") from None
+    ours = as_tuple(row.op(*ours_args, **sample.kwargs))
+    assert len(ours) == len(theirs)
+    for k, (a, e) in enumerate(zip(ours, theirs)):
+        assert a.device == device
+        assert_same(a, e, rtol=1e-12, what=f"output {k}")
+    if not row.differentiable:
+        return
+    ours, theirs = floating(ours), floating(theirs)
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal(tuple(o.shape)) for o in theirs]
+    got = grads(mg, ours, ours_leaves, [mg.tensor(w, device=device) for w in weights])
+    expected = grads(torch, theirs, theirs_leaves, [torch.from_numpy(w) for w in weights])
+    for k, (a, e) in enumerate(zip(got, expected)):
+        if e is None:
+            assert a is None or not np.any(a.detach().numpy() != 0), f"input {k}: torch has no gradient"
+            continue
+        assert a is not None, f"input {k}: no gradient"
+        assert_same(a, e, rtol=1e-10, atol_scale=1e-12, what=f"gradient of input {k}")
+
+
+@pytest.mark.parametrize("row, sample", CASES)
+def test_noncontiguous_inputs_match_torch(row, sample, device):
+    """Every layout, as a view of a leaf and as a leaf of its own; all failures reported."""
+    failures = []
+    for layout in LAYOUTS:
+        args = laid_out(row, sample, layout)
+        if args is None:
+            continue
+        for mode in ("view", "leaf"):
+            try:
+                check_layout(row, sample, args, layout, mode, device)
+            except Exception as error:  # noqa: BLE001 - reported with the layout below
+                failures.append(f"{layout} ({mode}): {type(error).__name__}: {error}")
+    assert not failures, "\n".join(failures)
