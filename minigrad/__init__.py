@@ -50,6 +50,7 @@ from .ops.repetition import repeat_interleave, tile
 from .ops.rearranging import (flip, fliplr, flipud, moveaxis, movedim, swapaxes, swapdims,
                               unflatten)
 from .ops.selection import argwhere, index_select, masked_select, nonzero, unique, where
+from .creation import randint_like
 
 bool = bool_
 clip = clamp

@@ -865,6 +865,27 @@ class Tensor:
     def sum_to_size(self, *size):
         return sum_to_size(self, *size)
 
+    # in place: random fills (drawn from ``generator`` or the device's default one)
+    def uniform_(self, *bounds, generator=None, **keywords):
+        """Samples of U[from, to): ``uniform_(from=0, to=1, *, generator=None)``."""
+        return uniform_(self, *bounds, generator=generator, **keywords)
+
+    def normal_(self, mean=0, std=1, *, generator=None):
+        return normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1, *, generator=None):
+        return exponential_(self, lambd, generator=generator)
+
+    def random_(self, *bounds, generator=None, **keywords):
+        """Integers of [from, to − 1]: ``random_()``, ``random_(to)``, ``random_(from, to)``."""
+        return random_(self, *bounds, generator=generator, **keywords)
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        return fill_diagonal_(self, fill_value, wrap)
+
     def reshape(self, *shape):
         return reshape(self, *shape)
 
@@ -1158,3 +1179,5 @@ from .ops.rearranging import (  # noqa: E402
 from .ops.selection import (  # noqa: E402
     argwhere, index_select, masked_select, nonzero, unique, where)
 from .ops.shape import _shape_arg as _sizes_argument  # noqa: E402  (f(2, 3) or f((2, 3)))
+from .creation import (  # noqa: E402
+    bernoulli_, exponential_, fill_diagonal_, normal_, random_, uniform_)
