@@ -432,26 +432,21 @@ def random_(tensor, *bounds, generator=None, **keywords):
                             f"{type(value).__name__}")
     low = operator.index(low)
     dtype = tensor.dtype
-    if dtype.kind == "f":
-        smallest, largest = -2 ** (np.finfo(dtype).nmant + 1), 2 ** (np.finfo(dtype).nmant + 1)
+    if dtype.kind == "f":   # the integers a float holds exactly: |k| <= 2^(mantissa bits + 1)
+        bits = np.finfo(dtype).nmant + 1
+        smallest, largest = -2 ** bits, 2 ** bits
     elif dtype.kind == "b":
         smallest, largest = 0, 1
     else:
         smallest, largest = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
-    if high is None:
-        top = largest
-        if low > top:
-            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                               f"from={low} >= to={top + 1}")
-    else:
-        top = operator.index(high) - 1
-        if low > top:
-            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                               f"from={low} >= to={top + 1}")
-        if dtype.kind == "f" and not smallest <= top <= largest:
-            warnings.warn(f"random_: to - 1 = {top} is out of bounds [-(2^{np.finfo(dtype).nmant + 1}), "
-                          f"2^{np.finfo(dtype).nmant + 1}]: {dtype} can't represent every integer "
-                          "in this range exactly", UserWarning, stacklevel=3)
+    top = largest if high is None else operator.index(high) - 1   # the range is [low, top]
+    if low > top:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                           f"from={low} >= to={top + 1}")
+    if dtype.kind == "f" and not smallest <= top <= largest:
+        warnings.warn(f"random_: to - 1 = {top} is out of bounds [-(2^{bits}), 2^{bits}]: "
+                      f"{dtype} can't represent every integer in this range exactly",
+                      UserWarning, stacklevel=3)
     if dtype.kind != "f":
         if not smallest <= low <= largest:
             raise RuntimeError(f"random_: from is out of bounds for {dtype}: from={low}, but "
@@ -471,7 +466,7 @@ def fill_diagonal_(tensor, fill_value, wrap=False):
     for more dims, all of equal length). For a matrix taller than wide, ``wrap=True``
     starts the diagonal again below it every n + 1 rows (as NumPy's fill_diagonal)."""
     if tensor.ndim < 2:
-        raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1, got a tensor of "
+        raise RuntimeError(f"fill_diagonal_: the tensor must have at least 2 dimensions, got "
                            f"shape {tuple(tensor.shape)}")
     if tensor.ndim > 2 and len(set(tensor.shape)) != 1:
         raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, "
