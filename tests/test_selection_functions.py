@@ -192,6 +192,8 @@ BAD = {  # name: call on a library (mg or torch), with X as the tensor
         x, 2, dim=0, output_size=5),
     "repeat_interleave, 2-d counts alone": lambda lib, x: lib.repeat_interleave(
         lib.tensor([[1, 2]])),
+    "repeat_interleave, dim of a 0-d tensor": lambda lib, x: lib.repeat_interleave(x.sum(), 2, dim=0),
+    "where, two arguments": lambda lib, x: lib.where(x > 1, x),
     "flip, an int": lambda lib, x: lib.flip(x, 0),
     "flip, dim": lambda lib, x: x.flip(2),
     "flip, repeated dim": lambda lib, x: x.flip(0, -2),
