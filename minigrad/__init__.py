@@ -45,6 +45,13 @@ from .backend.threads import get_num_threads, set_num_threads
 from . import data, viz
 from .serialization import load, save
 
+# repeating, rearranging and selecting (where(condition) alone is nonzero(as_tuple=True))
+from .ops.repetition import repeat_interleave, tile
+from .ops.rearranging import (flip, fliplr, flipud, moveaxis, movedim, swapaxes, swapdims,
+                              unflatten)
+from .ops.selection import argwhere, index_select, masked_select, nonzero, unique, where
+from .creation import randint_like
+
 bool = bool_
 clip = clamp
 

@@ -803,6 +803,89 @@ class Tensor:
     def matmul(self, other):
         return matmul(self, other)
 
+    # -- repeating, rearranging and selecting (minigrad.ops: repetition, rearranging,
+    #    selection) and in-place random fills (minigrad.random) ----------------------
+    def repeat(self, *repeats):
+        return repeat(self, *repeats)
+
+    def tile(self, *dims):
+        return tile(self, _sizes_argument(dims))
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def flip(self, *dims):
+        return flip(self, _sizes_argument(dims))
+
+    def fliplr(self):
+        return fliplr(self)
+
+    def flipud(self):
+        return flipud(self)
+
+    def index_select(self, dim, index):
+        return index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        return masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        return nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return argwhere(self)
+
+    def where(self, condition, other):
+        """``mg.where(condition, self, other)``."""
+        return where(condition, self, other)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def view_as(self, other):
+        return view_as(self, other)
+
+    def reshape_as(self, other):
+        return reshape_as(self, other)
+
+    def unflatten(self, dim, sizes):
+        return unflatten(self, dim, sizes)
+
+    def movedim(self, source, destination):
+        return movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return swapdims(self, dim0, dim1)
+
+    def sum_to_size(self, *size):
+        return sum_to_size(self, *size)
+
+    # in place: random fills (drawn from ``generator`` or the device's default one)
+    def uniform_(self, *bounds, generator=None, **keywords):
+        """Samples of U[from, to): ``uniform_(from=0, to=1, *, generator=None)``."""
+        return uniform_(self, *bounds, generator=generator, **keywords)
+
+    def normal_(self, mean=0, std=1, *, generator=None):
+        return normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1, *, generator=None):
+        return exponential_(self, lambd, generator=generator)
+
+    def random_(self, *bounds, generator=None, **keywords):
+        """Integers of [from, to − 1]: ``random_()``, ``random_(to)``, ``random_(from, to)``."""
+        return random_(self, *bounds, generator=generator, **keywords)
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        return fill_diagonal_(self, fill_value, wrap)
+
     def reshape(self, *shape):
         return reshape(self, *shape)
 
@@ -1088,3 +1171,13 @@ from .creation import empty, full, ones, tensor, zeros  # noqa: E402
 from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2  # noqa: E402
 from .ops.histogram import histc, histogram  # noqa: E402
 from .ops.linalg import bmm, mm  # noqa: E402
+# repeating, rearranging, selecting and in-place random fills
+from .ops.repetition import repeat, repeat_interleave, tile  # noqa: E402
+from .ops.rearranging import (  # noqa: E402
+    flip, fliplr, flipud, movedim, reshape_as, sum_to_size, swapaxes, swapdims, unflatten,
+    view_as)
+from .ops.selection import (  # noqa: E402
+    argwhere, index_select, masked_select, nonzero, unique, where)
+from .ops.shape import _shape_arg as _sizes_argument  # noqa: E402  (f(2, 3) or f((2, 3)))
+from .creation import (  # noqa: E402
+    bernoulli_, exponential_, fill_diagonal_, normal_, random_, uniform_)
