@@ -443,10 +443,11 @@ class Tensor:
                     "record in-place operations, so its gradient would be lost; write the "
                     "out-of-place form, e.g. x = x + y instead of x += y.")
 
-    def _write(self, name, values, key=Ellipsis):
-        """``self[key] = values`` into this tensor's memory, and a new version."""
+    def _write(self, name, values, key=Ellipsis, view_key=Ellipsis):
+        """``self[view_key][key] = values`` into this tensor's memory, and a new version
+        (``view_key`` of ints, slices, None and ... selects a view of the memory)."""
         try:
-            self._array[key] = values
+            self._array[view_key][key] = values
         except ValueError as error:  # NumPy: a read-only array or a shape mismatch
             if "read-only" in str(error):
                 raise RuntimeError(
@@ -556,9 +557,16 @@ class Tensor:
         return self._store_result("neg_", neg(self))
 
     def __setitem__(self, key, value):
+        """``self[key] = value`` with every key ``self[key]`` reads, writing the elements
+        that ``self[key]`` selects (the value broadcasts to their shape)."""
         name = "__setitem__ (tensor[...] = value)"
         self._begin_in_place(name, value)
-        self._write(name, self._array_of(value, "__setitem__"), index_key(key, self))
+        view_key, key = setitem_keys(key, self, value)
+        try:
+            self._write(name, self._array_of(value, "__setitem__"), key, view_key)
+        except IndexError as error:
+            raise IndexError(
+                f"index out of range for a tensor of shape {tuple(self.shape)}: {error}") from None
 
     # ``x += y`` is ``x.add_(y)``, as in PyTorch: the update happens in x's memory.
     def __iadd__(self, other):
@@ -1069,6 +1077,35 @@ def index_key(key, tensor):
     return convert(key)
 
 
+def setitem_keys(key, tensor, value):
+    """``(view_key, key)`` such that ``tensor._array[view_key][key] = value`` writes the
+    elements PyTorch's ``tensor[key] = value`` writes.
+
+    The key is read as ``tensor[key]`` reads it (a list holding sequences is a tuple;
+    ints apply before index arrays; a mask must match the shape it covers). A key of
+    ints, slices, None and ... selects a view, also for a single element, so a value
+    of shape (1,) fits it as in PyTorch. With index arrays PyTorch writes a value
+    tensor only of the tensor's own dtype (Python numbers are converted), except a
+    one-element value under a single boolean mask.
+    """
+    key = index_key(_sequence_as_tuple(key), tensor)
+    items = key if isinstance(key, tuple) else (key,)
+    index_arrays = [item for item in items if _is_index_array(item)]
+    if _is_basic(key) or not index_arrays:  # a 0-d integer tensor is an int
+        return Ellipsis, items if any(item is Ellipsis for item in items) else items + (Ellipsis,)
+    one_mask = len(index_arrays) == 1 and _is_mask(index_arrays[0])
+    key = _booleans_to_indices(key, tensor.shape, tensor._backend.xp)
+    if (isinstance(value, Tensor) and value.dtype != tensor.dtype
+            and not (one_mask and value.numel() == 1)):
+        raise RuntimeError(
+            f"tensor[index] = value with an index tensor, list or mask writes only a value of "
+            f"the tensor's dtype {tensor.dtype} (as in PyTorch), got a value of dtype "
+            f"{value.dtype}; convert it with value.to({tensor.dtype})")
+    if any(map(_is_int, key)) and any(map(_is_index_array, key)):
+        return _ints_first(key)
+    return Ellipsis, key
+
+
 # Autograd and the operations are defined on top of Tensor; bind them for the methods above.
 from .autograd.grad_mode import _state  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
@@ -1081,6 +1118,9 @@ from .ops.shape import (  # noqa: E402
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
 from .ops.shape import narrow, roll  # noqa: E402
+from .ops.shape import (  # noqa: E402
+    _booleans_to_indices, _ints_first, _is_basic, _is_index_array, _is_int, _is_mask,
+    _sequence_as_tuple)
 from .ops.masking import masked_fill, masked_fill_, tril, triu  # noqa: E402
 from .ops.indexing import gather, scatter, scatter_add  # noqa: E402
 from .ops.sorting import argsort, sort, topk  # noqa: E402

@@ -1,0 +1,89 @@
+"""Regression tests against PyTorch for leftover findings: tensor[key] = value,
+printing of empty tensors, unsupported NumPy dtypes, in-place results that can't be
+stored, the learning-rate finder's bounds, the optimizer's worker threads,
+manual_seed's return value and the normalization layers' backward."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+
+# ---------------------------------------------------------------- tensor[key] = value
+def _setitem_keys(lib):
+    """Keys for a tensor of shape (4, 5, 6), built with the library's own tensors."""
+    as_index = torch.tensor if lib is torch else mg.tensor
+    mask_4_5 = (np.arange(20).reshape(4, 5) % 3) == 0
+    return {
+        "int": 1, "negative int": -1, "ints": (1, 2), "int ints int": (3, 4, 5),
+        "slice": slice(1, 3), "slices with step": (slice(None), slice(0, 5, 2)),
+        "None": (None, 1), "Ellipsis": (Ellipsis, 2), "int Ellipsis": (0, Ellipsis, 1),
+        "True": True, "int list": [0, 2], "list of lists": [[0, 1], [3, 3]],
+        "list holding a slice": [slice(1, 3), 2], "list holding None": [None, 0],
+        "list holding Ellipsis": [Ellipsis, 1], "list of tensors": [as_index([0, 1]), as_index([2, 3])],
+        "numpy int array": np.array([0, 3]), "int tensor": as_index([0, 3]),
+        "0-d int tensor": as_index(2), "2-d int tensor": as_index([[0, 1], [2, 3]]),
+        "int, slice, list": (1, slice(None), [0, 2]), "list, slice, int": ([0, 2], slice(None), 1),
+        "int, list": (1, [0, 2, 4]), "two lists": ([0, 1], [1, 2]), "repeated": ([0, 0], [1, 1]),
+        "lists apart": ([0, 1], slice(None), [2, 3]), "list and None": (None, [0, 1], None),
+        "mask": as_index(mask_4_5), "row mask": as_index(np.array([True, False, True, False])),
+        "numpy mask": mask_4_5, "mask, slice": (slice(None), as_index(np.arange(5) < 2)),
+        "Ellipsis, mask": (Ellipsis, as_index(np.arange(6) % 2 == 0)),
+        "int, mask": (2, as_index(np.arange(5) > 2)),
+        "wrong mask": as_index(np.array([True, False])), "out of range": ([0, 4],),
+    }
+
+
+def _setitem_values(lib):
+    make = torch.tensor if lib is torch else mg.tensor
+    f64, f32, i64 = ((torch.float64, torch.float32, torch.int64) if lib is torch
+                     else (mg.float64, mg.float32, mg.int64))
+    return {
+        "number": 7.0, "int number": 3,
+        "0-d tensor": make(2.5, dtype=f64), "one-element tensor": make([1.5], dtype=f64),
+        "row": make(np.arange(6.0) + 1, dtype=f64), "column": make(np.arange(2.0).reshape(2, 1) - 3),
+        "0-d float32": make(2.5, dtype=f32), "one-element float32": make([2.5], dtype=f32),
+        "float32 row": make(np.arange(6.0) / 4, dtype=f32), "int64 row": make(np.arange(6), dtype=i64),
+    }
+
+
+def _set(lib, key_name, value_name):
+    x = (torch.zeros(4, 5, 6, dtype=torch.float64) if lib is torch
+         else mg.zeros(4, 5, 6, dtype=mg.float64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a list holding sequences: deprecated, in both
+        x[_setitem_keys(lib)[key_name]] = _setitem_values(lib)[value_name]
+    return x
+
+
+@pytest.mark.parametrize("value_name", list(_setitem_values(torch)))
+@pytest.mark.parametrize("key_name", list(_setitem_keys(torch)))
+def test_setitem_writes_the_elements_torch_writes(key_name, value_name):
+    try:
+        expected = _set(torch, key_name, value_name).numpy()
+    except (IndexError, RuntimeError) as error:
+        with pytest.raises(type(error)):
+            _set(mg, key_name, value_name)
+        return
+    np.testing.assert_array_equal(_set(mg, key_name, value_name).numpy(), expected)
+
+
+def test_setitem_reads_a_list_of_lists_as_a_tuple_on_every_device(device):
+    x = mg.zeros(4, 5, device=device)
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        x[[[0, 1], [3, 3]]] = 1
+    expected = torch.zeros(4, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected[[[0, 1], [3, 3]]] = 1
+    np.testing.assert_array_equal(x.numpy(), expected.numpy())
+
+
+def test_setitem_applies_ints_before_index_arrays_on_every_device(device):
+    x = mg.zeros(3, 4, 5, device=device)
+    x[1, :, [0, 2]] = mg.arange(4.0, device=device).reshape(4, 1)  # target shape (4, 2)
+    expected = torch.zeros(3, 4, 5)
+    expected[1, :, [0, 2]] = torch.arange(4.0).reshape(4, 1)
+    np.testing.assert_array_equal(x.numpy(), expected.numpy())
