@@ -163,7 +163,14 @@ class Tensor:
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
-        if self._array.dtype not in (get_default_dtype(), np.dtype("int64"), np.dtype("bool")):
+        # No element shows an empty tensor's shape or dtype: PyTorch names its size
+        # (unless it is (0,)) and every dtype but the default.
+        implied_dtypes = (get_default_dtype(), np.dtype("int64"), np.dtype("bool"))
+        if self._array.size == 0:
+            if self._array.ndim != 1:
+                extras.append(f"size={tuple(self.shape)}")
+            implied_dtypes = (get_default_dtype(),)
+        if self._array.dtype not in implied_dtypes:
             extras.append(f"dtype={self._array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")

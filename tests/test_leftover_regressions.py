@@ -87,3 +87,39 @@ def test_setitem_applies_ints_before_index_arrays_on_every_device(device):
     expected = torch.zeros(3, 4, 5)
     expected[1, :, [0, 2]] = torch.arange(4.0).reshape(4, 1)
     np.testing.assert_array_equal(x.numpy(), expected.numpy())
+
+
+# ---------------------------------------------------------------- printing empty tensors
+_EMPTY_SHAPES = [(0,), (2, 0), (0, 3), (1, 0, 2), (0, 0)]
+_PRINTED_DTYPES = ["float32", "float64", "float16", "int64", "int32", "uint8", "bool"]
+
+
+def _torch_repr(tensor):
+    return repr(tensor).replace("torch.", "")
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", _PRINTED_DTYPES)
+@pytest.mark.parametrize("shape", _EMPTY_SHAPES)
+def test_an_empty_tensor_prints_its_size_and_dtype_like_torch(shape, dtype, default):
+    torch.set_default_dtype(getattr(torch, default))
+    mg.set_default_dtype(getattr(mg, default))
+    try:
+        assert repr(mg.zeros(*shape, dtype=getattr(mg, dtype))) == \
+            _torch_repr(torch.zeros(*shape, dtype=getattr(torch, dtype)))
+    finally:
+        torch.set_default_dtype(torch.float32)
+        mg.set_default_dtype(mg.float32)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 2)])
+@pytest.mark.parametrize("dtype", _PRINTED_DTYPES)
+def test_a_nonempty_tensor_still_prints_like_torch(shape, dtype):
+    values = np.arange(np.prod(shape)).reshape(shape) % 2
+    assert repr(mg.tensor(values, dtype=getattr(mg, dtype))) == \
+        _torch_repr(torch.tensor(values, dtype=getattr(torch, dtype)))
+
+
+def test_an_empty_tensor_that_requires_grad_prints_like_torch():
+    assert repr(mg.zeros(2, 0, requires_grad=True)) == _torch_repr(torch.zeros(2, 0, requires_grad=True))
+    assert repr(mg.zeros(2, 0, device="strict")) == "tensor([], device='strict', size=(2, 0))"
