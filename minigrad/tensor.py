@@ -1019,13 +1019,30 @@ def to_backend_array(data, dtype=None, device=None):
                 array = array.astype(get_default_dtype())
             elif array.dtype.kind == "O":
                 raise TypeError(f"cannot make a tensor from {type(data).__name__} data")
+    _check_tensor_dtype(array.dtype)
     if device is not None and Device(device) != backend.device_object:
         target = get_backend(device)
         array = target.from_host(backend.to_host(array))
         backend = target
     if dtype is not None and array.dtype != np.dtype(dtype):
+        _check_tensor_dtype(np.dtype(dtype))
         array = array.astype(dtype)
     return array, backend
+
+
+def _check_tensor_dtype(dtype):
+    """Refuse a dtype a tensor can't hold: tensors hold booleans, integers and
+    floats of 16 to 64 bits (strings, bytes, dates and objects are no numbers;
+    complex numbers and NumPy's extended precision have no minigrad dtype).
+    PyTorch raises a TypeError for all of these but complex."""
+    if dtype.kind in "biu" or dtype.kind == "f" and dtype.itemsize <= 8:
+        return
+    problem = ("minigrad has no complex dtypes" if dtype.kind == "c"
+               else "minigrad has no float128 dtype" if dtype.kind == "f"
+               else f"its values ({dtype.type.__name__}) are not numbers")
+    raise TypeError(
+        f"can't make a tensor of dtype {dtype}: {problem}; tensors hold booleans, integers "
+        "and floating-point numbers (float16, float32, float64)")
 
 
 def _host_data(data):

@@ -123,3 +123,49 @@ def test_a_nonempty_tensor_still_prints_like_torch(shape, dtype):
 def test_an_empty_tensor_that_requires_grad_prints_like_torch():
     assert repr(mg.zeros(2, 0, requires_grad=True)) == _torch_repr(torch.zeros(2, 0, requires_grad=True))
     assert repr(mg.zeros(2, 0, device="strict")) == "tensor([], device='strict', size=(2, 0))"
+
+
+# ---------------------------------------------------------------- data that are no numbers
+_NOT_NUMBERS = {
+    "str array": np.array(["a"]), "bytes array": np.array([b"a"]),
+    "datetime array": np.array(["2020-01-01"], dtype="datetime64[D]"),
+    "timedelta array": np.array([1], dtype="timedelta64[s]"), "object array": np.array([None]),
+    "structured array": np.array([(1, 2)], dtype="i4,i4"), "str": "abc", "numpy str": np.str_("a"),
+    "float128 array": np.array([1.0], dtype=np.longdouble),
+}
+_MAKERS = {"tensor": (mg.tensor, torch.tensor), "as_tensor": (mg.as_tensor, torch.as_tensor),
+           "from_numpy": (mg.from_numpy, torch.from_numpy), "Tensor": (mg.Tensor, torch.Tensor)}
+
+
+@pytest.mark.parametrize("maker", list(_MAKERS))
+@pytest.mark.parametrize("data_name", list(_NOT_NUMBERS))
+def test_data_that_are_no_numbers_are_refused_like_torch(data_name, maker):
+    ours, theirs = _MAKERS[maker]
+    data = _NOT_NUMBERS[data_name]
+    with pytest.raises(TypeError):
+        theirs(data)
+    with pytest.raises(TypeError) as raised:
+        ours(data)
+    if maker != "from_numpy" or isinstance(data, np.ndarray):  # else: "expected np.ndarray"
+        assert str(np.array(data).dtype) in str(raised.value)  # the message names the dtype
+
+
+@pytest.mark.parametrize("maker", list(_MAKERS))
+@pytest.mark.parametrize("data", [np.array([1 + 2j]), [1 + 2j], np.array([1.0], dtype=np.complex64)],
+                         ids=["complex128 array", "complex list", "complex64 array"])
+def test_complex_data_are_refused_with_a_clear_message(data, maker):
+    """PyTorch has complex dtypes; minigrad has none, so it refuses them rather than
+    dropping the imaginary part."""
+    ours, _ = _MAKERS[maker]
+    if maker == "from_numpy" and not isinstance(data, np.ndarray):
+        pytest.skip("from_numpy takes arrays only")
+    with pytest.raises(TypeError, match="complex"):
+        ours(data)
+
+
+@pytest.mark.parametrize("dtype", ["U1", np.complex64, "datetime64[s]"])
+def test_an_asked_dtype_that_is_no_number_is_refused(dtype):
+    with pytest.raises(TypeError, match="can't make a tensor of dtype"):
+        mg.tensor([1, 2], dtype=dtype)
+    with pytest.raises(TypeError, match="can't make a tensor of dtype"):
+        mg.tensor(np.array(["1.5"]), dtype=mg.float32)  # torch refuses strings even then
