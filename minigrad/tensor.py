@@ -506,7 +506,12 @@ class Tensor:
         return self._write("zero_", 0)
 
     def fill_(self, value):
+        """Every element set to ``value``: a number or a 0-d tensor."""
         self._begin_in_place("fill_", value)
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                f"fill_: the value must be a number or a 0-d tensor, got a tensor of shape "
+                f"{tuple(value.shape)}; use copy_ to write a tensor of values")
         return self._write("fill_", self._array_of(value, "fill_"))
 
     def add_(self, other, alpha=1):
@@ -541,14 +546,23 @@ class Tensor:
         return self._store_result("addcmul_", add(self, _scaled(product, value)))
 
     def addcdiv_(self, tensor1, tensor2, value=1):
-        """self += value * tensor1 / tensor2"""
+        """self += value * tensor1 / tensor2 (true division; two integer or boolean
+        tensors are refused, as PyTorch refuses them)"""
         self._begin_in_place("addcdiv_", tensor1, tensor2)
+        if all(isinstance(t, Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
+            raise RuntimeError(
+                f"addcdiv_: tensor1 and tensor2 are both integer tensors ({tensor1.dtype}, "
+                f"{tensor2.dtype}); PyTorch no longer divides integers here: convert them "
+                "to a floating dtype first")
         quotient = div(tensor1, tensor2)
         return self._store_result("addcdiv_", add(self, _scaled(quotient, value)))
 
     def lerp_(self, end, weight):
-        """self += weight * (end - self)"""
+        """self += weight * (end - self), for a floating tensor (as in PyTorch)"""
         self._begin_in_place("lerp_", end, weight)
+        if self._array.dtype.kind != "f":
+            raise NotImplementedError(
+                f"lerp_ is defined for floating-point tensors only, got dtype {self.dtype}")
         return self._store_result("lerp_", add(self, mul(sub(end, self), weight)))
 
     def clamp_(self, min=None, max=None):

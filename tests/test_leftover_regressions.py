@@ -169,3 +169,80 @@ def test_an_asked_dtype_that_is_no_number_is_refused(dtype):
         mg.tensor([1, 2], dtype=dtype)
     with pytest.raises(TypeError, match="can't make a tensor of dtype"):
         mg.tensor(np.array(["1.5"]), dtype=mg.float32)  # torch refuses strings even then
+
+
+# ---------------------------------------------------------------- in-place results that can't be stored
+_DTYPES = ["bool", "uint8", "int32", "int64", "float16", "float32", "float64"]
+
+
+def _of(lib, values, dtype):
+    return lib.tensor(values, dtype=getattr(lib, dtype if lib is torch or dtype != "bool" else "bool_"))
+
+
+_IN_PLACE_OPERANDS = {
+    "int": lambda lib: 2, "float": lambda lib: 1.5, "bool": lambda lib: True,
+    **{f"{dtype} tensor": (lambda dtype: lambda lib: _of(lib, [1, 0, 1], dtype))(dtype) for dtype in _DTYPES},
+    **{f"0-d {dtype}": (lambda dtype: lambda lib: _of(lib, 1, dtype))(dtype) for dtype in _DTYPES},
+}
+_IN_PLACE_METHODS = {
+    "add_": lambda x, o: x.add_(o), "sub_": lambda x, o: x.sub_(o), "mul_": lambda x, o: x.mul_(o),
+    "div_": lambda x, o: x.div_(o), "pow_": lambda x, o: x.pow_(o),
+    "clamp_ min": lambda x, o: x.clamp_(o), "clamp_ max": lambda x, o: x.clamp_(None, o),
+    "clamp_ both": lambda x, o: x.clamp_(o, o),
+    "addcmul_": lambda x, o: x.addcmul_(o, o) if hasattr(o, "shape") else x.addcmul_(x.clone(), x.clone(), value=o),
+    "addcdiv_": lambda x, o: x.addcdiv_(o, o) if hasattr(o, "shape") else x.addcdiv_(x.clone(), x.clone(), value=o),
+    "lerp_": lambda x, o: x.lerp_(o, 0.5) if hasattr(o, "shape") else x.lerp_(x.clone(), o),
+    "fill_": lambda x, o: x.fill_(o),
+    "copy_": lambda x, o: x.copy_(o if hasattr(o, "shape") else x.clone()),
+    "masked_fill_": lambda x, o: x.masked_fill_(x.clone() != x.clone(), o),
+    "setitem": lambda x, o: x.__setitem__(slice(0, 2), o),
+    "sqrt_": lambda x, o: x.sqrt_(), "neg_": lambda x, o: x.neg_(), "zero_": lambda x, o: x.zero_(),
+}
+
+
+def _not_compared(dtype, method, operand):
+    """Cases left out, each for its reason."""
+    if dtype == "bool" and method in ("addcmul_", "clamp_ min", "clamp_ max", "clamp_ both", "pow_"):
+        return True  # PyTorch has no bool kernel for these (NotImplementedError); minigrad computes
+    if method == "sub_" and operand == "bool":
+        return True  # PyTorch refuses subtracting a bool in every form, not only in place
+    if method == "addcmul_" and operand == "float" and dtype in ("uint8", "int32", "int64"):
+        return True  # PyTorch truncates value=1.5 to 1 for an integer tensor; minigrad refuses it
+    operand_dtype = operand.replace("0-d ", "").replace(" tensor", "")
+    if method == "lerp_" and dtype.startswith("float") and operand_dtype in _DTYPES \
+            and operand_dtype != dtype:
+        return True  # PyTorch refuses an end of another dtype; minigrad stores the result in
+    return False     # the tensor's dtype (tests/test_tensor.py relies on it)
+
+
+def _run_in_place(lib, dtype, method, operand):
+    x = _of(lib, [1, 2, 3], dtype)
+    _IN_PLACE_METHODS[method](x, _IN_PLACE_OPERANDS[operand](lib))
+    return x
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero", "ignore:invalid value")
+@pytest.mark.parametrize("operand", list(_IN_PLACE_OPERANDS))
+@pytest.mark.parametrize("method", list(_IN_PLACE_METHODS))
+@pytest.mark.parametrize("dtype", _DTYPES)
+def test_in_place_methods_store_or_refuse_like_torch(dtype, method, operand):
+    if _not_compared(dtype, method, operand):
+        pytest.skip("a known difference, see _not_compared")
+    try:
+        expected = _run_in_place(torch, dtype, method, operand)
+    except RuntimeError as error:  # NotImplementedError is a RuntimeError
+        with pytest.raises(type(error)):
+            _run_in_place(mg, dtype, method, operand)
+        return
+    result = _run_in_place(mg, dtype, method, operand)
+    assert str(result.dtype) == str(expected.dtype).replace("torch.", "")
+    rtol = 2 * np.finfo(result.numpy().dtype).eps if dtype.startswith("float") else 0
+    np.testing.assert_allclose(result.numpy(), expected.numpy(), rtol=rtol)  # pow: one ulp
+
+
+def test_clamp_of_an_int_tensor_with_float_bounds_in_place_is_refused_like_torch():
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2, 3]).clamp_(1.5, 2.5)
+    with pytest.raises(RuntimeError, match="clamp_: the result has dtype float32"):
+        mg.tensor([1, 2, 3]).clamp_(1.5, 2.5)
+
