@@ -246,3 +246,18 @@ def test_clamp_of_an_int_tensor_with_float_bounds_in_place_is_refused_like_torch
     with pytest.raises(RuntimeError, match="clamp_: the result has dtype float32"):
         mg.tensor([1, 2, 3]).clamp_(1.5, 2.5)
 
+
+# ---------------------------------------------------------------- lr_finder's bounds
+@pytest.mark.parametrize("name,bound", [
+    ("end_lr", float("inf")), ("end_lr", float("nan")), ("start_lr", float("nan")),
+    ("start_lr", float("-inf")), ("end_lr", "10"), ("start_lr", None)])
+def test_lr_finder_refuses_a_bound_that_is_no_finite_number(name, bound):
+    model = mg.nn.Linear(2, 1)
+    optimizer = mg.optim.SGD(model.parameters(), lr=0.1)
+    batches = [(mg.ones(4, 2), mg.zeros(4, 1))]
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match=f"{name} must be a finite number"):
+        mg.optim.lr_finder.lr_finder(model, optimizer, mg.nn.functional.mse_loss, batches,
+                                     num_iter=3, **{name: bound})
+    for param, value in zip(model.parameters(), before):
+        np.testing.assert_array_equal(param.detach().numpy(), value.numpy())
