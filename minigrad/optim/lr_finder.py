@@ -85,8 +85,8 @@ class LRFinderResult:
                 matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError as error:
-            raise ImportError("LRFinderResult.plot needs matplotlib: pip install matplotlib") \
-                from error
+            from ..viz.plots import MATPLOTLIB_MISSING  # here: minigrad.viz imports optim
+            raise ImportError(f"LRFinderResult.plot draws with {MATPLOTLIB_MISSING}") from error
         ax = path_or_ax if hasattr(path_or_ax, "plot") else plt.subplots(figsize=(6, 4))[1]
         ax.plot(self.lrs, self.losses, color="0.75", linewidth=1, label="loss per batch")
         ax.plot(self.lrs, self.smoothed_losses, color="C0", label="smoothed loss")
