@@ -2,6 +2,7 @@
 printing of empty tensors, unsupported NumPy dtypes, in-place results that can't be
 stored, the learning-rate finder's bounds, the optimizer's worker threads,
 manual_seed's return value and the normalization layers' backward."""
+import os
 import warnings
 
 import numpy as np
@@ -261,3 +262,50 @@ def test_lr_finder_refuses_a_bound_that_is_no_finite_number(name, bound):
                                      num_iter=3, **{name: bound})
     for param, value in zip(model.parameters(), before):
         np.testing.assert_array_equal(param.detach().numpy(), value.numpy())
+
+
+# ---------------------------------------------------------------- the optimizer's worker threads
+@pytest.fixture
+def restore_num_threads():
+    before = mg.get_num_threads()
+    yield
+    mg.set_num_threads(before)
+
+
+def _threads_one_step_uses(monkeypatch, optimizer_class):
+    """The distinct threads that update slices of a large parameter in one step."""
+    import threading
+    from minigrad.optim.optimizer import Optimizer
+    seen = set()
+    apply_update = Optimizer._apply_update
+
+    def recording(self, *args):
+        seen.add(threading.get_ident())
+        return apply_update(self, *args)
+    monkeypatch.setattr(Optimizer, "_apply_update", recording)
+    param = mg.ones(40 * (1 << 15), requires_grad=True)  # 40 cache-sized slices
+    optimizer = optimizer_class([param], lr=0.1)
+    param.grad = mg.ones(param.shape)
+    optimizer.step()
+    return len(seen)
+
+
+@pytest.mark.parametrize("optimizer_class", [mg.optim.SGD, mg.optim.Adam])
+def test_the_optimizer_uses_at_most_get_num_threads_threads(monkeypatch, restore_num_threads,
+                                                            optimizer_class):
+    mg.set_num_threads(1)
+    assert _threads_one_step_uses(monkeypatch, optimizer_class) == 1
+    mg.set_num_threads(2)
+    used = _threads_one_step_uses(monkeypatch, optimizer_class)
+    assert used <= 2 and (used == 2 or os.cpu_count() == 1)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_the_optimizer_gives_the_same_result_for_every_thread_count(restore_num_threads, threads):
+    mg.set_num_threads(threads)
+    values = np.linspace(-1, 1, 5 * (1 << 15))  # 5 slices
+    param, expected = mg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    param.grad, expected.grad = mg.tensor(np.cos(values)), torch.tensor(np.cos(values))
+    mg.optim.Adam([param], lr=0.1).step()
+    torch.optim.Adam([expected], lr=0.1).step()
+    np.testing.assert_allclose(param.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-15)
