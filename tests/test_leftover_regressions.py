@@ -309,3 +309,26 @@ def test_the_optimizer_gives_the_same_result_for_every_thread_count(restore_num_
     mg.optim.Adam([param], lr=0.1).step()
     torch.optim.Adam([expected], lr=0.1).step()
     np.testing.assert_allclose(param.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------- manual_seed's return value
+def test_manual_seed_returns_the_default_generator_like_torch():
+    ours, theirs = mg.manual_seed(3), torch.manual_seed(3)
+    assert theirs is torch.default_generator and isinstance(theirs, torch.Generator)
+    assert ours is mg.default_generator and isinstance(ours, mg.Generator)
+    assert ours.initial_seed() == theirs.initial_seed() == 3
+    assert mg.manual_seed(-1).initial_seed() == torch.manual_seed(-1).initial_seed() == 2 ** 64 - 1
+    assert mg.manual_seed(3.7).initial_seed() == torch.manual_seed(3.7).initial_seed() == 3
+
+
+def test_the_default_generator_is_the_stream_the_random_functions_draw_from():
+    first = mg.manual_seed(5).manual_seed(7)  # seeding it seeds the default stream
+    drawn = mg.randn(4).numpy()
+    assert first.initial_seed() == 7
+    mg.manual_seed(7)
+    np.testing.assert_array_equal(mg.randn(4).numpy(), drawn)
+    np.testing.assert_array_equal(mg.randn(4, generator=mg.Generator().manual_seed(7)).numpy(), drawn)
+    state = mg.default_generator.get_state()
+    after = mg.randn(3).numpy()
+    mg.default_generator.set_state(state)
+    np.testing.assert_array_equal(mg.randn(3).numpy(), after)
