@@ -332,3 +332,83 @@ def test_the_default_generator_is_the_stream_the_random_functions_draw_from():
     after = mg.randn(3).numpy()
     mg.default_generator.set_state(state)
     np.testing.assert_array_equal(mg.randn(3).numpy(), after)
+
+
+# ---------------------------------------------------------------- normalization with non-finite gradients
+def _norm_layers(lib):
+    nn = lib.nn
+    return {
+        "LayerNorm": lambda: nn.LayerNorm(4), "LayerNorm no affine": lambda: nn.LayerNorm(4, elementwise_affine=False),
+        "LayerNorm 2-d": lambda: nn.LayerNorm((3, 4)), "BatchNorm1d": lambda: nn.BatchNorm1d(3),
+        "BatchNorm1d no affine": lambda: nn.BatchNorm1d(3, affine=False),
+        "BatchNorm1d (N, C)": lambda: nn.BatchNorm1d(3),
+    }
+
+
+_NORM_INPUT_SHAPES = {"LayerNorm": (2, 3, 4), "LayerNorm no affine": (2, 3, 4), "LayerNorm 2-d": (2, 3, 4),
+                      "BatchNorm1d": (5, 3, 4), "BatchNorm1d no affine": (5, 3, 4), "BatchNorm1d (N, C)": (6, 3)}
+
+
+def _norm_gradients(lib, name, x_values, g_values, weight_values):
+    layer = _norm_layers(lib)[name]()
+    if getattr(layer, "weight", None) is not None:
+        with (torch.no_grad() if lib is torch else mg.no_grad()):
+            layer.weight.copy_(lib.tensor(weight_values.reshape(tuple(layer.weight.shape))))
+    layer = layer.double() if lib is torch else layer.to(mg.float64)
+    x = lib.tensor(x_values, requires_grad=True)
+    layer(x).backward(lib.tensor(g_values))
+    grads = [x.grad] + [p.grad for p in layer.parameters()]
+    return [grad.detach().numpy() for grad in grads]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value", "ignore:overflow")
+@pytest.mark.parametrize("special", [float("inf"), -float("inf"), float("nan"), 1e308])
+@pytest.mark.parametrize("name", list(_NORM_INPUT_SHAPES))
+def test_normalization_backward_gives_torchs_non_finite_values(name, special):
+    rng = np.random.default_rng(0)
+    shape = _NORM_INPUT_SHAPES[name]
+    x_values, g_values = rng.normal(size=shape), rng.normal(size=shape)
+    g_values.reshape(-1)[[0, 7]] = special  # one element, and another in a different row
+    weight_values = np.linspace(-1, 2, 12)  # with a zero-free but sign-changing γ
+    weight_values = weight_values[:int(np.prod(shape[1:])) if "Layer" in name and "2-d" in name
+                                  else shape[-1] if "Layer" in name else shape[1]]
+    ours = _norm_gradients(mg, name, x_values, g_values, weight_values)
+    theirs = _norm_gradients(torch, name, x_values, g_values, weight_values)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value")
+def test_layer_norm_backward_of_an_infinite_gradient_is_nan_over_the_row_like_torch():
+    x, upstream = [[1.0, 2.0, 4.0]], [[float("inf"), 1.0, 1.0]]
+    ours = mg.tensor(x, dtype=mg.float64, requires_grad=True)
+    mg.nn.functional.layer_norm(ours, (3,)).backward(mg.tensor(upstream, dtype=mg.float64))
+    theirs = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.layer_norm(theirs, (3,)).backward(torch.tensor(upstream, dtype=torch.float64))
+    assert np.isnan(theirs.grad.numpy()).all()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")
+@pytest.mark.parametrize("function", ["layer_norm", "batch_norm"])
+def test_normalization_double_backward_matches_torch(function, device):
+    rng = np.random.default_rng(1)
+    x_values, weight_values, v_values = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(4, 3))
+
+    def second_derivatives(lib, device=None):
+        kwargs = {} if lib is torch else {"device": device}
+        x = lib.tensor(x_values, requires_grad=True, **kwargs)
+        weight = lib.tensor(weight_values, requires_grad=True, **kwargs)
+        F = lib.nn.functional
+        y = (F.layer_norm(x, (3,), weight) if function == "layer_norm"
+             else F.batch_norm(x, None, None, weight, None, training=True))
+        (y * y * y).sum().backward(create_graph=True)
+        (x.grad * lib.tensor(v_values, **kwargs)).sum().backward()
+        return x.grad.detach(), weight.grad.detach()
+
+    for ours, theirs in zip(second_derivatives(mg, device), second_derivatives(torch)):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
+    assert mg.gradgradcheck(lambda x, w: mg.nn.functional.layer_norm(x, (3,), w),
+                            [mg.tensor(x_values, requires_grad=True, device=device),
+                             mg.tensor(weight_values, requires_grad=True, device=device)])
