@@ -39,7 +39,7 @@ from .ops.indexing import gather, scatter, scatter_add
 from .ops.sorting import argsort, sort, topk
 # Random streams, sampling, sharing NumPy memory, and torch.utils.data's namespace.
 from .creation import as_tensor, from_numpy, normal
-from .random import Generator, bernoulli, manual_seed, multinomial
+from .random import Generator, bernoulli, default_generator, manual_seed, multinomial
 from . import utils
 from .backend.threads import get_num_threads, set_num_threads
 from . import data, viz

@@ -37,11 +37,16 @@ def _seed_value(seed):
 
 
 def manual_seed(seed):
-    """Seed the default generator of every device (CPU, and each GPU as it is used).
+    """Seed the default generator of every device (CPU, and each GPU as it is used),
+    and return the CPU's, ``mg.default_generator``, as PyTorch returns
+    ``torch.default_generator``.
 
     As in PyTorch, ``seed`` is converted with ``int()`` first (so 3.7 seeds with 3).
     """
-    set_global_seed(_seed_value(int(seed)))
+    seed = _seed_value(int(seed))
+    set_global_seed(seed)
+    default_generator._initial_seed = seed
+    return default_generator
 
 
 class Generator:
@@ -105,6 +110,38 @@ class Generator:
 
     def __repr__(self):
         return f"<mg.Generator device='{self.device}' initial_seed={self._initial_seed}>"
+
+
+class _DefaultGenerator(Generator):
+    """A device's default generator as a ``Generator``: the stream the random functions
+    draw from when they are given no ``generator=``. Seeding it (``manual_seed``,
+    ``set_state``) moves that stream, as seeding ``torch.default_generator`` does."""
+
+    def __init__(self, device="cpu"):
+        self.device = Device(device)
+        self._backend = get_backend(self.device)
+        self._initial_seed = None  # not seeded yet: NumPy took the seed from the OS
+
+    @property
+    def _random(self):
+        return self._backend.generator
+
+    def manual_seed(self, seed):
+        """Restart the device's default stream from ``seed``; return this generator."""
+        self._initial_seed = _seed_value(seed)
+        self._backend.seed(self._initial_seed)
+        return self
+
+    def initial_seed(self):
+        """The seed the stream was last started from (before any seeding, the one
+        NumPy drew from the operating system)."""
+        if self._initial_seed is None:
+            return self._random.bit_generator.seed_seq.entropy
+        return self._initial_seed
+
+
+# The CPU's default generator, as ``torch.default_generator``: ``mg.manual_seed`` returns it.
+default_generator = _DefaultGenerator("cpu")
 
 
 def _describe(value):

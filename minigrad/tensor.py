@@ -163,7 +163,14 @@ class Tensor:
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
-        if self._array.dtype not in (get_default_dtype(), np.dtype("int64"), np.dtype("bool")):
+        # No element shows an empty tensor's shape or dtype: PyTorch names its size
+        # (unless it is (0,)) and every dtype but the default.
+        implied_dtypes = (get_default_dtype(), np.dtype("int64"), np.dtype("bool"))
+        if self._array.size == 0:
+            if self._array.ndim != 1:
+                extras.append(f"size={tuple(self.shape)}")
+            implied_dtypes = (get_default_dtype(),)
+        if self._array.dtype not in implied_dtypes:
             extras.append(f"dtype={self._array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -443,10 +450,11 @@ class Tensor:
                     "record in-place operations, so its gradient would be lost; write the "
                     "out-of-place form, e.g. x = x + y instead of x += y.")
 
-    def _write(self, name, values, key=Ellipsis):
-        """``self[key] = values`` into this tensor's memory, and a new version."""
+    def _write(self, name, values, key=Ellipsis, view_key=Ellipsis):
+        """``self[view_key][key] = values`` into this tensor's memory, and a new version
+        (``view_key`` of ints, slices, None and ... selects a view of the memory)."""
         try:
-            self._array[key] = values
+            self._array[view_key][key] = values
         except ValueError as error:  # NumPy: a read-only array or a shape mismatch
             if "read-only" in str(error):
                 raise RuntimeError(
@@ -498,7 +506,12 @@ class Tensor:
         return self._write("zero_", 0)
 
     def fill_(self, value):
+        """Every element set to ``value``: a number or a 0-d tensor."""
         self._begin_in_place("fill_", value)
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                f"fill_: the value must be a number or a 0-d tensor, got a tensor of shape "
+                f"{tuple(value.shape)}; use copy_ to write a tensor of values")
         return self._write("fill_", self._array_of(value, "fill_"))
 
     def add_(self, other, alpha=1):
@@ -533,14 +546,23 @@ class Tensor:
         return self._store_result("addcmul_", add(self, _scaled(product, value)))
 
     def addcdiv_(self, tensor1, tensor2, value=1):
-        """self += value * tensor1 / tensor2"""
+        """self += value * tensor1 / tensor2 (true division; two integer or boolean
+        tensors are refused, as PyTorch refuses them)"""
         self._begin_in_place("addcdiv_", tensor1, tensor2)
+        if all(isinstance(t, Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
+            raise RuntimeError(
+                f"addcdiv_: tensor1 and tensor2 are both integer tensors ({tensor1.dtype}, "
+                f"{tensor2.dtype}); PyTorch no longer divides integers here: convert them "
+                "to a floating dtype first")
         quotient = div(tensor1, tensor2)
         return self._store_result("addcdiv_", add(self, _scaled(quotient, value)))
 
     def lerp_(self, end, weight):
-        """self += weight * (end - self)"""
+        """self += weight * (end - self), for a floating tensor (as in PyTorch)"""
         self._begin_in_place("lerp_", end, weight)
+        if self._array.dtype.kind != "f":
+            raise NotImplementedError(
+                f"lerp_ is defined for floating-point tensors only, got dtype {self.dtype}")
         return self._store_result("lerp_", add(self, mul(sub(end, self), weight)))
 
     def clamp_(self, min=None, max=None):
@@ -556,9 +578,16 @@ class Tensor:
         return self._store_result("neg_", neg(self))
 
     def __setitem__(self, key, value):
+        """``self[key] = value`` with every key ``self[key]`` reads, writing the elements
+        that ``self[key]`` selects (the value broadcasts to their shape)."""
         name = "__setitem__ (tensor[...] = value)"
         self._begin_in_place(name, value)
-        self._write(name, self._array_of(value, "__setitem__"), index_key(key, self))
+        view_key, key = setitem_keys(key, self, value)
+        try:
+            self._write(name, self._array_of(value, "__setitem__"), key, view_key)
+        except IndexError as error:
+            raise IndexError(
+                f"index out of range for a tensor of shape {tuple(self.shape)}: {error}") from None
 
     # ``x += y`` is ``x.add_(y)``, as in PyTorch: the update happens in x's memory.
     def __iadd__(self, other):
@@ -1087,13 +1116,30 @@ def to_backend_array(data, dtype=None, device=None):
                 array = array.astype(get_default_dtype())
             elif array.dtype.kind == "O":
                 raise TypeError(f"cannot make a tensor from {type(data).__name__} data")
+    _check_tensor_dtype(array.dtype)
     if device is not None and Device(device) != backend.device_object:
         target = get_backend(device)
         array = target.from_host(backend.to_host(array))
         backend = target
     if dtype is not None and array.dtype != np.dtype(dtype):
+        _check_tensor_dtype(np.dtype(dtype))
         array = array.astype(dtype)
     return array, backend
+
+
+def _check_tensor_dtype(dtype):
+    """Refuse a dtype a tensor can't hold: tensors hold booleans, integers and
+    floats of 16 to 64 bits (strings, bytes, dates and objects are no numbers;
+    complex numbers and NumPy's extended precision have no minigrad dtype).
+    PyTorch raises a TypeError for all of these but complex."""
+    if dtype.kind in "biu" or dtype.kind == "f" and dtype.itemsize <= 8:
+        return
+    problem = ("minigrad has no complex dtypes" if dtype.kind == "c"
+               else "minigrad has no float128 dtype" if dtype.kind == "f"
+               else f"its values ({dtype.type.__name__}) are not numbers")
+    raise TypeError(
+        f"can't make a tensor of dtype {dtype}: {problem}; tensors hold booleans, integers "
+        "and floating-point numbers (float16, float32, float64)")
 
 
 def _host_data(data):
@@ -1152,6 +1198,35 @@ def index_key(key, tensor):
     return convert(key)
 
 
+def setitem_keys(key, tensor, value):
+    """``(view_key, key)`` such that ``tensor._array[view_key][key] = value`` writes the
+    elements PyTorch's ``tensor[key] = value`` writes.
+
+    The key is read as ``tensor[key]`` reads it (a list holding sequences is a tuple;
+    ints apply before index arrays; a mask must match the shape it covers). A key of
+    ints, slices, None and ... selects a view, also for a single element, so a value
+    of shape (1,) fits it as in PyTorch. With index arrays PyTorch writes a value
+    tensor only of the tensor's own dtype (Python numbers are converted), except a
+    one-element value under a single boolean mask.
+    """
+    key = index_key(_sequence_as_tuple(key), tensor)
+    items = key if isinstance(key, tuple) else (key,)
+    index_arrays = [item for item in items if _is_index_array(item)]
+    if _is_basic(key) or not index_arrays:  # a 0-d integer tensor is an int
+        return Ellipsis, items if any(item is Ellipsis for item in items) else items + (Ellipsis,)
+    one_mask = len(index_arrays) == 1 and _is_mask(index_arrays[0])
+    key = _booleans_to_indices(key, tensor.shape, tensor._backend.xp)
+    if (isinstance(value, Tensor) and value.dtype != tensor.dtype
+            and not (one_mask and value.numel() == 1)):
+        raise RuntimeError(
+            f"tensor[index] = value with an index tensor, list or mask writes only a value of "
+            f"the tensor's dtype {tensor.dtype} (as in PyTorch), got a value of dtype "
+            f"{value.dtype}; convert it with value.to({tensor.dtype})")
+    if any(map(_is_int, key)) and any(map(_is_index_array, key)):
+        return _ints_first(key)
+    return Ellipsis, key
+
+
 # Autograd and the operations are defined on top of Tensor; bind them for the methods above.
 from .autograd.grad_mode import _state  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
@@ -1164,6 +1239,9 @@ from .ops.shape import (  # noqa: E402
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
 from .ops.shape import narrow, roll  # noqa: E402
+from .ops.shape import (  # noqa: E402
+    _booleans_to_indices, _ints_first, _is_basic, _is_index_array, _is_int, _is_mask,
+    _sequence_as_tuple)
 from .ops.masking import masked_fill, masked_fill_, tril, triu  # noqa: E402
 from .ops.indexing import gather, scatter, scatter_add  # noqa: E402
 from .ops.sorting import argsort, sort, topk  # noqa: E402

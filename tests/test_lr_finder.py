@@ -233,5 +233,6 @@ def test_plot_writes_a_figure(tmp_path):
 def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch):
     result = LRFinderResult([1e-3, 1e-2, 1e-1], [1.0, 0.5, 0.4], [1.0, 0.5, 0.4], False, "exp")
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match="pip install matplotlib"):
+    with pytest.raises(ImportError, match=r'LRFinderResult.plot draws with matplotlib, which is '
+                                          r'not installed: pip install "minigrad\[plot\]"'):
         result.plot()

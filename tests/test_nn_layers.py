@@ -352,22 +352,23 @@ def test_functional_batch_norm_matches_torch(shape, rng):
             close(mine, theirs.detach().numpy())
 
 
-@pytest.mark.parametrize("dims, param_shape, weight_shape, shape", [
-    ((0,), (1, 3), (3,), (4, 3)),             # batch norm, (N, C)
-    ((0, 2), (1, 3, 1), (3,), (3, 3, 2)),     # batch norm, (N, C, L)
-    ((1,), (4,), (4,), (3, 4)),               # layer norm, last dimension
-    ((1, 2), (2, 3), (2, 3), (2, 2, 3)),      # layer norm, last two dimensions
+@pytest.mark.parametrize("kind, dims, param_shape, weight_shape, shape", [
+    ("batch", (0,), (1, 3), (3,), (4, 3)),             # batch norm, (N, C)
+    ("batch", (0, 2), (1, 3, 1), (3,), (3, 3, 2)),     # batch norm, (N, C, L)
+    ("layer", (1,), (4,), (4,), (3, 4)),               # layer norm, last dimension
+    ("layer", (1, 2), (2, 3), (2, 3), (2, 2, 3)),      # layer norm, last two dimensions
 ])
 @pytest.mark.parametrize("affine", [True, False])
-def test_normalize_op_passes_gradcheck_and_gradgradcheck(dims, param_shape, weight_shape, shape,
-                                                         affine, device, rng):
+def test_normalize_op_passes_gradcheck_and_gradgradcheck(kind, dims, param_shape, weight_shape,
+                                                         shape, affine, device, rng):
     from minigrad.ops.normalization import Normalize
     x = mg.tensor(rng.standard_normal(shape), device=device, requires_grad=True)
     weight_and_bias = [mg.tensor(rng.standard_normal(weight_shape), device=device,
                                  requires_grad=True) for _ in range(2 if affine else 0)]
 
     def normalize(x, weight=None, bias=None):
-        return Normalize.apply(x, weight, bias, dims=dims, param_shape=param_shape, eps=1e-3)
+        return Normalize.apply(x, weight, bias, dims=dims, param_shape=param_shape, eps=1e-3,
+                               kind=kind)
 
     assert mg.gradcheck(normalize, (x, *weight_and_bias))
     assert mg.gradgradcheck(normalize, (x, *weight_and_bias))

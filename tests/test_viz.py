@@ -112,7 +112,7 @@ def test_importing_viz_does_not_import_matplotlib():
 def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError,
-                       match=r"pip install matplotlib \(or pip install minigrad\[plot\]"):
+                       match=r'matplotlib, which is not installed: pip install "minigrad\[plot\]"'):
         viz.plot_loss_curves({"a": [1.0, 0.5]})
 
 

@@ -28,7 +28,8 @@ The policy:
 With CuPy the GPU does the work, and this setting does not apply.
 """
 
-_threads = {"count": None}  # None: not set here; the BLAS library's own count
+_threads = {"count": None,        # None: not set here; the BLAS library's own count
+            "blas_default": None}  # that count, read once (asking threadpoolctl takes ~1 ms)
 
 
 def _controller():
@@ -49,8 +50,11 @@ def set_num_threads(num_threads):
 
 def get_num_threads():
     """The number of threads the CPU's matrix products use: the last ``set_num_threads``,
-    or else the BLAS library's own count."""
+    or else the BLAS library's own count (read the first time it is asked for).
+    The optimizers' own worker threads use at most this many too."""
     if _threads["count"] is not None:
         return _threads["count"]
-    libraries = _controller().select(user_api="blas").lib_controllers
-    return max((library.num_threads for library in libraries), default=1)
+    if _threads["blas_default"] is None:
+        libraries = _controller().select(user_api="blas").lib_controllers
+        _threads["blas_default"] = max((library.num_threads for library in libraries), default=1)
+    return _threads["blas_default"]

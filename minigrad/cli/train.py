@@ -41,6 +41,7 @@ import time
 
 from ..optim import LBFGS
 from ..serialization import SerializationError, load, save
+from ..viz.plots import MATPLOTLIB_MISSING
 from .errors import UsageError
 from .options import as_dict, describe_optimizer, positive_int
 from .training import DEFAULT_CONFIG, TrainingRun
@@ -93,7 +94,6 @@ def check_output_path(path, option):
         raise UsageError(f"{option} {path}: is a directory, not a file name")
 
 
-MATPLOTLIB_MISSING = 'matplotlib, which is not installed: pip install "minigrad[plot]"'
 
 
 def _matplotlib_missing():

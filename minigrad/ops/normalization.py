@@ -7,18 +7,31 @@ Batch norm and layer norm are one computation over different dimensions D
     x̂ = (x − μ) / √(σ² + ε)
     y = γ · x̂ + β                                      (γ, β broadcast along D)
 
-For an upstream gradient g = dL/dy, with ⟨·⟩ the mean over D and ĝ = γ · g:
+For an upstream gradient g = dL/dy, with ⟨·⟩ the mean over D, N = |D| and
+ρ = 1/√(σ² + ε):
 
     dL/dβ = Σ g        dL/dγ = Σ g · x̂               (summed over the axes γ is broadcast along)
-    dL/dx = (ĝ − ⟨ĝ⟩ − x̂ · ⟨ĝ · x̂⟩) / √(σ² + ε)
+    dL/dx = (g − ⟨g⟩ − x̂ · ⟨g · x̂⟩) · ρ · γ                        (batch norm)
 
 (Differentiating x̂ by x gives three paths, through x itself, through μ and
-through σ²; the two mean terms are the last two.) ``forward`` works on arrays;
-``backward`` uses minigrad's operations, so its result is differentiable again.
+through σ²; the two mean terms are the last two.) Layer norm, where γ varies
+along D, writes the same with ĝ = γ · g expanded in x and μ, as PyTorch's
+layer-norm kernel does:
+
+    dL/dx = ρ · ĝ + b · x + c,   b = (μ · Σ ĝ − Σ ĝ · x) · ρ³ / N,   c = −b · μ − ρ · Σ ĝ / N
+
+The two are equal in exact arithmetic but not for an infinite g: an infinite ĝᵢ
+makes Σ ĝ and Σ ĝ · x infinite, and b = ∞ − ∞ = NaN spreads over the whole
+row, where the batch-norm form can leave ±∞ at some elements. Each layer uses
+the form PyTorch uses for it, and so gives PyTorch's result.
+``forward`` works on arrays; ``backward`` uses minigrad's operations, so its
+result is differentiable again.
 """
+import math
+
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
-from .reduction import mean
+from .reduction import mean, sum
 from .shape import reshape, sum_to
 
 
@@ -35,10 +48,12 @@ class Normalize(Function):
 
     (the running variance is the unbiased estimate). They are buffers, not part
     of the graph. An empty batch leaves them as they are (PyTorch), not nan.
+    ``kind`` picks the form of dL/dx PyTorch uses: "batch" (γ is constant along
+    ``dims``, one value per channel) or "layer" (γ may vary along ``dims``).
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, dims, param_shape, eps,
+    def forward(ctx, x, weight, bias, dims, param_shape, eps, kind,
                 running_mean=None, running_var=None, momentum=0.0):
         xp = ctx.xp
         mu = x.mean(axis=dims, keepdims=True)
@@ -57,7 +72,7 @@ class Normalize(Function):
                 y += bias.reshape(param_shape)  # y is a fresh array: add in place
         else:
             y = x_hat if bias is None else x_hat + bias.reshape(param_shape)
-        ctx.dims, ctx.param_shape, ctx.eps = dims, param_shape, eps
+        ctx.dims, ctx.param_shape, ctx.eps, ctx.kind = dims, param_shape, eps, kind
         ctx.bias_shape = None if bias is None else bias.shape
         ctx.save_for_backward(x, weight, x_hat, inv_std)
         return y
@@ -70,10 +85,19 @@ class Normalize(Function):
             x_hat, inv_std = normalized(x, dims, ctx.eps)
         need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_x = grad_weight = grad_bias = None
-        if need_x:
+        if need_x and ctx.kind == "layer":
             g = grad if weight is None else grad * reshape(weight, param_shape)
-            grad_x = inv_std * (g - mean(g, dims, keepdim=True)
-                                - x_hat * mean(g * x_hat, dims, keepdim=True))
+            count = math.prod(x.shape[d] for d in dims)
+            mu = mean(x, dims, keepdim=True)
+            sum_g, sum_gx = sum(g, dims, keepdim=True), sum(g * x, dims, keepdim=True)
+            b = (sum_g * mu - sum_gx) * inv_std ** 3 / count
+            c = -b * mu - sum_g * inv_std / count
+            grad_x = inv_std * g + b * x + c
+        elif need_x:
+            grad_x = (grad - mean(grad, dims, keepdim=True)
+                      - x_hat * mean(grad * x_hat, dims, keepdim=True)) * inv_std
+            if weight is not None:
+                grad_x = grad_x * reshape(weight, param_shape)
         if need_weight:
             grad_weight = reshape(sum_to(grad * x_hat, param_shape), weight.shape)
         if need_bias:

@@ -29,6 +29,7 @@ and learning rates as they were).
     result.plot("lr_finder.png")
 """
 import math
+import numbers
 
 import numpy as np
 
@@ -84,8 +85,8 @@ class LRFinderResult:
                 matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError as error:
-            raise ImportError("LRFinderResult.plot needs matplotlib: pip install matplotlib") \
-                from error
+            from ..viz.plots import MATPLOTLIB_MISSING  # here: minigrad.viz imports optim
+            raise ImportError(f"LRFinderResult.plot draws with {MATPLOTLIB_MISSING}") from error
         ax = path_or_ax if hasattr(path_or_ax, "plot") else plt.subplots(figsize=(6, 4))[1]
         ax.plot(self.lrs, self.losses, color="0.75", linewidth=1, label="loss per batch")
         ax.plot(self.lrs, self.smoothed_losses, color="C0", label="smoothed loss")
@@ -153,6 +154,9 @@ def lr_finder(model, optimizer, loss_fn, batches, start_lr=1e-7, end_lr=10, num_
 def _check_arguments(start_lr, end_lr, num_iter, mode, smooth_f, diverge_th):
     if mode not in ("exp", "linear"):
         raise ValueError(f"mode must be 'exp' or 'linear', got {mode!r}")
+    for name, bound in (("start_lr", start_lr), ("end_lr", end_lr)):
+        if isinstance(bound, bool) or not isinstance(bound, numbers.Real) or not math.isfinite(bound):
+            raise ValueError(f"{name} must be a finite number, got {bound!r}")
     if not 0 < start_lr < end_lr:
         raise ValueError(f"need 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
     if isinstance(num_iter, bool) or not isinstance(num_iter, int) or num_iter < 2:

@@ -40,6 +40,7 @@ from ..autograd.grad import reset_grads
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import RemovableHandle, Tensor, new_tensor
 from ..backend import get_backend
+from ..backend.threads import get_num_threads
 from ._validation import check_kinds
 
 
@@ -533,11 +534,14 @@ def _for_each_slice(function, items):
 
     NumPy releases the interpreter lock while it computes, so threads working on
     disjoint slices of the flat buffers run truly in parallel (as PyTorch's CPU
-    kernels do). Each thread takes one contiguous run of slices.
+    kernels do). Each thread takes one contiguous run of slices. At most
+    ``mg.get_num_threads()`` threads work (the caller's included), as PyTorch's
+    kernels follow ``torch.set_num_threads``; the slices are disjoint, so the
+    result is the same for every count.
     """
     global _pool
     items = list(items)
-    threads = min(_THREADS, len(items))
+    threads = min(get_num_threads(), _THREADS, len(items))
     if threads < 2:
         for item in items:
             function(item)

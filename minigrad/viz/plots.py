@@ -8,14 +8,16 @@ to ``path`` when one is given (the format follows the file name: ``.png``,
 itself.
 
 matplotlib is optional for minigrad and imported only when a figure is drawn:
-``pip install matplotlib`` (or ``pip install minigrad[plot]``).
+``pip install "minigrad[plot]"`` installs it.
 """
 import numpy as np
 
 __all__ = ["plot_landscape", "animate_landscape", "plot_training_curves", "plot_loss_curves"]
 
-_MISSING_MATPLOTLIB = ("minigrad.viz draws its figures with matplotlib, which is not installed: "
-                       "pip install matplotlib (or pip install minigrad[plot])")
+# How every part of minigrad that draws (minigrad.viz, LRFinderResult.plot, the
+# command line) ends its message when matplotlib is missing: with the extra to install.
+MATPLOTLIB_MISSING = 'matplotlib, which is not installed: pip install "minigrad[plot]"'
+_MISSING_MATPLOTLIB = f"minigrad.viz draws its figures with {MATPLOTLIB_MISSING}"
 
 
 def _matplotlib(module="matplotlib.figure"):

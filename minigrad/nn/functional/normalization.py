@@ -46,7 +46,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"size {tuple(input.shape)}")
         dims = (0,) + tuple(range(2, input.ndim))
         return Normalize.apply(input, weight, bias, dims=dims, param_shape=param_shape, eps=eps,
-                               running_mean=running_mean, running_var=running_var,
+                               kind="batch", running_mean=running_mean, running_var=running_var,
                                momentum=momentum)
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be given when "
@@ -74,4 +74,5 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
             raise RuntimeError(f"layer_norm: {name} should have shape {normalized_shape}, got "
                                f"{tuple(tensor.shape)}")
     dims = tuple(range(input.ndim - count, input.ndim))
-    return Normalize.apply(input, weight, bias, dims=dims, param_shape=normalized_shape, eps=eps)
+    return Normalize.apply(input, weight, bias, dims=dims, param_shape=normalized_shape, eps=eps,
+                           kind="layer")
