@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
+from .arguments import tensor_arguments
 from .dims import normalize_dim
 from .shape import GetItem, getitem, reshape
 
@@ -58,6 +59,7 @@ def _checked_key(op, x, dim, index, src=None):
     return _full_key(index._array, dim, x._backend.xp)
 
 
+@tensor_arguments("x", "index")
 def gather(x, dim, index):
     """y[i][j][k] = x[i][index[i][j][k]][k] for dim=1 (likewise for every dim);
     y has index's shape. dL/dx adds each gradient back where it was read."""
@@ -100,6 +102,7 @@ class ScatterAdd(Function):
         return grad, GetItem.apply(grad, key=ctx.key) if ctx.needs_input_grad[1] else None
 
 
+@tensor_arguments("x", "index")
 def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     """A copy of x with x[i][index[i][j][k]][k] = src[i][j][k] (dim=1), or = ``value``
     (a number, given as ``src`` or ``value=``) at every indexed position."""
@@ -111,6 +114,7 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     return _scatter(Scatter, "scatter", x, dim, index, value if src is None else src)
 
 
+@tensor_arguments("x", "index", "src")
 def scatter_add(x, dim, index, src):
     """A copy of x with src[i][j][k] added to x[i][index[i][j][k]][k] (dim=1);
     repeated indices add up."""

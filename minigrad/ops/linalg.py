@@ -6,6 +6,7 @@ two axes; batch axes broadcast, and the engine sums them back.
 """
 from ..autograd.function import Function
 from ..tensor import new_tensor
+from .arguments import tensor_arguments
 from .shape import broadcast_to, squeeze, transpose, unsqueeze
 
 
@@ -28,7 +29,7 @@ def matmul(a, b):
     """``a @ b`` with NumPy's rules: 1-D operands are treated as a row (left) or a
     column (right) vector, and that dimension is removed from the result."""
     from .elementwise import _both, refuse_dtype
-    a, b = _both(a, b)
+    a, b = _both(a, b, "matmul")
     refuse_dtype(a, "matmul", "b")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
@@ -58,6 +59,7 @@ def _same_dtype(a, b, function_name):
                            f"got {a.dtype} and {b.dtype}; convert one, e.g. with .to({b.dtype})")
 
 
+@tensor_arguments("input", "mat2")
 def mm(input, mat2):
     """The matrix product of two 2-D tensors (n×k @ k×m → n×m), without broadcasting."""
     for name, value in (("self", input), ("mat2", mat2)):
@@ -70,6 +72,7 @@ def mm(input, mat2):
     return MatMul.apply(input, mat2)
 
 
+@tensor_arguments("input", "mat2")
 def bmm(input, mat2):
     """Batched matrix products of two 3-D tensors (b×n×k @ b×k×m → b×n×m), same batch size."""
     for name, value in (("batch1", input), ("batch2", mat2)):

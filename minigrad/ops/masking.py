@@ -9,6 +9,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .arguments import tensor_arguments
 from .shape import sum_to
 
 
@@ -26,12 +27,14 @@ class Triangular(Function):
         return Triangular.apply(grad, diagonal=ctx.diagonal, upper=ctx.upper)
 
 
+@tensor_arguments("x")
 def tril(x, diagonal=0):
     """The lower triangle of the last two dims: y[..., i, j] = x[..., i, j] where
     j - i <= diagonal, else 0 (diagonal > 0 keeps diagonals above the main one)."""
     return _triangle(x, diagonal, upper=False, name="tril")
 
 
+@tensor_arguments("x")
 def triu(x, diagonal=0):
     """The upper triangle of the last two dims: y[..., i, j] = x[..., i, j] where
     j - i >= diagonal, else 0."""
@@ -82,6 +85,7 @@ def _checked_mask_and_value(x, mask, value, name):
     return shape
 
 
+@tensor_arguments("x", "mask")
 def masked_fill(x, mask, value):
     """x with ``value`` (a number or a 0-d tensor, cast to x's dtype) wherever the
     boolean ``mask`` (broadcast against x) is True."""
@@ -91,6 +95,7 @@ def masked_fill(x, mask, value):
     return MaskedFill.apply(x, mask, value)
 
 
+@tensor_arguments("x", "mask")
 def masked_fill_(x, mask, value):
     """In place: x[mask] = value, the mask broadcast to x's shape. Bumps x's version
     (and its views'), and like every in-place change is refused on a tensor that

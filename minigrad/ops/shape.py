@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, index_key
+from .arguments import tensor_arguments
 from .dims import normalize_dim, normalize_distinct_dims
 from .elementwise import cast
 
@@ -82,6 +83,7 @@ def _resolved_shape(shape, input_shape):
     return shape
 
 
+@tensor_arguments("x")
 def reshape(x, *shape):
     """x with a new shape holding the same elements (one dimension may be −1).
 
@@ -94,12 +96,14 @@ def reshape(x, *shape):
     return Reshape.apply(x, shape=shape)
 
 
+@tensor_arguments("x")
 def view(x, *shape):
     """Like ``reshape`` (where PyTorch's ``view`` refuses a layout that would need
     a copy, minigrad's copies; the copy does not share memory or versions)."""
     return reshape(x, *shape)
 
 
+@tensor_arguments("x")
 def flatten(x, start_dim=0, end_dim=-1):
     """x with dimensions ``start_dim`` to ``end_dim`` merged into one."""
     start = normalize_dim(start_dim, x.ndim, "flatten")
@@ -113,6 +117,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, x.shape[:start] + (middle,) + x.shape[end + 1:])
 
 
+@tensor_arguments("x")
 def permute(x, *dims):
     """x with its dimensions reordered as ``dims`` (each dimension exactly once)."""
     dims = _shape_arg(dims)
@@ -125,6 +130,7 @@ def permute(x, *dims):
     return Permute.apply(x, dims=dims)
 
 
+@tensor_arguments("x")
 def transpose(x, dim0, dim1):
     """x with dimensions ``dim0`` and ``dim1`` swapped."""
     dim0, dim1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
@@ -134,6 +140,7 @@ def transpose(x, dim0, dim1):
     return permute(x, *dims)
 
 
+@tensor_arguments("x")
 def squeeze(x, dim=None):
     """Remove dimensions of size 1 (only ``dim``, an int or a tuple, if given, and
     only those of size 1)."""
@@ -143,6 +150,7 @@ def squeeze(x, dim=None):
     return reshape(x, tuple(s for a, s in enumerate(x.shape) if not (a in dims and s == 1)))
 
 
+@tensor_arguments("x")
 def unsqueeze(x, dim):
     """Insert a dimension of size 1 at ``dim`` (in -ndim-1..ndim; negative counts
     from the new end)."""
@@ -196,6 +204,7 @@ def broadcast_to(x, shape):
     return BroadcastTo.apply(x, shape=shape)
 
 
+@tensor_arguments("x")
 def expand(x, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dimension's size."""
     sizes = _shape_arg(sizes)
@@ -293,6 +302,7 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
+@tensor_arguments("x")
 def narrow(x, dim, start, length):
     """The slice ``start:start+length`` along ``dim``, a view of x.
 
@@ -317,6 +327,7 @@ def narrow(x, dim, start, length):
     return getitem(x, key)
 
 
+@tensor_arguments("x")
 def split(x, split_size_or_sections, dim=0):
     """Cut along ``dim`` into views of ``split_size`` elements (the last may be
     shorter; an empty dim gives one empty piece) or of the listed sizes."""
@@ -346,6 +357,7 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
+@tensor_arguments("x")
 def chunk(x, chunks, dim=0):
     """``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer if n is small;
     an empty dim gives ``chunks`` empty pieces, as in PyTorch)."""
@@ -375,6 +387,7 @@ class Roll(Function):
         return Roll.apply(grad, shifts=back, dims=ctx.dims)
 
 
+@tensor_arguments("x")
 def roll(x, shifts, dims=None):
     """Shift elements cyclically by ``shifts`` along ``dims`` (ints or equal-length
     tuples); without dims the tensor is rolled as if flattened, then restored."""
@@ -568,6 +581,7 @@ def _source_positions(size, before, after, mode, xp):
     return xp.asarray(positions)
 
 
+@tensor_arguments("x")
 def pad(x, pad, mode="constant", value=0.0):
     """PyTorch's ``F.pad``: ``pad`` lists (before, after) widths starting from the
     last dimension. Modes: constant, reflect, replicate, circular; the other

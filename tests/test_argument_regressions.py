@@ -1,0 +1,93 @@
+"""Arguments that are not tensors, and argument checks, compared with PyTorch.
+
+A Python list where a function takes a Tensor is PyTorch's TypeError naming the
+function and the argument (never a conversion, never an unrelated AttributeError);
+Python numbers and NumPy arrays stay accepted where PyTorch accepts them.
+"""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+
+def both(make):
+    """``make(lib, tensor)`` on torch and on minigrad: (torch outcome, minigrad outcome),
+    each a result or the exception raised."""
+    outcomes = []
+    for lib, tensor in ((torch, torch.tensor), (mg, mg.tensor)):
+        try:
+            outcomes.append(make(lib, tensor))
+        except Exception as error:  # noqa: BLE001 - compared below
+            outcomes.append(error)
+    return outcomes
+
+
+LIST_ARGUMENTS = {
+    "sum": lambda m, t: m.sum([1.0, 2.0]),
+    "relu": lambda m, t: m.relu([1.0, 2.0]),
+    "abs": lambda m, t: m.abs([1.0, 2.0]),
+    "softmax": lambda m, t: m.softmax([1.0, 2.0], 0),
+    "reshape": lambda m, t: m.reshape([1.0, 2.0], (2,)),
+    "transpose": lambda m, t: m.transpose([[1.0, 2.0]], 0, 1),
+    "tril": lambda m, t: m.tril([[1.0, 2.0]]),
+    "maximum-first": lambda m, t: m.maximum([1.0, 2.0], t([1.0, 2.0])),
+    "maximum-second": lambda m, t: m.maximum(t([1.0, 2.0]), [1.0, 2.0]),
+    "pow-list-base": lambda m, t: m.pow([1.0, 2.0], t([1.0, 2.0])),
+    "where-condition": lambda m, t: m.where([True, False], t([1.0, 2.0]), t([3.0, 4.0])),
+    "where-branch": lambda m, t: m.where(t([True, False]), [1.0, 2.0], t([3.0, 4.0])),
+    "matmul": lambda m, t: m.matmul(t([1.0, 2.0]), [1.0, 2.0]),
+    "mm": lambda m, t: m.mm([[1.0]], t([[1.0]])),
+    "gather-index": lambda m, t: m.gather(t([1.0, 2.0]), 0, [0]),
+    "masked_fill-mask": lambda m, t: t([1.0, 2.0]).masked_fill([True, False], 0.0),
+    "add-operator": lambda m, t: t([1.0, 2.0]) + [1.0, 2.0],
+    "radd-operator": lambda m, t: [1.0, 2.0] * t([1.0, 2.0]),
+    "less-operator": lambda m, t: t([1.0, 2.0]) < [1.0, 2.0],
+    "and-operator": lambda m, t: t([True, False]) & [True, False],
+}
+
+
+@pytest.mark.parametrize("name", LIST_ARGUMENTS)
+def test_a_list_where_a_tensor_is_expected_is_torchs_type_error(name):
+    theirs, ours = both(LIST_ARGUMENTS[name])
+    assert isinstance(theirs, TypeError), theirs
+    assert isinstance(ours, TypeError), f"minigrad: {ours!r}"
+    assert "list" in str(ours)
+
+
+def test_the_message_names_the_function_the_argument_and_its_position():
+    with pytest.raises(TypeError, match=r"sum\(\): argument 'x' \(position 1\) must be Tensor, not list"):
+        mg.sum([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"maximum\(\): argument 'other' \(position 2\).* not tuple"):
+        mg.maximum(mg.ones(2), (1.0, 2.0))
+    with pytest.raises(TypeError, match=r"where\(\): argument 'input' \(position 2\)"):
+        mg.where(mg.ones(2) > 0, [1.0, 2.0], mg.ones(2))
+    with pytest.raises(TypeError, match=r"gather\(\): argument 'index' \(position 3\)"):
+        mg.gather(mg.ones(2), 0, index=[0])
+
+
+ACCEPTED = {
+    "add-number": lambda m, t: t([1.0, 2.0]) + 2,
+    "rpow-number": lambda m, t: 2 ** t([1.0, 2.0]),
+    "pow-number-base": lambda m, t: m.pow(2, t([1.0, 2.0])),
+    "add-array": lambda m, t: t([1.0, 2.0]) + np.array([1.0, 3.0]),
+    "matmul-array": lambda m, t: t([1.0, 2.0]) @ np.array([1.0, 3.0]),
+    "where-numbers": lambda m, t: m.where(t([True, False]), 2.0, t([3.0, 4.0])),
+    "where-uint8-condition": lambda m, t: m.where(t(np.array([1, 0], np.uint8)), t([1.0, 2.0]),
+                                                  t([3.0, 4.0])),
+}
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_numbers_and_arrays_stay_accepted_where_torch_accepts_them(name):
+    theirs, ours = both(ACCEPTED[name])
+    assert isinstance(theirs, torch.Tensor), theirs
+    assert isinstance(ours, mg.Tensor), f"minigrad: {ours!r}"
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+
+
+def test_where_refuses_a_condition_that_is_not_boolean():
+    theirs, ours = both(lambda m, t: m.where(t([1.0, 0.0]), t([1.0, 2.0]), t([3.0, 4.0])))
+    assert isinstance(theirs, RuntimeError)
+    assert isinstance(ours, RuntimeError) and "boolean" in str(ours), ours
