@@ -98,9 +98,47 @@ def reshape(x, *shape):
 
 @tensor_arguments("x")
 def view(x, *shape):
-    """Like ``reshape`` (where PyTorch's ``view`` refuses a layout that would need
-    a copy, minigrad's copies; the copy does not share memory or versions)."""
-    return reshape(x, *shape)
+    """x with a new shape, always sharing x's memory (and its version counter).
+
+    As in PyTorch, a shape that x's layout cannot give without copying (a
+    transposed or expanded tensor flattened, ...) is a RuntimeError: ``reshape``
+    copies in that case, ``contiguous()`` first makes any layout viewable.
+    """
+    shape = _resolved_shape(_shape_arg(shape), x.shape)
+    if not _viewable(x.shape, x._array.strides, shape):
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one "
+            f"dimension spans across two contiguous subspaces): a tensor of shape "
+            f"{tuple(x.shape)} and strides {tuple(s // x._array.itemsize for s in x._array.strides)} "
+            f"cannot be viewed as shape {shape}. Use .reshape(...) instead.")
+    return reshape(x, shape)
+
+
+def _viewable(old_shape, old_strides, new_shape):
+    """Can the elements of an array (``old_shape``, ``old_strides``) be addressed in
+    ``new_shape`` with strides alone? PyTorch's rule (``computeStride``): walking
+    from the last dimension, the old dimensions fall into chunks that are each
+    contiguous in memory; every new dimension must lie inside one chunk, and each
+    chunk must be made of whole new dimensions."""
+    if not old_shape or math.prod(old_shape) == 0:
+        return True
+    new_position = len(new_shape) - 1
+    chunk_stride = old_strides[-1]          # the stride of the chunk's innermost element
+    old_count = new_count = 1               # elements of the chunk so far, old and new
+    for position in range(len(old_shape) - 1, -1, -1):
+        old_count *= old_shape[position]
+        chunk_ends = position == 0 or (old_shape[position - 1] != 1
+                                       and old_strides[position - 1] != old_count * chunk_stride)
+        if not chunk_ends:
+            continue
+        while new_position >= 0 and (new_count < old_count or new_shape[new_position] == 1):
+            new_count *= new_shape[new_position]
+            new_position -= 1
+        if new_count != old_count:
+            return False
+        if position > 0:
+            chunk_stride, old_count, new_count = old_strides[position - 1], 1, 1
+    return new_position == -1
 
 
 @tensor_arguments("x")
