@@ -631,6 +631,9 @@ class Tensor:
         return neg(self)
 
     def __pos__(self):
+        if self._array.dtype == np.bool_:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported (as in PyTorch); "
+                               "use x.int() for numbers, or the boolean tensor itself")
         return self
 
     def __abs__(self):

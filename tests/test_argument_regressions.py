@@ -71,7 +71,7 @@ ACCEPTED = {
     "rpow-number": lambda m, t: 2 ** t([1.0, 2.0]),
     "pow-number-base": lambda m, t: m.pow(2, t([1.0, 2.0])),
     "add-array": lambda m, t: t([1.0, 2.0]) + np.array([1.0, 3.0]),
-    "matmul-array": lambda m, t: t([1.0, 2.0]) @ np.array([1.0, 3.0]),
+    "matmul-array": lambda m, t: t([1.0, 2.0]) @ np.array([1.0, 3.0], np.float32),
     "where-numbers": lambda m, t: m.where(t([True, False]), 2.0, t([3.0, 4.0])),
     "where-uint8-condition": lambda m, t: m.where(t(np.array([1, 0], np.uint8)), t([1.0, 2.0]),
                                                   t([3.0, 4.0])),
@@ -91,3 +91,32 @@ def test_where_refuses_a_condition_that_is_not_boolean():
     theirs, ours = both(lambda m, t: m.where(t([1.0, 0.0]), t([1.0, 2.0]), t([3.0, 4.0])))
     assert isinstance(theirs, RuntimeError)
     assert isinstance(ours, RuntimeError) and "boolean" in str(ours), ours
+
+
+def pad_of(m):
+    return torch.nn.functional.pad if m is torch else mg.pad
+
+
+REFUSED_LIKE_TORCH = {
+    "matmul-int-float": (lambda m, t: t([[1, 2]]) @ t([[1.0], [2.0]]), RuntimeError, "dtype"),
+    "matmul-float32-float64": (lambda m, t: t([[1.0]], dtype=m.float32) @ t([[1.0]], dtype=m.float64),
+                               RuntimeError, "dtype"),
+    "unary-plus-bool": (lambda m, t: +t([True, False]), RuntimeError, "bool"),
+    "topk-bool": (lambda m, t: m.topk(t([True, False]), 1), RuntimeError, "bool"),
+    "expand-fewer-sizes": (lambda m, t: m.ones(3, 4).expand(4), RuntimeError, r"\(4,\).*\(3, 4\)"),
+    "expand_as-fewer-dims": (lambda m, t: m.ones(3, 4).expand_as(m.ones(5)), RuntimeError, r"\(5,\)"),
+    "pad-odd": (lambda m, t: pad_of(m)(m.ones(2, 3), (1, 1, 1)), RuntimeError, "2"),
+    "pad-too-long": (lambda m, t: pad_of(m)(m.ones(2, 3), (1,) * 6), RuntimeError, "6"),
+    "bmm-2d": (lambda m, t: m.bmm(m.ones(3, 4), m.ones(5)), RuntimeError, r"\(3, 4\).*\(5,\)"),
+    "scatter_add-src-fewer-dims": (lambda m, t: m.ones(3, 4).scatter_add(0, t([[1, 1], [1, 0]]), m.ones(5)),
+                                   IndexError, r"\(5,\)"),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED_LIKE_TORCH)
+def test_refused_with_torchs_exception_type_and_a_message_naming_the_problem(name):
+    make, error_type, pattern = REFUSED_LIKE_TORCH[name]
+    theirs, ours = both(lambda m, t: make(m, t))
+    assert isinstance(theirs, error_type), theirs
+    assert isinstance(ours, error_type), f"minigrad: {ours!r}"
+    assert __import__("re").search(pattern, str(ours)), str(ours)

@@ -129,6 +129,11 @@ def _scatter(function, op, x, dim, index, src):
         src = reshape(src, -1) if isinstance(src, Tensor) else src
         return reshape(_scatter(function, op, reshape(x, 1), 0, _as_vector(index, op), src), ())
     if isinstance(src, Tensor):
+        if src.ndim < x.ndim:  # PyTorch reads src's size in every dimension of x
+            limit = max(src.ndim, 1)
+            raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-limit}, "
+                             f"{limit - 1}], but got {x.ndim - 1}): src of shape {tuple(src.shape)} "
+                             f"has fewer dimensions than the input of shape {tuple(x.shape)}")
         if src.dtype != x.dtype:
             raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype, got "
                                f"{x.dtype} and {src.dtype}")

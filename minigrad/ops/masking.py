@@ -76,7 +76,7 @@ def _checked_mask_and_value(x, mask, value, name):
                            f"{mask.dtype}")
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"{name}: only a 0-dimensional value tensor is supported, but got a "
-                           f"tensor with {value.ndim} dimension(s)")
+                           f"tensor of shape {tuple(value.shape)}")
     try:
         shape = np.broadcast_shapes(x.shape, mask.shape)
     except ValueError:

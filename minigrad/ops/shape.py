@@ -247,6 +247,10 @@ def expand(x, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dimension's size."""
     sizes = _shape_arg(sizes)
     leading = len(sizes) - x.ndim
+    if leading < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({x.ndim}): sizes "
+                           f"{sizes} for a tensor of shape {tuple(x.shape)}")
     if -1 in sizes[:leading]:
         raise RuntimeError(f"expand: -1 is not allowed for a new leading dimension, got sizes "
                            f"{sizes} for a tensor of shape {tuple(x.shape)}")
@@ -624,9 +628,12 @@ def pad(x, pad, mode="constant", value=0.0):
     """PyTorch's ``F.pad``: ``pad`` lists (before, after) widths starting from the
     last dimension. Modes: constant, reflect, replicate, circular; the other
     modes copy input elements, so their gradient is a scatter-add."""
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of widths for at most {x.ndim} "
-                         f"dimensions, got {tuple(pad)}")
+    if len(pad) % 2:
+        raise RuntimeError(f"pad: padding length must be divisible by 2 (a (before, after) pair "
+                           f"per dimension), got {len(pad)} widths {tuple(pad)}")
+    if len(pad) // 2 > x.ndim:
+        raise RuntimeError(f"pad: padding length {len(pad)} is more than two times the number of "
+                           f"dimensions {x.ndim} of the input (shape {tuple(x.shape)})")
     if builtins.any(width < 0 for width in pad):
         raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}")
     widths = [(0, 0)] * x.ndim

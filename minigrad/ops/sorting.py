@@ -58,6 +58,9 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (or, with ``largest=False``,
     smallest) elements along ``dim``, in sorted order (also when ``sorted=False``,
     which PyTorch leaves unspecified). Differentiable in the values."""
+    if x.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool tensors (as PyTorch on the CPU); "
+                           "convert first, e.g. x.int()")
     dim = normalize_dim(dim, x.ndim, "topk")
     size = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= size:
