@@ -108,6 +108,13 @@ REFUSED_LIKE_TORCH = {
     "pad-odd": (lambda m, t: pad_of(m)(m.ones(2, 3), (1, 1, 1)), RuntimeError, "2"),
     "pad-too-long": (lambda m, t: pad_of(m)(m.ones(2, 3), (1,) * 6), RuntimeError, "6"),
     "bmm-2d": (lambda m, t: m.bmm(m.ones(3, 4), m.ones(5)), RuntimeError, r"\(3, 4\).*\(5,\)"),
+    "index-step-zero": (lambda m, t: t([1.0, 2.0])[::0], ValueError, "step cannot be zero"),
+    "index-string": (lambda m, t: t([1.0, 2.0])["a"], TypeError, "str"),
+    "layer_norm-int": (lambda m, t: m.nn.functional.layer_norm(t([[1, 2, 3]]), (3,)), RuntimeError,
+                       "int64"),
+    "BatchNorm1d-int": (lambda m, t: m.nn.BatchNorm1d(3)(t([[1, 2, 3], [4, 5, 6]])), RuntimeError,
+                        "int64"),
+    "GELU-bad-approximate": (lambda m, t: m.nn.GELU("bad")(t([1.0])), RuntimeError, "approximate"),
     "scatter_add-src-fewer-dims": (lambda m, t: m.ones(3, 4).scatter_add(0, t([[1, 1], [1, 0]]), m.ones(5)),
                                    IndexError, r"\(5,\)"),
 }

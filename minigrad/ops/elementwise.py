@@ -637,7 +637,8 @@ def gelu(x, approximate="none"):
     """
     refuse_dtype(x, "gelu", "biu")
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
+                           f"{approximate!r}")
     return computed_in_float32(_gelu_none if approximate == "none" else _gelu_tanh, x)
 
 
