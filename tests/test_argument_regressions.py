@@ -127,3 +127,28 @@ def test_refused_with_torchs_exception_type_and_a_message_naming_the_problem(nam
     assert isinstance(theirs, error_type), theirs
     assert isinstance(ours, error_type), f"minigrad: {ours!r}"
     assert __import__("re").search(pattern, str(ours)), str(ours)
+
+
+FILL_DTYPES = ["uint8", "int8", "int64", "float16", "float32", "bool"]
+FILL_VALUES = [-1, -1.5, 2.7, -2.7, 300, -300, 256, float("inf"), float("nan"), 1e6, True, 70000,
+               -129, 0.5, 1e39]
+
+
+@pytest.mark.parametrize("dtype", FILL_DTYPES)
+@pytest.mark.parametrize("method", ["masked_fill", "scatter"])
+def test_a_fill_value_is_converted_or_refused_as_torch_does(dtype, method):
+    """uint8 ← -1 wraps to 255, ← -1.5 overflows; int8 ← -1.5 truncates to -1; float16 ← 70000
+    overflows; inf into an integer dtype overflows (RuntimeError), as in PyTorch."""
+    for value in FILL_VALUES:
+        outcomes = []
+        for lib in (torch, mg):
+            x = lib.zeros(2, dtype=getattr(lib, dtype))
+            try:
+                if method == "masked_fill":
+                    result = x.masked_fill(x == 0, value)
+                else:
+                    result = x.scatter(0, lib.tensor([0]), value=value)
+                outcomes.append(str(result.tolist()))
+            except RuntimeError:
+                outcomes.append("RuntimeError")
+        assert outcomes[1] == outcomes[0], f"{method} of {value!r} into {dtype}: {outcomes[1]}, torch {outcomes[0]}"

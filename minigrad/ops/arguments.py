@@ -6,10 +6,14 @@ Without the check a list or an array would fail deep inside with an unrelated
 ``AttributeError`` (``'list' object has no attribute 'ndim'``), or, worse, be
 converted silently. ``check_tensor`` raises that TypeError; ``tensor_arguments``
 is the decorator an op uses to name, once above its ``def``, which of its
-parameters are tensors.
+parameters are tensors. ``checked_fill_value`` converts a number to be written
+into a tensor as PyTorch does, refusing one that overflows the tensor's dtype.
 """
 import functools
 import inspect
+import math
+
+import numpy as np
 
 from ..tensor import Tensor
 
@@ -44,3 +48,39 @@ def tensor_arguments(*names):
             return function(*args, **kwargs)
         return with_checked_arguments
     return decorate
+
+
+def checked_fill_value(value, dtype, function):
+    """A Python number ``value`` to be written into a tensor of ``dtype`` (scatter's
+    and masked_fill's value), converted as PyTorch converts it, or RuntimeError
+    where PyTorch finds that it overflows:
+
+    - into an integer dtype, a float is truncated toward zero and must lie within
+      the dtype's range (NaN and ±inf never do); an int must lie within the range,
+      except that a negative int wraps into an unsigned dtype when its magnitude
+      does (uint8: -1 is 255, as in two's complement);
+    - into a floating dtype, a finite number must not exceed the dtype's largest
+      value (float16: 65504); ±inf and NaN are written as they are;
+    - into bool, anything goes (nonzero is True).
+    """
+    dtype = np.dtype(dtype)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if dtype.kind == "b" or isinstance(value, bool):
+        return value
+    if dtype.kind == "f":
+        overflows = math.isfinite(value) and abs(value) > float(np.finfo(dtype).max)
+    else:
+        limits = np.iinfo(dtype)
+        if isinstance(value, float):
+            overflows = not math.isfinite(value) or not limits.min <= value <= limits.max
+            value = math.trunc(value) if not overflows else value
+        elif dtype.kind == "u":
+            overflows = value > limits.max or value < 0 and -value > limits.max
+            value = value % (limits.max + 1)
+        else:
+            overflows = not limits.min <= value <= limits.max
+    if overflows:
+        raise RuntimeError(f"{function}: value {value!r} cannot be converted to type {dtype} "
+                           f"without overflow")
+    return value

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
-from .arguments import tensor_arguments
+from .arguments import checked_fill_value, tensor_arguments
 from .dims import normalize_dim
 from .shape import GetItem, getitem, reshape
 
@@ -141,6 +141,8 @@ def _scatter(function, op, x, dim, index, src):
             raise RuntimeError(f"{op}: index tensor must have the same number of dimensions as "
                                f"src, got index shape {tuple(index.shape)} and src shape "
                                f"{tuple(src.shape)}")
+    else:
+        src = checked_fill_value(src, x.dtype, op)
     key = _checked_key(op, x, dim, index, src if isinstance(src, Tensor) else None)
     if isinstance(src, Tensor) and src.shape != index.shape:
         src = getitem(src, tuple(slice(0, size) for size in index.shape))

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .arguments import tensor_arguments
+from .arguments import checked_fill_value, tensor_arguments
 from .shape import sum_to
 
 
@@ -90,7 +90,9 @@ def masked_fill(x, mask, value):
     """x with ``value`` (a number or a 0-d tensor, cast to x's dtype) wherever the
     boolean ``mask`` (broadcast against x) is True."""
     _checked_mask_and_value(x, mask, value, "masked_fill")
-    if isinstance(value, Tensor) and value._backend is not x._backend:
+    if not isinstance(value, Tensor):
+        value = checked_fill_value(value, x.dtype, "masked_fill")
+    elif value._backend is not x._backend:
         value = value.to(x.device)
     return MaskedFill.apply(x, mask, value)
 
