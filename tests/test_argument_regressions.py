@@ -152,3 +152,18 @@ def test_a_fill_value_is_converted_or_refused_as_torch_does(dtype, method):
             except RuntimeError:
                 outcomes.append("RuntimeError")
         assert outcomes[1] == outcomes[0], f"{method} of {value!r} into {dtype}: {outcomes[1]}, torch {outcomes[0]}"
+
+
+SEQUENCES_WITH_A_LIST = {
+    "cat": lambda m, t: m.cat([t([1.0]), [2.0]]),
+    "stack": lambda m, t: m.stack([t([1.0]), [2.0]]),
+    "einsum": lambda m, t: m.einsum("i,i->", t([1.0]), [2.0]),
+    "clamp-min": lambda m, t: m.clamp(t([1.0]), min=[0.0]),
+}
+
+
+@pytest.mark.parametrize("name", SEQUENCES_WITH_A_LIST)
+def test_a_list_among_the_tensors_or_as_a_bound_is_torchs_type_error(name):
+    theirs, ours = both(SEQUENCES_WITH_A_LIST[name])
+    assert isinstance(theirs, TypeError), theirs
+    assert isinstance(ours, TypeError) and "list" in str(ours), f"minigrad: {ours!r}"

@@ -31,7 +31,7 @@ def _operand(value, function, position, argument):
         return value.item()
     if isinstance(value, np.ndarray) or hasattr(value, "shape") and hasattr(value, "dtype"):
         return Tensor(value)  # a NumPy or CuPy array
-    check_tensor(function, argument, value, position)
+    check_tensor(function, argument, value, position)  # not a tensor: raises TypeError
 
 
 def _both(a, b, function, first_position=1):
@@ -756,6 +756,8 @@ def clamp(x, min=None, max=None):
     """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of min and max must not be None")
+    min = None if min is None else _operand(min, "clamp", 2, "min")
+    max = None if max is None else _operand(max, "clamp", 3, "max")
     x = promote_for_numbers(x, *[bound for bound in (min, max) if not isinstance(bound, Tensor)])
     if isinstance(min, Tensor):
         x, min = _both(x, min, "clamp")

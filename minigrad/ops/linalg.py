@@ -157,6 +157,8 @@ def einsum(equation, *operands):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): the equation must be a string, got {type(equation).__name__}")
+    for position, operand in enumerate(operands):
+        check_tensor("einsum", f"operands[{position}]", operand)
     equation = equation.replace(" ", "")
     left, arrow, right = equation.partition("->")
     inputs = left.split(",")

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, index_key
-from .arguments import tensor_arguments
+from .arguments import check_tensor, tensor_arguments
 from .dims import normalize_dim, normalize_distinct_dims
 from .elementwise import cast
 
@@ -305,6 +305,7 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     for position, t in enumerate(tensors):
+        check_tensor("cat", f"tensors[{position}]", t)
         if t.ndim == 0:
             raise RuntimeError(f"cat: a zero-dimensional tensor (at position {position}) cannot "
                                "be concatenated; unsqueeze it or use stack")
@@ -336,6 +337,7 @@ def stack(tensors, dim=0):
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of tensors")
     for position, t in enumerate(tensors):
+        check_tensor("stack", f"tensors[{position}]", t)
         if t.shape != tensors[0].shape:
             raise RuntimeError(
                 f"stack: all tensors must have the same shape, but got {tuple(tensors[0].shape)} "
