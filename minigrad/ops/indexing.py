@@ -32,8 +32,6 @@ def _full_key(index, dim, xp):
 
 def _checked_key(op, x, dim, index, src=None):
     """Validate (x, dim, index[, src]) by PyTorch's rules; the key for ``dim``."""
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{op}: index must be a Tensor, got {type(index).__name__}")
     if index.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index, got {index.dtype}")
     if index._backend is not x._backend:
@@ -118,8 +116,6 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
 def scatter_add(x, dim, index, src):
     """A copy of x with src[i][j][k] added to x[i][index[i][j][k]][k] (dim=1);
     repeated indices add up."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
     return _scatter(ScatterAdd, "scatter_add", x, dim, index, src)
 
 
@@ -137,7 +133,7 @@ def _scatter(function, op, x, dim, index, src):
         if src.dtype != x.dtype:
             raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype, got "
                                f"{x.dtype} and {src.dtype}")
-        if isinstance(index, Tensor) and src.ndim != index.ndim:
+        if src.ndim != index.ndim:
             raise RuntimeError(f"{op}: index tensor must have the same number of dimensions as "
                                f"src, got index shape {tuple(index.shape)} and src shape "
                                f"{tuple(src.shape)}")
@@ -150,7 +146,7 @@ def _scatter(function, op, x, dim, index, src):
 
 
 def _as_vector(index, op):
-    if not isinstance(index, Tensor) or index.ndim > 1:
+    if index.ndim > 1:
         raise RuntimeError(f"{op}: the index of a 0-d tensor must have at most one dimension")
     return reshape(index, -1)
 
