@@ -660,6 +660,9 @@ class Tensor:
         return neg(self)
 
     def __pos__(self):
+        if self._array.dtype == np.bool_:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported (as in PyTorch); "
+                               "use x.int() for numbers, or the boolean tensor itself")
         return self
 
     def __abs__(self):
@@ -1179,8 +1182,18 @@ def as_gradient(gradient, output, where, argument):
 
 
 def index_key(key, tensor):
-    """An indexing key with Tensors and lists replaced by backend arrays."""
+    """An indexing key with Tensors and lists replaced by backend arrays. As in
+    PyTorch, a slice step of 0 is a ValueError, a string a TypeError and a float
+    an IndexError."""
     def convert(item):
+        if isinstance(item, slice) and isinstance(item.step, (int, np.integer)) and item.step == 0:
+            raise ValueError(f"slice step cannot be zero (index {item})")
+        if isinstance(item, (str, bytes)):
+            raise TypeError(f"a tensor index must be an int, a slice, None, ..., a tensor or a "
+                            f"list, not {type(item).__name__} ({item!r})")
+        if isinstance(item, (float, np.floating)):
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and integer or "
+                             f"boolean tensors are valid indices (got float {item!r})")
         if isinstance(item, Tensor):
             if item._backend is not tensor._backend:
                 raise RuntimeError(

@@ -25,7 +25,7 @@ import torch.nn.functional as TF
 
 import minigrad as mg
 from differential_helpers import LOSSES, as_tuple, assert_same
-from op_table import OPS
+from op_table import OPS, distinct
 
 
 # ---------------------------------------------------------------- the two sides
@@ -151,7 +151,15 @@ def dtype_cases():
         k = floats[0]
         for dtype in ("int64", "int32", "uint8", "bool"):
             args = list(sample.args)
-            args[k] = (np.abs(args[k]) * 3).astype(dtype) if dtype != "bool" else args[k] > 0
+            if dtype == "bool":
+                args[k] = args[k] > 0
+            elif row.domain is distinct:
+                # Rows that need distinct values (topk, sort, max(dim), ...) get distinct integers
+                # (the values' ranks): truncating |x| * 3 makes ties, and which of tied elements
+                # torch's topk returns first is an accident of its selection algorithm.
+                args[k] = np.argsort(np.argsort(args[k], axis=None)).reshape(args[k].shape).astype(dtype)
+            else:
+                args[k] = (np.abs(args[k]) * 3).astype(dtype)
             cases.append(Case(f"{row.name}-{dtype}-input", row_call(row, args, sample.kwargs),
                               (DTYPE_WORDS,)))
     return cases

@@ -191,8 +191,11 @@ def test_softmax_without_dim_warns_and_picks_pytorchs_dimension(shape, layer, re
 
 
 def test_gelu_rejects_unknown_approximation():
-    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh'"):
-        nn.GELU("sigmoid")
+    # As PyTorch: the layer is built, and calling it raises RuntimeError (torch.nn.GELU("sigmoid")
+    # succeeds; its forward raises "approximate argument must be either none or tanh").
+    layer = nn.GELU("sigmoid")
+    with pytest.raises(RuntimeError, match="approximate argument must be either 'none' or 'tanh'"):
+        layer(mg.ones(2))
 
 
 # ---------------------------------------------------------------- Dropout

@@ -69,7 +69,7 @@ BAD = {  # name: (call on a library, what minigrad's message must contain)
     "scatter_add negative index": (lambda lib: lib.scatter_add(lib_x(lib), 0, index(lib, [[-1]]),
                                                                ones(lib, 1, 1)), "index -1 is out of bounds"),
     "scatter_add number src": (lambda lib: lib.scatter_add(lib_x(lib), 0, index(lib, [[0]]), 1.0),
-                               "must be a Tensor"),
+                               "must be Tensor"),
     "narrow start": (lambda lib: lib_x(lib).narrow(1, 5, 0), r"\[-4, 4\], but got 5"),
     "narrow length": (lambda lib: lib_x(lib).narrow(1, 3, 2), "exceeds"),
 }

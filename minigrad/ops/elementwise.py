@@ -15,26 +15,28 @@ from ..backend import array_module
 from ..creation import zeros_like
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
+from .arguments import check_tensor, tensor_arguments
 
 _PYTHON_SCALARS = (int, float, bool)
 
 
-def _operand(value):
-    """A binary op's operand: Tensors and Python numbers as they are,
-    NumPy scalars as Python numbers, arrays and lists as (CPU) tensors."""
+def _operand(value, function, position, argument):
+    """The operand ``argument`` (at ``position``) of the op ``function``: Tensors and
+    Python numbers as they are, NumPy scalars as Python numbers, NumPy and CuPy
+    arrays as tensors (``tensor + array`` works in PyTorch too). Anything else, a
+    list included, is PyTorch's TypeError (``mg.tensor(values)`` makes a tensor)."""
     if isinstance(value, Tensor) or type(value) in _PYTHON_SCALARS:
         return value
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, (np.ndarray, list, tuple)):
-        return Tensor(value)
-    if hasattr(value, "shape") and hasattr(value, "dtype"):  # a CuPy array
-        return Tensor(value)
-    raise TypeError(f"unsupported operand type for a tensor operation: {type(value).__name__}")
+    if isinstance(value, np.ndarray) or hasattr(value, "shape") and hasattr(value, "dtype"):
+        return Tensor(value)  # a NumPy or CuPy array
+    check_tensor(function, argument, value, position)  # not a tensor: raises TypeError
 
 
-def _both(a, b):
-    """The operands of a binary op, with PyTorch's type promotion.
+def _both(a, b, function, first_position=1):
+    """The operands ``input`` and ``other`` of the op ``function`` (at ``first_position``
+    and the next), with PyTorch's type promotion.
 
     NumPy would make float32 * int64 and float32-vector + float64-0-d both float64;
     PyTorch keeps float32: the operand of the higher kind (float > int > bool) sets
@@ -42,7 +44,8 @@ def _both(a, b):
     dimensions. With a Python number, see ``promote_for_numbers``. Every other case
     NumPy promotes as PyTorch does.
     """
-    a, b = _operand(a), _operand(b)
+    a = _operand(a, function, first_position, "input")
+    b = _operand(b, function, first_position + 1, "other")
     if isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = promote_for_numbers(a, b)
     elif isinstance(b, Tensor) and not isinstance(a, Tensor):
@@ -86,9 +89,7 @@ def float_function(function, x, function_name, **options):
     PyTorch's correctly rounded result, where NumPy's float32 exp or sin can be one
     unit in the last place away. (Integer tensors need no gradient: no graph here.)
     """
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{function_name}(): argument 'input' must be a Tensor, not "
-                        f"{type(x).__name__}")
+    check_tensor(function_name, "input", x, 1)
     if x.dtype.kind == "f":
         return computed_in_float32(lambda value: function.apply(value, **options), x)
     default = get_default_dtype()
@@ -237,27 +238,27 @@ class Pow(Function):
 
 def add(a, b):
     """a + b with broadcasting and PyTorch type promotion."""
-    return Add.apply(*_both(a, b))
+    return Add.apply(*_both(a, b, "add"))
 
 
 def sub(a, b):
     """a − b with broadcasting (refused for boolean tensors: use ``^`` or ``~``)."""
-    a, b = _operand(a), _operand(b)
+    a, b = _operand(a, "sub", 1, "input"), _operand(b, "sub", 2, "other")
     for operand in (a, b):
         if isinstance(operand, Tensor):
             refuse_dtype(operand, "subtraction, the `-` operator,", "b", RuntimeError,
                          "`a ^ b` for boolean tensors or `~mask` to invert a mask")
-    return Sub.apply(*_both(a, b))
+    return Sub.apply(*_both(a, b, "sub"))
 
 
 def mul(a, b):
     """a · b elementwise, with broadcasting."""
-    return Mul.apply(*_both(a, b))
+    return Mul.apply(*_both(a, b, "mul"))
 
 
 def div(a, b):
     """a / b with broadcasting (true division)."""
-    return Div.apply(*_both(a, b))
+    return Div.apply(*_both(a, b, "div"))
 
 
 def neg(x):
@@ -268,7 +269,7 @@ def neg(x):
 
 def pow(a, b):
     """a ** b, elementwise, with broadcasting."""
-    return Pow.apply(*_both(a, b))
+    return Pow.apply(*_both(a, b, "pow"))
 
 
 # ---------------------------------------------------------------- math functions
@@ -495,6 +496,7 @@ def expm1(x):
     return float_function(Expm1, x, "expm1")
 
 
+@tensor_arguments("x")
 def abs(x):
     """|x|, elementwise (gradient sign(x), 0 at 0)."""
     refuse_dtype(x, "abs", "b", hint="x.int() (a boolean is its own absolute value)")
@@ -604,24 +606,28 @@ def sigmoid(x):
     return float_function(Sigmoid, x, "sigmoid")
 
 
+@tensor_arguments("x")
 def relu(x):
     """max(x, 0), elementwise (gradient 0 at 0)."""
     refuse_dtype(x, "relu", "b", RuntimeError)
     return Relu.apply(x)
 
 
+@tensor_arguments("x")
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else ``negative_slope`` · x (floating tensors only, as in PyTorch)."""
     refuse_dtype(x, "leaky_relu", "biu")
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
+@tensor_arguments("x")
 def softplus(x, beta=1.0, threshold=20.0):
     """(1/β) ln(1 + e^(βx)), linear above ``threshold`` (floating tensors only)."""
     refuse_dtype(x, "softplus", "biu")
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
+@tensor_arguments("x")
 def gelu(x, approximate="none"):
     """GELU(x) = x · Φ(x), Φ the standard normal CDF = ½ (1 + erf(x/√2)).
 
@@ -631,7 +637,8 @@ def gelu(x, approximate="none"):
     """
     refuse_dtype(x, "gelu", "biu")
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
+                           f"{approximate!r}")
     return computed_in_float32(_gelu_none if approximate == "none" else _gelu_tanh, x)
 
 
@@ -749,11 +756,13 @@ def clamp(x, min=None, max=None):
     """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of min and max must not be None")
+    min = None if min is None else _operand(min, "clamp", 2, "min")
+    max = None if max is None else _operand(max, "clamp", 3, "max")
     x = promote_for_numbers(x, *[bound for bound in (min, max) if not isinstance(bound, Tensor)])
     if isinstance(min, Tensor):
-        x, min = _both(x, min)
+        x, min = _both(x, min, "clamp")
     if isinstance(max, Tensor):
-        x, max = _both(x, max)
+        x, max = _both(x, max, "clamp")
         if isinstance(min, Tensor):
             min = cast(min, x.dtype)
     return Clamp.apply(x, min, max)
@@ -761,21 +770,26 @@ def clamp(x, min=None, max=None):
 
 def maximum(a, b):
     """The elementwise maximum of a and b (ties split the gradient)."""
-    return Maximum.apply(*_both(a, b))
+    return Maximum.apply(*_both(a, b, "maximum"))
 
 
 def minimum(a, b):
     """The elementwise minimum of a and b (ties split the gradient)."""
-    return Minimum.apply(*_both(a, b))
+    return Minimum.apply(*_both(a, b, "minimum"))
 
 
 def where(condition, a, b):
-    """Pick from ``a`` where ``condition`` is true, else from ``b`` (broadcasting)."""
-    if isinstance(condition, Tensor) and condition.dtype != np.bool_:
+    """Pick from ``a`` where ``condition`` is true, else from ``b`` (broadcasting).
+
+    As in PyTorch, ``condition`` is a boolean tensor (a uint8 one is read as
+    ``condition != 0``); ``a`` and ``b`` are tensors or numbers."""
+    check_tensor("where", "condition", condition, 1)
+    if condition.dtype == np.uint8:
         condition = condition != 0
-    elif not isinstance(condition, Tensor):
-        condition = Tensor(np.asarray(condition, dtype=bool))
-    a, b = _both(a, b)
+    elif condition.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype}; compare first, e.g. condition > 0")
+    a, b = _both(a, b, "where", first_position=2)
     return Where.apply(condition, a, b)
 
 
@@ -851,7 +865,7 @@ def sign(x):
 
 def compare(a, b, ufunc_name):
     """``a < b`` etc.: a boolean tensor, outside the graph."""
-    b = _operand(b)
+    b = _operand(b, ufunc_name, 2, "other")
     backend = a._backend
     if isinstance(b, Tensor):
         if b._backend is not backend:
@@ -866,7 +880,7 @@ def logical(a, b, ufunc_name):
     xp = a._backend.xp
     if b is None:
         return new_tensor(getattr(xp, ufunc_name)(a._array), a._backend, None, 0)
-    b = _operand(b)
+    b = _operand(b, ufunc_name, 2, "other")
     return new_tensor(getattr(xp, ufunc_name)(a._array, b._array if isinstance(b, Tensor) else b),
                         a._backend, None, 0)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
+from .arguments import checked_fill_value, tensor_arguments
 from .dims import normalize_dim
 from .shape import GetItem, getitem, reshape
 
@@ -31,8 +32,6 @@ def _full_key(index, dim, xp):
 
 def _checked_key(op, x, dim, index, src=None):
     """Validate (x, dim, index[, src]) by PyTorch's rules; the key for ``dim``."""
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{op}: index must be a Tensor, got {type(index).__name__}")
     if index.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index, got {index.dtype}")
     if index._backend is not x._backend:
@@ -58,6 +57,7 @@ def _checked_key(op, x, dim, index, src=None):
     return _full_key(index._array, dim, x._backend.xp)
 
 
+@tensor_arguments("x", "index")
 def gather(x, dim, index):
     """y[i][j][k] = x[i][index[i][j][k]][k] for dim=1 (likewise for every dim);
     y has index's shape. dL/dx adds each gradient back where it was read."""
@@ -100,6 +100,7 @@ class ScatterAdd(Function):
         return grad, GetItem.apply(grad, key=ctx.key) if ctx.needs_input_grad[1] else None
 
 
+@tensor_arguments("x", "index")
 def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     """A copy of x with x[i][index[i][j][k]][k] = src[i][j][k] (dim=1), or = ``value``
     (a number, given as ``src`` or ``value=``) at every indexed position."""
@@ -111,11 +112,10 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     return _scatter(Scatter, "scatter", x, dim, index, value if src is None else src)
 
 
+@tensor_arguments("x", "index", "src")
 def scatter_add(x, dim, index, src):
     """A copy of x with src[i][j][k] added to x[i][index[i][j][k]][k] (dim=1);
     repeated indices add up."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
     return _scatter(ScatterAdd, "scatter_add", x, dim, index, src)
 
 
@@ -125,13 +125,20 @@ def _scatter(function, op, x, dim, index, src):
         src = reshape(src, -1) if isinstance(src, Tensor) else src
         return reshape(_scatter(function, op, reshape(x, 1), 0, _as_vector(index, op), src), ())
     if isinstance(src, Tensor):
+        if src.ndim < x.ndim:  # PyTorch reads src's size in every dimension of x
+            limit = max(src.ndim, 1)
+            raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-limit}, "
+                             f"{limit - 1}], but got {x.ndim - 1}): src of shape {tuple(src.shape)} "
+                             f"has fewer dimensions than the input of shape {tuple(x.shape)}")
         if src.dtype != x.dtype:
             raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype, got "
                                f"{x.dtype} and {src.dtype}")
-        if isinstance(index, Tensor) and src.ndim != index.ndim:
+        if src.ndim != index.ndim:
             raise RuntimeError(f"{op}: index tensor must have the same number of dimensions as "
                                f"src, got index shape {tuple(index.shape)} and src shape "
                                f"{tuple(src.shape)}")
+    else:
+        src = checked_fill_value(src, x.dtype, op)
     key = _checked_key(op, x, dim, index, src if isinstance(src, Tensor) else None)
     if isinstance(src, Tensor) and src.shape != index.shape:
         src = getitem(src, tuple(slice(0, size) for size in index.shape))
@@ -139,7 +146,7 @@ def _scatter(function, op, x, dim, index, src):
 
 
 def _as_vector(index, op):
-    if not isinstance(index, Tensor) or index.ndim > 1:
+    if index.ndim > 1:
         raise RuntimeError(f"{op}: the index of a 0-d tensor must have at most one dimension")
     return reshape(index, -1)
 

@@ -6,6 +6,7 @@ two axes; batch axes broadcast, and the engine sums them back.
 """
 from ..autograd.function import Function
 from ..tensor import new_tensor
+from .arguments import check_tensor, tensor_arguments
 from .shape import broadcast_to, squeeze, transpose, unsqueeze
 
 
@@ -26,10 +27,14 @@ class MatMul(Function):
 
 def matmul(a, b):
     """``a @ b`` with NumPy's rules: 1-D operands are treated as a row (left) or a
-    column (right) vector, and that dimension is removed from the result."""
-    from .elementwise import _both, refuse_dtype
-    a, b = _both(a, b)
+    column (right) vector, and that dimension is removed from the result. As in
+    PyTorch, both operands have one dtype (no promotion: ``int @ float`` is refused)."""
+    from .elementwise import _operand, refuse_dtype
+    a, b = _operand(a, "matmul", 1, "input"), _operand(b, "matmul", 2, "other")
+    check_tensor("matmul", "input", a, 1)
+    check_tensor("matmul", "other", b, 2)
     refuse_dtype(a, "matmul", "b")
+    _same_dtype(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -58,11 +63,13 @@ def _same_dtype(a, b, function_name):
                            f"got {a.dtype} and {b.dtype}; convert one, e.g. with .to({b.dtype})")
 
 
+@tensor_arguments("input", "mat2")
 def mm(input, mat2):
     """The matrix product of two 2-D tensors (n×k @ k×m → n×m), without broadcasting."""
     for name, value in (("self", input), ("mat2", mat2)):
         if value.ndim != 2:
-            raise RuntimeError(f"mm: {name} must be a matrix (2-D), got shape {tuple(value.shape)}")
+            raise RuntimeError(f"mm: {name} must be a matrix (2-D), got shapes {tuple(input.shape)} "
+                               f"(self) and {tuple(mat2.shape)} (mat2)")
     _same_dtype(input, mat2, "mm")
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied "
@@ -70,11 +77,13 @@ def mm(input, mat2):
     return MatMul.apply(input, mat2)
 
 
+@tensor_arguments("input", "mat2")
 def bmm(input, mat2):
     """Batched matrix products of two 3-D tensors (b×n×k @ b×k×m → b×n×m), same batch size."""
     for name, value in (("batch1", input), ("batch2", mat2)):
         if value.ndim != 3:
-            raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shape {tuple(value.shape)}")
+            raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shapes {tuple(input.shape)} "
+                               f"(batch1) and {tuple(mat2.shape)} (batch2)")
     _same_dtype(input, mat2, "bmm")
     expected = [input.shape[0], input.shape[2]]
     if list(mat2.shape[:2]) != expected:
@@ -148,6 +157,8 @@ def einsum(equation, *operands):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): the equation must be a string, got {type(equation).__name__}")
+    for position, operand in enumerate(operands):
+        check_tensor("einsum", f"operands[{position}]", operand)
     equation = equation.replace(" ", "")
     left, arrow, right = equation.partition("->")
     inputs = left.split(",")
@@ -173,7 +184,8 @@ def einsum(equation, *operands):
         elif letters != operand.ndim:
             raise RuntimeError(
                 f"einsum(): the number of subscripts in the equation ({letters}) does not match "
-                f"the number of dimensions ({operand.ndim}) for operand {index} and no ellipsis was given")
+                f"the number of dimensions ({operand.ndim}) for operand {index} and no ellipsis was "
+                f"given (operands of shapes {', '.join(str(tuple(o.shape)) for o in operands)})")
         ellipsis_dims.append(operand.ndim - letters)
     width = max(ellipsis_dims, default=0)
     broadcast_letters = "".join([letter for letter in _LETTERS if letter not in equation][:width])

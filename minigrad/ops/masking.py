@@ -9,6 +9,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .arguments import checked_fill_value, tensor_arguments
 from .shape import sum_to
 
 
@@ -26,12 +27,14 @@ class Triangular(Function):
         return Triangular.apply(grad, diagonal=ctx.diagonal, upper=ctx.upper)
 
 
+@tensor_arguments("x")
 def tril(x, diagonal=0):
     """The lower triangle of the last two dims: y[..., i, j] = x[..., i, j] where
     j - i <= diagonal, else 0 (diagonal > 0 keeps diagonals above the main one)."""
     return _triangle(x, diagonal, upper=False, name="tril")
 
 
+@tensor_arguments("x")
 def triu(x, diagonal=0):
     """The upper triangle of the last two dims: y[..., i, j] = x[..., i, j] where
     j - i >= diagonal, else 0."""
@@ -73,7 +76,7 @@ def _checked_mask_and_value(x, mask, value, name):
                            f"{mask.dtype}")
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"{name}: only a 0-dimensional value tensor is supported, but got a "
-                           f"tensor with {value.ndim} dimension(s)")
+                           f"tensor of shape {tuple(value.shape)}")
     try:
         shape = np.broadcast_shapes(x.shape, mask.shape)
     except ValueError:
@@ -82,15 +85,19 @@ def _checked_mask_and_value(x, mask, value, name):
     return shape
 
 
+@tensor_arguments("x", "mask")
 def masked_fill(x, mask, value):
     """x with ``value`` (a number or a 0-d tensor, cast to x's dtype) wherever the
     boolean ``mask`` (broadcast against x) is True."""
     _checked_mask_and_value(x, mask, value, "masked_fill")
-    if isinstance(value, Tensor) and value._backend is not x._backend:
+    if not isinstance(value, Tensor):
+        value = checked_fill_value(value, x.dtype, "masked_fill")
+    elif value._backend is not x._backend:
         value = value.to(x.device)
     return MaskedFill.apply(x, mask, value)
 
 
+@tensor_arguments("x", "mask")
 def masked_fill_(x, mask, value):
     """In place: x[mask] = value, the mask broadcast to x's shape. Bumps x's version
     (and its views'), and like every in-place change is refused on a tensor that

@@ -15,6 +15,7 @@ import collections
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor, new_tensor
+from .arguments import tensor_arguments
 from .elementwise import (computed_in_float32, exp, float_function, gradient_where, refuse_dtype,
                           where)
 from .shape import broadcast_to, reshape
@@ -204,6 +205,7 @@ class LogSoftmax(Function):
         return grad - exp(y) * grad.sum(ctx.dim, keepdim=True)
 
 
+@tensor_arguments("x")
 def sum(x, dim=None, keepdim=False, *, keepdims=None):
     """The sum over ``dim`` (all elements by default), optionally keeping the dimension.
     Integer and boolean tensors sum to int64, as in PyTorch."""
@@ -211,6 +213,7 @@ def sum(x, dim=None, keepdim=False, *, keepdims=None):
                      keepdim=resolve_keepdim(keepdim, keepdims))
 
 
+@tensor_arguments("x")
 def mean(x, dim=None, keepdim=False, *, keepdims=None):
     """The mean over ``dim`` (all elements by default), optionally keeping the dimension.
     Floating tensors only, as in PyTorch; over no elements it is NaN."""
@@ -219,6 +222,7 @@ def mean(x, dim=None, keepdim=False, *, keepdims=None):
                       keepdim=resolve_keepdim(keepdim, keepdims))
 
 
+@tensor_arguments("x")
 def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
     """Σ (x - mean)² / (n - correction); correction=1 (Bessel's, the default) or 0."""
     refuse_dtype(x, "var and std", "biu", RuntimeError)
@@ -256,6 +260,7 @@ class SqrtOfVariance(Function):
         return gradient_where(~is_zero, grad / (2 * where(is_zero, 1.0, y)))
 
 
+@tensor_arguments("x")
 def std(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
     """√var; its gradient is 0 where the standard deviation is 0 (as in PyTorch)."""
     return computed_in_float32(lambda value: SqrtOfVariance.apply(var(
@@ -270,11 +275,13 @@ def _extreme(x, dim, keepdim, op, take_min, select_extremes):
                       select_extremes=select_extremes)
 
 
+@tensor_arguments("x")
 def amax(x, dim=(), keepdim=False, *, keepdims=None):
     """The maximum over ``dim`` (all dims when empty or None); ties share the gradient."""
     return _extreme(x, dim, resolve_keepdim(keepdim, keepdims), "amax", False, False)
 
 
+@tensor_arguments("x")
 def amin(x, dim=(), keepdim=False, *, keepdims=None):
     """The minimum over ``dim`` (all dims when empty or None); ties share the gradient."""
     return _extreme(x, dim, resolve_keepdim(keepdim, keepdims), "amin", True, False)
@@ -283,6 +290,7 @@ def amin(x, dim=(), keepdim=False, *, keepdims=None):
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
+@tensor_arguments("x")
 def max(x, dim=None, keepdim=False, *, keepdims=None):
     """``max(x)``: the largest element. ``max(x, dim)``: ``(values, indices)``
     along ``dim``, as in PyTorch. ``max(x, other_tensor)``: ``maximum``."""
@@ -296,6 +304,7 @@ def max(x, dim=None, keepdim=False, *, keepdims=None):
                      _index_of_extreme(x, dim, keepdim, "argmax"))
 
 
+@tensor_arguments("x")
 def min(x, dim=None, keepdim=False, *, keepdims=None):
     """``min(x)``, ``min(x, dim)`` → ``(values, indices)``, or ``minimum(x, other)``."""
     if isinstance(dim, Tensor):
@@ -308,12 +317,14 @@ def min(x, dim=None, keepdim=False, *, keepdims=None):
                      _index_of_extreme(x, dim, keepdim, "argmin"))
 
 
+@tensor_arguments("x")
 def argmax(x, dim=None, keepdim=False, *, keepdims=None):
     """The index of the largest element (flat when ``dim`` is None); not differentiable."""
     refuse_dtype(x, "argmax()", "b", RuntimeError, "x.int()")
     return _index_of_extreme(x, dim, resolve_keepdim(keepdim, keepdims), "argmax")
 
 
+@tensor_arguments("x")
 def argmin(x, dim=None, keepdim=False, *, keepdims=None):
     """The index of the smallest element (flat when ``dim`` is None); not differentiable."""
     refuse_dtype(x, "argmin()", "b", RuntimeError, "x.int()")
@@ -342,6 +353,7 @@ def _index_of_extreme(x, dim, keepdim, function_name):
     return new_tensor(indices, x._backend, None, 0)
 
 
+@tensor_arguments("x")
 def logsumexp(x, dim, keepdim=False, *, keepdims=None):
     """log Σ exp(x) over ``dim``, stable for any finite input; −∞ over no elements."""
     return float_function(LogSumExp, x, "logsumexp", dims=normalize_dims(dim, x.ndim, "logsumexp"),
@@ -354,6 +366,7 @@ def _softmax_dim(x, dim, op):
     return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0
 
 
+@tensor_arguments("x")
 def softmax(x, dim):
     """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only)."""
     refuse_dtype(x, "softmax", "biu")
@@ -361,6 +374,7 @@ def softmax(x, dim):
     return computed_in_float32(lambda value: Softmax.apply(value, dim=dim), x)
 
 
+@tensor_arguments("x")
 def log_softmax(x, dim):
     """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only)."""
     refuse_dtype(x, "log_softmax", "biu")

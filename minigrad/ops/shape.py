@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, index_key
+from .arguments import check_tensor, tensor_arguments
 from .dims import normalize_dim, normalize_distinct_dims
 from .elementwise import cast
 
@@ -82,6 +83,7 @@ def _resolved_shape(shape, input_shape):
     return shape
 
 
+@tensor_arguments("x")
 def reshape(x, *shape):
     """x with a new shape holding the same elements (one dimension may be −1).
 
@@ -94,12 +96,52 @@ def reshape(x, *shape):
     return Reshape.apply(x, shape=shape)
 
 
+@tensor_arguments("x")
 def view(x, *shape):
-    """Like ``reshape`` (where PyTorch's ``view`` refuses a layout that would need
-    a copy, minigrad's copies; the copy does not share memory or versions)."""
-    return reshape(x, *shape)
+    """x with a new shape, always sharing x's memory (and its version counter).
+
+    As in PyTorch, a shape that x's layout cannot give without copying (a
+    transposed or expanded tensor flattened, ...) is a RuntimeError: ``reshape``
+    copies in that case, ``contiguous()`` first makes any layout viewable.
+    """
+    shape = _resolved_shape(_shape_arg(shape), x.shape)
+    if not _viewable(x.shape, x._array.strides, shape):
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one "
+            f"dimension spans across two contiguous subspaces): a tensor of shape "
+            f"{tuple(x.shape)} and strides {tuple(s // x._array.itemsize for s in x._array.strides)} "
+            f"cannot be viewed as shape {shape}. Use .reshape(...) instead.")
+    return reshape(x, shape)
 
 
+def _viewable(old_shape, old_strides, new_shape):
+    """Can the elements of an array (``old_shape``, ``old_strides``) be addressed in
+    ``new_shape`` with strides alone? PyTorch's rule (``computeStride``): walking
+    from the last dimension, the old dimensions fall into chunks that are each
+    contiguous in memory; every new dimension must lie inside one chunk, and each
+    chunk must be made of whole new dimensions."""
+    if not old_shape or math.prod(old_shape) == 0:
+        return True
+    new_position = len(new_shape) - 1
+    chunk_stride = old_strides[-1]          # the stride of the chunk's innermost element
+    old_count = new_count = 1               # elements of the chunk so far, old and new
+    for position in range(len(old_shape) - 1, -1, -1):
+        old_count *= old_shape[position]
+        chunk_ends = position == 0 or (old_shape[position - 1] != 1
+                                       and old_strides[position - 1] != old_count * chunk_stride)
+        if not chunk_ends:
+            continue
+        while new_position >= 0 and (new_count < old_count or new_shape[new_position] == 1):
+            new_count *= new_shape[new_position]
+            new_position -= 1
+        if new_count != old_count:
+            return False
+        if position > 0:
+            chunk_stride, old_count, new_count = old_strides[position - 1], 1, 1
+    return new_position == -1
+
+
+@tensor_arguments("x")
 def flatten(x, start_dim=0, end_dim=-1):
     """x with dimensions ``start_dim`` to ``end_dim`` merged into one."""
     start = normalize_dim(start_dim, x.ndim, "flatten")
@@ -113,6 +155,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, x.shape[:start] + (middle,) + x.shape[end + 1:])
 
 
+@tensor_arguments("x")
 def permute(x, *dims):
     """x with its dimensions reordered as ``dims`` (each dimension exactly once)."""
     dims = _shape_arg(dims)
@@ -125,6 +168,7 @@ def permute(x, *dims):
     return Permute.apply(x, dims=dims)
 
 
+@tensor_arguments("x")
 def transpose(x, dim0, dim1):
     """x with dimensions ``dim0`` and ``dim1`` swapped."""
     dim0, dim1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
@@ -134,6 +178,7 @@ def transpose(x, dim0, dim1):
     return permute(x, *dims)
 
 
+@tensor_arguments("x")
 def squeeze(x, dim=None):
     """Remove dimensions of size 1 (only ``dim``, an int or a tuple, if given, and
     only those of size 1)."""
@@ -143,6 +188,7 @@ def squeeze(x, dim=None):
     return reshape(x, tuple(s for a, s in enumerate(x.shape) if not (a in dims and s == 1)))
 
 
+@tensor_arguments("x")
 def unsqueeze(x, dim):
     """Insert a dimension of size 1 at ``dim`` (in -ndim-1..ndim; negative counts
     from the new end)."""
@@ -196,10 +242,15 @@ def broadcast_to(x, shape):
     return BroadcastTo.apply(x, shape=shape)
 
 
+@tensor_arguments("x")
 def expand(x, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dimension's size."""
     sizes = _shape_arg(sizes)
     leading = len(sizes) - x.ndim
+    if leading < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({x.ndim}): sizes "
+                           f"{sizes} for a tensor of shape {tuple(x.shape)}")
     if -1 in sizes[:leading]:
         raise RuntimeError(f"expand: -1 is not allowed for a new leading dimension, got sizes "
                            f"{sizes} for a tensor of shape {tuple(x.shape)}")
@@ -254,6 +305,7 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     for position, t in enumerate(tensors):
+        check_tensor("cat", f"tensors[{position}]", t)
         if t.ndim == 0:
             raise RuntimeError(f"cat: a zero-dimensional tensor (at position {position}) cannot "
                                "be concatenated; unsqueeze it or use stack")
@@ -285,6 +337,7 @@ def stack(tensors, dim=0):
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of tensors")
     for position, t in enumerate(tensors):
+        check_tensor("stack", f"tensors[{position}]", t)
         if t.shape != tensors[0].shape:
             raise RuntimeError(
                 f"stack: all tensors must have the same shape, but got {tuple(tensors[0].shape)} "
@@ -293,6 +346,7 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
+@tensor_arguments("x")
 def narrow(x, dim, start, length):
     """The slice ``start:start+length`` along ``dim``, a view of x.
 
@@ -317,6 +371,7 @@ def narrow(x, dim, start, length):
     return getitem(x, key)
 
 
+@tensor_arguments("x")
 def split(x, split_size_or_sections, dim=0):
     """Cut along ``dim`` into views of ``split_size`` elements (the last may be
     shorter; an empty dim gives one empty piece) or of the listed sizes."""
@@ -346,6 +401,7 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
+@tensor_arguments("x")
 def chunk(x, chunks, dim=0):
     """``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer if n is small;
     an empty dim gives ``chunks`` empty pieces, as in PyTorch)."""
@@ -375,6 +431,7 @@ class Roll(Function):
         return Roll.apply(grad, shifts=back, dims=ctx.dims)
 
 
+@tensor_arguments("x")
 def roll(x, shifts, dims=None):
     """Shift elements cyclically by ``shifts`` along ``dims`` (ints or equal-length
     tuples); without dims the tensor is rolled as if flattened, then restored."""
@@ -568,13 +625,17 @@ def _source_positions(size, before, after, mode, xp):
     return xp.asarray(positions)
 
 
+@tensor_arguments("x")
 def pad(x, pad, mode="constant", value=0.0):
     """PyTorch's ``F.pad``: ``pad`` lists (before, after) widths starting from the
     last dimension. Modes: constant, reflect, replicate, circular; the other
     modes copy input elements, so their gradient is a scatter-add."""
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of widths for at most {x.ndim} "
-                         f"dimensions, got {tuple(pad)}")
+    if len(pad) % 2:
+        raise RuntimeError(f"pad: padding length must be divisible by 2 (a (before, after) pair "
+                           f"per dimension), got {len(pad)} widths {tuple(pad)}")
+    if len(pad) // 2 > x.ndim:
+        raise RuntimeError(f"pad: padding length {len(pad)} is more than two times the number of "
+                           f"dimensions {x.ndim} of the input (shape {tuple(x.shape)})")
     if builtins.any(width < 0 for width in pad):
         raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}")
     widths = [(0, 0)] * x.ndim

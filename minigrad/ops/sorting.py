@@ -10,6 +10,7 @@ import collections
 import numpy as np
 
 from ..tensor import new_tensor
+from .arguments import tensor_arguments
 from .dims import normalize_dim
 from .indexing import gather
 
@@ -30,12 +31,14 @@ def _sorted_indices(x, dim, descending):
     return order.astype(np.int64)
 
 
+@tensor_arguments("x")
 def argsort(x, dim=-1, descending=False, stable=False):
     """The indices that sort x along ``dim`` (ascending unless ``descending``);
     always stable, so ``stable`` changes nothing."""
     return _order(x, dim, descending, "argsort")
 
 
+@tensor_arguments("x")
 def sort(x, dim=-1, descending=False, stable=False):
     """``(values, indices)``: x sorted along ``dim`` and where each value came from.
     The values are differentiable (their gradient returns to the original positions)."""
@@ -50,10 +53,14 @@ def _order(x, dim, descending, op):
     return new_tensor(_sorted_indices(x, dim, descending), x._backend, None, 0)
 
 
+@tensor_arguments("x")
 def topk(x, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (or, with ``largest=False``,
     smallest) elements along ``dim``, in sorted order (also when ``sorted=False``,
     which PyTorch leaves unspecified). Differentiable in the values."""
+    if x.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool tensors (as PyTorch on the CPU); "
+                           "convert first, e.g. x.int()")
     dim = normalize_dim(dim, x.ndim, "topk")
     size = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= size:

@@ -10,6 +10,7 @@ statistics instead. Layer norm takes E and Var over the last dimensions, the
 ones ``normalized_shape`` names, separately for every sample, in training and
 evaluation alike.
 """
+from ...ops.elementwise import refuse_dtype
 from ...ops.normalization import Normalize
 from ...ops.shape import reshape
 from .arguments import check_tensor
@@ -29,6 +30,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                                ("running_var", running_var), ("weight", weight),
                                                ("bias", bias)), start=2):
         check_tensor("batch_norm", name, tensor, position, optional=True)
+    refuse_dtype(input, "batch_norm", "biu", RuntimeError)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C) or (N, C, L), got shape "
                          f"{tuple(input.shape)}")
@@ -63,6 +65,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     check_tensor("layer_norm", "input", input, 1)
     check_tensor("layer_norm", "weight", weight, 3, optional=True)
     check_tensor("layer_norm", "bias", bias, 4, optional=True)
+    refuse_dtype(input, "layer_norm", "biu", RuntimeError)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     count = len(normalized_shape)
     if count == 0 or input.ndim < count or tuple(input.shape[-count:]) != normalized_shape:

@@ -57,12 +57,11 @@ class Sigmoid(Module):
 
 class GELU(Module):
     """y = x · Φ(x) = ½ x (1 + erf(x/√2)); approximate="tanh":
-    ½ x (1 + tanh(√(2/π) (x + 0.044715 x³)))"""
+    ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))). As in PyTorch, any other
+    ``approximate`` is refused when the layer is called (RuntimeError)."""
 
     def __init__(self, approximate="none"):
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input):
