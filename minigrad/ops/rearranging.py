@@ -14,6 +14,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .dims import normalize_dim, normalize_distinct_dims
 from .shape import permute, reshape, sum_to, transpose, view
+from .arguments import tensor_arguments
 
 
 # ---------------------------------------------------------------- flipping
@@ -31,6 +32,7 @@ class Flip(Function):
         return Flip.apply(grad, dims=ctx.dims)
 
 
+@tensor_arguments("input")
 def flip(input, dims):
     """``input`` with the order of its elements reversed along each dim in ``dims``
     (a tuple or list; ``Tensor.flip`` also takes separate ints). A copy, not a view."""
@@ -40,6 +42,7 @@ def flip(input, dims):
     return Flip.apply(input, dims=dims if input.ndim else ())
 
 
+@tensor_arguments("input")
 def fliplr(input):
     """Columns reversed (dim 1, left to right), for a tensor of at least 2 dims."""
     if input.ndim < 2:
@@ -47,6 +50,7 @@ def fliplr(input):
     return flip(input, (1,))
 
 
+@tensor_arguments("input")
 def flipud(input):
     """Rows reversed (dim 0, up to down), for a tensor of at least 1 dim."""
     if input.ndim < 1:
@@ -55,6 +59,7 @@ def flipud(input):
 
 
 # ---------------------------------------------------------------- moving and swapping dims
+@tensor_arguments("input")
 def movedim(input, source, destination):
     """The dims ``source`` (an int or a sequence) moved to the positions
     ``destination``; the other dims keep their order. A view (``permute``)."""
@@ -83,17 +88,20 @@ def _dims(dims, ndim, name):
 moveaxis = movedim
 
 
+@tensor_arguments("input")
 def swapaxes(input, axis0, axis1):
     """``transpose(input, axis0, axis1)`` under NumPy's name. A view."""
     return transpose(input, axis0, axis1)
 
 
+@tensor_arguments("input")
 def swapdims(input, dim0, dim1):
     """``transpose(input, dim0, dim1)`` under another of PyTorch's names. A view."""
     return transpose(input, dim0, dim1)
 
 
 # ---------------------------------------------------------------- reshaping
+@tensor_arguments("input")
 def unflatten(input, dim, sizes):
     """Dim ``dim`` split into dims of ``sizes`` (whose product is its size; one
     entry may be −1, inferred). The inverse of ``flatten``; a view."""
@@ -125,11 +133,13 @@ def unflatten(input, dim, sizes):
     return reshape(input, input.shape[:dim] + sizes + input.shape[dim + 1:])
 
 
+@tensor_arguments("input")
 def view_as(input, other):
     """``input.view(other.size())``: the shape of ``other`` (a Tensor); its dtype is kept."""
     return view(input, *_shape_of(other, "view_as"))
 
 
+@tensor_arguments("input")
 def reshape_as(input, other):
     """``input.reshape(other.size())``: the shape of ``other`` (a Tensor)."""
     return reshape(input, *_shape_of(other, "reshape_as"))
@@ -141,6 +151,7 @@ def _shape_of(other, name):
     return other.shape
 
 
+@tensor_arguments("input")
 def sum_to_size(input, *size):
     """``input`` summed down to ``size`` (ints or one tuple): the dims that
     broadcasting ``size`` to ``input``'s shape would add or stretch are summed
@@ -154,4 +165,6 @@ def sum_to_size(input, *size):
     if leading < 0 or any(length not in (1, shape[leading + d]) for d, length in enumerate(size)):
         raise RuntimeError(f"sum_to_size: size {{{list(size)}}} is not expandable to size "
                            f"{{{list(shape)}}}")
+    if input.dtype.kind in "biu":  # PyTorch sums integers and booleans in int64
+        input = input.long()
     return sum_to(input, size)

@@ -15,6 +15,7 @@ from ..tensor import Tensor, new_tensor
 from .dims import normalize_dim
 from .reduction import sum as reduce_sum
 from .shape import GetItem, flatten, reshape
+from .arguments import tensor_arguments
 
 
 class Repeat(Function):
@@ -67,6 +68,7 @@ def repeat(x, *repeats):
     return Repeat.apply(x, repeats=repeats)
 
 
+@tensor_arguments("input")
 def tile(input, dims):
     """``input`` copied ``dims[d]`` times along each dim, as ``torch.tile``: like
     ``repeat``, except that fewer entries than dims are padded with leading 1s
@@ -78,6 +80,7 @@ def tile(input, dims):
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
+@tensor_arguments("input")
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Each element repeated in place, as ``torch.repeat_interleave``.
 

@@ -12,6 +12,7 @@ from ..tensor import Tensor, new_tensor
 from .dims import normalize_dim
 from .elementwise import where as choose
 from .shape import GetItem, broadcast_to, reshape
+from .arguments import tensor_arguments
 
 
 def _check_tensor(value, name, argument):
@@ -26,6 +27,7 @@ def _same_device(input, other, name, argument):
                            f"{input.device}; move it with .to({str(input.device)!r})")
 
 
+@tensor_arguments("input")
 def index_select(input, dim, index):
     """The entries of ``input`` at positions ``index`` (a 1-D or 0-d integer tensor)
     along ``dim``: y[..., j, ...] = input[..., index[j], ...]. A copy; an index may
@@ -59,6 +61,7 @@ def index_select(input, dim, index):
     return GetItem.apply(input, key=(slice(None),) * dim + (positions,))
 
 
+@tensor_arguments("input")
 def masked_select(input, mask):
     """The elements of ``input`` where the boolean ``mask`` is True, as a 1-D tensor
     in row-major order; ``input`` and ``mask`` broadcast together first. The
@@ -78,6 +81,7 @@ def masked_select(input, mask):
     return GetItem.apply(reshape(broadcast_to(input, shape), -1), key=(chosen,))
 
 
+@tensor_arguments("input")
 def nonzero(input, *, as_tuple=False):
     """Where ``input`` is not zero (NaN counts as not zero), in row-major order.
 
@@ -101,6 +105,7 @@ def nonzero(input, *, as_tuple=False):
     return int64_tensor(xp.stack(coordinates, axis=1))
 
 
+@tensor_arguments("input")
 def argwhere(input):
     """``nonzero(input)``: the (n, ndim) int64 coordinates of the non-zero elements."""
     return nonzero(input)
@@ -117,6 +122,7 @@ def where(condition, input=None, other=None):
     return choose(condition, input, other)
 
 
+@tensor_arguments("input")
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values of ``input``, in ascending order, as ``torch.unique``.
 
