@@ -44,6 +44,11 @@ from . import utils
 from .backend.threads import get_num_threads, set_num_threads
 from . import data, viz
 from .serialization import load, save
+# More reductions: logical, cumulative, NaN-skipping, statistics.
+from .ops.logical_reductions import all, any, count_nonzero
+from .ops.cumulative import cumprod, cumsum, prod
+from .ops.nan_reductions import nanmean, nansum
+from .ops.statistics import aminmax, median, quantile, std_mean, var_mean
 
 bool = bool_
 clip = clamp

@@ -800,6 +800,41 @@ class Tensor:
     def log_softmax(self, dim):
         return log_softmax(self, dim)
 
+    # -- more reductions: logical, cumulative, NaN-skipping, statistics (minigrad.ops:
+    #    logical_reductions, cumulative, nan_reductions, statistics) ---------------
+    def all(self, dim=None, keepdim=False, *, keepdims=None):
+        return all_nonzero(self, dim, keepdim, keepdims=keepdims)
+
+    def any(self, dim=None, keepdim=False, *, keepdims=None):
+        return any_nonzero(self, dim, keepdim, keepdims=keepdims)
+
+    def count_nonzero(self, dim=None):
+        return count_nonzero(self, dim)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
+        return prod(self, dim, keepdim, dtype=dtype, keepdims=keepdims)
+
+    def cumsum(self, dim, *, dtype=None):
+        return cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return cumprod(self, dim, dtype=dtype)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
+        return nansum(self, dim, keepdim, dtype=dtype, keepdims=keepdims)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
+        return nanmean(self, dim, keepdim, dtype=dtype, keepdims=keepdims)
+
+    def aminmax(self, *, dim=None, keepdim=False, keepdims=None):
+        return aminmax(self, dim=dim, keepdim=keepdim, keepdims=keepdims)
+
+    def median(self, dim=None, keepdim=False, *, keepdims=None):
+        return median(self, dim, keepdim, keepdims=keepdims)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear", keepdims=None):
+        return quantile(self, q, dim, keepdim, interpolation=interpolation, keepdims=keepdims)
+
     def matmul(self, other):
         return matmul(self, other)
 
@@ -1088,3 +1123,9 @@ from .creation import empty, full, ones, tensor, zeros  # noqa: E402
 from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2  # noqa: E402
 from .ops.histogram import histc, histogram  # noqa: E402
 from .ops.linalg import bmm, mm  # noqa: E402
+# More reductions (all/any under other names: this module uses Python's own all/any).
+from .ops.logical_reductions import (  # noqa: E402
+    all as all_nonzero, any as any_nonzero, count_nonzero)
+from .ops.cumulative import cumprod, cumsum, prod  # noqa: E402
+from .ops.nan_reductions import nanmean, nansum  # noqa: E402
+from .ops.statistics import aminmax, median, quantile  # noqa: E402
