@@ -49,6 +49,8 @@ from .ops.logical_reductions import all, any, count_nonzero
 from .ops.cumulative import cumprod, cumsum, prod
 from .ops.nan_reductions import nanmean, nansum
 from .ops.statistics import aminmax, median, quantile, std_mean, var_mean
+from .ops.norms import norm
+from . import linalg
 
 bool = bool_
 clip = clamp

@@ -835,6 +835,9 @@ class Tensor:
     def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear", keepdims=None):
         return quantile(self, q, dim, keepdim, interpolation=interpolation, keepdims=keepdims)
 
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return norm(self, p, dim, keepdim, dtype)
+
     def matmul(self, other):
         return matmul(self, other)
 
@@ -1129,3 +1132,4 @@ from .ops.logical_reductions import (  # noqa: E402
 from .ops.cumulative import cumprod, cumsum, prod  # noqa: E402
 from .ops.nan_reductions import nanmean, nansum  # noqa: E402
 from .ops.statistics import aminmax, median, quantile  # noqa: E402
+from .ops.norms import norm  # noqa: E402

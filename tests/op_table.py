@@ -687,6 +687,34 @@ OPS = [
     OpInfo("quantile_method", lambda x: x.quantile(0.3, 0, interpolation="midpoint"),
            lambda x: x.quantile(0.3, 0, interpolation="midpoint"), lambda draw: [Sample((draw(4, 3),))],
            distinct),
+    # ---- norms (mg.norm, mg.linalg.vector_norm / matrix_norm / norm); the 2-norm's gradient
+    #      at the origin and ord=0: tests/test_reduction_functions.py
+    OpInfo("vector_norm", lambda x, *a, **kw: mg.linalg.vector_norm(x, *a, **kw),
+           lambda x, *a, **kw: torch.linalg.vector_norm(x, *a, **kw),
+           lambda draw: [Sample((draw(2, 3, 4), ord), {"dim": dim, "keepdim": keepdim})
+                         for ord in (2, 1, float("inf"), -float("inf"), 3, 0.5, 1.5, -1)
+                         for dim, keepdim in ((None, False), (1, False), ((0, 2), True))] + [
+               Sample((draw(5),)), Sample((draw(),), {"dim": 0}), Sample((draw(3, 4),), {"keepdims": True}),
+               Sample((draw(2, 0),), {"dim": 1}), Sample((draw(2, 0), 1))]),
+    OpInfo("matrix_norm", lambda x, *a, **kw: mg.linalg.matrix_norm(x, *a, **kw),
+           lambda x, *a, **kw: torch.linalg.matrix_norm(x, *a, **kw),
+           lambda draw: [Sample((draw(2, 3, 4), ord), {"dim": dim, "keepdim": keepdim})
+                         for ord in ("fro", 1, -1, float("inf"), -float("inf"))
+                         for dim, keepdim in (((-2, -1), False), ((2, 0), True))] + [
+               Sample((draw(3, 4),)), Sample((draw(0, 3),))]),
+    OpInfo("linalg_norm", lambda x, *a, **kw: mg.linalg.norm(x, *a, **kw),
+           lambda x, *a, **kw: torch.linalg.norm(x, *a, **kw),
+           lambda draw: [Sample((draw(2, 3, 4),)), Sample((draw(3, 4), 1)), Sample((draw(4), 3)),
+                         Sample((draw(3, 4), float("inf"))), Sample((draw(2, 3, 4), None, 1)),
+                         Sample((draw(2, 3, 4), -1, (0, 1), True)), Sample((draw(2, 3, 4), 0.5, (-1,)))]),
+    OpInfo("norm", lambda x, *a, **kw: mg.norm(x, *a, **kw), lambda x, *a, **kw: torch.norm(x, *a, **kw),
+           lambda draw: [Sample((draw(2, 3, 4),)), Sample((draw(3, 4), 1)), Sample((draw(3, 4), 3, 1)),
+                         Sample((draw(2, 3, 4), "fro", (0, 2), True)), Sample((draw(3, 4), 2, -1)),
+                         Sample((draw(2, 3, 4), float("inf"), (0, 1, 2))),
+                         Sample((draw(2, 3, 4),), {"p": 1.5, "dim": (0, 1), "keepdim": False}),
+                         Sample((draw(),), {"p": 2})]),
+    OpInfo("norm_method", lambda x: x.norm() + x.norm(1, 0).sum(), lambda x: x.norm() + x.norm(1, 0).sum(),
+           lambda draw: [Sample((draw(3, 4),))]),
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}

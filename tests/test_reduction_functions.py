@@ -153,3 +153,66 @@ def test_errors_match_torch(index, device):
         call(torch, torch.ones(2, 3))
     with pytest.raises(error):
         call(mg, mg.ones(2, 3, device=device))
+
+
+# ---------------------------------------------------------------- norms
+ORDERS = [2, 1, float("inf"), -float("inf"), 3, 0.5, 1.5, -1]
+
+
+@pytest.mark.parametrize("ord", ORDERS)
+def test_vector_norm_gradient_at_the_origin_and_at_zeros_matches_torch(ord, device):
+    for array in (np.zeros((2, 3)), np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 0.0]])):
+        ours = gradient(lambda x: mg.linalg.vector_norm(x, ord, 1), array, device=device)
+        theirs = gradient(lambda x: torch.linalg.vector_norm(x, ord, 1), array, library=torch)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=0)
+        assert np.isfinite(ours).all()
+
+
+def test_norm_of_zero_vector_has_gradient_zero_not_nan(device):
+    x = mg.zeros(3, dtype=mg.float64, device=device, requires_grad=True)
+    x.norm().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+
+
+def test_vector_norm_ord_zero_counts_and_has_no_gradient(device):
+    array = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
+    x, t = mg.tensor(array, device=device, requires_grad=True), torch.tensor(array, requires_grad=True)
+    ours, theirs = mg.linalg.vector_norm(x, 0, 1), torch.linalg.vector_norm(t, 0, 1)
+    same(ours, theirs)
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert x.grad is None and t.grad is None
+
+
+NORM_ERRORS = [   # (call on either library's linalg and norm, PyTorch's exception type)
+    (lambda lib, x: lib.linalg.vector_norm(x.long()), RuntimeError),
+    (lambda lib, x: lib.linalg.vector_norm(x[:0], float("inf")), RuntimeError),
+    (lambda lib, x: lib.linalg.vector_norm(x, 2, 2), IndexError),
+    (lambda lib, x: lib.linalg.vector_norm(x, 2, (0, 0)), RuntimeError),
+    (lambda lib, x: lib.linalg.vector_norm(x, "fro"), TypeError),
+    (lambda lib, x: lib.linalg.matrix_norm(x[0]), RuntimeError),
+    (lambda lib, x: lib.linalg.matrix_norm(x, 3), RuntimeError),
+    (lambda lib, x: lib.linalg.matrix_norm(x, "fro", 1), TypeError),
+    (lambda lib, x: lib.linalg.matrix_norm(x, "fro", (0, 2)), IndexError),
+    (lambda lib, x: lib.linalg.norm(x.reshape(1, 2, 3), 2), RuntimeError),
+    (lambda lib, x: lib.norm(x.reshape(1, 2, 3), "fro", (0, 1, 2)), RuntimeError),
+    (lambda lib, x: lib.norm(x, 2, 5), IndexError),
+]
+
+
+@pytest.mark.parametrize("index", range(len(NORM_ERRORS)))
+def test_norm_errors_match_torch(index, device):
+    call, error = NORM_ERRORS[index]
+    with pytest.raises(error):
+        call(torch, torch.ones(2, 3))
+    with pytest.raises(error):
+        call(mg, mg.ones(2, 3, device=device))
+
+
+@pytest.mark.parametrize("call", [lambda x: mg.linalg.matrix_norm(x, "nuc"),
+                                  lambda x: mg.linalg.matrix_norm(x, 2),
+                                  lambda x: mg.linalg.norm(x, -2), lambda x: mg.norm(x, "nuc")],
+                         ids=["nuc", "2", "-2", "norm-nuc"])
+def test_norms_that_need_singular_values_are_refused_clearly(call):
+    with pytest.raises(NotImplementedError, match="singular value"):
+        call(mg.ones(2, 3))
