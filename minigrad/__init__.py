@@ -50,6 +50,8 @@ from .ops.cumulative import cumprod, cumsum, prod
 from .ops.nan_reductions import nanmean, nansum
 from .ops.statistics import aminmax, median, quantile, std_mean, var_mean
 from .ops.norms import norm
+from .ops.diagonals import diag, diagonal, trace
+from .ops.vector_products import addmm, baddbmm, cdist, cross, dot, ger, outer
 from . import linalg
 
 bool = bool_

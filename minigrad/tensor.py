@@ -838,6 +838,32 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return norm(self, p, dim, keepdim, dtype)
 
+    def dot(self, other):
+        return dot(self, other)
+
+    def outer(self, vec2):
+        return outer(self, vec2)
+
+    ger = outer
+
+    def cross(self, other, dim=None):
+        return cross(self, other, dim)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def trace(self):
+        return trace(self)
+
+    def diag(self, diagonal=0):
+        return diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return diagonal(self, offset, dim1, dim2)
+
     def matmul(self, other):
         return matmul(self, other)
 
@@ -1133,3 +1159,5 @@ from .ops.cumulative import cumprod, cumsum, prod  # noqa: E402
 from .ops.nan_reductions import nanmean, nansum  # noqa: E402
 from .ops.statistics import aminmax, median, quantile  # noqa: E402
 from .ops.norms import norm  # noqa: E402
+from .ops.diagonals import diag, diagonal, trace  # noqa: E402
+from .ops.vector_products import addmm, baddbmm, cross, dot, outer  # noqa: E402

@@ -1,6 +1,8 @@
 """Reductions and linear-algebra functions checked directly against PyTorch where
 the op table cannot: results that are not differentiable (all, any,
 count_nonzero), integer dtypes, gradients at ties and zeros, and errors."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -216,3 +218,72 @@ def test_norm_errors_match_torch(index, device):
 def test_norms_that_need_singular_values_are_refused_clearly(call):
     with pytest.raises(NotImplementedError, match="singular value"):
         call(mg.ones(2, 3))
+
+
+# ---------------------------------------------------------------- products and diagonals
+def test_cdist_gradient_at_zero_distance_matches_torch(device):
+    points = np.array([[0.0, 1.0, 2.0], [1.5, -1.0, 0.5]])
+    for p in (2.0, 1.0, 3.0, 0.5, float("inf")):
+        ours = gradient(lambda x: mg.cdist(x, mg.tensor(points, device=x.device), p), points, device=device)
+        theirs = gradient(lambda x: torch.cdist(x, torch.tensor(points), p), points, library=torch)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=1e-15)
+        assert np.isfinite(ours).all()
+
+
+def test_cross_without_dim_takes_the_first_dim_of_size_3_and_warns_like_torch(device):
+    a, b = np.arange(9.0).reshape(3, 3), np.array([[1.0, 0.5, 2.0], [0.0, 1.0, -1.0], [3.0, 1.0, 1.0]])
+    with warnings.catch_warnings():   # PyTorch warns once per process
+        warnings.simplefilter("ignore")
+        expected = torch.cross(torch.tensor(a), torch.tensor(b))
+    with pytest.warns(UserWarning, match="dim"):
+        ours = mg.cross(mg.tensor(a, device=device), mg.tensor(b, device=device))
+    same(ours, expected)
+
+
+def test_diagonal_is_a_view_that_shares_the_version_counter(device):
+    x = mg.arange(12.0, device=device).reshape(3, 4)
+    d = x.diagonal(1)
+    assert d._version is x._version
+    with mg.no_grad():
+        x.mul_(2)
+    np.testing.assert_array_equal(d.numpy(), [2.0, 12.0, 22.0])
+
+
+def test_integer_products_and_traces_match_torch(device):
+    a = np.arange(6).reshape(2, 3)
+    x, t = mg.tensor(a, device=device), torch.from_numpy(a)
+    same(mg.trace(x), torch.trace(t))
+    same(mg.diag(x, 1), torch.diag(t, 1))
+    same(mg.dot(x[0], x[1]), torch.dot(t[0], t[1]))
+    same(mg.outer(x[0], x[1].double()), torch.outer(t[0], t[1].double()))
+    same(x.diagonal(), t.diagonal())
+
+
+PRODUCT_ERRORS = [   # (call on either library, PyTorch's exception type)
+    (lambda lib, x: lib.dot(x, x), RuntimeError),
+    (lambda lib, x: lib.dot(x[0], x[0, :2]), RuntimeError),
+    (lambda lib, x: lib.dot(x[0], x[0].double()), RuntimeError),
+    (lambda lib, x: lib.outer(x, x[0]), RuntimeError),
+    (lambda lib, x: lib.trace(x[0]), RuntimeError),
+    (lambda lib, x: lib.diag(x.reshape(1, 2, 3)), RuntimeError),
+    (lambda lib, x: lib.diagonal(x, 0, 0, 0), RuntimeError),
+    (lambda lib, x: lib.diagonal(x, 0, 0, 2), IndexError),
+    (lambda lib, x: lib.linalg.cross(x.T, x.T), RuntimeError),
+    (lambda lib, x: lib.cross(x, x, dim=2), IndexError),
+    (lambda lib, x: lib.addmm(x, x, x), RuntimeError),
+    (lambda lib, x: lib.addmm(x.double(), x, x.T), RuntimeError),
+    (lambda lib, x: lib.addmm(lib.ones(3, 2), x, x.T), RuntimeError),
+    (lambda lib, x: lib.baddbmm(lib.ones(2, 3, 4), lib.ones(2, 3, 5), lib.ones(2, 4, 4)), RuntimeError),
+    (lambda lib, x: lib.cdist(x[0], x), RuntimeError),
+    (lambda lib, x: lib.cdist(x, x[:, :2]), RuntimeError),
+    (lambda lib, x: lib.cdist(x, x, p=-1), RuntimeError),
+]
+
+
+@pytest.mark.parametrize("index", range(len(PRODUCT_ERRORS)))
+def test_product_errors_match_torch(index, device):
+    call, error = PRODUCT_ERRORS[index]
+    with pytest.raises(error):
+        call(torch, torch.ones(2, 3))
+    with pytest.raises(error):
+        call(mg, mg.ones(2, 3, device=device))
