@@ -71,7 +71,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if input.ndim < 2:
         raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got "
                            f"{input.ndim}")
-    dim1, dim2 = normalize_dim(dim1, input.ndim, "diagonal"), normalize_dim(dim2, input.ndim, "diagonal")
+    dim1 = normalize_dim(dim1, input.ndim, "diagonal")
+    dim2 = normalize_dim(dim2, input.ndim, "diagonal")
     if dim1 == dim2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return Diagonal.apply(input, offset=int(offset), dim1=dim1, dim2=dim2)

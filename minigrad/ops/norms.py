@@ -140,7 +140,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdi
     if ord in ("nuc", 2, -2):
         raise NotImplementedError(
             f"{op}: ord={ord!r} needs the singular values of A (a singular value "
-            "decomposition), which minigrad does not have; 'fro', 1, -1, inf and -inf are available")
+            "decomposition), which minigrad does not have; 'fro', 1, -1, inf and -inf are "
+            "available")
     if ord == "fro":
         return vector_norm(A, 2, (rows, columns), keepdim)
     if isinstance(ord, str) or ord not in (1, -1, math.inf, -math.inf):
@@ -153,7 +154,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdi
     norm = (amax if ord > 0 else amin)(sums, extreme_over, keepdim=True)
     if keepdim:
         return norm
-    return reshape(norm, tuple(size for axis, size in enumerate(A.shape) if axis not in (rows, columns)))
+    return reshape(norm, tuple(size for axis, size in enumerate(A.shape)
+                               if axis not in (rows, columns)))
 
 
 def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, keepdims=None):

@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
 from .dims import normalize_dim
-from .elementwise import gradient_where, where
+from .elementwise import clone, gradient_where, where
 from .indexing import gather
 from .reduction import amax, amin, mean, refuse_empty, resolve_keepdim, std, var
 from .shape import permute, reshape, squeeze, unsqueeze
@@ -115,7 +115,8 @@ def median(input, dim=None, keepdim=False, *, keepdims=None):
         return SharedByEqualElements.apply(input, flat_index)
     dim = normalize_dim(_int_dim(dim, "median"), input.ndim, "median")
     if input.ndim == 0:
-        return MedianResult(input * 1, new_tensor(xp.zeros((), dtype=np.int64), input._backend, None, 0))
+        index = new_tensor(xp.zeros((), dtype=np.int64), input._backend, None, 0)
+        return MedianResult(clone(input), index)
     refuse_empty(input, dim, (dim,), "median")
     indices = new_tensor(_median_positions(input._array, dim, xp), input._backend, None, 0)
     values = gather(input, dim, indices)
@@ -155,7 +156,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", keepd
     elif isinstance(q, numbers.Real) and not isinstance(q, bool):
         q_values, q_is_vector = np.asarray(float(q)), False
     else:
-        raise TypeError(f"quantile(): argument 'q' must be a float or a Tensor, not {type(q).__name__}")
+        raise TypeError(f"quantile(): argument 'q' must be a float or a Tensor, not "
+                        f"{type(q).__name__}")
     for value in q_values.reshape(-1):
         if not 0 <= value <= 1:
             raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {value}")
@@ -173,23 +175,22 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", keepd
     size = values.shape[axis]
     ranks = q_values.reshape(-1) * (size - 1)
     below, above = np.floor(ranks).astype(np.int64), np.ceil(ranks).astype(np.int64)
-    if interpolation == "lower":
-        above = below
-    elif interpolation == "higher":
+    if interpolation == "higher":
         below = above
     elif interpolation == "nearest":
-        below = above = np.round(ranks).astype(np.int64)
-    weights = {"midpoint": np.full(ranks.shape, 0.5)}.get(interpolation, ranks - below)
+        below = np.round(ranks).astype(np.int64)
+    q_along_axis = (1,) * axis + (-1,) + (1,) * (values.ndim - axis - 1)
 
-    def at(positions):  # the sorted values at these positions, q's dimension last
+    def at(positions):  # the sorted values at these positions, q's dimension in place of axis
         index = new_tensor(xp.asarray(positions), values._backend, None, 0)
         shape = tuple(len(positions) if a == axis else s for a, s in enumerate(values.shape))
-        return gather(ordered, axis, index.reshape((1,) * axis + (-1,) + (1,) * (values.ndim - axis - 1))
-                      .expand(*shape))
-    low, high = at(below), at(above)
-    weight = new_tensor(xp.asarray(weights.astype(input.dtype)), values._backend, None, 0)
-    weight = weight.reshape((1,) * axis + (-1,) + (1,) * (values.ndim - axis - 1))
-    result = _lerp(low, high, weight)
+        return gather(ordered, axis, index.reshape(q_along_axis).expand(*shape))
+    if interpolation in ("lower", "higher", "nearest"):
+        result = at(below)
+    else:
+        weights = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
+        weight = new_tensor(xp.asarray(weights.astype(input.dtype)), values._backend, None, 0)
+        result = _lerp(at(below), at(above), weight.reshape(q_along_axis))
     # a NaN anywhere in the slice is sorted last: then the result is NaN
     last_index = new_tensor(xp.full((1,) * values.ndim, size - 1, dtype=np.int64),
                             values._backend, None, 0)

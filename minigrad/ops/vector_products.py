@@ -130,9 +130,11 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, value in (("X1", x1), ("X2", x2)):
         if value.ndim < 2:
-            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {value.ndim}D")
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
+                               f"{value.ndim}D")
         if value.dtype.kind != "f":
-            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {value.dtype}")
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{value.dtype}")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} "
                            f"X2: {x2.shape[-1]}")
