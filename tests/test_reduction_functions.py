@@ -287,3 +287,45 @@ def test_product_errors_match_torch(index, device):
         call(torch, torch.ones(2, 3))
     with pytest.raises(error):
         call(mg, mg.ones(2, 3, device=device))
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_quantile_with_infinite_elements_matches_torch(interpolation, device):
+    array = np.array([[1.0, 2.0, 3.0, 4.0, np.inf], [-np.inf, 0.5, 1.0, 2.0, 3.0]])
+    q = np.array([0.1, 0.3, 0.375, 0.5, 0.625, 0.9, 1.0])
+    with np.errstate(invalid="ignore"):
+        ours = mg.quantile(mg.tensor(array, device=device), mg.tensor(q, device=device), 1,
+                           interpolation=interpolation)
+    theirs = torch.quantile(torch.tensor(array), torch.tensor(q), 1, interpolation=interpolation)
+    same(ours, theirs)
+
+
+NONCONTIGUOUS = {   # name: function on either library, of a transposed (3, 4) float64 tensor
+    "prod": lambda x: x.prod(1),
+    "cumsum": lambda x: x.cumsum(0),
+    "cumprod": lambda x: x.cumprod(1),
+    "nanmean": lambda x: x.nanmean(0),
+    "median": lambda x: x.median(1).values,
+    "quantile": lambda x: x.quantile(0.3, 0),
+    "norm": lambda x: x.norm(3, 1),
+    "matrix_norm": lambda x: x.norm() + x.norm(1),
+    "diagonal": lambda x: x.diagonal(1),
+    "diag": lambda x: x.diag(-1),
+    "trace": lambda x: x.trace(),
+    "cross": lambda x: x[:3].cross(x[1:], dim=0),
+    "addmm": lambda x: x.addmm(x, x.T @ x, alpha=0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NONCONTIGUOUS))
+def test_transposed_inputs_match_torch(name, device):
+    array = np.random.default_rng(3).permutation(np.arange(12.0) / 4 - 1.3).reshape(3, 4)
+    function = NONCONTIGUOUS[name]
+    x = mg.tensor(array, device=device, requires_grad=True)
+    t = torch.tensor(array, requires_grad=True)
+    ours, theirs = function(x.T), function(t.T)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    weights = np.random.default_rng(4).standard_normal(tuple(theirs.shape))
+    (ours * mg.tensor(weights, device=device)).sum().backward()
+    (theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
