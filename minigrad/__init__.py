@@ -44,6 +44,15 @@ from . import utils
 from .backend.threads import get_num_threads, set_num_threads
 from . import data, viz
 from .serialization import load, save
+# More reductions: logical, cumulative, NaN-skipping, statistics.
+from .ops.logical_reductions import all, any, count_nonzero
+from .ops.cumulative import cumprod, cumsum, prod
+from .ops.nan_reductions import nanmean, nansum
+from .ops.statistics import aminmax, median, quantile, std_mean, var_mean
+from .ops.norms import norm
+from .ops.diagonals import diag, diagonal, trace
+from .ops.vector_products import addmm, baddbmm, cdist, cross, dot, ger, outer
+from . import linalg
 
 # repeating, rearranging and selecting (where(condition) alone is nonzero(as_tuple=True))
 from .ops.repetition import repeat_interleave, tile

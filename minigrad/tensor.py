@@ -832,6 +832,70 @@ class Tensor:
     def log_softmax(self, dim):
         return log_softmax(self, dim)
 
+    # -- more reductions: logical, cumulative, NaN-skipping, statistics (minigrad.ops:
+    #    logical_reductions, cumulative, nan_reductions, statistics) ---------------
+    def all(self, dim=None, keepdim=False, *, keepdims=None):
+        return all_nonzero(self, dim, keepdim, keepdims=keepdims)
+
+    def any(self, dim=None, keepdim=False, *, keepdims=None):
+        return any_nonzero(self, dim, keepdim, keepdims=keepdims)
+
+    def count_nonzero(self, dim=None):
+        return count_nonzero(self, dim)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
+        return prod(self, dim, keepdim, dtype=dtype, keepdims=keepdims)
+
+    def cumsum(self, dim, *, dtype=None):
+        return cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return cumprod(self, dim, dtype=dtype)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
+        return nansum(self, dim, keepdim, dtype=dtype, keepdims=keepdims)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
+        return nanmean(self, dim, keepdim, dtype=dtype, keepdims=keepdims)
+
+    def aminmax(self, *, dim=None, keepdim=False, keepdims=None):
+        return aminmax(self, dim=dim, keepdim=keepdim, keepdims=keepdims)
+
+    def median(self, dim=None, keepdim=False, *, keepdims=None):
+        return median(self, dim, keepdim, keepdims=keepdims)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear", keepdims=None):
+        return quantile(self, q, dim, keepdim, interpolation=interpolation, keepdims=keepdims)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return norm(self, p, dim, keepdim, dtype)
+
+    def dot(self, other):
+        return dot(self, other)
+
+    def outer(self, vec2):
+        return outer(self, vec2)
+
+    ger = outer
+
+    def cross(self, other, dim=None):
+        return cross(self, other, dim)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def trace(self):
+        return trace(self)
+
+    def diag(self, diagonal=0):
+        return diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return diagonal(self, offset, dim1, dim2)
+
     def matmul(self, other):
         return matmul(self, other)
 
@@ -1272,3 +1336,12 @@ from .ops.selection import (  # noqa: E402
 from .ops.shape import _shape_arg as _sizes_argument  # noqa: E402  (f(2, 3) or f((2, 3)))
 from .creation import (  # noqa: E402
     bernoulli_, exponential_, fill_diagonal_, normal_, random_, uniform_)
+# More reductions (all/any under other names: this module uses Python's own all/any).
+from .ops.logical_reductions import (  # noqa: E402
+    all as all_nonzero, any as any_nonzero, count_nonzero)
+from .ops.cumulative import cumprod, cumsum, prod  # noqa: E402
+from .ops.nan_reductions import nanmean, nansum  # noqa: E402
+from .ops.statistics import aminmax, median, quantile  # noqa: E402
+from .ops.norms import norm  # noqa: E402
+from .ops.diagonals import diag, diagonal, trace  # noqa: E402
+from .ops.vector_products import addmm, baddbmm, cross, dot, outer  # noqa: E402

@@ -43,7 +43,7 @@ NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testin
               "minigrad.data", "minigrad.utils.data", "minigrad.nn", "minigrad.nn.functional", "minigrad.nn.init",
               "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
-              "minigrad.viz"]
+              "minigrad.viz", "minigrad.linalg"]
 # Submodules of minigrad that are implementation, not API.
 INTERNAL_MODULES = {"backend", "creation", "dtypes", "ops", "printing", "random",
                     "serialization", "tensor", "cli"}
