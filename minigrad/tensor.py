@@ -631,7 +631,7 @@ class Tensor:
         return neg(self)
 
     def __pos__(self):
-        return self
+        return positive(self)
 
     def __abs__(self):
         return abs(self)
@@ -742,7 +742,7 @@ class Tensor:
         return bmm(self, mat2)
 
     def square(self):
-        return mul(self, self)
+        return square(self)
 
     def pow(self, exponent):
         return pow(self, exponent)
@@ -757,6 +757,73 @@ class Tensor:
 
     def minimum(self, other):
         return minimum(self, other)
+
+    # -- more elementwise math (minigrad.ops: arithmetic, trigonometric, exponential) --
+    def neg(self):
+        return neg(self)
+
+    def negative(self):
+        return negative(self)
+
+    def positive(self):
+        return positive(self)
+
+    def clamp_min(self, min):
+        return clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return clamp_max(self, max)
+
+    def reciprocal(self):
+        return reciprocal(self)
+
+    def rsqrt(self):
+        return rsqrt(self)
+
+    def exp2(self):
+        return exp2(self)
+
+    def sinh(self):
+        return sinh(self)
+
+    def cosh(self):
+        return cosh(self)
+
+    def tan(self):
+        return tan(self)
+
+    def asin(self):
+        return asin(self)
+
+    def acos(self):
+        return acos(self)
+
+    def atan(self):
+        return atan(self)
+
+    def atan2(self, other):
+        return atan2(self, other)
+
+    def hypot(self, other):
+        return hypot(self, other)
+
+    def logaddexp(self, other):
+        return logaddexp(self, other)
+
+    def xlogy(self, other):
+        return xlogy(self, other)
+
+    def lerp(self, end, weight):
+        return lerp(self, end, weight)
+
+    def float_power(self, exponent):
+        return float_power(self, exponent)
+
+    def true_divide(self, other):
+        return true_divide(self, other)
+
+    def sgn(self):
+        return sgn(self)
 
     # keepdims= is PyTorch's alias of keepdim= in every reduction
     def sum(self, dim=None, keepdim=False, *, keepdims=None):
@@ -1088,3 +1155,8 @@ from .creation import empty, full, ones, tensor, zeros  # noqa: E402
 from .ops.elementwise import allclose, expm1, isclose, log10, log1p, log2  # noqa: E402
 from .ops.histogram import histc, histogram  # noqa: E402
 from .ops.linalg import bmm, mm  # noqa: E402
+from .ops.arithmetic import (  # noqa: E402
+    clamp_max, clamp_min, float_power, lerp, negative, positive, reciprocal, rsqrt, sgn, square,
+    true_divide)
+from .ops.trigonometric import acos, asin, atan, atan2, cosh, hypot, sinh, tan  # noqa: E402
+from .ops.exponential import exp2, logaddexp, xlogy  # noqa: E402
