@@ -43,6 +43,7 @@ from .ops.arithmetic import (clamp_max, clamp_min, float_power, lerp, negative, 
                              reciprocal, rsqrt, sgn, square, true_divide)
 from .ops.trigonometric import acos, asin, atan, atan2, cosh, hypot, sinh, tan
 from .ops.exponential import exp2, logaddexp, xlogy
+from .ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 # Random streams, sampling, sharing NumPy memory, and torch.utils.data's namespace.
 from .creation import as_tensor, from_numpy, normal
 from .random import Generator, bernoulli, manual_seed, multinomial

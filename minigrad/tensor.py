@@ -825,6 +825,43 @@ class Tensor:
     def sgn(self):
         return sgn(self)
 
+    def floor(self):
+        return floor(self)
+
+    def ceil(self):
+        return ceil(self)
+
+    def round(self, *, decimals=0):
+        return round(self, decimals=decimals)
+
+    def trunc(self):
+        return trunc(self)
+
+    def frac(self):
+        return frac(self)
+
+    def fmod(self, other):
+        return fmod(self, other)
+
+    def remainder(self, other):
+        return remainder(self, other)
+
+    def floor_divide(self, other):
+        return floor_divide(self, other)
+
+    # ``a % b`` and ``a // b`` are remainder and floor_divide, as in PyTorch
+    def __mod__(self, other):
+        return remainder(self, other)
+
+    def __rmod__(self, other):
+        return remainder(other, self)
+
+    def __floordiv__(self, other):
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return floor_divide(other, self)
+
     # keepdims= is PyTorch's alias of keepdim= in every reduction
     def sum(self, dim=None, keepdim=False, *, keepdims=None):
         return sum(self, dim, keepdim, keepdims=keepdims)
@@ -1160,3 +1197,5 @@ from .ops.arithmetic import (  # noqa: E402
     true_divide)
 from .ops.trigonometric import acos, asin, atan, atan2, cosh, hypot, sinh, tan  # noqa: E402
 from .ops.exponential import exp2, logaddexp, xlogy  # noqa: E402
+from .ops.rounding import (  # noqa: E402
+    ceil, floor, floor_divide, fmod, frac, remainder, round, trunc)
