@@ -44,6 +44,8 @@ from .ops.arithmetic import (clamp_max, clamp_min, float_power, lerp, negative, 
 from .ops.trigonometric import acos, asin, atan, atan2, cosh, hypot, sinh, tan
 from .ops.exponential import exp2, logaddexp, xlogy
 from .ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
+from .ops.nonfinite import isfinite, isinf, isnan, nan_to_num, signbit
+from .ops.logical import logical_and, logical_not, logical_or, logical_xor
 # Random streams, sampling, sharing NumPy memory, and torch.utils.data's namespace.
 from .creation import as_tensor, from_numpy, normal
 from .random import Generator, bernoulli, manual_seed, multinomial

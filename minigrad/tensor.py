@@ -849,6 +849,33 @@ class Tensor:
     def floor_divide(self, other):
         return floor_divide(self, other)
 
+    def isnan(self):
+        return isnan(self)
+
+    def isinf(self):
+        return isinf(self)
+
+    def isfinite(self):
+        return isfinite(self)
+
+    def signbit(self):
+        return signbit(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return nan_to_num(self, nan, posinf, neginf)
+
+    def logical_and(self, other):
+        return logical_and(self, other)
+
+    def logical_or(self, other):
+        return logical_or(self, other)
+
+    def logical_xor(self, other):
+        return logical_xor(self, other)
+
+    def logical_not(self):
+        return logical_not(self)
+
     # ``a % b`` and ``a // b`` are remainder and floor_divide, as in PyTorch
     def __mod__(self, other):
         return remainder(self, other)
@@ -1199,3 +1226,5 @@ from .ops.trigonometric import acos, asin, atan, atan2, cosh, hypot, sinh, tan  
 from .ops.exponential import exp2, logaddexp, xlogy  # noqa: E402
 from .ops.rounding import (  # noqa: E402
     ceil, floor, floor_divide, fmod, frac, remainder, round, trunc)
+from .ops.nonfinite import isfinite, isinf, isnan, nan_to_num, signbit  # noqa: E402
+from .ops.logical import logical_and, logical_not, logical_or, logical_xor  # noqa: E402

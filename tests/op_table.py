@@ -724,6 +724,41 @@ OPS = [
     OpInfo("integer_rounding", lambda i, name: getattr(mg, name)(i), lambda i, name: getattr(torch, name)(i),
            lambda draw: [Sample((np.array([[7, -7], [0, 5]]), name))
                          for name in ("floor", "ceil", "round", "trunc")], differentiable=False),
+    # ---- special floating values and logic (minigrad/ops/nonfinite.py, logical.py)
+    OpInfo("nan_to_num", lambda x, **kw: mg.nan_to_num(x, **kw), lambda x, **kw: torch.nan_to_num(x, **kw),
+           lambda draw: [Sample((draw(3, 4),)), Sample((draw(5),), {"nan": 1.5}),
+                         Sample((draw(3, 4),), {"nan": -2.0, "posinf": 10.0, "neginf": -1e300}),
+                         Sample((draw(),), {"posinf": 3})],
+           lambda rng, shape: np.where(rng.random(shape) < 0.4,
+                                       rng.choice([np.nan, np.inf, -np.inf], shape),
+                                       rng.standard_normal(shape))),
+    OpInfo("nan_to_num_method", lambda x: x.nan_to_num(0.5, 2.0, -3.0) * 3 + x.nan_to_num(),
+           lambda x: x.nan_to_num(0.5, 2.0, -3.0) * 3 + x.nan_to_num(), unary,
+           lambda rng, shape: np.where(rng.random(shape) < 0.4,
+                                       rng.choice([np.nan, np.inf, -np.inf], shape),
+                                       rng.standard_normal(shape))),
+    OpInfo("special_value_tests", lambda x, name: getattr(mg, name)(x),
+           lambda x, name: getattr(torch, name)(x),
+           lambda draw: [Sample((np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -1.5, 2.0]), name))
+                         for name in ("isnan", "isinf", "isfinite", "signbit")] + [
+               Sample((np.array([[-3, 0], [2, 7]]), name)) for name in ("isnan", "isinf", "isfinite",
+                                                                       "signbit")],
+           differentiable=False),
+    OpInfo("special_value_methods", lambda x: (x.isnan(), x.isinf(), x.isfinite(), x.signbit()),
+           lambda x: (x.isnan(), x.isinf(), x.isfinite(), x.signbit()),
+           lambda draw: [Sample((np.array([np.nan, np.inf, -np.inf, -0.0, 1.0]),))],
+           differentiable=False),
+    OpInfo("logical", lambda a, b, name: getattr(mg, name)(a, b), lambda a, b, name: getattr(torch, name)(a, b),
+           lambda draw: [Sample((np.array([[0.0, np.nan, -2.0], [1.0, 0.0, -0.0]]), b, name))
+                         for name in ("logical_and", "logical_or", "logical_xor")
+                         for b in (np.array([1, 0, 3]), np.array([[True], [False]]))],
+           differentiable=False),
+    OpInfo("logical_methods", lambda a, b: (a.logical_and(b), a.logical_or(b), a.logical_xor(b),
+                                            a.logical_not(), mg.logical_not(b)),
+           lambda a, b: (a.logical_and(b), a.logical_or(b), a.logical_xor(b), a.logical_not(),
+                         torch.logical_not(b)),
+           lambda draw: [Sample((np.array([0, 2, -1, 0], dtype=np.int8), np.array([0.0, 0.0, np.nan, 1.0])))],
+           differentiable=False),
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}

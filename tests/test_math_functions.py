@@ -269,3 +269,77 @@ def test_remainder_of_a_number_by_a_tensor_is_differentiable(device):
     assert mg.gradcheck(lambda b: mg.remainder(2.5, b), [b])
     assert mg.gradgradcheck(lambda b: mg.remainder(2.5, b) * b, [b])
     assert mg.gradcheck(lambda b: 2.5 % b, [b])
+
+
+# ---------------------------------------------------------------- special values and logic
+SPECIAL = [NAN, -NAN, INF, -INF, 0.0, -0.0, -1.5, 2.0, 1e-45, -65504.0, 70000.0, -1e300]
+
+
+def special_values(dtype):
+    return SPECIAL if dtype.startswith("float") else values_of(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite", "signbit", "nan_to_num", "logical_not"])
+def test_special_value_tests_match_torch_for_every_dtype(name, dtype, device):
+    with np.errstate(all="ignore"):
+        ours, theirs = both(special_values(dtype), dtype, device)
+    ours_result, theirs_result = getattr(mg, name)(ours), getattr(torch, name)(theirs)
+    assert str(ours_result.dtype) == str(theirs_result.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours_result.numpy(), theirs_result.numpy())
+    np.testing.assert_array_equal(getattr(ours, name)().numpy(), theirs_result.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("options", [{}, {"nan": 1.5}, {"posinf": 7.0, "neginf": -7}, {"posinf": 1e10},
+                                     {"nan": -1, "posinf": 2, "neginf": -1e300}])
+def test_nan_to_num_replacements_match_torch(dtype, options, device):
+    with np.errstate(all="ignore"):
+        ours, theirs = both(SPECIAL, dtype, device)
+        np.testing.assert_array_equal(mg.nan_to_num(ours, **options).numpy(),
+                                      torch.nan_to_num(theirs, **options).numpy())
+        np.testing.assert_array_equal(ours.nan_to_num(**options).numpy(),
+                                      theirs.nan_to_num(**options).numpy())
+
+
+def test_nan_to_num_gradient_is_torch_even_for_infinite_incoming_gradients(device):
+    """1 where finite, 0 where replaced; PyTorch multiplies, so an infinite incoming
+    gradient at a replaced element is NaN there too."""
+    values = [1.0, NAN, INF, -INF, -2.0]
+    for incoming in ([1.0, 2.0, 3.0, 4.0, 5.0], [INF, INF, -INF, NAN, -INF]):
+        ours = mg.tensor(values, dtype=mg.float64, device=device, requires_grad=True)
+        theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        with np.errstate(all="ignore"):
+            mg.nan_to_num(ours).backward(mg.tensor(incoming, dtype=mg.float64, device=device))
+        torch.nan_to_num(theirs).backward(torch.tensor(incoming, dtype=torch.float64))
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("dtypes", [("bool", "bool"), ("float32", "int64"), ("uint8", "float16"),
+                                    ("int8", "bool"), ("float64", "float64")])
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+def test_logical_functions_match_torch_for_dtype_pairs(name, dtypes, device):
+    a_values = special_values(dtypes[0])[:6]
+    b_values = list(reversed(special_values(dtypes[1])))[:6]
+    with np.errstate(all="ignore"):
+        ours_a, theirs_a = both(a_values, dtypes[0], device)
+        ours_b, theirs_b = both(b_values, dtypes[1], device)
+    expected = getattr(torch, name)(theirs_a, theirs_b)
+    for ours in (getattr(mg, name)(ours_a, ours_b), getattr(ours_a, name)(ours_b)):
+        assert ours.dtype == mg.bool_
+        np.testing.assert_array_equal(ours.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite", "signbit", "nan_to_num", "logical_not",
+                                  "logical_and", "floor", "frac", "fmod", "atan2", "hypot", "logaddexp",
+                                  "clamp_min", "lerp"])
+def test_a_python_number_where_a_tensor_is_needed_is_a_type_error_as_in_torch(name):
+    arguments = {"logical_and": (1.0, torch.tensor([1.0])), "fmod": (1.0, 2.0),
+                 "atan2": (1.0, torch.tensor([1.0])), "hypot": (1.0, torch.tensor([1.0])),
+                 "logaddexp": (1.0, torch.tensor([1.0])), "clamp_min": (1.0, 0.5),
+                 "lerp": (1.0, torch.tensor([1.0]), 0.5)}.get(name, (1.0,))
+    with pytest.raises(TypeError):
+        getattr(torch, name)(*arguments)
+    ours = [mg.tensor(a.tolist()) if isinstance(a, torch.Tensor) else a for a in arguments]
+    with pytest.raises(TypeError, match=name):
+        getattr(mg, name)(*ours)
