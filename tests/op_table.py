@@ -748,7 +748,8 @@ OPS = [
            lambda x: (x.isnan(), x.isinf(), x.isfinite(), x.signbit()),
            lambda draw: [Sample((np.array([np.nan, np.inf, -np.inf, -0.0, 1.0]),))],
            differentiable=False),
-    OpInfo("logical", lambda a, b, name: getattr(mg, name)(a, b), lambda a, b, name: getattr(torch, name)(a, b),
+    OpInfo("logical", lambda a, b, name: getattr(mg, name)(a, b),
+           lambda a, b, name: getattr(torch, name)(a, b),
            lambda draw: [Sample((np.array([[0.0, np.nan, -2.0], [1.0, 0.0, -0.0]]), b, name))
                          for name in ("logical_and", "logical_or", "logical_xor")
                          for b in (np.array([1, 0, 3]), np.array([[True], [False]]))],

@@ -43,7 +43,10 @@ def binary_float_function(function, a, b, function_name, integers=True, **option
     if dtype.kind != "f" and not integers:
         raise NotImplementedError(f"{function_name}: not supported for {dtype} tensors (as in "
                                   "PyTorch); convert the inputs first, e.g. x.float()")
-    compute_dtype = {"f": _FLOAT32 if dtype == _FLOAT16 else dtype}.get(dtype.kind, _FLOAT64)
+    if dtype.kind != "f":
+        compute_dtype = _FLOAT64
+    else:
+        compute_dtype = _FLOAT32 if dtype == _FLOAT16 else dtype
     device = tensors[0].device
 
     def operand(value):
