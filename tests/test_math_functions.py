@@ -343,3 +343,11 @@ def test_a_python_number_where_a_tensor_is_needed_is_a_type_error_as_in_torch(na
     ours = [mg.tensor(a.tolist()) if isinstance(a, torch.Tensor) else a for a in arguments]
     with pytest.raises(TypeError, match=name):
         getattr(mg, name)(*ours)
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor", "atan2", "fmod", "xlogy"])
+def test_shapes_that_do_not_broadcast_are_a_runtime_error_as_in_torch(name, device):
+    with pytest.raises(RuntimeError):
+        getattr(torch, name)(torch.ones(3), torch.ones(4))
+    with pytest.raises(RuntimeError, match="shapes"):
+        getattr(mg, name)(mg.ones(3, device=device), mg.ones(4, device=device))

@@ -13,7 +13,11 @@ def _logical(ufunc_name, function_name, *tensors):
     if any(tensor._backend is not backend for tensor in tensors):
         raise RuntimeError(f"{function_name}: expected both tensors on the same device, got "
                            f"{tensors[0].device} and {tensors[1].device}")
-    result = getattr(backend.xp, ufunc_name)(*[tensor._array for tensor in tensors])
+    try:
+        result = getattr(backend.xp, ufunc_name)(*[tensor._array for tensor in tensors])
+    except ValueError:
+        raise RuntimeError(f"{function_name}: the shapes {tuple(tensors[0].shape)} and "
+                           f"{tuple(tensors[1].shape)} do not broadcast together") from None
     return new_tensor(result, backend, None, 0)
 
 
