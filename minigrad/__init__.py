@@ -37,6 +37,15 @@ from .ops.shape import roll
 from .ops.masking import masked_fill, tril, triu
 from .ops.indexing import gather, scatter, scatter_add
 from .ops.sorting import argsort, sort, topk
+# more elementwise math: PyTorch's other spellings of arithmetic, trigonometry, exponentials
+from .ops.elementwise import clone
+from .ops.arithmetic import (clamp_max, clamp_min, float_power, lerp, negative, positive,
+                             reciprocal, rsqrt, sgn, square, true_divide)
+from .ops.trigonometric import acos, asin, atan, atan2, cosh, hypot, sinh, tan
+from .ops.exponential import exp2, logaddexp, xlogy
+from .ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
+from .ops.nonfinite import isfinite, isinf, isnan, nan_to_num, signbit
+from .ops.logical import logical_and, logical_not, logical_or, logical_xor
 # Random streams, sampling, sharing NumPy memory, and torch.utils.data's namespace.
 from .creation import as_tensor, from_numpy, normal
 from .random import Generator, bernoulli, default_generator, manual_seed, multinomial

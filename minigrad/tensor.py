@@ -660,10 +660,7 @@ class Tensor:
         return neg(self)
 
     def __pos__(self):
-        if self._array.dtype == np.bool_:
-            raise RuntimeError("The `+` operator, on a bool tensor is not supported (as in PyTorch); "
-                               "use x.int() for numbers, or the boolean tensor itself")
-        return self
+        return positive(self)
 
     def __abs__(self):
         return abs(self)
@@ -774,7 +771,7 @@ class Tensor:
         return bmm(self, mat2)
 
     def square(self):
-        return mul(self, self)
+        return square(self)
 
     def pow(self, exponent):
         return pow(self, exponent)
@@ -789,6 +786,137 @@ class Tensor:
 
     def minimum(self, other):
         return minimum(self, other)
+
+    # -- more elementwise math (minigrad.ops: arithmetic, trigonometric, exponential) --
+    def neg(self):
+        return neg(self)
+
+    def negative(self):
+        return negative(self)
+
+    def positive(self):
+        return positive(self)
+
+    def clamp_min(self, min):
+        return clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return clamp_max(self, max)
+
+    def reciprocal(self):
+        return reciprocal(self)
+
+    def rsqrt(self):
+        return rsqrt(self)
+
+    def exp2(self):
+        return exp2(self)
+
+    def sinh(self):
+        return sinh(self)
+
+    def cosh(self):
+        return cosh(self)
+
+    def tan(self):
+        return tan(self)
+
+    def asin(self):
+        return asin(self)
+
+    def acos(self):
+        return acos(self)
+
+    def atan(self):
+        return atan(self)
+
+    def atan2(self, other):
+        return atan2(self, other)
+
+    def hypot(self, other):
+        return hypot(self, other)
+
+    def logaddexp(self, other):
+        return logaddexp(self, other)
+
+    def xlogy(self, other):
+        return xlogy(self, other)
+
+    def lerp(self, end, weight):
+        return lerp(self, end, weight)
+
+    def float_power(self, exponent):
+        return float_power(self, exponent)
+
+    def true_divide(self, other):
+        return true_divide(self, other)
+
+    def sgn(self):
+        return sgn(self)
+
+    def floor(self):
+        return floor(self)
+
+    def ceil(self):
+        return ceil(self)
+
+    def round(self, *, decimals=0):
+        return round(self, decimals=decimals)
+
+    def trunc(self):
+        return trunc(self)
+
+    def frac(self):
+        return frac(self)
+
+    def fmod(self, other):
+        return fmod(self, other)
+
+    def remainder(self, other):
+        return remainder(self, other)
+
+    def floor_divide(self, other):
+        return floor_divide(self, other)
+
+    def isnan(self):
+        return isnan(self)
+
+    def isinf(self):
+        return isinf(self)
+
+    def isfinite(self):
+        return isfinite(self)
+
+    def signbit(self):
+        return signbit(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return nan_to_num(self, nan, posinf, neginf)
+
+    def logical_and(self, other):
+        return logical_and(self, other)
+
+    def logical_or(self, other):
+        return logical_or(self, other)
+
+    def logical_xor(self, other):
+        return logical_xor(self, other)
+
+    def logical_not(self):
+        return logical_not(self)
+
+    # ``a % b`` and ``a // b`` are remainder and floor_divide, as in PyTorch
+    def __mod__(self, other):
+        return remainder(self, other)
+
+    def __rmod__(self, other):
+        return remainder(other, self)
+
+    def __floordiv__(self, other):
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return floor_divide(other, self)
 
     # keepdims= is PyTorch's alias of keepdim= in every reduction
     def sum(self, dim=None, keepdim=False, *, keepdims=None):
@@ -1345,3 +1473,12 @@ from .ops.statistics import aminmax, median, quantile  # noqa: E402
 from .ops.norms import norm  # noqa: E402
 from .ops.diagonals import diag, diagonal, trace  # noqa: E402
 from .ops.vector_products import addmm, baddbmm, cross, dot, outer  # noqa: E402
+from .ops.arithmetic import (  # noqa: E402
+    clamp_max, clamp_min, float_power, lerp, negative, positive, reciprocal, rsqrt, sgn, square,
+    true_divide)
+from .ops.trigonometric import acos, asin, atan, atan2, cosh, hypot, sinh, tan  # noqa: E402
+from .ops.exponential import exp2, logaddexp, xlogy  # noqa: E402
+from .ops.rounding import (  # noqa: E402
+    ceil, floor, floor_divide, fmod, frac, remainder, round, trunc)
+from .ops.nonfinite import isfinite, isinf, isnan, nan_to_num, signbit  # noqa: E402
+from .ops.logical import logical_and, logical_not, logical_or, logical_xor  # noqa: E402

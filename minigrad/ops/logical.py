@@ -1,0 +1,41 @@
+"""Logical operations on tensors of any dtype: an element is true when it is
+not zero (NaN is true), and the result is a boolean tensor outside the graph,
+as in PyTorch's logical_and, logical_or, logical_xor and logical_not.
+"""
+from ..tensor import new_tensor
+from .arithmetic import require_tensor
+
+
+def _logical(ufunc_name, function_name, *tensors):
+    for position, (argument, tensor) in enumerate(zip(("input", "other"), tensors), start=1):
+        require_tensor(tensor, function_name, argument, position)
+    backend = tensors[0]._backend
+    if any(tensor._backend is not backend for tensor in tensors):
+        raise RuntimeError(f"{function_name}: expected both tensors on the same device, got "
+                           f"{tensors[0].device} and {tensors[1].device}")
+    try:
+        result = getattr(backend.xp, ufunc_name)(*[tensor._array for tensor in tensors])
+    except ValueError:
+        raise RuntimeError(f"{function_name}: the shapes {tuple(tensors[0].shape)} and "
+                           f"{tuple(tensors[1].shape)} do not broadcast together") from None
+    return new_tensor(result, backend, None, 0)
+
+
+def logical_and(input, other):
+    """True where both elements are true (non-zero), with broadcasting."""
+    return _logical("logical_and", "logical_and", input, other)
+
+
+def logical_or(input, other):
+    """True where either element is true (non-zero), with broadcasting."""
+    return _logical("logical_or", "logical_or", input, other)
+
+
+def logical_xor(input, other):
+    """True where exactly one of the two elements is true (non-zero), with broadcasting."""
+    return _logical("logical_xor", "logical_xor", input, other)
+
+
+def logical_not(input):
+    """True where the element is false (zero)."""
+    return _logical("logical_not", "logical_not", input)
