@@ -219,21 +219,51 @@ def mean(x, dim=None, keepdim=False, *, keepdims=None):
                       keepdim=resolve_keepdim(keepdim, keepdims))
 
 
+class Variance(Function):
+    """y = Σ (x − x̄)² / (n − correction) over dims (x̄ the mean, n the count);
+    dy/dx = 2 (x − x̄) / (n − correction)
+
+    One operation, with PyTorch's gradient formula: composed from a mean, a
+    square and a sum, an infinite incoming gradient would meet the mean's
+    gradient Σ (x − x̄) = 0 as inf − inf = NaN where PyTorch gives ±inf.
+    Where n ≤ correction the value is Σ (x − x̄)² / 0 (inf, or NaN for a constant
+    input), and the gradient is PyTorch's: 2/(n − correction) (inf at n = correction)
+    over given dims; over all dims (``dims_given=False``), ±inf, NaN where x = x̄.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, correction, dims_given):
+        count = 1
+        for axis in dims:
+            count *= x.shape[axis]
+        centered = x - x.mean(axis=dims, keepdims=True)
+        y = (centered * centered).sum(axis=dims, keepdims=keepdim) / builtins.max(count - correction, 0)
+        ctx.dims, ctx.count, ctx.correction, ctx.dims_given = dims, count, correction, dims_given
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        grad = spread_back(grad, x.shape, ctx.dims)
+        x_mean = mean(x, ctx.dims, keepdim=True)
+        degrees_of_freedom = ctx.count - ctx.correction
+        if degrees_of_freedom <= 0 and not ctx.dims_given:
+            return grad * where(x == x_mean, float("nan"), float("inf"))
+        scale = 2 / degrees_of_freedom if degrees_of_freedom else float("inf")
+        return scale * grad * (x - x_mean)
+
+
 def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
     """Σ (x - mean)² / (n - correction); correction=1 (Bessel's, the default) or 0."""
     refuse_dtype(x, "var and std", "biu", RuntimeError)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    keepdim = resolve_keepdim(keepdim, keepdims)
     dims = normalize_dims(dim, x.ndim, "var")
-    count = 1
-    for axis in dims:
-        count *= x.shape[axis]
-
-    def variance(values):
-        centered = values - mean(values, dims, keepdim=True)
-        return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
-    return computed_in_float32(variance, x)
+    dims_given = x.ndim > 0 and not (dim is None or not isinstance(dim, int) and len(dim) == 0)
+    return computed_in_float32(
+        lambda value: Variance.apply(value, dims=dims, keepdim=resolve_keepdim(keepdim, keepdims),
+                                     correction=correction, dims_given=dims_given), x)
 
 
 class SqrtOfVariance(Function):

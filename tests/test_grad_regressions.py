@@ -1,0 +1,80 @@
+"""Regressions in gradients (and the values behind them) found by the differential tests
+(random programs, infinite and NaN incoming gradients), each reduced to its smallest
+case and compared with PyTorch on every test device: the same NaN positions, the same
+infinities and the same finite values (float64).
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from differential_helpers import assert_same
+
+INF, NAN = math.inf, math.nan
+
+
+def outputs_and_gradients(lib, function, inputs, incoming, device=None):
+    """``function(lib, *xs)`` and d(Σ incoming · output)/dxs for float64 leaves ``xs``
+    holding ``inputs``; ``incoming`` is a number (filled to the output's shape) or a list."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # torch warns of degrees of freedom <= 0
+        if lib is mg:
+            xs = [mg.tensor(v, dtype=mg.float64, device=device, requires_grad=True) for v in inputs]
+        else:
+            xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs]
+        y = function(lib, *xs)
+        g = np.broadcast_to(np.asarray(incoming, dtype=np.float64), tuple(y.shape)).copy()
+        g = mg.tensor(g, device=device) if lib is mg else torch.from_numpy(g)
+        grads = lib.autograd.grad([y], xs, [g], allow_unused=True)
+    return y, grads
+
+
+def assert_like_torch(function, inputs, incoming, device):
+    """minigrad's value and gradients equal torch's (NaN, infinities and values)."""
+    ours, our_grads = outputs_and_gradients(mg, function, inputs, incoming, device)
+    theirs, their_grads = outputs_and_gradients(torch, function, inputs, incoming)
+    assert_same(ours, theirs, rtol=1e-12, what="value")
+    for k, (a, e) in enumerate(zip(our_grads, their_grads)):
+        assert (a is None) == (e is None), f"gradient of input {k}: {a} vs torch {e}"
+        if e is not None:
+            assert_same(a, e, rtol=1e-12, what=f"gradient of input {k}")
+
+
+# ---------------------------------------------------------------- var and std
+# An infinite incoming gradient gives ±inf (2 g (x − x̄)/(n − 1)), not inf − inf = NaN;
+# n ≤ correction gives PyTorch's inf/NaN gradients; a single element (n − 1 = 0) has a
+# NaN value and a NaN gradient, both for var and std.
+VARIANCE_CASES = {
+    "var_inf_incoming": (lambda lib, x: x.var(), [1.0, 2.0, 4.0], INF),
+    "var_dim_minus_inf_incoming": (lambda lib, x: x.var(1), [[1.0, 2.0, 4.0], [0.0, 3.0, 1.0]], -INF),
+    "var_nan_incoming": (lambda lib, x: x.var(0, correction=0), [1.0, 2.0, 4.0], NAN),
+    "std_inf_incoming": (lambda lib, x: x.std(), [1.0, 2.0, 4.0], INF),
+    "std_dim_inf_incoming": (lambda lib, x: x.std(0, keepdim=True), [[1.0, 2.0], [3.0, 2.0]], INF),
+    "var_empty_dims_inf_incoming": (lambda lib, x: x.var(() if lib is mg else None),
+                                    [[1.0, 2.0], [4.0, 0.0]], INF),
+    "var_single_element": (lambda lib, x: x.var(), [3.0], 1.0),
+    "std_single_element": (lambda lib, x: x.std(), [3.0], 1.0),
+    "std_single_element_dim": (lambda lib, x: x.std(0), [[3.0, 1.0]], 1.0),
+    "std_0d_dim": (lambda lib, x: x.std(0), 3.0, 1.0),
+    "var_correction_equals_n": (lambda lib, x: x.var(correction=3), [1.0, 2.0, 4.0], 1.0),
+    "var_dim_correction_equals_n": (lambda lib, x: x.var(0, correction=3), [1.0, 2.0, 4.0], 1.0),
+    "var_dim_correction_beyond_n": (lambda lib, x: x.var(0, correction=5), [1.0, 2.0, 4.0], 1.0),
+    "var_infinite_input": (lambda lib, x: x.var(), [3.0, INF], 1.0),
+    "std_constant_inf_incoming": (lambda lib, x: x.std(), [3.0, 3.0], INF),
+}
+
+
+@pytest.mark.parametrize("name", VARIANCE_CASES)
+def test_var_and_std_gradients_like_torch(name, device):
+    function, values, incoming = VARIANCE_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+def test_var_second_derivative(device):
+    x = mg.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 3.5]], dtype=mg.float64, device=device,
+                  requires_grad=True)
+    assert mg.gradgradcheck(lambda t: t.var(1), (x,))
+    assert mg.gradgradcheck(lambda t: t.var(correction=0), (x,))
