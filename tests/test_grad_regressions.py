@@ -78,3 +78,16 @@ def test_var_second_derivative(device):
                   requires_grad=True)
     assert mg.gradgradcheck(lambda t: t.var(1), (x,))
     assert mg.gradgradcheck(lambda t: t.var(correction=0), (x,))
+
+
+# ---------------------------------------------------------------- gelu
+# The derivative Φ(x) + x φ(x) (or its tanh form) is one factor times the incoming
+# gradient: an infinite gradient gives ±inf, not inf − inf = NaN from the product rule.
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, 0.0, 1.0])
+def test_gelu_gradient_with_nonfinite_incoming_gradient_like_torch(approximate, incoming, device):
+    def function(lib, x):
+        functional = mg.nn.functional if lib is mg else torch.nn.functional
+        return functional.gelu(x, approximate=approximate)
+    assert_like_torch(function, [[-INF, -30.0, -3.0, -1.0, 0.0, 0.5, 2.0, 40.0, INF, NAN]],
+                      incoming, device)

@@ -622,26 +622,59 @@ def softplus(x, beta=1.0, threshold=20.0):
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
+class Gelu(Function):
+    """y = x Φ(x), Φ(x) = ½ (1 + erf(x/√2)) the standard normal CDF;
+    dy/dx = Φ(x) + x φ(x), φ(x) = e^(−x²/2) / √(2π) its density.
+
+    ``approximate="tanh"``: y = ½ x (1 + tanh u), u = √(2/π) (x + 0.044715 x³);
+    dy/dx = ½ (1 + tanh u) + ½ x (1 − tanh² u) √(2/π) (1 + 3 · 0.044715 x²).
+
+    The derivative is computed first and multiplied by the incoming gradient once,
+    as PyTorch does: spread over the terms of the product rule, an infinite
+    incoming gradient would give inf − inf = NaN where PyTorch gives ±inf. The
+    derivative is built from differentiable pieces, so gradients of any order are exact.
+    """
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.approximate = approximate
+        ctx.save_for_backward(x)
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x)
+            return 0.5 * x * (1 + ctx.xp.tanh(inner))
+        return x * (0.5 * (1 + ctx.backend.erf(x * _SQRT_HALF).astype(x.dtype, copy=False)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            tanh_inner = tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x))
+            inner_derivative = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
+            derivative = (0.5 * (1 + tanh_inner)
+                          + 0.5 * x * (1 - tanh_inner * tanh_inner) * inner_derivative)
+        else:
+            cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+            pdf = _ONE_OVER_SQRT_2PI * exp(x * x * -0.5)
+            derivative = cdf + x * pdf
+        return grad * derivative
+
+
+_SQRT_HALF = 1 / math.sqrt(2)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_ONE_OVER_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_GELU_TANH_CUBIC = 0.044715
+
+
 def gelu(x, approximate="none"):
     """GELU(x) = x · Φ(x), Φ the standard normal CDF = ½ (1 + erf(x/√2)).
 
     ``approximate="tanh"``: ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
-    Built from differentiable pieces, so its gradients of any order are exact.
     Floating tensors only, as in PyTorch; float16 is computed in float32.
     """
     refuse_dtype(x, "gelu", "biu")
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return computed_in_float32(_gelu_none if approximate == "none" else _gelu_tanh, x)
-
-
-def _gelu_none(x):
-    return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
-
-
-def _gelu_tanh(x):
-    inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-    return 0.5 * x * (1 + tanh(inner))
+    return computed_in_float32(lambda value: Gelu.apply(value, approximate=approximate), x)
 
 
 # ---------------------------------------------------------------- selection
