@@ -91,3 +91,21 @@ def test_gelu_gradient_with_nonfinite_incoming_gradient_like_torch(approximate, 
         return functional.gelu(x, approximate=approximate)
     assert_like_torch(function, [[-INF, -30.0, -3.0, -1.0, 0.0, 0.5, 2.0, 40.0, INF, NAN]],
                       incoming, device)
+
+
+# ---------------------------------------------------------------- max and min holding NaN
+# A NaN maximum (minimum) is the NaN elements': they get the gradient, shared evenly as
+# torch's max() shares it (its max(dim) gives it to the first one), the others exactly 0.
+EXTREME_CASES = {
+    "max_all_nan": (lambda lib, x: x.max(), [NAN, 1.0, 2.0], 1.0),
+    "min_all_two_nans": (lambda lib, x: x.min(), [NAN, 1.0, NAN], 1.0),
+    "max_dim_nan": (lambda lib, x: x.max(dim=1).values, [[NAN, 1.0, 2.0], [3.0, 0.0, 1.0]], 1.0),
+    "min_dim_nan_keepdim": (lambda lib, x: x.min(dim=0, keepdim=True).values,
+                            [[NAN, 1.0], [3.0, 0.0]], -INF),
+}
+
+
+@pytest.mark.parametrize("name", EXTREME_CASES)
+def test_max_and_min_of_a_tensor_holding_nan_give_the_gradient_to_the_nan(name, device):
+    function, values, incoming = EXTREME_CASES[name]
+    assert_like_torch(function, [values], incoming, device)

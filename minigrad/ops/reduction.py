@@ -112,7 +112,8 @@ class Amax(Function):
     """y = max x over dims;  the gradient is shared evenly by the maximal elements
 
     The other elements get 0: selected for ``max``/``min`` (so an infinite
-    incoming gradient gives 0 there, as in PyTorch); ``amax``/``amin``
+    incoming gradient gives 0 there, as in PyTorch), where a NaN result counts
+    as the extreme of the NaN elements (PyTorch gives them its gradient); ``amax``/``amin``
     (``select_extremes=False``) multiply by the 0/1 mask instead, as PyTorch's
     do, so ∞ · 0 = NaN there.
     """
@@ -128,6 +129,8 @@ class Amax(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         is_extreme = x == y
+        if ctx.select_extremes:  # a NaN maximum came from the NaN elements: theirs is the gradient
+            is_extreme = is_extreme | ((x != x) & (y != y))
         count = is_extreme.to(grad.dtype).sum(ctx.dims, keepdim=True)
         share = spread_back(grad, x.shape, ctx.dims) / count
         if ctx.select_extremes:
