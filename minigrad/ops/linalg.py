@@ -26,9 +26,11 @@ class MatMul(Function):
 
 def matmul(a, b):
     """``a @ b`` with NumPy's rules: 1-D operands are treated as a row (left) or a
-    column (right) vector, and that dimension is removed from the result."""
-    from .elementwise import _both, refuse_dtype
-    a, b = _both(a, b)
+    column (right) vector, and that dimension is removed from the result. Both
+    operands need one dtype: as in PyTorch, matmul does not promote."""
+    from .elementwise import _operand, refuse_dtype
+    a, b = _operand(a), _operand(b)
+    _same_dtype(a, b, "matmul")
     refuse_dtype(a, "matmul", "b")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
