@@ -109,3 +109,44 @@ EXTREME_CASES = {
 def test_max_and_min_of_a_tensor_holding_nan_give_the_gradient_to_the_nan(name, device):
     function, values, incoming = EXTREME_CASES[name]
     assert_like_torch(function, [values], incoming, device)
+
+
+# ---------------------------------------------------------------- dtypes (dtype-mix programs)
+def outcome(function, lib):
+    """``function(lib)``'s dtype and values, or the type of the exception it raises."""
+    try:
+        result = function(lib)
+    except Exception as error:  # noqa: BLE001 - compared with torch's
+        return type(error)
+    values = result.detach().numpy() if lib is mg else result.numpy()
+    return str(result.dtype).removeprefix("torch."), values.tolist()
+
+
+def t(lib, values, dtype):
+    return lib.tensor(values, dtype=getattr(lib, dtype))
+
+
+DTYPE_CASES = {
+    # matmul does not promote: mixed dtypes are refused (minigrad promoted them)
+    "matmul_float_bool": lambda L: t(L, [], "float64") @ t(L, [], "bool"),
+    "matmul_float32_float64": lambda L: t(L, [1.0, 2.0], "float32") @ t(L, [1.0, 2.0], "float64"),
+    "matmul_int_float": lambda L: t(L, [[1, 2]], "int64") @ t(L, [[1.0], [2.0]], "float32"),
+    "matmul_int32_int64": lambda L: t(L, [[1, 2]], "int32") @ t(L, [[1], [2]], "int64"),
+    # integers to negative integer tensor powers: 1, ±1 or 0 (minigrad raised NumPy's refusal)
+    "pow_negative_int_tensor": lambda L: t(L, [2, 1, -1, -1, 0, -2], "int64")
+    ** t(L, [-1, -2, -3, -2, -1, -1], "int64"),
+    "pow_0d_negative": lambda L: t(L, -3, "int64") ** t(L, -3, "int64"),
+    "pow_int8_negative": lambda L: t(L, [2, -1], "int8") ** t(L, -1, "int64"),
+    "pow_number_base_negative_exponent": lambda L: 2 ** t(L, [-1, 2], "int64"),
+    "pow_uint8_squared": lambda L: t(L, [3, 20], "uint8") ** 2,
+    "pow_negative_number_exponent": lambda L: t(L, [2, 1], "int64") ** -1,
+    "pow_bool_bool": lambda L: t(L, [True, False], "bool") ** t(L, [True, True], "bool"),
+    "pow_bool_squared": lambda L: t(L, [True, False], "bool") ** 2,
+}
+
+
+@pytest.mark.parametrize("name", DTYPE_CASES)
+def test_result_dtypes_values_and_refusals_like_torch(name):
+    function = DTYPE_CASES[name]
+    ours, theirs = outcome(function, mg), outcome(function, torch)
+    assert ours == theirs

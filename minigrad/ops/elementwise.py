@@ -215,7 +215,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = a ** b
+        y = a ** b if _is_floating(a) or _is_floating(b) else integer_power(ctx.xp, a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -233,6 +233,23 @@ class Pow(Function):
                 a = Tensor(a, dtype=b.dtype, device=b.device)
             grad_b = grad * y * log(where((a == 0) & (b >= 0), 1.0, a))
         return grad_a, grad_b
+
+
+def _is_floating(value):
+    """Is ``value`` (an array or a Python number) of a floating kind?"""
+    return isinstance(value, float) or getattr(value, "dtype", None) is not None and value.dtype.kind == "f"
+
+
+def integer_power(xp, a, b):
+    """a ** b for integers (arrays, or a Python int on one side), as PyTorch computes it:
+    where b < 0, 1 for a = 1, ±1 for a = −1 (by the parity of b) and 0 for any other a
+    (the integer part of 1/aᵏ), where NumPy refuses negative exponents."""
+    if type(b) is int:  # a tensor base: pow() refused a negative number
+        return a ** b
+    negative = b < 0
+    y = a ** xp.where(negative, 0, b)
+    one_over = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+    return xp.where(negative, one_over, y).astype(y.dtype, copy=False)
 
 
 def add(a, b):
@@ -267,8 +284,17 @@ def neg(x):
 
 
 def pow(a, b):
-    """a ** b, elementwise, with broadcasting."""
-    return Pow.apply(*_both(a, b))
+    """a ** b, elementwise, with broadcasting. Integer tensors to negative integer
+    tensor powers give PyTorch's integers (see ``integer_power``); a negative Python
+    int exponent of an integer tensor is refused, as in PyTorch."""
+    a, b = _both(a, b)
+    if isinstance(b, Tensor) and b.dtype.kind == "b" and (
+            type(a) is bool or isinstance(a, Tensor) and a.dtype.kind == "b"):
+        raise NotImplementedError("pow: not supported for a boolean base and exponent (as in "
+                                  "PyTorch); convert one first, e.g. x.int()")
+    if type(b) is int and b < 0 and isinstance(a, Tensor) and a.dtype.kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return Pow.apply(a, b)
 
 
 # ---------------------------------------------------------------- math functions
