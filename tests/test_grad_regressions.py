@@ -150,3 +150,15 @@ def test_result_dtypes_values_and_refusals_like_torch(name):
     function = DTYPE_CASES[name]
     ours, theirs = outcome(function, mg), outcome(function, torch)
     assert ours == theirs
+
+
+# a tensor to a Python bool power keeps the tensor's dtype (a bool too), as in torch
+DTYPE_CASES.update({
+    "pow_bool_tensor_true": lambda L: t(L, [True, False], "bool") ** True,
+    "pow_bool_tensor_false": lambda L: t(L, [True, False], "bool") ** False,
+    "pow_int32_true": lambda L: t(L, [2, 3], "int32") ** True,
+    # clamp with a tensor bound promotes like any binary op (int32 with a 0-d int64 is int64)
+    "clamp_int32_int64_bound": lambda L: t(L, 0, "int32").clamp(min=t(L, 2, "int64")),
+    "clamp_int32_uint8_bounds": lambda L: t(L, [0, 9], "int8").clamp(t(L, [2], "uint8"),
+                                                                     t(L, [5], "uint8")),
+})

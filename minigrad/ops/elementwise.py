@@ -244,8 +244,8 @@ def integer_power(xp, a, b):
     """a ** b for integers (arrays, or a Python int on one side), as PyTorch computes it:
     where b < 0, 1 for a = 1, ±1 for a = −1 (by the parity of b) and 0 for any other a
     (the integer part of 1/aᵏ), where NumPy refuses negative exponents."""
-    if type(b) is int:  # a tensor base: pow() refused a negative number
-        return a ** b
+    if type(b) in (int, bool):  # a tensor base, whose dtype the result keeps (a bool too);
+        return (a ** int(b)).astype(a.dtype, copy=False)  # pow() refused a negative number
     negative = b < 0
     y = a ** xp.where(negative, 0, b)
     one_over = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
@@ -810,12 +810,22 @@ def clamp(x, min=None, max=None):
         raise RuntimeError("clamp: at least one of min and max must not be None")
     x = promote_for_numbers(x, *[bound for bound in (min, max) if not isinstance(bound, Tensor)])
     if isinstance(min, Tensor):
-        x, min = _both(x, min)
+        x, min = _one_dtype(x, min)
     if isinstance(max, Tensor):
-        x, max = _both(x, max)
+        x, max = _one_dtype(x, max)
         if isinstance(min, Tensor):
             min = cast(min, x.dtype)
     return Clamp.apply(x, min, max)
+
+
+def _one_dtype(a, b):
+    """Tensors ``a`` and ``b`` cast to their promoted dtype (``_both``, then NumPy's
+    promotion where ``_both`` leaves it to the operation: int32 with int64 is int64)."""
+    a, b = _both(a, b)
+    if a.dtype != b.dtype:
+        dtype = np.result_type(a.dtype, b.dtype)
+        a, b = cast(a, dtype), cast(b, dtype)
+    return a, b
 
 
 def maximum(a, b):
