@@ -162,3 +162,10 @@ DTYPE_CASES.update({
     "clamp_int32_uint8_bounds": lambda L: t(L, [0, 9], "int8").clamp(t(L, [2], "uint8"),
                                                                      t(L, [5], "uint8")),
 })
+DTYPE_CASES.update({
+    # subtraction with a Python bool is refused as with a bool tensor (it gave a result)
+    "sub_python_bool": lambda L: t(L, [1.0, 2.0], "float32") - True,
+    "rsub_python_bool": lambda L: True - t(L, [1.0, 2.0], "float16"),
+    "sub_int_tensor_false": lambda L: t(L, [1, 2], "int64") - False,
+    "sub_bool_tensors": lambda L: t(L, [True], "bool") - t(L, [False], "bool"),
+})

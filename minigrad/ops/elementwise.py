@@ -258,12 +258,14 @@ def add(a, b):
 
 
 def sub(a, b):
-    """a − b with broadcasting (refused for boolean tensors: use ``^`` or ``~``)."""
+    """a − b with broadcasting (refused for boolean tensors and a Python bool, as in
+    PyTorch: use ``^`` or ``~``)."""
     a, b = _operand(a), _operand(b)
-    for operand in (a, b):
-        if isinstance(operand, Tensor):
-            refuse_dtype(operand, "subtraction, the `-` operator,", "b", RuntimeError,
-                         "`a ^ b` for boolean tensors or `~mask` to invert a mask")
+    if any(type(operand) is bool or isinstance(operand, Tensor) and operand.dtype.kind == "b"
+           for operand in (a, b)):
+        raise RuntimeError("subtraction, the `-` operator, is not supported with a bool tensor or "
+                           "a Python bool (as in PyTorch); use `a ^ b` for boolean tensors or "
+                           "`~mask` to invert a mask")
     return Sub.apply(*_both(a, b))
 
 
