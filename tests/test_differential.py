@@ -570,8 +570,10 @@ def run_dtype_program(lib, operands, steps):
     for name, refs in steps:
         args = [values[r] for r in refs]
         op = DTYPE_UNARY.get(name) or DTYPE_BINARY[name]
-        if name in DTYPE_UNARY and not hasattr(args[0], "dtype"):
-            args[0] = make_operand(lib, "float32", args[0])  # a Python scalar: use a tensor
+        if not any(hasattr(a, "dtype") for a in args):
+            # only Python scalars (a unary op of one, or False / False): Python's arithmetic,
+            # not a tensor operation, so the first becomes a tensor
+            args[0] = make_operand(lib, "float32", args[0])
         if name in TENSOR_ONLY:
             args = [a if hasattr(a, "dtype") else lib.const(np.array(a)) for a in args]
         values.append(op(lib, *args))
