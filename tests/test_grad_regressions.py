@@ -169,3 +169,32 @@ DTYPE_CASES.update({
     "sub_int_tensor_false": lambda L: t(L, [1, 2], "int64") - False,
     "sub_bool_tensors": lambda L: t(L, [True], "bool") - t(L, [False], "bool"),
 })
+
+
+# ---------------------------------------------------------------- cross_entropy
+# Probability targets (and label smoothing): the gradient is log_softmax's backward
+# G − p ΣG of G = −q g, as in torch: an infinite g over a row whose targets have both
+# signs is NaN across the row (minigrad's p (Σq) g − q g gave ±inf at most entries).
+CROSS_ENTROPY_CASES = {
+    "probabilities_mixed_signs": ([[1.5, -0.03, 0.38], [0.22, -0.4, -0.89]],
+                                  [[0.4, -1.0, -0.4], [0.3, 0.2, 0.5]], {}),
+    "probabilities_sum": ([[1.5, -0.03, 0.38]], [[0.2, 0.3, 0.5]], {"reduction": "sum"}),
+    "class_index_smoothing": ([[1.5, -0.03, 0.38], [0.22, -0.4, -0.89]], [2, 0],
+                              {"label_smoothing": 0.1}),
+    "class_index": ([[0.5, -0.5, 0.1]], [1], {"reduction": "none"}),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN])
+@pytest.mark.parametrize("name", CROSS_ENTROPY_CASES)
+def test_cross_entropy_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    logits, target, options = CROSS_ENTROPY_CASES[name]
+
+    def function(lib, z):
+        functional = mg.nn.functional if lib is mg else torch.nn.functional
+        target_tensor = (lib.tensor(target, dtype=lib.float64) if isinstance(target[0], list)
+                         else lib.tensor(target))
+        if lib is mg:
+            target_tensor = target_tensor.to(device)
+        return functional.cross_entropy(z, target_tensor, **options)
+    assert_like_torch(function, [logits], incoming, device)
