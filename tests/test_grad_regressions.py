@@ -198,3 +198,38 @@ def test_cross_entropy_with_nonfinite_incoming_gradient_like_torch(name, incomin
             target_tensor = target_tensor.to(device)
         return functional.cross_entropy(z, target_tensor, **options)
     assert_like_torch(function, [logits], incoming, device)
+
+
+# ---------------------------------------------------------------- einsum
+# einsum is computed as torch computes it (diagonals by an index pick, a letter of size 1
+# in one operand summed in the other first, operands contracted in torch's order), so
+# non-finite incoming gradients give torch's NaN and infinities: a diagonal's gradient is
+# 0 off the diagonal (an identity matrix multiplied it: inf · 0 = NaN), and the sums
+# meet the infinities in the same groups.
+EINSUM_CASES = {
+    "diagonal": ("ii->i", [(3, 3)]),
+    "trace": ("ii", [(3, 3)]),
+    "diagonal_then_product": ("iij,jk->ik", [(3, 3, 2), (2, 4)]),
+    "three_operands": ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    "size_one_letter": ("ij,jk->ik", [(2, 1), (3, 4)]),
+    "three_operands_batch": ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, [INF, -INF, NAN, 0.0, 1.5, -2.0, INF, 1.0]])
+@pytest.mark.parametrize("name", EINSUM_CASES)
+def test_einsum_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    equation, shapes = EINSUM_CASES[name]
+    rng = np.random.default_rng(7)
+    values = [rng.standard_normal(shape).tolist() for shape in shapes]
+    if isinstance(incoming, list):  # as many values as the output has, in its shape
+        shape = tuple(torch.einsum(equation, *[torch.tensor(v) for v in values]).shape)
+        incoming = np.resize(np.array(incoming), shape)
+    assert_like_torch(lambda lib, *xs: lib.einsum(equation, *xs), values, incoming, device)
+
+
+def test_einsum_second_derivative(device):
+    rng = np.random.default_rng(3)
+    xs = [mg.tensor(rng.standard_normal(shape), device=device, requires_grad=True)
+          for shape in [(3, 3, 2), (2, 4), (4, 1)]]
+    assert mg.gradgradcheck(lambda a, b, c: mg.einsum("iij,jk,kl->il", a, b, c), xs)
