@@ -233,3 +233,27 @@ def test_einsum_second_derivative(device):
     xs = [mg.tensor(rng.standard_normal(shape), device=device, requires_grad=True)
           for shape in [(3, 3, 2), (2, 4), (4, 1)]]
     assert mg.gradgradcheck(lambda a, b, c: mg.einsum("iij,jk,kl->il", a, b, c), xs)
+
+
+# ---------------------------------------------------------------- NaN inputs
+# sign(NaN) = 0, so abs passes no gradient at NaN; relu passes it at NaN (PyTorch's
+# backward compares its output with 0): both as in torch.
+NAN_INPUT_CASES = {
+    "abs": (lambda lib, x: x.abs(), [NAN, -1.0, 0.0, 2.0, INF, -INF]),
+    "relu": (lambda lib, x: x.relu(), [NAN, -1.0, 0.0, 2.0]),
+    "relu_function": (lambda lib, x: lib.relu(x), [[NAN, 1.0], [-INF, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [1.0, INF, NAN])
+@pytest.mark.parametrize("name", NAN_INPUT_CASES)
+def test_abs_and_relu_at_nan_like_torch(name, incoming, device):
+    function, values = NAN_INPUT_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+def test_sign_of_nan_is_zero_like_torch(device):
+    values = [NAN, -2.0, -0.0, 0.0, 3.0, INF, -INF]
+    ours = mg.sign(mg.tensor(values, dtype=mg.float32, device=device))
+    theirs = torch.sign(torch.tensor(values, dtype=torch.float32))
+    assert_same(ours, theirs, rtol=0, what="sign")

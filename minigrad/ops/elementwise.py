@@ -416,7 +416,7 @@ class Expm1(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dy/dx = sign(x), with sign(0) = 0"""
+    """y = |x|;  dy/dx = sign(x), with sign(0) = 0 and sign(NaN) = 0 (as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -574,19 +574,20 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """y = max(x, 0);  dy/dx = 1 for x > 0, else 0 (so relu'(0) = 0)"""
+    """y = max(x, 0);  dy/dx = 0 for x <= 0 (so relu'(0) = 0), else 1: a NaN x passes
+    the gradient on, as in PyTorch"""
 
     array_backward = True
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x > 0)
+        ctx.save_for_backward(~(x <= 0))
         return ctx.xp.maximum(x, 0)
 
     @staticmethod
     def backward(ctx, grad):
-        positive, = ctx.saved_tensors
-        return gradient_where(positive, grad)
+        passes, = ctx.saved_tensors
+        return gradient_where(passes, grad)
 
 
 class LeakyRelu(Function):
@@ -914,9 +915,15 @@ def clone(x):
 
 # ---------------------------------------------------------------- not differentiable
 def sign(x):
-    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere); a boolean
-    tensor is its own sign, as in PyTorch."""
-    array = x._array.copy() if x.dtype.kind == "b" else x._backend.xp.sign(x._array)
+    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere), and 0 for NaN;
+    a boolean tensor is its own sign, as in PyTorch."""
+    xp = x._backend.xp
+    if x.dtype.kind == "b":
+        array = x._array.copy()
+    elif x.dtype.kind == "f":
+        array = xp.where(xp.isnan(x._array), 0, xp.sign(x._array)).astype(x.dtype, copy=False)
+    else:
+        array = xp.sign(x._array)
     return new_tensor(array, x._backend, None, 0)
 
 
