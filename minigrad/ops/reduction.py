@@ -387,15 +387,31 @@ def _softmax_dim(x, dim, op):
     return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0
 
 
+def _empty_integer_copy(x):
+    """An empty integer or boolean tensor, copied: PyTorch's softmax and log_softmax
+    return an empty input before their dtype check. None for any other tensor."""
+    if x._array.size == 0 and x.dtype.kind in "biu":
+        return new_tensor(x._array.copy(), x._backend, None, 0)
+    return None
+
+
 def softmax(x, dim):
-    """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only)."""
-    refuse_dtype(x, "softmax", "biu")
+    """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only;
+    an empty integer tensor comes back as it is, as in PyTorch)."""
     dim = _softmax_dim(x, dim, "softmax")
+    empty = _empty_integer_copy(x)
+    if empty is not None:
+        return empty
+    refuse_dtype(x, "softmax", "biu")
     return computed_in_float32(lambda value: Softmax.apply(value, dim=dim), x)
 
 
 def log_softmax(x, dim):
-    """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only)."""
-    refuse_dtype(x, "log_softmax", "biu")
+    """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only;
+    an empty integer tensor comes back as it is, as in PyTorch)."""
     dim = _softmax_dim(x, dim, "log_softmax")
+    empty = _empty_integer_copy(x)
+    if empty is not None:
+        return empty
+    refuse_dtype(x, "log_softmax", "biu")
     return computed_in_float32(lambda value: LogSoftmax.apply(value, dim=dim), x)
