@@ -96,15 +96,27 @@ BINARY = {
 
 
 def _reduce(name):
-    """``x.<name>(dim, keepdim=...)``; max/min with a dim compare their values with torch's
-    amax/amin: minigrad shares the gradient of ties as amax does (tests/test_ops.py)."""
+    """``x.<name>(dim, keepdim=...)``; for max/min with a dim see ``_torch_extreme``."""
     def op(L, x, dim, keepdim):
         if name in ("max", "min"):
             if L.m is torch:
-                return getattr(x, "a" + name)(dim=dim, keepdim=keepdim)
+                return _torch_extreme(x, name, dim, keepdim)
             return getattr(x, name)(dim=dim, keepdim=keepdim).values
         return getattr(x, name)(dim, keepdim=keepdim)
     return op
+
+
+def _torch_extreme(x, name, dim, keepdim):
+    """torch's max/min along ``dim`` with minigrad's gradient convention: tied extremes
+    share the gradient evenly (as torch's amax and its CPU ``max()`` do; torch's
+    ``max(dim)`` gives it all to one index, tests/test_ops.py), and the other elements
+    get exactly 0, selected (as torch's ``max(dim)`` and ``max()`` do; torch's amax
+    multiplies by a 0/1 mask, so a NaN or infinite incoming gradient would make them
+    NaN), with a NaN extreme counted as the NaN elements' (as in torch's ``max``)."""
+    extreme = getattr(x, "a" + name)(dim=dim, keepdim=True).detach()
+    chosen = (x == extreme) | (x.isnan() & extreme.isnan())
+    count = chosen.sum(dim=dim, keepdim=keepdim)
+    return torch.where(chosen, x, 0).sum(dim=dim, keepdim=keepdim) / count
 
 
 REDUCTIONS = {name: _reduce(name) for name in ("sum", "mean", "var", "std", "amax", "amin",
@@ -558,8 +570,10 @@ def run_dtype_program(lib, operands, steps):
     for name, refs in steps:
         args = [values[r] for r in refs]
         op = DTYPE_UNARY.get(name) or DTYPE_BINARY[name]
-        if name in DTYPE_UNARY and not hasattr(args[0], "dtype"):
-            args[0] = make_operand(lib, "float32", args[0])  # a Python scalar: use a tensor
+        if not any(hasattr(a, "dtype") for a in args):
+            # only Python scalars (a unary op of one, or False / False): Python's arithmetic,
+            # not a tensor operation, so the first becomes a tensor
+            args[0] = make_operand(lib, "float32", args[0])
         if name in TENSOR_ONLY:
             args = [a if hasattr(a, "dtype") else lib.const(np.array(a)) for a in args]
         values.append(op(lib, *args))

@@ -37,7 +37,7 @@ def binary_float_function(function, a, b, function_name, integers=True, **option
     with ``integers=False``, PyTorch's NotImplementedError; float16 is computed in
     float32 and rounded once.
     """
-    a, b = _both(a, b)
+    a, b = _both(a, b, function_name)
     tensors = [value for value in (a, b) if isinstance(value, Tensor)]
     dtype = np.result_type(*[t.dtype for t in tensors])
     if dtype.kind != "f" and not integers:
@@ -200,7 +200,7 @@ def lerp(input, end, weight):
                                f"{weight.dtype}")
         weight = cast(weight, input.dtype)
     else:
-        weight = Tensor(float(_operand(weight)), dtype=input.dtype, device=input.device)
+        weight = Tensor(float(_operand(weight, "lerp", 3, "weight")), dtype=input.dtype, device=input.device)
     return computed_in_float32(lambda start: Lerp.apply(start, cast(end, start.dtype),
                                                         cast(weight, start.dtype)), input)
 
@@ -217,6 +217,6 @@ def float_power(input, exponent):
     def in_float64(value):
         if isinstance(value, Tensor):
             return cast(value, _FLOAT64)
-        return float(_operand(value))
+        return float(_operand(value, "float_power", 1, "input"))
 
     return in_float64(input) ** in_float64(exponent)

@@ -30,12 +30,14 @@ no exponential overflows (finite for logits of ±1e4), and keeps p = softmax(z)
 when a gradient will be wanted. With g_i the incoming gradient of row i (times
 the mean's 1/Σ w), the backward pass is
 
-    ∂L/∂z_ic = p_ic (S_i g_i) − q_ic g_i
+    ∂L/∂z_ic = G_ic − p_ic Σ_k G_ik,    G_ic = −q_ic g_i  (∂L/∂ log p_ic)
 
-in the order PyTorch's log_softmax backward takes, so that an infinite g_i gives
-PyTorch's numbers too (inf − inf = nan at the target class). For class indices
-without smoothing q_i is r_i at the target class and 0 elsewhere, so the second
-term is added at one entry per row, never as a dense one-hot. Rows with
+(= p_ic (S_i g_i) − q_ic g_i), in the order PyTorch's log_softmax backward takes,
+so that an infinite g_i gives PyTorch's numbers too (inf − inf = nan at the target
+class; nan across a row whose q has entries of both signs, as Σ_k G_ik is then
+inf − inf). For class indices without smoothing q_i is r_i at the target class and
+0 elsewhere, so p_ic r_i g_i is added everywhere and r_i g_i subtracted at one entry
+per row, never as a dense one-hot. Rows with
 y_i = ignore_index get exactly 0, by a select (an infinite g_i must not make
 0 · g_i = nan there). Under ``create_graph=True`` p is recomputed from
 differentiable operations, so gradients of gradients are exact.
@@ -220,7 +222,7 @@ class SoftmaxCrossEntropy(Function):
 
     @staticmethod
     def _grad_logits(ctx, probabilities, target, weight, q, row_grad):
-        """p_ic (S_i g_i) − q_ic g_i, with ignored rows set to 0 by a select."""
+        """G_ic − p_ic Σ_k G_ik with G_ic = −q_ic g_i, ignored rows set to 0 by a select."""
         targets = ctx.targets
         if targets is None:  # class probabilities (a Tensor, perhaps requiring grad)
             q = smoothed_distribution(target, ctx.label_smoothing, ctx.classes, weight)
@@ -235,8 +237,8 @@ class SoftmaxCrossEntropy(Function):
                 result = probabilities._array * target_grad._array[:, None]  # a fresh array
                 result[targets.key] -= target_grad._array  # one entry per row, in place
                 return new_tensor(result, ctx.backend, None, 0)
-        column = row_grad.reshape(-1, 1)
-        return probabilities * (q.sum(1, keepdim=True) * column) - q * column
+        log_probability_grad = -(q * row_grad.reshape(-1, 1))
+        return log_probability_grad - probabilities * log_probability_grad.sum(1, keepdim=True)
 
 
 class NegativeLogLikelihood(Function):

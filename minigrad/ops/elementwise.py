@@ -216,7 +216,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = a ** b
+        y = a ** b if _is_floating(a) or _is_floating(b) else integer_power(ctx.xp, a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -236,18 +236,37 @@ class Pow(Function):
         return grad_a, grad_b
 
 
+def _is_floating(value):
+    """Is ``value`` (an array or a Python number) of a floating kind?"""
+    return isinstance(value, float) or getattr(value, "dtype", None) is not None and value.dtype.kind == "f"
+
+
+def integer_power(xp, a, b):
+    """a ** b for integers (arrays, or a Python int on one side), as PyTorch computes it:
+    where b < 0, 1 for a = 1, ±1 for a = −1 (by the parity of b) and 0 for any other a
+    (the integer part of 1/aᵏ), where NumPy refuses negative exponents."""
+    if type(b) in (int, bool):  # a tensor base, whose dtype the result keeps (a bool too);
+        return (a ** int(b)).astype(a.dtype, copy=False)  # pow() refused a negative number
+    negative = b < 0
+    y = a ** xp.where(negative, 0, b)
+    one_over = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+    return xp.where(negative, one_over, y).astype(y.dtype, copy=False)
+
+
 def add(a, b):
     """a + b with broadcasting and PyTorch type promotion."""
     return Add.apply(*_both(a, b, "add"))
 
 
 def sub(a, b):
-    """a − b with broadcasting (refused for boolean tensors: use ``^`` or ``~``)."""
+    """a − b with broadcasting (refused for boolean tensors and a Python bool, as in
+    PyTorch: use ``^`` or ``~``)."""
     a, b = _operand(a, "sub", 1, "input"), _operand(b, "sub", 2, "other")
-    for operand in (a, b):
-        if isinstance(operand, Tensor):
-            refuse_dtype(operand, "subtraction, the `-` operator,", "b", RuntimeError,
-                         "`a ^ b` for boolean tensors or `~mask` to invert a mask")
+    if any(type(operand) is bool or isinstance(operand, Tensor) and operand.dtype.kind == "b"
+           for operand in (a, b)):
+        raise RuntimeError("subtraction, the `-` operator, is not supported with a bool tensor or "
+                           "a Python bool (as in PyTorch); use `a ^ b` for boolean tensors or "
+                           "`~mask` to invert a mask")
     return Sub.apply(*_both(a, b, "sub"))
 
 
@@ -268,8 +287,17 @@ def neg(x):
 
 
 def pow(a, b):
-    """a ** b, elementwise, with broadcasting."""
-    return Pow.apply(*_both(a, b, "pow"))
+    """a ** b, elementwise, with broadcasting. Integer tensors to negative integer
+    tensor powers give PyTorch's integers (see ``integer_power``); a negative Python
+    int exponent of an integer tensor is refused, as in PyTorch."""
+    a, b = _both(a, b, "pow")
+    if isinstance(b, Tensor) and b.dtype.kind == "b" and (
+            type(a) is bool or isinstance(a, Tensor) and a.dtype.kind == "b"):
+        raise NotImplementedError("pow: not supported for a boolean base and exponent (as in "
+                                  "PyTorch); convert one first, e.g. x.int()")
+    if type(b) is int and b < 0 and isinstance(a, Tensor) and a.dtype.kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return Pow.apply(a, b)
 
 
 # ---------------------------------------------------------------- math functions
@@ -389,7 +417,7 @@ class Expm1(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dy/dx = sign(x), with sign(0) = 0"""
+    """y = |x|;  dy/dx = sign(x), with sign(0) = 0 and sign(NaN) = 0 (as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -548,19 +576,20 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """y = max(x, 0);  dy/dx = 1 for x > 0, else 0 (so relu'(0) = 0)"""
+    """y = max(x, 0);  dy/dx = 0 for x <= 0 (so relu'(0) = 0), else 1: a NaN x passes
+    the gradient on, as in PyTorch"""
 
     array_backward = True
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x > 0)
+        ctx.save_for_backward(~(x <= 0))
         return ctx.xp.maximum(x, 0)
 
     @staticmethod
     def backward(ctx, grad):
-        positive, = ctx.saved_tensors
-        return gradient_where(positive, grad)
+        passes, = ctx.saved_tensors
+        return gradient_where(passes, grad)
 
 
 class LeakyRelu(Function):
@@ -627,28 +656,61 @@ def softplus(x, beta=1.0, threshold=20.0):
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
+class Gelu(Function):
+    """y = x Φ(x), Φ(x) = ½ (1 + erf(x/√2)) the standard normal CDF;
+    dy/dx = Φ(x) + x φ(x), φ(x) = e^(−x²/2) / √(2π) its density.
+
+    ``approximate="tanh"``: y = ½ x (1 + tanh u), u = √(2/π) (x + 0.044715 x³);
+    dy/dx = ½ (1 + tanh u) + ½ x (1 − tanh² u) √(2/π) (1 + 3 · 0.044715 x²).
+
+    The derivative is computed first and multiplied by the incoming gradient once,
+    as PyTorch does: spread over the terms of the product rule, an infinite
+    incoming gradient would give inf − inf = NaN where PyTorch gives ±inf. The
+    derivative is built from differentiable pieces, so gradients of any order are exact.
+    """
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.approximate = approximate
+        ctx.save_for_backward(x)
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x)
+            return 0.5 * x * (1 + ctx.xp.tanh(inner))
+        return x * (0.5 * (1 + ctx.backend.erf(x * _SQRT_HALF).astype(x.dtype, copy=False)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            tanh_inner = tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x))
+            inner_derivative = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
+            derivative = (0.5 * (1 + tanh_inner)
+                          + 0.5 * x * (1 - tanh_inner * tanh_inner) * inner_derivative)
+        else:
+            cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+            pdf = _ONE_OVER_SQRT_2PI * exp(x * x * -0.5)
+            derivative = cdf + x * pdf
+        return grad * derivative
+
+
+_SQRT_HALF = 1 / math.sqrt(2)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_ONE_OVER_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_GELU_TANH_CUBIC = 0.044715
+
+
 @tensor_arguments("x")
 def gelu(x, approximate="none"):
     """GELU(x) = x · Φ(x), Φ the standard normal CDF = ½ (1 + erf(x/√2)).
 
     ``approximate="tanh"``: ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
-    Built from differentiable pieces, so its gradients of any order are exact.
     Floating tensors only, as in PyTorch; float16 is computed in float32.
     """
     refuse_dtype(x, "gelu", "biu")
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
                            f"{approximate!r}")
-    return computed_in_float32(_gelu_none if approximate == "none" else _gelu_tanh, x)
-
-
-def _gelu_none(x):
-    return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
-
-
-def _gelu_tanh(x):
-    inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-    return 0.5 * x * (1 + tanh(inner))
+    return computed_in_float32(lambda value: Gelu.apply(value, approximate=approximate), x)
 
 
 # ---------------------------------------------------------------- selection
@@ -760,12 +822,22 @@ def clamp(x, min=None, max=None):
     max = None if max is None else _operand(max, "clamp", 3, "max")
     x = promote_for_numbers(x, *[bound for bound in (min, max) if not isinstance(bound, Tensor)])
     if isinstance(min, Tensor):
-        x, min = _both(x, min, "clamp")
+        x, min = _one_dtype(x, min, "clamp")
     if isinstance(max, Tensor):
-        x, max = _both(x, max, "clamp")
+        x, max = _one_dtype(x, max, "clamp")
         if isinstance(min, Tensor):
             min = cast(min, x.dtype)
     return Clamp.apply(x, min, max)
+
+
+def _one_dtype(a, b, function):
+    """Tensors ``a`` and ``b`` cast to their promoted dtype (``_both``, then NumPy's
+    promotion where ``_both`` leaves it to the operation: int32 with int64 is int64)."""
+    a, b = _both(a, b, function)
+    if a.dtype != b.dtype:
+        dtype = np.result_type(a.dtype, b.dtype)
+        a, b = cast(a, dtype), cast(b, dtype)
+    return a, b
 
 
 def maximum(a, b):
@@ -857,9 +929,15 @@ def clone(x):
 
 # ---------------------------------------------------------------- not differentiable
 def sign(x):
-    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere); a boolean
-    tensor is its own sign, as in PyTorch."""
-    array = x._array.copy() if x.dtype.kind == "b" else x._backend.xp.sign(x._array)
+    """-1, 0 or 1 (a constant: its gradient is zero almost everywhere), and 0 for NaN;
+    a boolean tensor is its own sign, as in PyTorch."""
+    xp = x._backend.xp
+    if x.dtype.kind == "b":
+        array = x._array.copy()
+    elif x.dtype.kind == "f":
+        array = xp.where(xp.isnan(x._array), 0, xp.sign(x._array)).astype(x.dtype, copy=False)
+    else:
+        array = xp.sign(x._array)
     return new_tensor(array, x._backend, None, 0)
 
 

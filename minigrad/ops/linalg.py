@@ -4,10 +4,12 @@ For C = A @ B (A: n×k, B: k×m) and an upstream gradient G = dL/dC:
 dL/dA = G @ Bᵀ and dL/dB = Aᵀ @ G. Batched matmul works the same on the last
 two axes; batch axes broadcast, and the engine sums them back.
 """
+import math
+
 from ..autograd.function import Function
 from ..tensor import new_tensor
 from .arguments import check_tensor, tensor_arguments
-from .shape import broadcast_to, squeeze, transpose, unsqueeze
+from .shape import broadcast_to, getitem, permute, reshape, squeeze, transpose, unsqueeze
 
 
 class MatMul(Function):
@@ -27,8 +29,8 @@ class MatMul(Function):
 
 def matmul(a, b):
     """``a @ b`` with NumPy's rules: 1-D operands are treated as a row (left) or a
-    column (right) vector, and that dimension is removed from the result. As in
-    PyTorch, both operands have one dtype (no promotion: ``int @ float`` is refused)."""
+    column (right) vector, and that dimension is removed from the result. Both
+    operands need one dtype: as in PyTorch, matmul does not promote."""
     from .elementwise import _operand, refuse_dtype
     a, b = _operand(a, "matmul", 1, "input"), _operand(b, "matmul", 2, "other")
     check_tensor("matmul", "input", a, 1)
@@ -96,52 +98,132 @@ def bmm(input, mat2):
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-class Einsum(Function):
-    """y = einsum(equation, x₁, …, xₙ): a sum over the letters missing from the output
-    of products of the operands' elements.
+def _take_diagonals(operand, spec, index):
+    """``operand`` with each repeated letter of ``spec`` reduced to its diagonal
+    (x[.., i, .., i, ..] becomes x[.., i, ..], at the letter's first place), and the
+    spec without repeats. An index pick, so its gradient is 0 off the diagonal."""
+    while len(set(spec)) < len(spec):
+        second = next(p for p, letter in enumerate(spec) if letter in spec[:p])
+        first = spec.index(spec[second])
+        size = operand.shape[first]
+        if operand.shape[second] != size:
+            raise RuntimeError(f"einsum(): subscript {spec[first]} is repeated for operand {index} "
+                               f"but the sizes don't match, {operand.shape[second]} != {size}")
+        others = [dim for dim in range(operand.ndim) if dim not in (first, second)]
+        positions = new_tensor(operand._backend.xp.arange(size), operand._backend, None, 0)
+        diagonal = getitem(permute(operand, *others, first, second), (Ellipsis, positions, positions))
+        order = list(range(diagonal.ndim - 1))
+        order.insert(first, diagonal.ndim - 1)
+        operand = permute(diagonal, *order)
+        spec = spec[:second] + spec[second + 1:]
+    return operand, spec
 
-    Each operand enters the sum linearly, so dL/dxₖ is the same kind of sum, with
-    the output's gradient in xₖ's place:  dL/dxₖ = einsum("out, others -> specₖ").
-    A letter only xₖ has (summed over within xₖ alone) is spread back by a vector of
-    ones; a letter xₖ repeats (its diagonal) is put back on the diagonal by an
-    identity matrix. The equation has explicit letters only (see ``einsum``).
+
+def _sum_of_products(left, right, sum_dims):
+    """Σ over ``sum_dims`` of left · right, keeping those dims with size 1: two tensors of
+    one rank whose other dims broadcast (size 1 on one side), and whose ``sum_dims`` have
+    one size > 1 on both sides. One batched matrix product: the dims both have are the
+    batch, the summed ones are the inner dimension (PyTorch's ``sumproduct_pair``)."""
+    if not sum_dims:
+        return left * right
+    batch, left_only, right_only = [], [], []
+    for dim in range(left.ndim):
+        if dim in sum_dims:
+            continue
+        if left.shape[dim] != 1 and right.shape[dim] != 1:
+            batch.append(dim)
+        elif left.shape[dim] != 1:
+            left_only.append(dim)
+        else:
+            right_only.append(dim)
+
+    def size(tensor, dims):
+        return math.prod(tensor.shape[dim] for dim in dims)
+    left_matrices = reshape(permute(left, *batch, *left_only, *sum_dims, *right_only),
+                            (size(left, batch), size(left, left_only), size(left, sum_dims)))
+    right_matrices = reshape(permute(right, *batch, *sum_dims, *right_only, *left_only),
+                             (size(left, batch), size(left, sum_dims), size(right, right_only)))
+    product = MatMul.apply(left_matrices, right_matrices)
+    shape = ([left.shape[dim] for dim in batch + left_only] + [1] * len(sum_dims)
+             + [right.shape[dim] for dim in right_only])
+    order = batch + left_only + list(sum_dims) + right_only
+    return permute(reshape(product, tuple(shape)), *[order.index(dim) for dim in range(left.ndim)])
+
+
+def _contraction_path(equation, operands):
+    """The pairs in which einsum contracts its operands, as PyTorch chooses them: for
+    three or more, opt_einsum's path (strategy "auto") where that package is installed,
+    else None (left to right). The order decides which sums meet an inf or a NaN."""
+    if len(operands) < 3:
+        return None
+    try:
+        import opt_einsum
+    except ImportError:
+        return None
+    path, _ = opt_einsum.contract_path(equation, *[tuple(operand.shape) for operand in operands],
+                                       shapes=True, optimize="auto")
+    return path
+
+
+def _contract(operands, inputs, output, path):
+    """einsum as PyTorch computes it, from differentiable operations (index picks,
+    reshapes, sums, batched matrix products), so that its first and second derivatives
+    are PyTorch's, infinities and NaN included:
+
+    1. each operand: repeated letters reduced to their diagonal, dims of size 1
+       added for the letters it lacks, and permuted to one order: the output's
+       letters, then the summed ones;
+    2. two operands at a time (left to right, or in the pairs of ``path``): a summed
+       letter only one of them still has with size > 1 is summed within it first; one
+       no later operand has is summed by their product (``_sum_of_products``);
+    3. the summed dims, all of size 1 by then, are dropped (one operand: summed).
     """
+    summed = sorted(set("".join(inputs)) - set(output), key=_LETTERS.index)
+    order = output + "".join(summed)
+    holders = dict.fromkeys(order, 0)  # the operands in which a letter has size > 1
+    aligned = []
+    for index, (spec, operand) in enumerate(zip(inputs, operands)):
+        operand, spec = _take_diagonals(operand, spec, index)
+        for letter, size in zip(spec, operand.shape):
+            holders[letter] += size != 1
+        missing = "".join(letter for letter in order if letter not in spec)
+        operand = reshape(operand, tuple(operand.shape) + (1,) * len(missing))
+        spec += missing
+        aligned.append(permute(operand, *[spec.index(letter) for letter in order]))
 
-    @staticmethod
-    def forward(ctx, *operands, inputs, output):
-        ctx.inputs, ctx.output = inputs, output
-        ctx.save_for_backward(*operands)
-        equation = ",".join(inputs) + "->" + output
-        return ctx.xp.einsum(equation, *operands, optimize=len(operands) > 2)
+    pairs = iter(path or ())
+    while len(aligned) > 1:
+        i, j = sorted(next(pairs)) if path else (0, 1)
+        a, b = aligned[i], aligned[j]
+        del aligned[j], aligned[i]
+        sum_dims, a_dims, b_dims = [], [], []
+        for dim in range(len(output), len(order)):
+            letter = order[dim]
+            if a.shape[dim] != 1 and b.shape[dim] != 1:
+                holders[letter] -= 1
+                if holders[letter] == 1:  # no other operand has it: sum it in the product
+                    sum_dims.append(dim)
+                    holders[letter] = 0
+            elif holders[letter] == 1 and (a.shape[dim] != 1 or b.shape[dim] != 1):
+                (a_dims if a.shape[dim] != 1 else b_dims).append(dim)
+                holders[letter] = 0
+        if a_dims:
+            a = a.sum(tuple(a_dims), keepdim=True)
+        if b_dims:
+            b = b.sum(tuple(b_dims), keepdim=True)
+        product = _sum_of_products(a, b, sum_dims)
+        if path:
+            aligned.append(product)
+        else:
+            aligned.insert(0, product)
 
-    @staticmethod
-    def backward(ctx, grad):
-        operands = ctx.saved_tensors
-        return tuple(_einsum_gradient(grad, operands, ctx.inputs, ctx.output, k)
-                     if ctx.needs_input_grad[k] else None for k in range(len(operands)))
-
-
-def _einsum_gradient(grad, operands, inputs, output, k):
-    """dL/d(operand k) of an einsum, as an einsum (so it is differentiable again)."""
-    backend = grad._backend
-    xp, dtype = backend.xp, grad.dtype
-    specs = [output] + [spec for i, spec in enumerate(inputs) if i != k]
-    terms = [grad] + [operand for i, operand in enumerate(operands) if i != k]
-    available = set("".join(specs))
-    unused = iter(letter for letter in _LETTERS if letter not in "".join(inputs) + output)
-    target, seen = "", set()
-    for letter, size in zip(inputs[k], operands[k].shape):
-        if letter in seen:  # a repeated letter: its own letter, tied to the first by the identity
-            fresh = next(unused)
-            specs.append(letter + fresh)
-            terms.append(new_tensor(xp.eye(size, dtype=dtype), backend, None, 0))
-            letter = fresh
-        elif letter not in available:  # summed within operand k alone: constant along it
-            specs.append(letter)
-            terms.append(new_tensor(xp.ones(size, dtype=dtype), backend, None, 0))
-        seen.add(letter)
-        target += letter
-    return Einsum.apply(*terms, inputs=tuple(specs), output=target)
+    result = aligned[0]
+    if len(order) > len(output):
+        if len(operands) > 1:
+            result = reshape(result, tuple(result.shape[:len(output)]))
+        else:
+            result = result.sum(tuple(range(len(output), len(order))))
+    return result
 
 
 def einsum(equation, *operands):
@@ -217,6 +299,4 @@ def einsum(equation, *operands):
                 raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand "
                                    f"{index} which does not broadcast with previously seen size {seen}")
             sizes[letter] = size if size != 1 else seen
-    expanded = [broadcast_to(operand, tuple(sizes[letter] for letter in spec))
-                for spec, operand in zip(inputs, operands)]
-    return Einsum.apply(*expanded, inputs=tuple(inputs), output=output)
+    return _contract(operands, inputs, output, _contraction_path(equation, operands))

@@ -113,7 +113,8 @@ class Amax(Function):
     """y = max x over dims;  the gradient is shared evenly by the maximal elements
 
     The other elements get 0: selected for ``max``/``min`` (so an infinite
-    incoming gradient gives 0 there, as in PyTorch); ``amax``/``amin``
+    incoming gradient gives 0 there, as in PyTorch), where a NaN result counts
+    as the extreme of the NaN elements (PyTorch gives them its gradient); ``amax``/``amin``
     (``select_extremes=False``) multiply by the 0/1 mask instead, as PyTorch's
     do, so ∞ · 0 = NaN there.
     """
@@ -129,6 +130,8 @@ class Amax(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         is_extreme = x == y
+        if ctx.select_extremes:  # a NaN maximum came from the NaN elements: theirs is the gradient
+            is_extreme = is_extreme | ((x != x) & (y != y))
         count = is_extreme.to(grad.dtype).sum(ctx.dims, keepdim=True)
         share = spread_back(grad, x.shape, ctx.dims) / count
         if ctx.select_extremes:
@@ -222,22 +225,52 @@ def mean(x, dim=None, keepdim=False, *, keepdims=None):
                       keepdim=resolve_keepdim(keepdim, keepdims))
 
 
+class Variance(Function):
+    """y = Σ (x − x̄)² / (n − correction) over dims (x̄ the mean, n the count);
+    dy/dx = 2 (x − x̄) / (n − correction)
+
+    One operation, with PyTorch's gradient formula: composed from a mean, a
+    square and a sum, an infinite incoming gradient would meet the mean's
+    gradient Σ (x − x̄) = 0 as inf − inf = NaN where PyTorch gives ±inf.
+    Where n ≤ correction the value is Σ (x − x̄)² / 0 (inf, or NaN for a constant
+    input), and the gradient is PyTorch's: 2/(n − correction) (inf at n = correction)
+    over given dims; over all dims (``dims_given=False``), ±inf, NaN where x = x̄.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, correction, dims_given):
+        count = 1
+        for axis in dims:
+            count *= x.shape[axis]
+        centered = x - x.mean(axis=dims, keepdims=True)
+        y = (centered * centered).sum(axis=dims, keepdims=keepdim) / builtins.max(count - correction, 0)
+        ctx.dims, ctx.count, ctx.correction, ctx.dims_given = dims, count, correction, dims_given
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        grad = spread_back(grad, x.shape, ctx.dims)
+        x_mean = mean(x, ctx.dims, keepdim=True)
+        degrees_of_freedom = ctx.count - ctx.correction
+        if degrees_of_freedom <= 0 and not ctx.dims_given:
+            return grad * where(x == x_mean, float("nan"), float("inf"))
+        scale = 2 / degrees_of_freedom if degrees_of_freedom else float("inf")
+        return scale * grad * (x - x_mean)
+
+
 @tensor_arguments("x")
 def var(x, dim=None, *, correction=None, keepdim=False, unbiased=None, keepdims=None):
     """Σ (x - mean)² / (n - correction); correction=1 (Bessel's, the default) or 0."""
     refuse_dtype(x, "var and std", "biu", RuntimeError)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    keepdim = resolve_keepdim(keepdim, keepdims)
     dims = normalize_dims(dim, x.ndim, "var")
-    count = 1
-    for axis in dims:
-        count *= x.shape[axis]
-
-    def variance(values):
-        centered = values - mean(values, dims, keepdim=True)
-        return sum(centered * centered, dims, keepdim) / builtins.max(count - correction, 0)
-    return computed_in_float32(variance, x)
+    dims_given = x.ndim > 0 and not (dim is None or not isinstance(dim, int) and len(dim) == 0)
+    return computed_in_float32(
+        lambda value: Variance.apply(value, dims=dims, keepdim=resolve_keepdim(keepdim, keepdims),
+                                     correction=correction, dims_given=dims_given), x)
 
 
 class SqrtOfVariance(Function):
@@ -366,17 +399,33 @@ def _softmax_dim(x, dim, op):
     return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0
 
 
+def _empty_integer_copy(x):
+    """An empty integer or boolean tensor, copied: PyTorch's softmax and log_softmax
+    return an empty input before their dtype check. None for any other tensor."""
+    if x._array.size == 0 and x.dtype.kind in "biu":
+        return new_tensor(x._array.copy(), x._backend, None, 0)
+    return None
+
+
 @tensor_arguments("x")
 def softmax(x, dim):
-    """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only)."""
-    refuse_dtype(x, "softmax", "biu")
+    """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only;
+    an empty integer tensor comes back as it is, as in PyTorch)."""
     dim = _softmax_dim(x, dim, "softmax")
+    empty = _empty_integer_copy(x)
+    if empty is not None:
+        return empty
+    refuse_dtype(x, "softmax", "biu")
     return computed_in_float32(lambda value: Softmax.apply(value, dim=dim), x)
 
 
 @tensor_arguments("x")
 def log_softmax(x, dim):
-    """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only)."""
-    refuse_dtype(x, "log_softmax", "biu")
+    """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only;
+    an empty integer tensor comes back as it is, as in PyTorch)."""
     dim = _softmax_dim(x, dim, "log_softmax")
+    empty = _empty_integer_copy(x)
+    if empty is not None:
+        return empty
+    refuse_dtype(x, "log_softmax", "biu")
     return computed_in_float32(lambda value: LogSoftmax.apply(value, dim=dim), x)

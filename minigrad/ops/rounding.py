@@ -182,7 +182,7 @@ def _division(function, input, other, function_name):
     """``function.apply(input, other)`` for the divisions with a remainder: operands
     promoted as for ``input + other``; boolean refused, integers divided exactly (a zero
     divisor refused, as PyTorch does on the CPU), float16 computed in float32."""
-    input, other = _both(input, other)
+    input, other = _both(input, other, function_name)
     tensors = [value for value in (input, other) if isinstance(value, Tensor)]
     dtype = np.result_type(*[t.dtype for t in tensors])
     if dtype.kind == "b":

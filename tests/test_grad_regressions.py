@@ -1,0 +1,265 @@
+"""Regressions in gradients (and the values behind them) found by the differential tests
+(random programs, infinite and NaN incoming gradients), each reduced to its smallest
+case and compared with PyTorch on every test device: the same NaN positions, the same
+infinities and the same finite values (float64).
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from differential_helpers import assert_same
+
+INF, NAN = math.inf, math.nan
+
+
+def outputs_and_gradients(lib, function, inputs, incoming, device=None):
+    """``function(lib, *xs)`` and d(Σ incoming · output)/dxs for float64 leaves ``xs``
+    holding ``inputs``; ``incoming`` is a number (filled to the output's shape) or a list."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # torch warns of degrees of freedom <= 0
+        if lib is mg:
+            xs = [mg.tensor(v, dtype=mg.float64, device=device, requires_grad=True) for v in inputs]
+        else:
+            xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs]
+        y = function(lib, *xs)
+        g = np.broadcast_to(np.asarray(incoming, dtype=np.float64), tuple(y.shape)).copy()
+        g = mg.tensor(g, device=device) if lib is mg else torch.from_numpy(g)
+        grads = lib.autograd.grad([y], xs, [g], allow_unused=True)
+    return y, grads
+
+
+def assert_like_torch(function, inputs, incoming, device):
+    """minigrad's value and gradients equal torch's (NaN, infinities and values)."""
+    ours, our_grads = outputs_and_gradients(mg, function, inputs, incoming, device)
+    theirs, their_grads = outputs_and_gradients(torch, function, inputs, incoming)
+    assert_same(ours, theirs, rtol=1e-12, what="value")
+    for k, (a, e) in enumerate(zip(our_grads, their_grads)):
+        assert (a is None) == (e is None), f"gradient of input {k}: {a} vs torch {e}"
+        if e is not None:
+            assert_same(a, e, rtol=1e-12, what=f"gradient of input {k}")
+
+
+# ---------------------------------------------------------------- var and std
+# An infinite incoming gradient gives ±inf (2 g (x − x̄)/(n − 1)), not inf − inf = NaN;
+# n ≤ correction gives PyTorch's inf/NaN gradients; a single element (n − 1 = 0) has a
+# NaN value and a NaN gradient, both for var and std.
+VARIANCE_CASES = {
+    "var_inf_incoming": (lambda lib, x: x.var(), [1.0, 2.0, 4.0], INF),
+    "var_dim_minus_inf_incoming": (lambda lib, x: x.var(1), [[1.0, 2.0, 4.0], [0.0, 3.0, 1.0]], -INF),
+    "var_nan_incoming": (lambda lib, x: x.var(0, correction=0), [1.0, 2.0, 4.0], NAN),
+    "std_inf_incoming": (lambda lib, x: x.std(), [1.0, 2.0, 4.0], INF),
+    "std_dim_inf_incoming": (lambda lib, x: x.std(0, keepdim=True), [[1.0, 2.0], [3.0, 2.0]], INF),
+    "var_empty_dims_inf_incoming": (lambda lib, x: x.var(() if lib is mg else None),
+                                    [[1.0, 2.0], [4.0, 0.0]], INF),
+    "var_single_element": (lambda lib, x: x.var(), [3.0], 1.0),
+    "std_single_element": (lambda lib, x: x.std(), [3.0], 1.0),
+    "std_single_element_dim": (lambda lib, x: x.std(0), [[3.0, 1.0]], 1.0),
+    "std_0d_dim": (lambda lib, x: x.std(0), 3.0, 1.0),
+    "var_correction_equals_n": (lambda lib, x: x.var(correction=3), [1.0, 2.0, 4.0], 1.0),
+    "var_dim_correction_equals_n": (lambda lib, x: x.var(0, correction=3), [1.0, 2.0, 4.0], 1.0),
+    "var_dim_correction_beyond_n": (lambda lib, x: x.var(0, correction=5), [1.0, 2.0, 4.0], 1.0),
+    "var_infinite_input": (lambda lib, x: x.var(), [3.0, INF], 1.0),
+    "std_constant_inf_incoming": (lambda lib, x: x.std(), [3.0, 3.0], INF),
+}
+
+
+@pytest.mark.parametrize("name", VARIANCE_CASES)
+def test_var_and_std_gradients_like_torch(name, device):
+    function, values, incoming = VARIANCE_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+def test_var_second_derivative(device):
+    x = mg.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 3.5]], dtype=mg.float64, device=device,
+                  requires_grad=True)
+    assert mg.gradgradcheck(lambda t: t.var(1), (x,))
+    assert mg.gradgradcheck(lambda t: t.var(correction=0), (x,))
+
+
+# ---------------------------------------------------------------- gelu
+# The derivative Φ(x) + x φ(x) (or its tanh form) is one factor times the incoming
+# gradient: an infinite gradient gives ±inf, not inf − inf = NaN from the product rule.
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, 0.0, 1.0])
+def test_gelu_gradient_with_nonfinite_incoming_gradient_like_torch(approximate, incoming, device):
+    def function(lib, x):
+        functional = mg.nn.functional if lib is mg else torch.nn.functional
+        return functional.gelu(x, approximate=approximate)
+    assert_like_torch(function, [[-INF, -30.0, -3.0, -1.0, 0.0, 0.5, 2.0, 40.0, INF, NAN]],
+                      incoming, device)
+
+
+# ---------------------------------------------------------------- max and min holding NaN
+# A NaN maximum (minimum) is the NaN elements': they get the gradient, shared evenly as
+# torch's max() shares it (its max(dim) gives it to the first one), the others exactly 0.
+EXTREME_CASES = {
+    "max_all_nan": (lambda lib, x: x.max(), [NAN, 1.0, 2.0], 1.0),
+    "min_all_two_nans": (lambda lib, x: x.min(), [NAN, 1.0, NAN], 1.0),
+    "max_dim_nan": (lambda lib, x: x.max(dim=1).values, [[NAN, 1.0, 2.0], [3.0, 0.0, 1.0]], 1.0),
+    "min_dim_nan_keepdim": (lambda lib, x: x.min(dim=0, keepdim=True).values,
+                            [[NAN, 1.0], [3.0, 0.0]], -INF),
+}
+
+
+@pytest.mark.parametrize("name", EXTREME_CASES)
+def test_max_and_min_of_a_tensor_holding_nan_give_the_gradient_to_the_nan(name, device):
+    function, values, incoming = EXTREME_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+# ---------------------------------------------------------------- dtypes (dtype-mix programs)
+def outcome(function, lib):
+    """``function(lib)``'s dtype and values, or the type of the exception it raises."""
+    try:
+        result = function(lib)
+    except Exception as error:  # noqa: BLE001 - compared with torch's
+        return type(error)
+    values = result.detach().numpy() if lib is mg else result.numpy()
+    return str(result.dtype).removeprefix("torch."), values.tolist()
+
+
+def t(lib, values, dtype):
+    return lib.tensor(values, dtype=getattr(lib, dtype))
+
+
+DTYPE_CASES = {
+    # matmul does not promote: mixed dtypes are refused (minigrad promoted them)
+    "matmul_float_bool": lambda L: t(L, [], "float64") @ t(L, [], "bool"),
+    "matmul_float32_float64": lambda L: t(L, [1.0, 2.0], "float32") @ t(L, [1.0, 2.0], "float64"),
+    "matmul_int_float": lambda L: t(L, [[1, 2]], "int64") @ t(L, [[1.0], [2.0]], "float32"),
+    "matmul_int32_int64": lambda L: t(L, [[1, 2]], "int32") @ t(L, [[1], [2]], "int64"),
+    # integers to negative integer tensor powers: 1, ±1 or 0 (minigrad raised NumPy's refusal)
+    "pow_negative_int_tensor": lambda L: t(L, [2, 1, -1, -1, 0, -2], "int64")
+    ** t(L, [-1, -2, -3, -2, -1, -1], "int64"),
+    "pow_0d_negative": lambda L: t(L, -3, "int64") ** t(L, -3, "int64"),
+    "pow_int8_negative": lambda L: t(L, [2, -1], "int8") ** t(L, -1, "int64"),
+    "pow_number_base_negative_exponent": lambda L: 2 ** t(L, [-1, 2], "int64"),
+    "pow_uint8_squared": lambda L: t(L, [3, 20], "uint8") ** 2,
+    "pow_negative_number_exponent": lambda L: t(L, [2, 1], "int64") ** -1,
+    "pow_bool_bool": lambda L: t(L, [True, False], "bool") ** t(L, [True, True], "bool"),
+    "pow_bool_squared": lambda L: t(L, [True, False], "bool") ** 2,
+}
+
+
+@pytest.mark.parametrize("name", DTYPE_CASES)
+def test_result_dtypes_values_and_refusals_like_torch(name):
+    function = DTYPE_CASES[name]
+    ours, theirs = outcome(function, mg), outcome(function, torch)
+    assert ours == theirs
+
+
+# a tensor to a Python bool power keeps the tensor's dtype (a bool too), as in torch
+DTYPE_CASES.update({
+    "pow_bool_tensor_true": lambda L: t(L, [True, False], "bool") ** True,
+    "pow_bool_tensor_false": lambda L: t(L, [True, False], "bool") ** False,
+    "pow_int32_true": lambda L: t(L, [2, 3], "int32") ** True,
+    # clamp with a tensor bound promotes like any binary op (int32 with a 0-d int64 is int64)
+    "clamp_int32_int64_bound": lambda L: t(L, 0, "int32").clamp(min=t(L, 2, "int64")),
+    "clamp_int32_uint8_bounds": lambda L: t(L, [0, 9], "int8").clamp(t(L, [2], "uint8"),
+                                                                     t(L, [5], "uint8")),
+})
+DTYPE_CASES.update({
+    # subtraction with a Python bool is refused as with a bool tensor (it gave a result)
+    "sub_python_bool": lambda L: t(L, [1.0, 2.0], "float32") - True,
+    "rsub_python_bool": lambda L: True - t(L, [1.0, 2.0], "float16"),
+    "sub_int_tensor_false": lambda L: t(L, [1, 2], "int64") - False,
+    "sub_bool_tensors": lambda L: t(L, [True], "bool") - t(L, [False], "bool"),
+})
+
+
+# ---------------------------------------------------------------- cross_entropy
+# Probability targets (and label smoothing): the gradient is log_softmax's backward
+# G − p ΣG of G = −q g, as in torch: an infinite g over a row whose targets have both
+# signs is NaN across the row (minigrad's p (Σq) g − q g gave ±inf at most entries).
+CROSS_ENTROPY_CASES = {
+    "probabilities_mixed_signs": ([[1.5, -0.03, 0.38], [0.22, -0.4, -0.89]],
+                                  [[0.4, -1.0, -0.4], [0.3, 0.2, 0.5]], {}),
+    "probabilities_sum": ([[1.5, -0.03, 0.38]], [[0.2, 0.3, 0.5]], {"reduction": "sum"}),
+    "class_index_smoothing": ([[1.5, -0.03, 0.38], [0.22, -0.4, -0.89]], [2, 0],
+                              {"label_smoothing": 0.1}),
+    "class_index": ([[0.5, -0.5, 0.1]], [1], {"reduction": "none"}),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN])
+@pytest.mark.parametrize("name", CROSS_ENTROPY_CASES)
+def test_cross_entropy_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    logits, target, options = CROSS_ENTROPY_CASES[name]
+
+    def function(lib, z):
+        functional = mg.nn.functional if lib is mg else torch.nn.functional
+        target_tensor = (lib.tensor(target, dtype=lib.float64) if isinstance(target[0], list)
+                         else lib.tensor(target))
+        if lib is mg:
+            target_tensor = target_tensor.to(device)
+        return functional.cross_entropy(z, target_tensor, **options)
+    assert_like_torch(function, [logits], incoming, device)
+
+
+# ---------------------------------------------------------------- einsum
+# einsum is computed as torch computes it (diagonals by an index pick, a letter of size 1
+# in one operand summed in the other first, operands contracted in torch's order), so
+# non-finite incoming gradients give torch's NaN and infinities: a diagonal's gradient is
+# 0 off the diagonal (an identity matrix multiplied it: inf · 0 = NaN), and the sums
+# meet the infinities in the same groups.
+EINSUM_CASES = {
+    "diagonal": ("ii->i", [(3, 3)]),
+    "trace": ("ii", [(3, 3)]),
+    "diagonal_then_product": ("iij,jk->ik", [(3, 3, 2), (2, 4)]),
+    "three_operands": ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    "size_one_letter": ("ij,jk->ik", [(2, 1), (3, 4)]),
+    "three_operands_batch": ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, [INF, -INF, NAN, 0.0, 1.5, -2.0, INF, 1.0]])
+@pytest.mark.parametrize("name", EINSUM_CASES)
+def test_einsum_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    equation, shapes = EINSUM_CASES[name]
+    rng = np.random.default_rng(7)
+    values = [rng.standard_normal(shape).tolist() for shape in shapes]
+    if isinstance(incoming, list):  # as many values as the output has, in its shape
+        shape = tuple(torch.einsum(equation, *[torch.tensor(v) for v in values]).shape)
+        incoming = np.resize(np.array(incoming), shape)
+    assert_like_torch(lambda lib, *xs: lib.einsum(equation, *xs), values, incoming, device)
+
+
+def test_einsum_second_derivative(device):
+    rng = np.random.default_rng(3)
+    xs = [mg.tensor(rng.standard_normal(shape), device=device, requires_grad=True)
+          for shape in [(3, 3, 2), (2, 4), (4, 1)]]
+    assert mg.gradgradcheck(lambda a, b, c: mg.einsum("iij,jk,kl->il", a, b, c), xs)
+
+
+# ---------------------------------------------------------------- NaN inputs
+# sign(NaN) = 0, so abs passes no gradient at NaN; relu passes it at NaN (PyTorch's
+# backward compares its output with 0): both as in torch.
+NAN_INPUT_CASES = {
+    "abs": (lambda lib, x: x.abs(), [NAN, -1.0, 0.0, 2.0, INF, -INF]),
+    "relu": (lambda lib, x: x.relu(), [NAN, -1.0, 0.0, 2.0]),
+    "relu_function": (lambda lib, x: lib.relu(x), [[NAN, 1.0], [-INF, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [1.0, INF, NAN])
+@pytest.mark.parametrize("name", NAN_INPUT_CASES)
+def test_abs_and_relu_at_nan_like_torch(name, incoming, device):
+    function, values = NAN_INPUT_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+def test_sign_of_nan_is_zero_like_torch(device):
+    values = [NAN, -2.0, -0.0, 0.0, 3.0, INF, -INF]
+    ours = mg.sign(mg.tensor(values, dtype=mg.float32, device=device))
+    theirs = torch.sign(torch.tensor(values, dtype=torch.float32))
+    assert_same(ours, theirs, rtol=0, what="sign")
+DTYPE_CASES.update({
+    # torch's softmax and log_softmax return an empty input before their dtype check
+    "log_softmax_empty_int8": lambda L: t(L, [], "int8").log_softmax(-1),
+    "softmax_empty_bool_rows": lambda L: t(L, [], "bool").reshape(0, 3).softmax(1),
+    "softmax_int64_refused": lambda L: t(L, [1, 2], "int64").softmax(0),
+})
