@@ -12,6 +12,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
+from .arguments import tensor_arguments
 from .elementwise import (_both, _operand, cast, clamp, computed_in_float32, div, float_function,
                           mul, neg, refuse_dtype)
 
@@ -62,6 +63,7 @@ def binary_float_function(function, a, b, function_name, integers=True, **option
 
 
 # ---------------------------------------------------------------- other names of arithmetic
+@tensor_arguments("input")
 def square(input):
     """input², elementwise (``input * input``); a boolean tensor gives int64, as in PyTorch."""
     if input.dtype.kind == "b":
@@ -69,11 +71,13 @@ def square(input):
     return mul(input, input)
 
 
+@tensor_arguments("input")
 def negative(input):
     """−input, elementwise: PyTorch's other name of ``neg``."""
     return neg(input)
 
 
+@tensor_arguments("input")
 def positive(input):
     """``input`` itself (``+input``), refused for a boolean tensor as in PyTorch."""
     refuse_dtype(input, "positive, the `+` operator,", "b", RuntimeError, "x.int()")

@@ -923,6 +923,7 @@ def to_device(x, device):
     return ToDevice.apply(x, device=device)
 
 
+@tensor_arguments("x")
 def clone(x):
     return Clone.apply(x)
 
