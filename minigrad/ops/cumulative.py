@@ -19,6 +19,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import new_tensor
+from .arguments import tensor_arguments
 from .dims import normalize_dim
 from .elementwise import cast, computed_in_float32, gradient_where, where
 from .reduction import resolve_keepdim, spread_back, sum
@@ -157,17 +158,20 @@ def _along_one_dim(function, x, dim, dtype, op):
     return computed_in_float32(lambda value: function.apply(value, dim=dim), x)
 
 
+@tensor_arguments("input")
 def cumsum(input, dim, *, dtype=None):
     """The running sum along ``dim``: y_k = x_0 + … + x_k (int64 for integer input)."""
     return _along_one_dim(Cumsum, input, dim, dtype, "cumsum")
 
 
+@tensor_arguments("input")
 def cumprod(input, dim, *, dtype=None):
     """The running product along ``dim``: y_k = x_0 · … · x_k (int64 for integer
     input); its gradient is exact where x has zeros, as in PyTorch."""
     return _along_one_dim(Cumprod, input, dim, dtype, "cumprod")
 
 
+@tensor_arguments("input")
 def prod(input, dim=None, keepdim=False, *, dtype=None, keepdims=None):
     """The product of all elements, or along one ``dim`` (an int, as in PyTorch);
     int64 for integer input; ``dtype=`` casts first. Its gradient is the product

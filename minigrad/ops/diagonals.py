@@ -9,6 +9,7 @@ backward, so both are differentiable to any order.
 import numpy as np
 
 from ..autograd.function import Function
+from .arguments import tensor_arguments
 from .dims import normalize_dim
 from .elementwise import clone
 from .reduction import sum
@@ -64,6 +65,7 @@ def _separated(dim1, dim2):
     return abs(dim1 - dim2) != 1
 
 
+@tensor_arguments("input")
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` above (below, if negative) the main one of each
     (dim1, dim2) plane, as a last dim; a view that shares input's memory (with
@@ -78,6 +80,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     return Diagonal.apply(input, offset=int(offset), dim1=dim1, dim2=dim2)
 
 
+@tensor_arguments("input")
 def diag(input, diagonal=0):
     """A 1-D tensor: the square matrix with it on diagonal ``diagonal``. A 2-D tensor:
     that diagonal, as a new 1-D tensor."""
@@ -89,6 +92,7 @@ def diag(input, diagonal=0):
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 
+@tensor_arguments("input")
 def trace(input):
     """The sum of the main diagonal of a matrix (int64 for integer input)."""
     if input.ndim != 2:

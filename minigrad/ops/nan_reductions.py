@@ -4,6 +4,7 @@ A NaN element counts as absent: it adds 0 to the sum and 1 less to the count.
 Its gradient is 0 (the other elements' is that of ``sum``/``mean``), as in PyTorch.
 """
 from ..tensor import new_tensor
+from .arguments import tensor_arguments
 from .elementwise import cast, where
 from .reduction import normalize_dims, resolve_keepdim, sum
 
@@ -16,6 +17,7 @@ def _without_nan(x):
     return where(is_nan, 0.0, x)
 
 
+@tensor_arguments("input")
 def nansum(input, dim=None, keepdim=False, *, dtype=None, keepdims=None):
     """The sum over ``dim`` (all dims by default) treating NaN as 0; int64 for
     integer input, as ``sum``; ``dtype=`` casts first."""
@@ -25,6 +27,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, keepdims=None):
     return sum(_without_nan(input), dim, resolve_keepdim(keepdim, keepdims))
 
 
+@tensor_arguments("input")
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, keepdims=None):
     """The mean of the elements that are not NaN over ``dim`` (all dims by default):
     ``nansum / count``; NaN where every element is NaN or there are none.

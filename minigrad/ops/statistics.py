@@ -14,6 +14,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
+from .arguments import tensor_arguments
 from .dims import normalize_dim
 from .elementwise import clone, gradient_where, where
 from .indexing import gather
@@ -101,6 +102,7 @@ class SharedByEqualElements(Function):
         return gradient_where(equal, grad / count), None
 
 
+@tensor_arguments("input")
 def median(input, dim=None, keepdim=False, *, keepdims=None):
     """``median(x)``: the lower median of all elements (the smaller of the two middle
     ones for an even count); NaN if there is a NaN, NaN for no elements.

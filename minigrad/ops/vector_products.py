@@ -8,6 +8,7 @@ for c = a × b, dc/da is the cross product with b (the operands' roles swapped).
 import warnings
 
 from ..tensor import new_tensor
+from .arguments import tensor_arguments
 from .dims import normalize_dim
 from .elementwise import gradient_where, mul
 from .linalg import bmm, matmul, mm
@@ -15,6 +16,7 @@ from .norms import vector_norm
 from .shape import broadcast_to, cat, narrow, unsqueeze
 
 
+@tensor_arguments("input", "tensor")
 def dot(input, tensor):
     """Σ_i a_i b_i of two 1-D tensors of one size and dtype (no broadcasting)."""
     if input.ndim != 1 or tensor.ndim != 1:
@@ -29,6 +31,7 @@ def dot(input, tensor):
     return matmul(input, tensor)
 
 
+@tensor_arguments("input", "vec2")
 def outer(input, vec2):
     """The matrix a_i b_j of two 1-D tensors (their dtypes promoted as by ``*``)."""
     for name, value in (("vec1", input), ("vec2", vec2)):
@@ -40,6 +43,7 @@ def outer(input, vec2):
 ger = outer  # PyTorch's older name
 
 
+@tensor_arguments("input", "other")
 def cross(input, other, dim=None):
     """The cross product a × b of 3-vectors along ``dim``, with a and b broadcast together.
 
@@ -57,6 +61,7 @@ def cross(input, other, dim=None):
     return _cross(input, other, dim, shape, "cross")
 
 
+@tensor_arguments("input", "other")
 def linalg_cross(input, other, *, dim=-1):
     """The cross product a × b of 3-vectors along ``dim`` (the last by default), as
     ``torch.linalg.cross``; a and b broadcast together."""
@@ -103,11 +108,13 @@ def _scaled_sum(input, product, beta, alpha, op):
     return scaled + (input if beta == 1 else input * beta)
 
 
+@tensor_arguments("input", "mat1", "mat2")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """β · input + α · (mat1 @ mat2) for matrices; input broadcasts to the product."""
     return _scaled_sum(input, mm(mat1, mat2), beta, alpha, "addmm")
 
 
+@tensor_arguments("input", "batch1", "batch2")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """β · input + α · (batch1 @ batch2) for batches of matrices (3-D); input
     broadcasts to the product."""
@@ -118,6 +125,7 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
                   "donot_use_mm_for_euclid_dist")
 
 
+@tensor_arguments("x1", "x2")
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distances ‖x1_i - x2_j‖_p between the rows of x1 (…, P, M) and of
     x2 (…, R, M): a (…, P, R) tensor; batch dims broadcast. The gradient at a zero
