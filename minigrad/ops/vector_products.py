@@ -20,7 +20,8 @@ from .shape import broadcast_to, cat, narrow, unsqueeze
 def dot(input, tensor):
     """Σ_i a_i b_i of two 1-D tensors of one size and dtype (no broadcasting)."""
     if input.ndim != 1 or tensor.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors "
+                           f"(shapes {tuple(input.shape)} and {tuple(tensor.shape)})")
     if input.dtype != tensor.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{input.dtype} and {tensor.dtype}")
@@ -36,7 +37,8 @@ def outer(input, vec2):
     """The matrix a_i b_j of two 1-D tensors (their dtypes promoted as by ``*``)."""
     for name, value in (("vec1", input), ("vec2", vec2)):
         if value.ndim != 1:
-            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {value.ndim}-D")
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {value.ndim}-D "
+                               f"(shapes {tuple(input.shape)} and {tuple(vec2.shape)})")
     return mul(unsqueeze(input, 1), unsqueeze(vec2, 0))
 
 
@@ -71,7 +73,7 @@ def linalg_cross(input, other, *, dim=-1):
 def _broadcast_shape(a, b, op):
     if a.ndim != b.ndim:
         raise RuntimeError(f"{op}: inputs must have the same number of dimensions, got {a.ndim} "
-                           f"and {b.ndim}")
+                           f"and {b.ndim} (shapes {tuple(a.shape)} and {tuple(b.shape)})")
     try:
         return tuple(max(x, y) if 1 in (x, y) else x if x == y else _mismatch()
                      for x, y in zip(a.shape, b.shape))
@@ -139,7 +141,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     for name, value in (("X1", x1), ("X2", x2)):
         if value.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
-                               f"{value.ndim}D")
+                               f"{value.ndim}D (shape {tuple(value.shape)})")
         if value.dtype.kind != "f":
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{value.dtype}")
