@@ -11,7 +11,7 @@ import numpy as np
 from ..autograd.function import Function
 from .arguments import tensor_arguments
 from .dims import normalize_dim
-from .elementwise import clone
+from .elementwise import clone, refuse_dtype
 from .reduction import sum
 
 
@@ -94,7 +94,9 @@ def diag(input, diagonal=0):
 
 @tensor_arguments("input")
 def trace(input):
-    """The sum of the main diagonal of a matrix (int64 for integer input)."""
+    """The sum of the main diagonal of a matrix (int64 for integer input; a boolean
+    matrix is refused, as in PyTorch)."""
+    refuse_dtype(input, "trace", "b", hint="x.int()")
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return sum(Diagonal.apply(input, offset=0, dim1=0, dim2=1))

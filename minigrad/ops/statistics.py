@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
 from .arguments import tensor_arguments
 from .dims import normalize_dim
-from .elementwise import clone, gradient_where, where
+from .elementwise import clone, gradient_where, refuse_dtype, where
 from .indexing import gather
 from .reduction import amax, amin, mean, refuse_empty, resolve_keepdim, std, var
 from .shape import permute, reshape, squeeze, unsqueeze
@@ -106,7 +106,9 @@ class SharedByEqualElements(Function):
 def median(input, dim=None, keepdim=False, *, keepdims=None):
     """``median(x)``: the lower median of all elements (the smaller of the two middle
     ones for an even count); NaN if there is a NaN, NaN for no elements.
-    ``median(x, dim)``: ``(values, indices)`` along ``dim``, as in PyTorch."""
+    ``median(x, dim)``: ``(values, indices)`` along ``dim``, as in PyTorch.
+    Boolean tensors are refused, as in PyTorch."""
+    refuse_dtype(input, "median", "b", hint="x.int()")
     keepdim = resolve_keepdim(keepdim, keepdims)
     xp = input._backend.xp
     if dim is None:
