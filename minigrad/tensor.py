@@ -860,7 +860,7 @@ class Tensor:
     def ceil(self):
         return ceil(self)
 
-    def round(self, *, decimals=0):
+    def round(self, *, decimals=None):
         return round(self, decimals=decimals)
 
     def trunc(self):

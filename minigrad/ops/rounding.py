@@ -117,14 +117,16 @@ def trunc(input):
     return _step(Trunc, input, "trunc")
 
 
-def round(input, *, decimals=0):
+def round(input, *, decimals=None):
     """x rounded to ``decimals`` decimal places (negative: to tens, hundreds, ...), halves
-    to even, elementwise; gradient 0. Integer tensors only with decimals=0, as in PyTorch."""
+    to even, elementwise; gradient 0. Without ``decimals`` (None): to integers, and an
+    integer tensor is returned as it is. With ``decimals`` given, even 0, integer tensors
+    are refused, as in PyTorch (its rounding to decimals has no integer version)."""
     require_tensor(input, "round", "input", 1)
-    if decimals != 0 and input.dtype.kind in "biu":
+    if decimals is not None and input.dtype.kind in "biu":
         raise NotImplementedError(f"round: decimals={decimals} is not supported for {input.dtype} "
                                   "tensors (as in PyTorch); convert the input first, e.g. x.float()")
-    return _step(Round, input, "round", decimals=decimals)
+    return _step(Round, input, "round", decimals=0 if decimals is None else decimals)
 
 
 # ---------------------------------------------------------------- frac, fmod, remainder
