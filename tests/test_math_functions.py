@@ -180,9 +180,8 @@ def test_round_with_decimals_matches_torch_bit_for_bit(decimals, dtype, device):
     ours, theirs = both(values, dtype, device)
     ours_result = outcome(lambda: mg.round(ours, decimals=decimals))
     theirs_result = outcome(lambda: torch.round(theirs, decimals=decimals))
-    if dtype == "int64" and decimals == 0:  # PyTorch refuses an explicit decimals=0 for integers
-        theirs_result = outcome(lambda: torch.round(theirs))  # but not the default: minigrad
-        #                                                       cannot tell the two apart
+    # PyTorch refuses integers with any explicit decimals, 0 included (only round(x) without
+    # decimals keeps them); minigrad's decimals=None tells the two apart, as PyTorch does
     assert ours_result[1] is theirs_result[1]
     if theirs_result[1] is None:
         np.testing.assert_array_equal(ours_result[0].numpy(), theirs_result[0].numpy())
