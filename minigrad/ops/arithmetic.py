@@ -12,20 +12,13 @@ import numpy as np
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
-from .arguments import tensor_arguments
+from .arguments import check_tensor, tensor_arguments
 from .elementwise import (_both, _operand, cast, clamp, computed_in_float32, div, float_function,
                           mul, neg, refuse_dtype)
 
 _FLOAT16, _FLOAT32, _FLOAT64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
 _INT64 = np.dtype("int64")
 
-
-def require_tensor(value, function_name, argument, position):
-    """Raise PyTorch's TypeError unless ``value`` is a Tensor (for the functions that
-    take no Python number in that place)."""
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{function_name}(): argument '{argument}' (position {position}) must be "
-                        f"Tensor, not {type(value).__name__}")
 
 
 def binary_float_function(function, a, b, function_name, integers=True, **options):
@@ -104,7 +97,7 @@ def clamp_max(input, max):
 def _check_clamp_operands(input, bound, function_name):
     """PyTorch's refusals: a bound with no tensor to clamp, and a boolean tensor
     clamped by a Python bool (it has no boolean kernel)."""
-    require_tensor(input, function_name, "input", 1)
+    check_tensor(function_name, "input", input, 1)
     if input.dtype.kind == "b" and type(bound) is bool:
         raise NotImplementedError(f"{function_name}: not supported for a bool tensor with a bool "
                                   "bound (as in PyTorch); convert the tensor first, e.g. x.int()")
@@ -114,7 +107,7 @@ def sgn(input):
     """The sign of each element: −1, 0 or 1 (0 for NaN, as PyTorch computes
     (0 < x) − (x < 0)); a boolean tensor is its own sign. For real tensors PyTorch's
     ``sgn`` is ``sign``. A constant: its gradient is zero almost everywhere."""
-    require_tensor(input, "sgn", "input", 1)
+    check_tensor("sgn", "input", input, 1)
     array, xp = input._array, input._backend.xp
     if input.dtype.kind != "b":
         array = ((0 < array).astype(input.dtype) - (array < 0).astype(input.dtype))
@@ -193,8 +186,8 @@ def lerp(input, end, weight):
     broadcasting. ``input`` and ``end`` are floating tensors of one dtype; ``weight``
     is a number or a tensor of that dtype (a 0-d one of any floating dtype), as in PyTorch.
     Differentiable in all three."""
-    require_tensor(input, "lerp", "input", 1)
-    require_tensor(end, "lerp", "end", 2)
+    check_tensor("lerp", "input", input, 1)
+    check_tensor("lerp", "end", end, 2)
     refuse_dtype(input, "lerp", "biu")
     if end.dtype != input.dtype:
         raise RuntimeError(f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}")

@@ -7,8 +7,9 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .arithmetic import binary_float_function, require_tensor
+from .arithmetic import binary_float_function
 from .elementwise import exp, float_function, gradient_where
+from .arguments import check_tensor
 
 
 class Exp2(Function):
@@ -81,8 +82,8 @@ def exp2(input):
 def logaddexp(input, other):
     """ln(e^input + e^other), elementwise with broadcasting, without overflow;
     floating tensors only, as in PyTorch."""
-    require_tensor(input, "logaddexp", "input", 1)
-    require_tensor(other, "logaddexp", "other", 2)
+    check_tensor("logaddexp", "input", input, 1)
+    check_tensor("logaddexp", "other", other, 2)
     return binary_float_function(LogAddExp, input, other, "logaddexp", integers=False)
 
 

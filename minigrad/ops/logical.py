@@ -3,12 +3,12 @@ not zero (NaN is true), and the result is a boolean tensor outside the graph,
 as in PyTorch's logical_and, logical_or, logical_xor and logical_not.
 """
 from ..tensor import new_tensor
-from .arithmetic import require_tensor
+from .arguments import check_tensor
 
 
 def _logical(ufunc_name, function_name, *tensors):
     for position, (argument, tensor) in enumerate(zip(("input", "other"), tensors), start=1):
-        require_tensor(tensor, function_name, argument, position)
+        check_tensor(function_name, argument, tensor, position)
     backend = tensors[0]._backend
     if any(tensor._backend is not backend for tensor in tensors):
         raise RuntimeError(f"{function_name}: expected both tensors on the same device, got "

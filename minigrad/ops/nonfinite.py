@@ -6,13 +6,13 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import new_tensor
-from .arithmetic import require_tensor
 from .elementwise import clone
+from .arguments import check_tensor
 
 def _boolean_constant(input, function_name, test, integer_answer):
     """``test(array)`` on a floating tensor, ``integer_answer(array)`` on an integer or
     boolean one: a boolean tensor outside the graph."""
-    require_tensor(input, function_name, "input", 1)
+    check_tensor(function_name, "input", input, 1)
     array, xp = input._array, input._backend.xp
     result = test(xp, array) if input.dtype.kind == "f" else integer_answer(xp, array)
     return new_tensor(result, input._backend, None, 0)
@@ -71,7 +71,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     (by default the largest and the lowest finite value of the dtype), elementwise;
     integer and boolean tensors are copied as they are. The gradient passes where the
     element is finite and is 0 where it was replaced (PyTorch's grad · isfinite(x))."""
-    require_tensor(input, "nan_to_num", "input", 1)
+    check_tensor("nan_to_num", "input", input, 1)
     if input.dtype.kind != "f":
         return clone(input)
     options = {"nan": float(nan), "posinf": None if posinf is None else float(posinf),

@@ -19,8 +19,8 @@ import numpy as np
 from ..autograd.function import Function
 from ..creation import zeros_like
 from ..tensor import Tensor
-from .arithmetic import require_tensor
 from .elementwise import _both, cast, clone, computed_in_float32, refuse_dtype
+from .arguments import check_tensor
 
 _FLOAT16, _FLOAT32 = np.dtype("float16"), np.dtype("float32")
 
@@ -95,7 +95,7 @@ class FloorDivide(DivFloor):
 
 def _step(function, input, function_name, **options):
     """A rounding step of ``input``: a copy for an integer tensor, refused for a boolean one."""
-    require_tensor(input, function_name, "input", 1)
+    check_tensor(function_name, "input", input, 1)
     refuse_dtype(input, function_name, "b", hint="x.int()")
     if input.dtype.kind in "iu":
         return clone(input)
@@ -122,7 +122,7 @@ def round(input, *, decimals=None):
     to even, elementwise; gradient 0. Without ``decimals`` (None): to integers, and an
     integer tensor is returned as it is. With ``decimals`` given, even 0, integer tensors
     are refused, as in PyTorch (its rounding to decimals has no integer version)."""
-    require_tensor(input, "round", "input", 1)
+    check_tensor("round", "input", input, 1)
     if decimals is not None and input.dtype.kind in "biu":
         raise NotImplementedError(f"round: decimals={decimals} is not supported for {input.dtype} "
                                   "tensors (as in PyTorch); convert the input first, e.g. x.float()")
@@ -205,7 +205,7 @@ def _division(function, input, other, function_name):
 
 def frac(input):
     """x − trunc(x), elementwise (floating tensors only, as in PyTorch); gradient 1."""
-    require_tensor(input, "frac", "input", 1)
+    check_tensor("frac", "input", input, 1)
     refuse_dtype(input, "frac", "biu")
     return computed_in_float32(Frac.apply, input)
 
@@ -213,7 +213,7 @@ def frac(input):
 def fmod(input, other):
     """The remainder of input / other with the dividend's sign (C's fmod), elementwise
     with broadcasting; ``other`` may be a number. Integers stay integers."""
-    require_tensor(input, "fmod", "input", 1)
+    check_tensor("fmod", "input", input, 1)
     return _division(Fmod, input, other, "fmod")
 
 

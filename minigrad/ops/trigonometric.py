@@ -6,8 +6,9 @@ Each derivative is the textbook one, written as PyTorch's autograd writes it
 with PyTorch's to the last bits, also at the edges of the domain.
 """
 from ..autograd.function import Function
-from .arithmetic import binary_float_function, require_tensor, rsqrt
+from .arithmetic import binary_float_function, rsqrt
 from .elementwise import float_function
+from .arguments import check_tensor
 
 
 class Tan(Function):
@@ -169,15 +170,15 @@ def cosh(input):
 def atan2(input, other):
     """The angle atan2(input, other) of the point (other, input), in (−π, π], elementwise
     with broadcasting; both must be tensors (integers give the default dtype)."""
-    require_tensor(input, "atan2", "input", 1)
-    require_tensor(other, "atan2", "other", 2)
+    check_tensor("atan2", "input", input, 1)
+    check_tensor("atan2", "other", other, 2)
     return binary_float_function(Atan2, input, other, "atan2")
 
 
 def hypot(input, other):
     """√(input² + other²), elementwise with broadcasting, without overflow; floating
     tensors only, as in PyTorch."""
-    require_tensor(input, "hypot", "input", 1)
-    require_tensor(other, "hypot", "other", 2)
+    check_tensor("hypot", "input", input, 1)
+    check_tensor("hypot", "other", other, 2)
     return binary_float_function(Hypot, input, other, "hypot", integers=False)
 
