@@ -263,3 +263,21 @@ DTYPE_CASES.update({
     "softmax_empty_bool_rows": lambda L: t(L, [], "bool").reshape(0, 3).softmax(1),
     "softmax_int64_refused": lambda L: t(L, [1, 2], "int64").softmax(0),
 })
+
+
+# ---------------------------------------------------------------- addmm and baddbmm with beta=0
+# input's values are not read (NaN in it stays out of the result), but its gradient is
+# the incoming one times β = 0, as torch multiplies it: NaN for an infinite or NaN one.
+BETA_ZERO_CASES = {
+    "addmm": (lambda lib, c, a, b: lib.addmm(c, a, b, beta=0), [[1.0], [NAN]],
+              [[1.0, 2.0], [0.5, -1.0]], [[1.5, -2.0], [0.25, 3.0]]),
+    "baddbmm": (lambda lib, c, a, b: lib.baddbmm(c, a, b, beta=0, alpha=0.5), [2.0, INF],
+                [[[1.0, 2.0]], [[0.5, -1.0]]], [[[1.5, -2.0], [0.25, 3.0]], [[1.0, 0.0], [2.0, 1.0]]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, NAN, 1.0])
+@pytest.mark.parametrize("name", BETA_ZERO_CASES)
+def test_addmm_family_beta_zero_gradient_like_torch(name, incoming, device):
+    function, *values = BETA_ZERO_CASES[name]
+    assert_like_torch(function, values, incoming, device)
