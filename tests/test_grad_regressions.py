@@ -281,3 +281,22 @@ BETA_ZERO_CASES = {
 def test_addmm_family_beta_zero_gradient_like_torch(name, incoming, device):
     function, *values = BETA_ZERO_CASES[name]
     assert_like_torch(function, values, incoming, device)
+
+
+# ---------------------------------------------------------------- inf-norms (vector_norm, norm, cdist)
+# The ±inf-norm's gradient is the incoming share times the 0/1 mask of the extreme
+# elements, as torch multiplies it: an infinite or NaN incoming gradient gives NaN at
+# the other elements (a select gave 0); the 2-norm's is g · (x / ‖x‖).
+INF_NORM_CASES = {
+    "vector_norm_inf": lambda lib, x: lib.linalg.vector_norm(x, INF),
+    "vector_norm_minus_inf_dim": lambda lib, x: lib.linalg.vector_norm(x, -INF, dim=1),
+    "norm_inf": lambda lib, x: lib.norm(x, INF, 0, keepdim=True),
+    "cdist_inf": lambda lib, x: lib.cdist(x, x[:1] * 2.0, p=INF),
+    "vector_norm_2_zero_row": lambda lib, x: lib.linalg.vector_norm(x * (x > 0), dim=1),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, 1.5])
+@pytest.mark.parametrize("name", INF_NORM_CASES)
+def test_norm_gradients_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    assert_like_torch(INF_NORM_CASES[name], [[[1.5, -3.0, 0.5], [-2.0, 0.0, -1.0]]], incoming, device)

@@ -5,7 +5,8 @@ The vector p-norm over ``dim`` is ‖x‖_p = (Σ |x_i|^p)^(1/p); ord=inf is max
 
 - p = 2:       x / ‖x‖
 - p = 1:       sign(x)
-- p = ±inf:    sign(x), shared evenly by the elements where |x_i| = ‖x‖
+- p = ±inf:    sign(x), shared evenly by the elements where |x_i| = ‖x‖ (or is NaN),
+               the share multiplied by that 0/1 mask (∞ · 0 = NaN elsewhere, as PyTorch)
 - other p:     sign(x) |x|^(p-1) / ‖x‖^(p-1)
 - p = 0:       none (the count does not change with x)
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .elementwise import abs, cast, computed_in_float32, gradient_where, pow, sign, where
+from .nonfinite import isnan
 from .reduction import amax, amin, normalize_dims, resolve_keepdim, spread_back, sum
 from .shape import reshape
 
@@ -63,14 +65,16 @@ class VectorNorm(Function):
         if p == 1:
             return sign(x) * grad
         if p in (math.inf, -math.inf):
-            is_extreme = abs(x) == y
-            count = cast(is_extreme, x.dtype).sum(dims, keepdim=True)
-            return sign(x) * gradient_where(is_extreme, grad / count)
+            # the share is multiplied by the 0/1 mask, as PyTorch does (an infinite
+            # incoming gradient gives NaN, not 0, at the other elements)
+            magnitude = abs(x)
+            is_extreme = cast((magnitude == y) | isnan(magnitude), x.dtype)
+            return sign(x) * ((grad / is_extreme.sum(dims, keepdim=True)) * is_extreme)
         norm = spread_back(y, x.shape, dims)
         norm_is_zero = norm == 0
         safe_norm = where(norm_is_zero, 1.0, norm)
-        if p == 2:
-            return gradient_where(~norm_is_zero, x * (grad / safe_norm))
+        if p == 2:  # g · (x / ‖x‖), that factor 0 where ‖x‖ = 0 (PyTorch's order)
+            return grad * where(norm_is_zero, 0.0, x / safe_norm)
         if p < 1:  # |x|^(p-1) is infinite at x = 0, where the gradient is 0
             x_is_zero = x == 0
             scaled = sign(x) * gradient_where(~x_is_zero, pow(where(x_is_zero, 1.0, abs(x)), p - 1))
