@@ -300,3 +300,20 @@ INF_NORM_CASES = {
 @pytest.mark.parametrize("name", INF_NORM_CASES)
 def test_norm_gradients_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
     assert_like_torch(INF_NORM_CASES[name], [[[1.5, -3.0, 0.5], [-2.0, 0.0, -1.0]]], incoming, device)
+
+
+# ---------------------------------------------------------------- nansum and nanmean
+# A NaN element's gradient is the incoming one times 0, as torch's nansum backward
+# multiplies by the mask: NaN for an infinite or NaN incoming gradient (a select gave 0).
+NAN_REDUCTION_CASES = {
+    "nansum": lambda lib, x: lib.nansum(x),
+    "nansum_dim": lambda lib, x: lib.nansum(x, 1, keepdim=True),
+    "nanmean_dim": lambda lib, x: lib.nanmean(x, 0),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, NAN, 2.0])
+@pytest.mark.parametrize("name", NAN_REDUCTION_CASES)
+def test_nansum_and_nanmean_gradient_at_nan_like_torch(name, incoming, device):
+    assert_like_torch(NAN_REDUCTION_CASES[name], [[[1.5, NAN, -2.0], [NAN, 3.0, 0.5]]],
+                      incoming, device)
