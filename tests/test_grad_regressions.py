@@ -317,3 +317,22 @@ NAN_REDUCTION_CASES = {
 def test_nansum_and_nanmean_gradient_at_nan_like_torch(name, incoming, device):
     assert_like_torch(NAN_REDUCTION_CASES[name], [[[1.5, NAN, -2.0], [NAN, 3.0, 0.5]]],
                       incoming, device)
+
+
+# ---------------------------------------------------------------- cumprod at zeros
+# Each of PyTorch's sums takes only its own range's terms: an infinite incoming gradient
+# past a zero (g_k y_k = ∞ · 0 = NaN) does not reach the gradients before it.
+CUMPROD_CASES = {
+    "one_zero": [[1.5, 0.0, -2.0, 0.5], [0.5, 3.0, 1.25, 0.0]],
+    "two_zeros": [[0.0, 2.0, 0.0, 1.5], [1.5, 0.0, -1.0, 0.0]],
+    "size_one_dim": [[INF], [0.0]],
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, [0.0, INF, 1.5, -2.0]])
+@pytest.mark.parametrize("name", CUMPROD_CASES)
+def test_cumprod_gradient_at_zeros_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    values = CUMPROD_CASES[name]
+    if isinstance(incoming, list):
+        incoming = np.resize(np.array(incoming), np.shape(values))
+    assert_like_torch(lambda lib, x: lib.cumprod(x, 1), [values], incoming, device)

@@ -79,7 +79,9 @@ class Cumprod(Function):
     Before the first zero of x this is (Σ_{k≥i} g_k y_k) / x_i (y_k = 0 from the
     zero on, so the sum stops there). At the first zero z it is
     y_{z-1} · Σ_{k≥z} g_k Π_{z<j≤k} x_j (a running product that skips x_z).
-    After it, every product contains x_z = 0: the gradient is 0.
+    After it, every product contains x_z = 0: the gradient is 0. Each sum takes
+    only its own range's terms (PyTorch's masks), so an infinite g_k past a zero
+    (g_k y_k = ∞ · 0) does not make the earlier gradients NaN.
 
     That O(n) form is exact, but where x has zeros its own derivative is not
     (its branches are chosen by where the zeros are). So when the gradient will be
@@ -98,17 +100,23 @@ class Cumprod(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         dim = ctx.dim
-        if x.shape[dim] == 0:
+        if x.shape[dim] <= 1:  # y = x
             return grad
         if grad_mode._state.enabled:
             return _cumprod_gradient_as_written(grad, x, dim)
+        # PyTorch's masks, selected (never multiplied): a term g_k y_k past the first
+        # zero is ∞ · 0 = NaN for an infinite g_k, and must not reach the sums
         is_zero = x == 0
         zeros_so_far = cumsum(is_zero, dim)
         before_first_zero = zeros_so_far == 0
-        at_first_zero = is_zero & (zeros_so_far == 1)
-        before = _reverse_cumsum(grad * y, dim) / where(before_first_zero, x, 1.0)
-        skipping_zero = cumprod(where(before_first_zero | at_first_zero, 1.0, x), dim)
-        at_zero = _shifted_in_one(y, dim) * _reverse_cumsum(grad * skipping_zero, dim)
+        up_to_second_zero = zeros_so_far == 1
+        at_first_zero = is_zero & up_to_second_zero
+        between_zeros = up_to_second_zero & ~is_zero
+        before = (_reverse_cumsum(where(before_first_zero, grad * y, 0.0), dim)
+                  / where(before_first_zero, x, 1.0))
+        skipping_zero = cumprod(where(between_zeros, x, 1.0), dim)
+        after_zero = sum(skipping_zero * where(up_to_second_zero, grad, 0.0), dim, keepdim=True)
+        at_zero = after_zero * _shifted_in_one(y, dim)
         return where(before_first_zero, before, gradient_where(at_first_zero, at_zero))
 
 
