@@ -336,3 +336,31 @@ def test_cumprod_gradient_at_zeros_with_nonfinite_incoming_gradient_like_torch(n
     if isinstance(incoming, list):
         incoming = np.resize(np.array(incoming), np.shape(values))
     assert_like_torch(lambda lib, x: lib.cumprod(x, 1), [values], incoming, device)
+
+
+# ---------------------------------------------------------------- prod
+# As torch: g · (y / x) without zeros; the product of the others with zeros; 0 for the
+# product of every element with two zeros or more (an infinite g gave NaN = ∞ · 0); an
+# infinite input without zeros gets g · (y / x) (NaN = ∞ / ∞ there, as in torch); a 0-d
+# input passes the gradient through.
+PROD_CASES = {
+    "all_two_zeros": (lambda lib, x: x.prod(), [[0.0, 2.0], [0.0, -1.5]]),
+    "all_one_zero": (lambda lib, x: x.prod(), [[1.5, 0.0, -2.0], [0.5, 3.0, 1.25]]),
+    "dim_two_zeros": (lambda lib, x: x.prod(1), [[0.0, 2.0, 0.0], [1.5, 0.0, -1.0]]),
+    "no_zero_infinite": (lambda lib, x: x.prod(0), [[1.5, INF], [-0.5, 2.0]]),
+    "zero_d_infinite": (lambda lib, x: x.prod(), INF),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, NAN, 1.5])
+@pytest.mark.parametrize("name", PROD_CASES)
+def test_prod_gradient_like_torch(name, incoming, device):
+    function, values = PROD_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+def test_prod_second_derivative_at_zeros(device):
+    x = mg.tensor([[0.0, 2.0, 0.0], [1.5, 0.5, -1.0]], dtype=mg.float64, device=device,
+                  requires_grad=True)
+    assert mg.gradgradcheck(lambda t: t.prod(), (x,))
+    assert mg.gradgradcheck(lambda t: t.prod(1), (x,))

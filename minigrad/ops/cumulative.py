@@ -135,23 +135,39 @@ def _cumprod_gradient_as_written(grad, x, dim):
 
 
 class Prod(Function):
-    """y = Π x over ``dim`` (every element when None);  dy/dx_i = Π_{j≠i} x_j"""
+    """y = Π x over ``dim`` (every element when None);  dy/dx_i = Π_{j≠i} x_j
+
+    Taken as PyTorch takes it: y / x_i when x has no zero at all (g · (y / x));
+    else the product of the others (exact at zeros); and, for the product of every
+    element with two zeros or more, 0 (when the gradient will not be differentiated
+    again: then every product of the others holds a zero, whatever g is).
+    """
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.dim = dim
-        ctx.save_for_backward(x)
-        return ctx.xp.prod(x, axis=dim, keepdims=keepdim, dtype=_result_dtype(x))
+        y = ctx.xp.asarray(ctx.xp.prod(x, axis=dim, keepdims=keepdim, dtype=_result_dtype(x)))
+        ctx.save_for_backward(x, y)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
+        x, y = ctx.saved_tensors
+        if x.ndim == 0:  # y = x
+            return grad
         if ctx.dim is None:
             others = reshape(_product_of_the_others(reshape(x, -1), 0), x.shape)
             dims = tuple(range(x.ndim))
         else:
             others, dims = _product_of_the_others(x, ctx.dim), (ctx.dim,)
-        return spread_back(grad, x.shape, dims) * others
+        grad = spread_back(grad, x.shape, dims)
+        is_zero = x == 0
+        zero_count = sum(is_zero)
+        divided = grad * (spread_back(y, x.shape, dims) / where(is_zero, 1.0, x))
+        gradient = where(zero_count > 0, grad * others, divided)
+        if ctx.dim is None and not grad_mode._state.enabled:
+            gradient = where(zero_count > 1, 0.0, gradient)
+        return gradient
 
 
 def _along_one_dim(function, x, dim, dtype, op):
