@@ -364,3 +364,22 @@ def test_prod_second_derivative_at_zeros(device):
                   requires_grad=True)
     assert mg.gradgradcheck(lambda t: t.prod(), (x,))
     assert mg.gradgradcheck(lambda t: t.prod(1), (x,))
+
+
+# ---------------------------------------------------------------- quantile
+# The interpolation between two sorted values is torch's lerp, whose gradients are
+# g · (1 − w) and g · w: an infinite g gives ±inf, not g − w g = inf − inf = NaN.
+QUANTILE_CASES = {
+    "linear": (lambda lib, x: lib.quantile(x, 0.3), [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]),
+    "linear_dim": (lambda lib, x: lib.quantile(x, 0.75, dim=1), [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]),
+    "midpoint_tensor_q": (lambda lib, x: lib.quantile(
+        x, lib.tensor([0.1, 0.9], dtype=x.dtype).to(x.device), dim=0, interpolation="midpoint"),
+                          [[0.5, -1.0], [2.0, 1.5], [0.25, -0.75]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, 1.5])
+@pytest.mark.parametrize("name", QUANTILE_CASES)
+def test_quantile_gradient_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    function, values = QUANTILE_CASES[name]
+    assert_like_torch(function, [values], incoming, device)

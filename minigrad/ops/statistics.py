@@ -14,6 +14,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
+from .arithmetic import Lerp
 from .dims import normalize_dim
 from .elementwise import clone, gradient_where, where
 from .indexing import gather
@@ -190,7 +191,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", keepd
     else:
         weights = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
         weight = new_tensor(xp.asarray(weights.astype(input.dtype)), values._backend, None, 0)
-        result = _lerp(at(below), at(above), weight.reshape(q_along_axis))
+        result = Lerp.apply(at(below), at(above), weight.reshape(q_along_axis))
     # a NaN anywhere in the slice is sorted last: then the result is NaN
     last_index = new_tensor(xp.full((1,) * values.ndim, size - 1, dtype=np.int64),
                             values._backend, None, 0)
@@ -204,10 +205,3 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", keepd
     elif keepdim and input.ndim:
         result = unsqueeze(result, axis + 1)
     return result if q_is_vector else squeeze(result, 0)
-
-
-def _lerp(low, high, weight):
-    """low + w (high - low), written as PyTorch's lerp: from the nearer end
-    (high - (high - low)(1 - w) for w ≥ 0.5), so that w = 1 gives high exactly."""
-    difference = high - low
-    return where(weight < 0.5, low + weight * difference, high - difference * (1 - weight))
