@@ -383,3 +383,21 @@ QUANTILE_CASES = {
 def test_quantile_gradient_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
     function, values = QUANTILE_CASES[name]
     assert_like_torch(function, [values], incoming, device)
+
+
+# A NaN in a slice makes every rank the last one (where the NaN is sorted), as in torch:
+# linear interpolation there has weight 0, so the NaN element gets g · 1 + g · 0 (NaN
+# for an infinite g, as torch); the other elements of the slice get nothing.
+QUANTILE_NAN_CASES = {
+    "linear_dim": (lambda lib, x: lib.quantile(x, 0.3, dim=1), [[0.5, NAN, 2.0], [1.5, 0.25, -0.75]]),
+    "linear_all": (lambda lib, x: lib.quantile(x, 0.6), [[0.5, NAN, 2.0], [1.5, 0.25, -0.75]]),
+    "midpoint_dim": (lambda lib, x: lib.quantile(x, 0.3, dim=1, interpolation="midpoint"),
+                     [[0.5, NAN, 2.0], [1.5, 0.25, -0.75]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, 1.5])
+@pytest.mark.parametrize("name", QUANTILE_NAN_CASES)
+def test_quantile_of_a_slice_holding_nan_gradient_like_torch(name, incoming, device):
+    function, values = QUANTILE_NAN_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
