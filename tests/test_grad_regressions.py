@@ -401,3 +401,15 @@ QUANTILE_NAN_CASES = {
 def test_quantile_of_a_slice_holding_nan_gradient_like_torch(name, incoming, device):
     function, values = QUANTILE_NAN_CASES[name]
     assert_like_torch(function, [values], incoming, device)
+
+
+# ---------------------------------------------------------------- cdist at a zero distance
+# torch.cdist has its own backward: the gradient at a zero distance (and, for p < 1, at a
+# zero difference) is selected 0, also for an infinite incoming gradient (where the vector
+# norm's backward multiplies by 0: NaN); p = 1 and inf multiply, as torch.
+@pytest.mark.parametrize("incoming", [INF, NAN, 1.5])
+@pytest.mark.parametrize("p", [2.0, 0.5, 1.5, 3.0, 1.0, INF])
+def test_cdist_gradient_at_zero_distance_with_nonfinite_incoming_gradient_like_torch(p, incoming, device):
+    def function(lib, x1, x2):
+        return lib.cdist(x1, x2, p=p)
+    assert_like_torch(function, [[[1.0, 2.0], [0.5, -1.0]], [[1.0, 2.0], [3.0, -1.0]]], incoming, device)

@@ -11,7 +11,7 @@ from ..autograd.function import Function
 from .dims import normalize_dim
 from .elementwise import mul
 from .linalg import bmm, matmul, mm
-from .norms import vector_norm
+from .norms import distance_norm
 from .shape import broadcast_to, cat, narrow, unsqueeze
 
 
@@ -135,7 +135,7 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distances ‖x1_i - x2_j‖_p between the rows of x1 (…, P, M) and of
     x2 (…, R, M): a (…, P, R) tensor; batch dims broadcast. The gradient at a zero
-    distance is 0, as in PyTorch.
+    distance is 0 (selected: also for an infinite incoming gradient), as in PyTorch.
 
     minigrad always takes the differences x1_i - x2_j (``compute_mode`` is accepted
     and changes nothing): exact where PyTorch's matrix-product shortcut for p = 2
@@ -155,4 +155,4 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     differences = unsqueeze(x1, -2) - unsqueeze(x2, -3)     # (…, P, R, M)
-    return vector_norm(differences, p, -1)
+    return distance_norm(differences, p)
