@@ -263,3 +263,153 @@ DTYPE_CASES.update({
     "softmax_empty_bool_rows": lambda L: t(L, [], "bool").reshape(0, 3).softmax(1),
     "softmax_int64_refused": lambda L: t(L, [1, 2], "int64").softmax(0),
 })
+
+
+# ---------------------------------------------------------------- addmm and baddbmm with beta=0
+# input's values are not read (NaN in it stays out of the result), but its gradient is
+# the incoming one times β = 0, as torch multiplies it: NaN for an infinite or NaN one.
+BETA_ZERO_CASES = {
+    "addmm": (lambda lib, c, a, b: lib.addmm(c, a, b, beta=0), [[1.0], [NAN]],
+              [[1.0, 2.0], [0.5, -1.0]], [[1.5, -2.0], [0.25, 3.0]]),
+    "baddbmm": (lambda lib, c, a, b: lib.baddbmm(c, a, b, beta=0, alpha=0.5), [2.0, INF],
+                [[[1.0, 2.0]], [[0.5, -1.0]]], [[[1.5, -2.0], [0.25, 3.0]], [[1.0, 0.0], [2.0, 1.0]]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, NAN, 1.0])
+@pytest.mark.parametrize("name", BETA_ZERO_CASES)
+def test_addmm_family_beta_zero_gradient_like_torch(name, incoming, device):
+    function, *values = BETA_ZERO_CASES[name]
+    assert_like_torch(function, values, incoming, device)
+
+
+# ---------------------------------------------------------------- inf-norms (vector_norm, norm, cdist)
+# The ±inf-norm's gradient is the incoming share times the 0/1 mask of the extreme
+# elements, as torch multiplies it: an infinite or NaN incoming gradient gives NaN at
+# the other elements (a select gave 0); the 2-norm's is g · (x / ‖x‖).
+INF_NORM_CASES = {
+    "vector_norm_inf": lambda lib, x: lib.linalg.vector_norm(x, INF),
+    "vector_norm_minus_inf_dim": lambda lib, x: lib.linalg.vector_norm(x, -INF, dim=1),
+    "norm_inf": lambda lib, x: lib.norm(x, INF, 0, keepdim=True),
+    "cdist_inf": lambda lib, x: lib.cdist(x, x[:1] * 2.0, p=INF),
+    "vector_norm_2_zero_row": lambda lib, x: lib.linalg.vector_norm(x * (x > 0), dim=1),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, 1.5])
+@pytest.mark.parametrize("name", INF_NORM_CASES)
+def test_norm_gradients_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    assert_like_torch(INF_NORM_CASES[name], [[[1.5, -3.0, 0.5], [-2.0, 0.0, -1.0]]], incoming, device)
+
+
+# ---------------------------------------------------------------- nansum and nanmean
+# A NaN element's gradient is the incoming one times 0, as torch's nansum backward
+# multiplies by the mask: NaN for an infinite or NaN incoming gradient (a select gave 0).
+NAN_REDUCTION_CASES = {
+    "nansum": lambda lib, x: lib.nansum(x),
+    "nansum_dim": lambda lib, x: lib.nansum(x, 1, keepdim=True),
+    "nanmean_dim": lambda lib, x: lib.nanmean(x, 0),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, NAN, 2.0])
+@pytest.mark.parametrize("name", NAN_REDUCTION_CASES)
+def test_nansum_and_nanmean_gradient_at_nan_like_torch(name, incoming, device):
+    assert_like_torch(NAN_REDUCTION_CASES[name], [[[1.5, NAN, -2.0], [NAN, 3.0, 0.5]]],
+                      incoming, device)
+
+
+# ---------------------------------------------------------------- cumprod at zeros
+# Each of PyTorch's sums takes only its own range's terms: an infinite incoming gradient
+# past a zero (g_k y_k = ∞ · 0 = NaN) does not reach the gradients before it.
+CUMPROD_CASES = {
+    "one_zero": [[1.5, 0.0, -2.0, 0.5], [0.5, 3.0, 1.25, 0.0]],
+    "two_zeros": [[0.0, 2.0, 0.0, 1.5], [1.5, 0.0, -1.0, 0.0]],
+    "size_one_dim": [[INF], [0.0]],
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, [0.0, INF, 1.5, -2.0]])
+@pytest.mark.parametrize("name", CUMPROD_CASES)
+def test_cumprod_gradient_at_zeros_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    values = CUMPROD_CASES[name]
+    if isinstance(incoming, list):
+        incoming = np.resize(np.array(incoming), np.shape(values))
+    assert_like_torch(lambda lib, x: lib.cumprod(x, 1), [values], incoming, device)
+
+
+# ---------------------------------------------------------------- prod
+# As torch: g · (y / x) without zeros; the product of the others with zeros; 0 for the
+# product of every element with two zeros or more (an infinite g gave NaN = ∞ · 0); an
+# infinite input without zeros gets g · (y / x) (NaN = ∞ / ∞ there, as in torch); a 0-d
+# input passes the gradient through.
+PROD_CASES = {
+    "all_two_zeros": (lambda lib, x: x.prod(), [[0.0, 2.0], [0.0, -1.5]]),
+    "all_one_zero": (lambda lib, x: x.prod(), [[1.5, 0.0, -2.0], [0.5, 3.0, 1.25]]),
+    "dim_two_zeros": (lambda lib, x: x.prod(1), [[0.0, 2.0, 0.0], [1.5, 0.0, -1.0]]),
+    "no_zero_infinite": (lambda lib, x: x.prod(0), [[1.5, INF], [-0.5, 2.0]]),
+    "zero_d_infinite": (lambda lib, x: x.prod(), INF),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, NAN, 1.5])
+@pytest.mark.parametrize("name", PROD_CASES)
+def test_prod_gradient_like_torch(name, incoming, device):
+    function, values = PROD_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+def test_prod_second_derivative_at_zeros(device):
+    x = mg.tensor([[0.0, 2.0, 0.0], [1.5, 0.5, -1.0]], dtype=mg.float64, device=device,
+                  requires_grad=True)
+    assert mg.gradgradcheck(lambda t: t.prod(), (x,))
+    assert mg.gradgradcheck(lambda t: t.prod(1), (x,))
+
+
+# ---------------------------------------------------------------- quantile
+# The interpolation between two sorted values is torch's lerp, whose gradients are
+# g · (1 − w) and g · w: an infinite g gives ±inf, not g − w g = inf − inf = NaN.
+QUANTILE_CASES = {
+    "linear": (lambda lib, x: lib.quantile(x, 0.3), [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]),
+    "linear_dim": (lambda lib, x: lib.quantile(x, 0.75, dim=1), [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]),
+    "midpoint_tensor_q": (lambda lib, x: lib.quantile(
+        x, lib.tensor([0.1, 0.9], dtype=x.dtype).to(x.device), dim=0, interpolation="midpoint"),
+                          [[0.5, -1.0], [2.0, 1.5], [0.25, -0.75]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, -INF, NAN, 1.5])
+@pytest.mark.parametrize("name", QUANTILE_CASES)
+def test_quantile_gradient_with_nonfinite_incoming_gradient_like_torch(name, incoming, device):
+    function, values = QUANTILE_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+# A NaN in a slice makes every rank the last one (where the NaN is sorted), as in torch:
+# linear interpolation there has weight 0, so the NaN element gets g · 1 + g · 0 (NaN
+# for an infinite g, as torch); the other elements of the slice get nothing.
+QUANTILE_NAN_CASES = {
+    "linear_dim": (lambda lib, x: lib.quantile(x, 0.3, dim=1), [[0.5, NAN, 2.0], [1.5, 0.25, -0.75]]),
+    "linear_all": (lambda lib, x: lib.quantile(x, 0.6), [[0.5, NAN, 2.0], [1.5, 0.25, -0.75]]),
+    "midpoint_dim": (lambda lib, x: lib.quantile(x, 0.3, dim=1, interpolation="midpoint"),
+                     [[0.5, NAN, 2.0], [1.5, 0.25, -0.75]]),
+}
+
+
+@pytest.mark.parametrize("incoming", [INF, 1.5])
+@pytest.mark.parametrize("name", QUANTILE_NAN_CASES)
+def test_quantile_of_a_slice_holding_nan_gradient_like_torch(name, incoming, device):
+    function, values = QUANTILE_NAN_CASES[name]
+    assert_like_torch(function, [values], incoming, device)
+
+
+# ---------------------------------------------------------------- cdist at a zero distance
+# torch.cdist has its own backward: the gradient at a zero distance (and, for p < 1, at a
+# zero difference) is selected 0, also for an infinite incoming gradient (where the vector
+# norm's backward multiplies by 0: NaN); p = 1 and inf multiply, as torch.
+@pytest.mark.parametrize("incoming", [INF, NAN, 1.5])
+@pytest.mark.parametrize("p", [2.0, 0.5, 1.5, 3.0, 1.0, INF])
+def test_cdist_gradient_at_zero_distance_with_nonfinite_incoming_gradient_like_torch(p, incoming, device):
+    def function(lib, x1, x2):
+        return lib.cdist(x1, x2, p=p)
+    assert_like_torch(function, [[[1.0, 2.0], [0.5, -1.0]], [[1.0, 2.0], [3.0, -1.0]]], incoming, device)

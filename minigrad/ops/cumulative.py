@@ -80,7 +80,9 @@ class Cumprod(Function):
     Before the first zero of x this is (Σ_{k≥i} g_k y_k) / x_i (y_k = 0 from the
     zero on, so the sum stops there). At the first zero z it is
     y_{z-1} · Σ_{k≥z} g_k Π_{z<j≤k} x_j (a running product that skips x_z).
-    After it, every product contains x_z = 0: the gradient is 0.
+    After it, every product contains x_z = 0: the gradient is 0. Each sum takes
+    only its own range's terms (PyTorch's masks), so an infinite g_k past a zero
+    (g_k y_k = ∞ · 0) does not make the earlier gradients NaN.
 
     That O(n) form is exact, but where x has zeros its own derivative is not
     (its branches are chosen by where the zeros are). So when the gradient will be
@@ -99,17 +101,23 @@ class Cumprod(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         dim = ctx.dim
-        if x.shape[dim] == 0:
+        if x.shape[dim] <= 1:  # y = x
             return grad
         if grad_mode._state.enabled:
             return _cumprod_gradient_as_written(grad, x, dim)
+        # PyTorch's masks, selected (never multiplied): a term g_k y_k past the first
+        # zero is ∞ · 0 = NaN for an infinite g_k, and must not reach the sums
         is_zero = x == 0
         zeros_so_far = cumsum(is_zero, dim)
         before_first_zero = zeros_so_far == 0
-        at_first_zero = is_zero & (zeros_so_far == 1)
-        before = _reverse_cumsum(grad * y, dim) / where(before_first_zero, x, 1.0)
-        skipping_zero = cumprod(where(before_first_zero | at_first_zero, 1.0, x), dim)
-        at_zero = _shifted_in_one(y, dim) * _reverse_cumsum(grad * skipping_zero, dim)
+        up_to_second_zero = zeros_so_far == 1
+        at_first_zero = is_zero & up_to_second_zero
+        between_zeros = up_to_second_zero & ~is_zero
+        before = (_reverse_cumsum(where(before_first_zero, grad * y, 0.0), dim)
+                  / where(before_first_zero, x, 1.0))
+        skipping_zero = cumprod(where(between_zeros, x, 1.0), dim)
+        after_zero = sum(skipping_zero * where(up_to_second_zero, grad, 0.0), dim, keepdim=True)
+        at_zero = after_zero * _shifted_in_one(y, dim)
         return where(before_first_zero, before, gradient_where(at_first_zero, at_zero))
 
 
@@ -128,23 +136,39 @@ def _cumprod_gradient_as_written(grad, x, dim):
 
 
 class Prod(Function):
-    """y = Π x over ``dim`` (every element when None);  dy/dx_i = Π_{j≠i} x_j"""
+    """y = Π x over ``dim`` (every element when None);  dy/dx_i = Π_{j≠i} x_j
+
+    Taken as PyTorch takes it: y / x_i when x has no zero at all (g · (y / x));
+    else the product of the others (exact at zeros); and, for the product of every
+    element with two zeros or more, 0 (when the gradient will not be differentiated
+    again: then every product of the others holds a zero, whatever g is).
+    """
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.dim = dim
-        ctx.save_for_backward(x)
-        return ctx.xp.prod(x, axis=dim, keepdims=keepdim, dtype=_result_dtype(x))
+        y = ctx.xp.asarray(ctx.xp.prod(x, axis=dim, keepdims=keepdim, dtype=_result_dtype(x)))
+        ctx.save_for_backward(x, y)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
+        x, y = ctx.saved_tensors
+        if x.ndim == 0:  # y = x
+            return grad
         if ctx.dim is None:
             others = reshape(_product_of_the_others(reshape(x, -1), 0), x.shape)
             dims = tuple(range(x.ndim))
         else:
             others, dims = _product_of_the_others(x, ctx.dim), (ctx.dim,)
-        return spread_back(grad, x.shape, dims) * others
+        grad = spread_back(grad, x.shape, dims)
+        is_zero = x == 0
+        zero_count = sum(is_zero)
+        divided = grad * (spread_back(y, x.shape, dims) / where(is_zero, 1.0, x))
+        gradient = where(zero_count > 0, grad * others, divided)
+        if ctx.dim is None and not grad_mode._state.enabled:
+            gradient = where(zero_count > 1, 0.0, gradient)
+        return gradient
 
 
 def _along_one_dim(function, x, dim, dtype, op):

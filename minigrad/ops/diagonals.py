@@ -6,7 +6,6 @@ PyTorch. Its gradient puts g back on that diagonal of a zero tensor, and the
 gradient of that is taking the diagonal again: two small ops, each the other's
 backward, so both are differentiable to any order.
 """
-import numpy as np
 
 from ..autograd.function import Function
 from .arguments import tensor_arguments

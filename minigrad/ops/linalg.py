@@ -9,7 +9,7 @@ import math
 from ..autograd.function import Function
 from ..tensor import new_tensor
 from .arguments import check_tensor, tensor_arguments
-from .shape import broadcast_to, getitem, permute, reshape, squeeze, transpose, unsqueeze
+from .shape import getitem, permute, reshape, squeeze, transpose, unsqueeze
 
 
 class MatMul(Function):

@@ -1,20 +1,36 @@
 """Reductions that skip NaN: ``nansum`` and ``nanmean``.
 
 A NaN element counts as absent: it adds 0 to the sum and 1 less to the count.
-Its gradient is 0 (the other elements' is that of ``sum``/``mean``), as in PyTorch.
+Its gradient is the incoming one times 0 (the other elements' is that of ``sum``/``mean``),
+as in PyTorch: 0 for a finite incoming gradient, NaN for an infinite or NaN one.
 """
+from ..autograd.function import Function
 from ..tensor import new_tensor
 from .arguments import tensor_arguments
-from .elementwise import cast, where
+from .elementwise import cast
 from .reduction import normalize_dims, resolve_keepdim, sum
 
 
+class WithoutNaN(Function):
+    """y = x with every NaN replaced by 0;  dL/dx = g · [x is not NaN], the incoming
+    gradient multiplied by the 0/1 mask as PyTorch's nansum backward does (an infinite
+    or NaN g gives NaN at the NaN elements, a finite one 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        is_nan = ctx.xp.isnan(x)
+        ctx.save_for_backward((~is_nan).astype(x.dtype))
+        return ctx.xp.where(is_nan, 0, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        is_number, = ctx.saved_tensors
+        return grad * is_number
+
+
 def _without_nan(x):
-    """x with every NaN replaced by 0 (a select: the NaN elements get gradient 0)."""
-    if x.dtype.kind != "f":
-        return x
-    is_nan = new_tensor(x._backend.xp.isnan(x._array), x._backend, None, 0)
-    return where(is_nan, 0.0, x)
+    """x with every NaN replaced by 0 (floating tensors; others are returned as they are)."""
+    return WithoutNaN.apply(x) if x.dtype.kind == "f" else x
 
 
 @tensor_arguments("input")

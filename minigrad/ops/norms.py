@@ -5,7 +5,8 @@ The vector p-norm over ``dim`` is ‖x‖_p = (Σ |x_i|^p)^(1/p); ord=inf is max
 
 - p = 2:       x / ‖x‖
 - p = 1:       sign(x)
-- p = ±inf:    sign(x), shared evenly by the elements where |x_i| = ‖x‖
+- p = ±inf:    sign(x), shared evenly by the elements where |x_i| = ‖x‖ (or is NaN),
+               the share multiplied by that 0/1 mask (∞ · 0 = NaN elsewhere, as PyTorch)
 - other p:     sign(x) |x|^(p-1) / ‖x‖^(p-1)
 - p = 0:       none (the count does not change with x)
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .elementwise import abs, cast, computed_in_float32, gradient_where, pow, sign, where
+from .nonfinite import isnan
 from .reduction import amax, amin, normalize_dims, resolve_keepdim, spread_back, sum
 from .shape import reshape
 
@@ -32,7 +34,7 @@ class VectorNorm(Function):
     """y = ‖x‖_p over dims (kept with size 1); the gradient as in the module docstring"""
 
     @staticmethod
-    def forward(ctx, x, ord, dims):
+    def forward(ctx, x, ord, dims, distances=False):
         xp = ctx.xp
         magnitude = xp.abs(x)
         if ord == math.inf:
@@ -49,7 +51,7 @@ class VectorNorm(Function):
             with np.errstate(divide="ignore"):  # 0 ** (negative p) = inf, as in PyTorch
                 y = (magnitude ** ord).sum(axis=dims, keepdims=True) ** (1.0 / ord)
         y = xp.asarray(y)  # a 0-d input's reductions give NumPy scalars: the output must be saved
-        ctx.ord, ctx.dims = ord, dims
+        ctx.ord, ctx.dims, ctx.distances = ord, dims, distances
         ctx.save_for_backward(x, y)
         return y
 
@@ -63,20 +65,49 @@ class VectorNorm(Function):
         if p == 1:
             return sign(x) * grad
         if p in (math.inf, -math.inf):
-            is_extreme = abs(x) == y
-            count = cast(is_extreme, x.dtype).sum(dims, keepdim=True)
-            return sign(x) * gradient_where(is_extreme, grad / count)
+            # the share is multiplied by the 0/1 mask, as PyTorch does (an infinite
+            # incoming gradient gives NaN, not 0, at the other elements)
+            magnitude = abs(x)
+            is_extreme = cast((magnitude == y) | isnan(magnitude), x.dtype)
+            return sign(x) * ((grad / is_extreme.sum(dims, keepdim=True)) * is_extreme)
         norm = spread_back(y, x.shape, dims)
+        if ctx.distances:
+            return _distance_gradient(grad, x, norm, p)
         norm_is_zero = norm == 0
         safe_norm = where(norm_is_zero, 1.0, norm)
-        if p == 2:
-            return gradient_where(~norm_is_zero, x * (grad / safe_norm))
+        if p == 2:  # g · (x / ‖x‖), that factor 0 where ‖x‖ = 0 (PyTorch's order)
+            return grad * where(norm_is_zero, 0.0, x / safe_norm)
         if p < 1:  # |x|^(p-1) is infinite at x = 0, where the gradient is 0
             x_is_zero = x == 0
             scaled = sign(x) * gradient_where(~x_is_zero, pow(where(x_is_zero, 1.0, abs(x)), p - 1))
             return scaled * grad * pow(norm, 1 - p)
         scaled = sign(x) * pow(abs(x), p - 1)
         return scaled * gradient_where(~norm_is_zero, grad / pow(safe_norm, p - 1))
+
+
+def _distance_gradient(grad, difference, distance, p):
+    """``torch.cdist``'s gradient for p ∉ {0, 1, ±inf} (PyTorch's own backward, not the
+    vector norm's): the p-norm's gradient written in its order, selected 0 (not
+    multiplied by 0) where the distance is 0 and, for p < 1, where a difference is 0:
+
+    - p < 2:  sign(d) |d|^(p-1) · g / dist^(p-1)
+    - p ≥ 2:  d |d|^(p-2) · g / dist^(p-1)   (p = 2: d · g / dist)
+    """
+    distance_is_zero = distance == 0
+    safe_distance = where(distance_is_zero, 1.0, distance)
+    if p == 2:
+        return gradient_where(~distance_is_zero, grad * difference / safe_distance)
+    used = ~distance_is_zero
+    magnitude = abs(difference)
+    if p < 1:  # |d|^(p-1) is infinite at d = 0
+        difference_is_zero = difference == 0
+        used = used & ~difference_is_zero
+        magnitude = where(difference_is_zero, 1.0, magnitude)
+    if p < 2:
+        scaled = sign(difference) * pow(magnitude, p - 1)
+    else:
+        scaled = difference * pow(magnitude, p - 2)
+    return gradient_where(used, scaled * grad / pow(safe_distance, p - 1))
 
 
 def _order(ord, op):
@@ -97,8 +128,17 @@ def _floating(x, dtype, op):
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, keepdims=None):
     """‖x‖_ord over ``dim`` (an int, a tuple, or None for every element, flattened),
     as ``torch.linalg.vector_norm``: ord 2 (default), 1, inf, -inf, 0 or any number."""
+    return _vector_norm(x, ord, dim, resolve_keepdim(keepdim, keepdims), dtype, distances=False)
+
+
+def distance_norm(differences, p):
+    """‖d‖_p over the last dim of ``differences`` (cdist's distances), with
+    ``torch.cdist``'s gradient: 0 at a zero distance whatever the incoming gradient."""
+    return _vector_norm(differences, p, -1, False, None, distances=True)
+
+
+def _vector_norm(x, ord, dim, keepdim, dtype, distances):
     ord = _order(ord, "linalg.vector_norm")
-    keepdim = resolve_keepdim(keepdim, keepdims)
     x = _floating(x, dtype, "linalg.vector_norm")
     dims = normalize_dims(dim, x.ndim, "linalg.vector_norm")
     if ord in (math.inf, -math.inf):
@@ -109,7 +149,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, keepdims=None)
             if x.shape[axis] == 0:
                 raise IndexError(f"linalg.vector_norm: Expected reduction dim {axis} to have "
                                  "non-zero size.")
-    norm = computed_in_float32(lambda value: VectorNorm.apply(value, ord=ord, dims=dims), x)
+    norm = computed_in_float32(
+        lambda value: VectorNorm.apply(value, ord=ord, dims=dims, distances=distances), x)
     if keepdim:
         return norm
     return reshape(norm, tuple(size for axis, size in enumerate(x.shape) if axis not in dims))

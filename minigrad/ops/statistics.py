@@ -15,8 +15,9 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
 from .arguments import tensor_arguments
+from .arithmetic import Lerp
 from .dims import normalize_dim
-from .elementwise import clone, gradient_where, refuse_dtype, where
+from .elementwise import clone, gradient_where, refuse_dtype
 from .indexing import gather
 from .reduction import amax, amin, mean, refuse_empty, resolve_keepdim, std, var
 from .shape import permute, reshape, squeeze, unsqueeze
@@ -184,23 +185,22 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", keepd
     elif interpolation == "nearest":
         below = np.round(ranks).astype(np.int64)
     q_along_axis = (1,) * axis + (-1,) + (1,) * (values.ndim - axis - 1)
+    # a NaN anywhere in a slice is sorted last: there every rank is the last one
+    # (as in PyTorch), so the quantile is that NaN and takes its gradient
+    has_nan = xp.isnan(ordered._array).any(axis=axis, keepdims=True)
 
     def at(positions):  # the sorted values at these positions, q's dimension in place of axis
-        index = new_tensor(xp.asarray(positions), values._backend, None, 0)
-        shape = tuple(len(positions) if a == axis else s for a, s in enumerate(values.shape))
-        return gather(ordered, axis, index.reshape(q_along_axis).expand(*shape))
+        index = xp.where(has_nan, size - 1, xp.asarray(positions).reshape(q_along_axis))
+        return gather(ordered, axis, new_tensor(index, values._backend, None, 0))
     if interpolation in ("lower", "higher", "nearest"):
         result = at(below)
     else:
         weights = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
-        weight = new_tensor(xp.asarray(weights.astype(input.dtype)), values._backend, None, 0)
-        result = _lerp(at(below), at(above), weight.reshape(q_along_axis))
-    # a NaN anywhere in the slice is sorted last: then the result is NaN
-    last_index = new_tensor(xp.full((1,) * values.ndim, size - 1, dtype=np.int64),
-                            values._backend, None, 0)
-    last = gather(ordered, axis, last_index.expand(*tuple(1 if a == axis else s
-                                                          for a, s in enumerate(values.shape))))
-    result = where(last != last, last, result)
+        weights = xp.asarray(weights.astype(input.dtype)).reshape(q_along_axis)
+        if interpolation == "linear":  # the last rank is a whole one: weight 0
+            weights = xp.where(has_nan, 0, weights).astype(input.dtype)
+        weight = new_tensor(weights, values._backend, None, 0)
+        result = Lerp.apply(at(below), at(above), weight)
     # the quantiles' dimension goes first, then keepdim's dimensions of size 1
     result = permute(result, axis, *(a for a in range(values.ndim) if a != axis))
     if keepdim and dim is None:
@@ -208,10 +208,3 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", keepd
     elif keepdim and input.ndim:
         result = unsqueeze(result, axis + 1)
     return result if q_is_vector else squeeze(result, 0)
-
-
-def _lerp(low, high, weight):
-    """low + w (high - low), written as PyTorch's lerp: from the nearer end
-    (high - (high - low)(1 - w) for w ≥ 0.5), so that w = 1 gives high exactly."""
-    difference = high - low
-    return where(weight < 0.5, low + weight * difference, high - difference * (1 - weight))

@@ -7,12 +7,12 @@ for c = a × b, dc/da is the cross product with b (the operands' roles swapped).
 """
 import warnings
 
-from ..tensor import new_tensor
+from ..autograd.function import Function
 from .arguments import tensor_arguments
 from .dims import normalize_dim
-from .elementwise import gradient_where, mul
+from .elementwise import mul
 from .linalg import bmm, matmul, mm
-from .norms import vector_norm
+from .norms import distance_norm
 from .shape import broadcast_to, cat, narrow, unsqueeze
 
 
@@ -96,17 +96,31 @@ def _cross(a, b, dim, shape, op):
     return cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
 
 
+class IgnoredInput(Function):
+    """y = 0 · x for β = 0 in the addmm family, without reading x (NaN or inf in x
+    does not reach y);  dL/dx = g · 0, multiplied as PyTorch multiplies the incoming
+    gradient by β (an infinite or NaN g gives NaN)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.zeros_like(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
+
+
 def _scaled_sum(input, product, beta, alpha, op):
     """β · input + α · product, as PyTorch's addmm family: input broadcast to the
-    product's shape; β = 0 ignores input (NaN in it does not propagate)."""
+    product's shape; β = 0 ignores input's values (NaN in it does not propagate),
+    and its gradient is the incoming one times 0, as in PyTorch."""
     if input.dtype != product.dtype:
         raise RuntimeError(f"{op}: self and mat2 must have the same dtype, but got {input.dtype} "
                            f"and {product.dtype}")
     input = broadcast_to(input, tuple(product.shape))
     scaled = product if alpha == 1 else product * alpha
-    if beta == 0:  # input's values are not used; its gradient is 0, as in PyTorch
-        never = new_tensor(input._backend.xp.zeros((), dtype=bool), input._backend, None, 0)
-        return scaled + gradient_where(never, input)
+    if beta == 0:
+        return scaled + IgnoredInput.apply(input)
     return scaled + (input if beta == 1 else input * beta)
 
 
@@ -131,7 +145,7 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distances ‖x1_i - x2_j‖_p between the rows of x1 (…, P, M) and of
     x2 (…, R, M): a (…, P, R) tensor; batch dims broadcast. The gradient at a zero
-    distance is 0, as in PyTorch.
+    distance is 0 (selected: also for an infinite incoming gradient), as in PyTorch.
 
     minigrad always takes the differences x1_i - x2_j (``compute_mode`` is accepted
     and changes nothing): exact where PyTorch's matrix-product shortcut for p = 2
@@ -151,4 +165,4 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     differences = unsqueeze(x1, -2) - unsqueeze(x2, -3)     # (…, P, R, M)
-    return vector_norm(differences, p, -1)
+    return distance_norm(differences, p)
