@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 from minigrad import nn  # noqa: E402
+from minigrad.cli.options import non_negative_int, positive_float, positive_int  # noqa: E402,F401
 
 
 def example_parser(module_doc, script_path):
@@ -54,39 +55,6 @@ def example_parser(module_doc, script_path):
                              "every machine)")
     parser.set_defaults(name=name)
     return parser
-
-
-def positive_int(text):
-    """The argparse type of counts (--runs, --steps, --epochs, ...): an integer ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def positive_float(text):
-    """The argparse type of rates (--lr, --temperature, ...): a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def non_negative_int(text):
-    """The argparse type of --seed: an integer ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
 
 
 def parse_args(parser, argv):

@@ -37,7 +37,7 @@ from .. import __version__, cuda
 from ..backend.threads import get_num_threads, set_num_threads
 from . import compare, landscape, lr_find, train
 from .errors import UsageError
-from .options import batch_size, key_value, positive_float, positive_int
+from .options import batch_size, key_value, non_negative_int, positive_float, positive_int
 from .tasks import DATASETS, MODELS
 from .train import SaveError
 from .training import DEFAULT_CONFIG
@@ -50,16 +50,6 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
 
 
 def _add_task_options(parser, epochs_default=None):
@@ -78,7 +68,7 @@ def _add_task_options(parser, epochs_default=None):
     group.add_argument("--batch-size", type=batch_size, metavar="N|full",
                        help="samples per step: 1 is per-sample SGD, full is full-batch gradient "
                             "descent (default 32; full for LBFGS)")
-    group.add_argument("--seed", type=_non_negative_int,
+    group.add_argument("--seed", type=non_negative_int,
                        help=f"the random start: the data, the initial weights and the order of "
                             f"the batches (default {config['seed']})")
     group.add_argument("--device", type=str.lower, choices=("cpu", "cuda"), default="cpu",

@@ -121,6 +121,7 @@ def batch_size(text):
 
 
 def positive_int(text):
+    """The argparse type of counts (--epochs, --runs, --steps, ...): an integer ≥ 1."""
     try:
         value = int(text)
     except ValueError:
@@ -131,12 +132,24 @@ def positive_int(text):
 
 
 def positive_float(text):
+    """The argparse type of rates (--lr, ...): a finite number > 0."""
     try:
         value = float(text)
     except ValueError:
         value = 0.0
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def non_negative_int(text):
+    """The argparse type of --seed: an integer ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
     return value
 
 
