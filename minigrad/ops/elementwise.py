@@ -90,20 +90,20 @@ def float_function(function, x, function_name, **options):
     unit in the last place away. (Integer tensors need no gradient: no graph here.)
     """
     check_tensor(function_name, "input", x, 1)
-    if x.dtype.kind == "f":
-        return computed_in_float32(lambda value: function.apply(value, **options), x)
+    if x._array.dtype.kind == "f":
+        return computed_in_float32(function.apply, x, **options)
     default = get_default_dtype()
     return cast(function.apply(cast(cast(x, default), _FLOAT64), **options), default)
 
 
-def computed_in_float32(compute, x):
-    """``compute(x)``, except that a float16 ``x`` is computed in float32 and the result
-    rounded once to float16, as PyTorch computes half precision (its "opmath"); step
-    by step in float16, softmax, sigmoid, gelu or var would round at every step.
-    Differentiable: the gradient comes back through the same casts."""
-    if x.dtype != _FLOAT16:
-        return compute(x)
-    return cast(compute(cast(x, _FLOAT32)), _FLOAT16)
+def computed_in_float32(compute, x, **options):
+    """``compute(x, **options)``, except that a float16 ``x`` is computed in float32 and
+    the result rounded once to float16, as PyTorch computes half precision (its
+    "opmath"); step by step in float16, softmax, sigmoid, gelu or var would round at
+    every step. Differentiable: the gradient comes back through the same casts."""
+    if x._array.dtype != _FLOAT16:
+        return compute(x, **options)
+    return cast(compute(cast(x, _FLOAT32), **options), _FLOAT16)
 
 
 def refuse_dtype(x, function_name, kinds, error=NotImplementedError, hint="x.float()"):
