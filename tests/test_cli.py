@@ -20,6 +20,8 @@ from minigrad.cli.options import (DEFAULT_LRS, build_optimizer, build_scheduler,
                                   key_value, literal, optimizer_classes, scheduler_classes)
 from minigrad.cli.training import TrainingRun, epoch_seed
 
+from cli_helpers import run_main
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SUMMARY = re.compile(r"final loss (\d+\.\d{4}) \| (accuracy (\d+\.\d)%|r2 (-?\d+\.\d{4})) \| "
                      r"time \d+\.\d s \| ([\d,]+) parameters")
@@ -35,16 +37,6 @@ def assert_png(path):
     data = path.read_bytes()
     assert data[:8] == PNG_SIGNATURE
     assert len(data) > 10_000
-
-
-def run_main(capsys, *args):
-    """``main(args)`` in-process: (exit code, stdout, stderr); argparse's exits included."""
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 # ---------------------------------------------------------------- train

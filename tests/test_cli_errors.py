@@ -6,25 +6,16 @@ number, zero, a fraction, a list, infinity): each run either trains (exit 0, or 
 one line if the loss diverged) or is refused with one line that names the problem.
 Runs are in-process (``main()``) on a one-step task, so the sweep is quick."""
 import inspect
-import re
 import subprocess
 import sys
 
 import pytest
 
-from minigrad.cli import main
 from minigrad.cli.options import optimizer_classes, scheduler_classes
 
+from cli_helpers import run_main
+
 TINY = ["--epochs", "1", "--hidden", "2", "--batch-size", "full"]
-
-
-def run_main(capsys, *args):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def assert_one_line_error(code, out, err, command):

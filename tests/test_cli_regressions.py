@@ -16,17 +16,9 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.cli import main
 from minigrad.cli.options import build_optimizer, describe_optimizer
 
-
-def run_main(capsys, *args):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from cli_helpers import run_main
 
 
 def test_lbfgs_trains_at_the_defaults(capsys):
