@@ -16,9 +16,9 @@ tensors, so a tensor can be dropped as soon as the user is done with it.
 """
 import numpy as np
 
-from .backend import Device, backend_of_array, get_backend
+from .backend import Device
 from .printing import format_values
-from .dtypes import get_default_dtype
+from .dtypes import get_default_dtype, parse_tensor_type_name, tensor_type_name
 
 _SCALAR_TYPES = (int, float, bool)
 
@@ -316,11 +316,9 @@ class Tensor:
         nothing changes.
         """
         if dtype is None:
-            device = self.device.type
-            return ("minigrad." if device == "cpu" else f"minigrad.{device}.") + \
-                _TYPE_NAMES[self._array.dtype]
+            return tensor_type_name(self._array.dtype, self.device.type)
         if isinstance(dtype, str):
-            device, dtype = _parse_type_name(dtype)
+            device, dtype = parse_tensor_type_name(dtype)
             return self.to(device, dtype)
         return self.to(dtype)
 
@@ -365,6 +363,7 @@ class Tensor:
         ``retain_graph=True`` (which ``create_graph=True`` implies).
         """
         from .autograd.engine import run_backward
+        from .autograd.grad_outputs import as_gradient
 
         if not self._requires_grad:
             raise RuntimeError(
@@ -1200,25 +1199,8 @@ class Tensor:
         return scatter_add(self, dim, index, src)
 
 
-# The names of t.type(): PyTorch's tensor types.
-_TYPE_NAMES = {np.dtype(dtype): name for dtype, name in [
-    (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"), (np.float16, "HalfTensor"),
-    (np.int64, "LongTensor"), (np.int32, "IntTensor"), (np.int16, "ShortTensor"),
-    (np.int8, "CharTensor"), (np.uint8, "ByteTensor"), (np.bool_, "BoolTensor")]}
-
-
-def _parse_type_name(name):
-    """('cpu', float64) from 'minigrad.DoubleTensor', ('cuda', ...) from 'minigrad.cuda....'."""
-    parts = name.split(".")
-    dtypes = {type_name: dtype for dtype, type_name in _TYPE_NAMES.items()}
-    if (parts[0] != "minigrad" or len(parts) not in (2, 3) or parts[-1] not in dtypes
-            or len(parts) == 3 and parts[1] not in ("cuda", "strict")):
-        raise ValueError(f"invalid type: {name!r}; expected a name such as 'minigrad.FloatTensor' "
-                         "or 'minigrad.cuda.LongTensor', or a dtype")
-    return ("cpu" if len(parts) == 2 else parts[1]), dtypes[parts[-1]]
-
-
 def _init(tensor, array, backend, grad_fn, output_index):
+    """Set every slot of a new tensor (``Tensor()``, ``new_tensor``, ``Parameter()``)."""
     tensor._array = array
     tensor._grad = None
     tensor._requires_grad = grad_fn is not None
@@ -1249,191 +1231,11 @@ def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
     return tensor
 
 
-class RemovableHandle:
-    """Returned by every ``register_..._hook``; ``handle.remove()`` unregisters the hook.
-
-    ``hooks`` is the registry: a list the caller already appended the hook to (a
-    tensor's hooks), or a dict, to which the handle adds the hook under its own
-    id (modules' forward hooks, optimizers' step hooks: kept in order).
-    """
-
-    _next_id = 0
-
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        if isinstance(hooks, dict):
-            hooks[self.id] = hook
-
-    def remove(self):
-        if isinstance(self._hooks, dict):
-            self._hooks.pop(self.id, None)
-        elif self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-
-def to_arguments(args, device=None, dtype=None):
-    """``(device, dtype)`` from the positional arguments of ``.to(...)``: a device (a
-    string or ``mg.device``), a dtype, or a tensor to match (Tensor.to, Module.to)."""
-    for arg in args:
-        if isinstance(arg, Tensor):
-            device, dtype = arg.device, arg.dtype
-        elif isinstance(arg, (str, Device)):
-            device = arg
-        else:
-            dtype = arg
-    return device, dtype
-
-
-def to_backend_array(data, dtype=None, device=None):
-    """Turn Python data, a NumPy/CuPy array or a Tensor into (array, backend).
-
-    Python floats (and lists of them) take the default dtype; integers become
-    int64; arrays keep their dtype; ``dtype=`` overrides all of these.
-    """
-    if isinstance(data, Tensor):
-        backend = data._backend
-        array = data._array.copy()
-    elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        backend = get_backend("cpu")
-        array = np.array(data)
-    elif type(data).__module__.startswith("cupy"):
-        backend = get_backend(f"cuda:{data.device.id}")
-        array = data.copy()
-    else:
-        backend = backend_of_array(data) if hasattr(data, "shape") else get_backend("cpu")
-        if backend.name != "numpy":
-            array = data.copy()
-        else:
-            array = np.array(_host_data(data))
-            if array.dtype.kind == "f" and dtype is None:
-                array = array.astype(get_default_dtype())
-            elif array.dtype.kind == "O":
-                raise TypeError(f"cannot make a tensor from {type(data).__name__} data")
-    _check_tensor_dtype(array.dtype)
-    if device is not None and Device(device) != backend.device_object:
-        target = get_backend(device)
-        array = target.from_host(backend.to_host(array))
-        backend = target
-    if dtype is not None and array.dtype != np.dtype(dtype):
-        _check_tensor_dtype(np.dtype(dtype))
-        array = array.astype(dtype)
-    return array, backend
-
-
-def _check_tensor_dtype(dtype):
-    """Refuse a dtype a tensor can't hold: tensors hold booleans, integers and
-    floats of 16 to 64 bits (strings, bytes, dates and objects are no numbers;
-    complex numbers and NumPy's extended precision have no minigrad dtype).
-    PyTorch raises a TypeError for all of these but complex."""
-    if dtype.kind in "biu" or dtype.kind == "f" and dtype.itemsize <= 8:
-        return
-    problem = ("minigrad has no complex dtypes" if dtype.kind == "c"
-               else "minigrad has no float128 dtype" if dtype.kind == "f"
-               else f"its values ({dtype.type.__name__}) are not numbers")
-    raise TypeError(
-        f"can't make a tensor of dtype {dtype}: {problem}; tensors hold booleans, integers "
-        "and floating-point numbers (float16, float32, float64)")
-
-
-def _host_data(data):
-    """Lists may hold tensors (``mg.tensor([t1, t2])``): take their values."""
-    if isinstance(data, (list, tuple)):
-        return [_host_data(item) for item in data]
-    if isinstance(data, Tensor):
-        return data.detach().numpy()
-    return data
-
-
-def as_gradient(gradient, output, where, argument):
-    """The gradient a backward pass starts from: ``gradient`` checked against the
-    tensor it is the gradient of, or 1 for a single-element tensor.
-
-    A gradient of another floating dtype is cast (differentiably) to the
-    output's, as PyTorch does, so every ``.grad`` keeps its tensor's dtype.
-    """
-    if gradient is None:
-        if output._array.size != 1:
-            raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs, but {where} has shape "
-                f"{tuple(output.shape)}: pass {argument} (dL/d(that tensor))")
-        return new_tensor(output._backend.xp.ones_like(output._array), output._backend, None, 0)
-    if not isinstance(gradient, Tensor):
-        gradient = Tensor(gradient, dtype=output.dtype, device=output.device)
-    if gradient.shape != output.shape:
-        raise RuntimeError(
-            f"the gradient given for {where} has shape {tuple(gradient.shape)}, but {where} has "
-            f"shape {tuple(output.shape)}")
-    if gradient._backend is not output._backend:
-        raise RuntimeError(
-            f"the gradient given for {where} is on {gradient.device}, but {where} is on {output.device}")
-    if gradient._array.dtype != output._array.dtype:
-        gradient = gradient.to(output._array.dtype)
-    return gradient
-
-
-def index_key(key, tensor):
-    """An indexing key with Tensors and lists replaced by backend arrays. As in
-    PyTorch, a slice step of 0 is a ValueError, a string a TypeError and a float
-    an IndexError."""
-    def convert(item):
-        if isinstance(item, slice) and isinstance(item.step, (int, np.integer)) and item.step == 0:
-            raise ValueError(f"slice step cannot be zero (index {item})")
-        if isinstance(item, (str, bytes)):
-            raise TypeError(f"a tensor index must be an int, a slice, None, ..., a tensor or a "
-                            f"list, not {type(item).__name__} ({item!r})")
-        if isinstance(item, (float, np.floating)):
-            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and integer or "
-                             f"boolean tensors are valid indices (got float {item!r})")
-        if isinstance(item, Tensor):
-            if item._backend is not tensor._backend:
-                raise RuntimeError(
-                    f"indexing a tensor on {tensor.device} with an index tensor on {item.device}; "
-                    f"move the index with .to({str(tensor.device)!r})")
-            return item._array
-        if isinstance(item, list) or isinstance(item, np.ndarray) and tensor._backend.name != "numpy":
-            host = np.asarray(item)
-            if host.size == 0:  # ``x[[]]`` selects nothing: an empty *integer* index
-                host = host.astype(np.int64)
-            return tensor._backend.from_host(host)
-        return item
-    if isinstance(key, tuple):
-        return tuple(convert(item) for item in key)
-    return convert(key)
-
-
-def setitem_keys(key, tensor, value):
-    """``(view_key, key)`` such that ``tensor._array[view_key][key] = value`` writes the
-    elements PyTorch's ``tensor[key] = value`` writes.
-
-    The key is read as ``tensor[key]`` reads it (a list holding sequences is a tuple;
-    ints apply before index arrays; a mask must match the shape it covers). A key of
-    ints, slices, None and ... selects a view, also for a single element, so a value
-    of shape (1,) fits it as in PyTorch. With index arrays PyTorch writes a value
-    tensor only of the tensor's own dtype (Python numbers are converted), except a
-    one-element value under a single boolean mask.
-    """
-    key = index_key(_sequence_as_tuple(key), tensor)
-    items = key if isinstance(key, tuple) else (key,)
-    index_arrays = [item for item in items if _is_index_array(item)]
-    if _is_basic(key) or not index_arrays:  # a 0-d integer tensor is an int
-        return Ellipsis, items if any(item is Ellipsis for item in items) else items + (Ellipsis,)
-    one_mask = len(index_arrays) == 1 and _is_mask(index_arrays[0])
-    key = _booleans_to_indices(key, tensor.shape, tensor._backend.xp)
-    if (isinstance(value, Tensor) and value.dtype != tensor.dtype
-            and not (one_mask and value.numel() == 1)):
-        raise RuntimeError(
-            f"tensor[index] = value with an index tensor, list or mask writes only a value of "
-            f"the tensor's dtype {tensor.dtype} (as in PyTorch), got a value of dtype "
-            f"{value.dtype}; convert it with value.to({tensor.dtype})")
-    if any(map(_is_int, key)) and any(map(_is_index_array, key)):
-        return _ints_first(key)
-    return Ellipsis, key
-
-
-# Autograd and the operations are defined on top of Tensor; bind them for the methods above.
+# Autograd, the operations and the helpers below are defined on top of Tensor; bind them
+# for the methods above.
 from .autograd.grad_mode import _state  # noqa: E402
+from .conversion import to_arguments, to_backend_array  # noqa: E402
+from .index_keys import setitem_keys  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
     abs, add, cast, clamp, clone, compare, div, erf, exp, log, logical, maximum, minimum, mul,
     neg, pow, relu, sigmoid, sin, cos, sqrt, sub, tanh, to_device)
@@ -1444,9 +1246,6 @@ from .ops.shape import (  # noqa: E402
     transpose, unsqueeze, view)
 from .ops.linalg import matmul  # noqa: E402
 from .ops.shape import narrow, roll  # noqa: E402
-from .ops.shape import (  # noqa: E402
-    _booleans_to_indices, _ints_first, _is_basic, _is_index_array, _is_int, _is_mask,
-    _sequence_as_tuple)
 from .ops.masking import masked_fill, masked_fill_, tril, triu  # noqa: E402
 from .ops.indexing import gather, scatter, scatter_add  # noqa: E402
 from .ops.sorting import argsort, sort, topk  # noqa: E402
@@ -1482,3 +1281,5 @@ from .ops.rounding import (  # noqa: E402
     ceil, floor, floor_divide, fmod, frac, remainder, round, trunc)
 from .ops.nonfinite import isfinite, isinf, isnan, nan_to_num, signbit  # noqa: E402
 from .ops.logical import logical_and, logical_not, logical_or, logical_xor  # noqa: E402
+# minigrad.utils also holds utils.data, whose DataLoader is built on the operations above.
+from .utils.hooks import RemovableHandle  # noqa: E402

@@ -40,13 +40,13 @@ EXAMPLES = ROOT / "tests" / "docs_examples"
 
 # The public namespaces and the heading of their section in docs/api.md.
 NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testing",
-              "minigrad.data", "minigrad.utils.data", "minigrad.nn", "minigrad.nn.functional", "minigrad.nn.init",
-              "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
+              "minigrad.data", "minigrad.utils.data", "minigrad.utils.hooks", "minigrad.nn",
+              "minigrad.nn.functional", "minigrad.nn.init", "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
               "minigrad.viz", "minigrad.linalg"]
 # Submodules of minigrad that are implementation, not API.
-INTERNAL_MODULES = {"backend", "creation", "dtypes", "ops", "printing", "random",
-                    "serialization", "tensor", "cli"}
+INTERNAL_MODULES = {"backend", "conversion", "creation", "dtypes", "index_keys", "ops",
+                    "printing", "random", "serialization", "tensor", "cli"}
 # Classes whose public members must each appear in their own subsection.
 CLASSES = {"mg.Tensor": mg.Tensor, "mg.nn.Module": mg.nn.Module,
            "mg.optim.Optimizer": mg.optim.Optimizer,

@@ -1,8 +1,7 @@
-"""``mg.autograd.grad``: gradients returned to the caller, not stored in ``.grad``;
-and ``reset_grads``, which clears the ones stored there."""
-from ..tensor import Tensor, as_gradient
+"""``mg.autograd.grad``: gradients returned to the caller, not stored in ``.grad``."""
+from ..tensor import Tensor
 from .engine import run_backward
-from .grad_mode import no_grad
+from .grad_outputs import as_gradient
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -46,17 +45,3 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 "pass allow_unused=True to get None for it")
         results.append(result)
     return tuple(results)
-
-
-def reset_grads(tensors, set_to_none=True):
-    """Reset the ``.grad`` of each tensor: to None (the default, as PyTorch's
-    ``zero_grad``), or to zeros in place. ``Module.zero_grad`` and
-    ``Optimizer.zero_grad`` both use this."""
-    for tensor in tensors:
-        if tensor.grad is None:
-            continue
-        if set_to_none:
-            tensor.grad = None
-        else:
-            with no_grad():
-                tensor.grad.zero_()

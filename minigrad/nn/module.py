@@ -16,9 +16,11 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..autograd.grad import reset_grads
+from ..autograd.reset_grads import reset_grads
 from ..backend import get_backend
-from ..tensor import RemovableHandle, Tensor, to_arguments
+from ..conversion import to_arguments
+from ..tensor import Tensor
+from ..utils.hooks import RemovableHandle
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])

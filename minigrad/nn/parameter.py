@@ -4,7 +4,8 @@ Assigning a ``Parameter`` to a module attribute (``self.weight = Parameter(...)`
 puts it in ``module.parameters()``, so optimizers find it and ``state_dict()``
 saves it. Otherwise it is an ordinary leaf tensor that requires grad.
 """
-from ..tensor import Tensor, _init, to_backend_array
+from ..conversion import to_backend_array
+from ..tensor import Tensor, _init
 
 
 class Parameter(Tensor):

@@ -14,7 +14,8 @@ import warnings
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor, index_key
+from ..index_keys import index_key
+from ..tensor import Tensor
 from .arguments import check_tensor, tensor_arguments
 from .dims import normalize_dim, normalize_distinct_dims
 from .elementwise import cast

@@ -36,9 +36,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..autograd.grad import reset_grads
+from ..autograd.reset_grads import reset_grads
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..tensor import RemovableHandle, Tensor, new_tensor
+from ..tensor import Tensor, new_tensor
+from ..utils.hooks import RemovableHandle
 from ..backend import get_backend
 from ..backend.threads import get_num_threads
 from ._validation import check_kinds

@@ -1,6 +1,7 @@
-"""``minigrad.utils``: PyTorch's ``torch.utils`` spelling for what minigrad keeps elsewhere.
+"""``minigrad.utils``: PyTorch's ``torch.utils`` spelling.
 
-``minigrad.utils.data`` is ``torch.utils.data``'s namespace; its objects are
-those of ``mg.data``.
+- ``minigrad.utils.hooks``: ``RemovableHandle``, what every ``register_..._hook`` returns;
+- ``minigrad.utils.data``: ``torch.utils.data``'s namespace; its objects are
+  those of ``mg.data``.
 """
-from . import data
+from . import data, hooks
