@@ -10,13 +10,20 @@ In the spirit of PyTorch's OpInfo and tinygrad's ``helper_test_op``, a row says
   tuple dims, negative dims and keepdim for reductions);
 - ``domain``: where the float inputs are drawn from (positive for log and
   sqrt, away from kinks for abs/relu/clamp, well separated values for
-  max/min), so that finite differences are valid and no ties occur.
+  max/min), so that finite differences are valid and no ties occur;
+- ``contiguous_only``: empty, or why the row cannot run on non-contiguous inputs.
 
 A sample's arguments are converted the same way on both sides: a float NumPy
 array becomes a float64 (or, in the float32 test, float32) tensor that requires
 grad: the inputs whose gradients are checked; a boolean or integer array (masks, indices, conditions) becomes
 a constant tensor on the same device, also inside tuples (indexing keys);
 anything else (Python numbers, lists, tuples of ints) is passed as it is.
+
+Every row also runs on non-contiguous inputs: tests/test_noncontiguous.py gives each
+float input of one or more dims transposed, stepped (``x[::2]``) and, where the row's
+values allow, expanded (stride 0), as a view of a leaf and as a leaf of its own, and compares forward and gradients with
+PyTorch in float64. A row with such inputs that is left out there without a reason in
+``contiguous_only`` fails a test of its own (in the same file).
 
 Adding an op is adding a row.
 """
@@ -59,6 +66,7 @@ class OpInfo:
     differentiable: bool = True     # False: forward comparison only
     gradcheck_eps: float = 1e-6
     float32_tolerance: tuple = (None, None)   # (rtol, atol); None: assert_close's defaults
+    contiguous_only: str = ""       # why test_noncontiguous cannot run the row; "": it runs
 
     def sample_inputs(self):
         """The row's samples, the same on every call (seeded by the row's name)."""
@@ -1004,7 +1012,8 @@ OPS = [
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
 
-# What SPEC.md (and the op-table issue) list, and a row that tests each.
+# The functions and operators the op table must always cover, each with the row that
+# tests it (tests/test_ops.py fails if that row is missing or has no sample).
 REQUIRED = {
     "exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
     "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
