@@ -40,6 +40,7 @@ def assert_png(path):
 
 
 # ---------------------------------------------------------------- train
+@pytest.mark.slow
 def test_train_prints_what_it_does_then_the_summary_line(tmp_path):
     code, out, err = minigrad("train", "--epochs", 3, "--plot", tmp_path / "curves.png")
     assert code == 0, err
@@ -80,6 +81,7 @@ def test_same_seed_same_run_other_seed_other_run(capsys):
     assert strip_time(first) == strip_time(again) != strip_time(other)
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     options = ["--optimizer", "adam", "--scheduler", "onecycle", "--epochs", 4,
                "--batch-size", 50]
@@ -171,6 +173,7 @@ def test_a_diverging_run_says_so_with_exit_code_1(capsys):
     assert "the loss diverged at epoch" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv, message", [
     (["--optimizer", "adamx"], r"unknown optimizer 'adamx'; the optimizers in mg\.optim are: "
                                r"AdaBelief, .*AdamW, .*SGD, SGDScheduleFree$"),
@@ -338,6 +341,7 @@ def test_every_scheduler_runs_a_training_epoch(name):
 
 
 # ---------------------------------------------------------------- compare
+@pytest.mark.slow
 def test_compare_prints_a_row_per_optimizer_and_overlays_the_curves(tmp_path):
     code, out, err = minigrad("compare", "--optimizers", "sgd", "adam", "rmsprop:0.01",
                               "--epochs", 3, "--target-loss", 0.69, cwd=tmp_path)
@@ -370,6 +374,7 @@ def test_compare_refuses_unknown_optimizers_and_bad_rates(capsys):
 
 
 # ---------------------------------------------------------------- landscape
+@pytest.mark.slow
 def test_landscape_draws_the_paths_still_and_animated(tmp_path):
     code, out, err = minigrad("landscape", "--function", "Himmelblau", "--optimizers", "sgd",
                               "adam", "lbfgs", "--steps", 20, "--plot", tmp_path / "h.png",
@@ -392,6 +397,7 @@ def test_landscape_rejects_unknown_functions(capsys):
 
 
 # ---------------------------------------------------------------- lr-find
+@pytest.mark.slow
 def test_lr_find_suggests_a_rate_and_draws_the_curve(tmp_path):
     code, out, err = minigrad("lr-find", "--num-iter", 40, "--plot", tmp_path / "lr.png")
     assert code == 0, err
@@ -401,6 +407,7 @@ def test_lr_find_suggests_a_rate_and_draws_the_curve(tmp_path):
     assert_png(tmp_path / "lr.png")
 
 
+@pytest.mark.slow
 def test_the_console_script_is_installed():
     script = shutil.which("minigrad")
     if script is None:

@@ -144,6 +144,7 @@ def test_fuzz_opt_values_train_or_are_refused_in_one_line(capsys, optimizer, arg
         assert err.count("\n") <= 1 and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_bad_option_through_the_console_command_has_no_traceback():
     result = subprocess.run([sys.executable, "-m", "minigrad", "train", "--scheduler", "steplr",
                              "--sched", "step_size=0"], capture_output=True, text=True,

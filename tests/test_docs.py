@@ -396,6 +396,7 @@ def test_optimizer_pages_show_the_runs_make_figures_would_make():
                 f"docs/optimizers/{name}.md is stale: run python docs/make_figures.py")
 
 
+@pytest.mark.slow
 def test_make_figures_runs_end_to_end(tmp_path):
     # Tiny budgets, written to tmp_path: checks the command, not the numbers.
     result = subprocess.run([sys.executable, str(DOCS / "make_figures.py"), "--quick",

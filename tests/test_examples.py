@@ -43,7 +43,8 @@ def git_status():
 def run_example(tmp_path, monkeypatch):
     """``run_example(name, *options)``: the example's main() in smoke mode, run from an empty
     current directory as a user would; checks the PNG it writes there, and that the run
-    changed nothing in the repository (its tracked figures included)."""
+    changed nothing in the repository (its tracked figures included). A test that uses it
+    runs an example and ``git status``: it is marked slow."""
     monkeypatch.syspath_prepend(str(EXAMPLES))
     monkeypatch.chdir(tmp_path)
     threads = mg.get_num_threads()
@@ -81,6 +82,7 @@ def test_every_committed_figure_belongs_to_an_example():
         assert (EXAMPLES / "figures" / f"{name}.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
+@pytest.mark.slow
 def test_momentum_ravine(run_example):
     results = run_example("momentum_ravine")
     gd, heavy_ball, nesterov = (results[name] for name in results)
@@ -90,6 +92,7 @@ def test_momentum_ravine(run_example):
     assert heavy_ball["flips"] < heavy_ball["steps"]
 
 
+@pytest.mark.slow
 def test_adagrad_vs_rmsprop(run_example):
     results = run_example("adagrad_vs_rmsprop")
     adagrad, rmsprop = results["Adagrad (lr 0.1)"], results["RMSprop (lr 0.01)"]
@@ -98,6 +101,7 @@ def test_adagrad_vs_rmsprop(run_example):
     assert rmsprop[-1] < 1.5 * rmsprop[0]        # RMSprop's recovery does not grow
 
 
+@pytest.mark.slow
 def test_adam_l2_vs_adamw(run_example):
     results = run_example("adam_l2_vs_adamw")
     start = np.array([1.0, 10.0, 100.0])
@@ -110,6 +114,7 @@ def test_adam_l2_vs_adamw(run_example):
     assert adamw[0] > adam_l2[0] + 0.01                    # decoupled decay shrinks differently
 
 
+@pytest.mark.slow
 def test_amsgrad_reddi(run_example):
     results = run_example("amsgrad_reddi")
     adam, amsgrad = results["final"]["Adam"], results["final"]["AMSGrad"]
@@ -119,6 +124,7 @@ def test_amsgrad_reddi(run_example):
     assert history[-1] < history[len(history) // 2]   # and AMSGrad keeps moving towards -1
 
 
+@pytest.mark.slow
 def test_gradient_clipping(run_example):
     results = run_example("gradient_clipping")
     for task in ("chain", "rnn"):
@@ -129,6 +135,7 @@ def test_gradient_clipping(run_example):
     assert rnn_losses[-1] < rnn_losses[0] / 10
 
 
+@pytest.mark.slow
 def test_lr_schedules(run_example):
     results = run_example("lr_schedules")
     constant = results["constant"]["final"]
@@ -138,6 +145,7 @@ def test_lr_schedules(run_example):
     assert momenta[0] == pytest.approx(0.95) and min(momenta) == pytest.approx(0.85, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_adam_to_sgd(run_example):
     results = run_example("adam_to_sgd")
     for result in results.values():
@@ -148,6 +156,7 @@ def test_adam_to_sgd(run_example):
     assert results["Adam → SGD, SGD's lr"]["losses"][-1] < 1.2 * results["Adam"]["losses"][-1]
 
 
+@pytest.mark.slow
 def test_sharpness(run_example):
     results = run_example("sharpness")
     assert results["Adam"]["sharpness"] > results["SGD"]["sharpness"] > 0
@@ -166,6 +175,7 @@ def test_sharpness_power_iteration_finds_the_top_eigenvalue(monkeypatch):
     assert estimates[-1] == pytest.approx(9.0, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_large_batch(run_example):
     results = run_example("large_batch")
     assert set(results) == {"SGD", "LARS", "Adam", "LAMB"}
@@ -174,11 +184,13 @@ def test_large_batch(run_example):
             assert 0 <= mean <= 1 and std >= 0
 
 
+@pytest.mark.slow
 def test_large_batch_rejects_an_unknown_optimizer(run_example):
     with pytest.raises(SystemExit, match="--base-lr takes NAME=VALUE"):
         run_example("large_batch", "--base-lr", "Adagrad=0.1")
 
 
+@pytest.mark.slow
 def test_landscape_tour(run_example):
     from minigrad import viz
     results = run_example("landscape_tour")
@@ -188,6 +200,7 @@ def test_landscape_tour(run_example):
         assert result["value"] < function.value(function.start), (name, optimizer)
 
 
+@pytest.mark.slow
 def test_optimizer_zoo(run_example):
     results = run_example("optimizer_zoo")
     # At the defaults Adam is ahead of SGD (the tutorials' claim); tuned, SGD closes the gap.
@@ -195,6 +208,7 @@ def test_optimizer_zoo(run_example):
     assert results["SGD"]["best_curve"][-1] < results["SGD"]["default_curve"][-1]
 
 
+@pytest.mark.slow
 def test_mlp_classifier(run_example):
     histories = run_example("mlp_classifier")
     mlp = histories["MLP 2-64-64-2"]
@@ -202,12 +216,14 @@ def test_mlp_classifier(run_example):
     assert all(0 <= value <= 1 for value in mlp["train"] + mlp["test"])
 
 
+@pytest.mark.slow
 def test_sine_forecasting(run_example):
     results = run_example("sine_forecasting")
     assert results["train_losses"][-1] < results["train_losses"][0]
     assert math.isfinite(results["test_mse"]) and math.isfinite(results["free_run_mse"])
 
 
+@pytest.mark.slow
 def test_char_language_model(run_example):
     results = run_example("char_language_model")
     assert results["losses"][0] == pytest.approx(results["uniform"], rel=0.1)  # starts as a guess
@@ -216,6 +232,7 @@ def test_char_language_model(run_example):
     assert len(results["after"]) == len("Beautiful ") + 80
 
 
+@pytest.mark.slow
 def test_an_example_runs_as_a_script(tmp_path):
     script = EXAMPLES / "adam_l2_vs_adamw.py"
     environment = dict(os.environ, MPLBACKEND="Agg")
@@ -229,6 +246,7 @@ def test_an_example_runs_as_a_script(tmp_path):
     assert (tmp_path / "adam_l2_vs_adamw.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
+@pytest.mark.slow
 def test_without_matplotlib_an_example_says_what_to_install(tmp_path):
     """After ``pip install -e .`` (no matplotlib) an example explains itself in one line."""
     script = EXAMPLES / "landscape_tour.py"
@@ -243,6 +261,7 @@ def test_without_matplotlib_an_example_says_what_to_install(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(mg.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
 def test_device_cuda_without_a_gpu_is_refused(run_example, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -251,6 +270,7 @@ def test_device_cuda_without_a_gpu_is_refused(run_example, capsys):
     assert "no CUDA device is available" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not mg.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_every_example_runs_on_cuda(run_example, name):

@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from minigrad.cli import _with_default_command, main
 
 
@@ -27,6 +29,7 @@ def test_the_default_job_learns_the_spirals(capsys):
     assert float(match.group(2)) >= 95.0  # held-out points
 
 
+@pytest.mark.slow
 def test_module_entry_point_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "minigrad", "--epochs", "2", "--quiet"],
                             capture_output=True, text=True, timeout=120)

@@ -63,6 +63,7 @@ def run_with_blas_threads(threads, *args):
     return re.sub(r"time \d+\.\d s", "time", result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores for 2 BLAS threads")
 def test_the_command_prints_the_same_numbers_whatever_the_blas_threads():
     run = ["train", "--data", "chars", "--optimizer", "lbfgs", "--batch-size", "full",

@@ -103,6 +103,7 @@ def test_optimizers_built_by_a_callable_lbfgs_and_schedule_free():
 
 
 # ---------------------------------------------------------------- figures
+@pytest.mark.slow
 def test_importing_viz_does_not_import_matplotlib():
     code = "import sys, minigrad.viz; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
