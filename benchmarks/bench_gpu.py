@@ -10,8 +10,8 @@ the clock stops, interleaved round by round with PyTorch, medians reported:
            the memory floor: the bytes Adam must move (read p, g, m, v; write p, m, v)
            divided by the device-to-device copy bandwidth measured in the same run
 
-Targets (issue 7): MLP within 1.2x PyTorch, LSTM within 2x, the Adam step within
-1.3x the floor.
+Targets (docs/performance.md, "On a GPU"): MLP within 1.2x PyTorch, LSTM within 2x,
+the Adam step within 1.3x the floor.
 
     python benchmarks/bench_gpu.py                       # on cuda
     python benchmarks/bench_gpu.py --device cpu --scale 0.01 --rounds 2   # smoke run
