@@ -31,12 +31,13 @@ from .optimizer import Optimizer
 
 class Adagrad(Optimizer):
     """Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10, *, maximize=False)"""
+    eps=1e-10, *, maximize=False, foreach=None, fused=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
+                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False, foreach=None,
+                 fused=None):
         check_lr(lr)
         if not 0.0 <= real("lr_decay", lr_decay):
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
@@ -48,7 +49,7 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize, fused=fused))
 
     def init_state(self, group, param):
         xp = array_module(param)
