@@ -26,7 +26,20 @@ initial_accumulator_value.
 """
 from ..backend import array_module
 from ._validation import check_eps, check_lr, check_weight_decay, real
+from .fast.kernel import FusedKernel
 from .optimizer import Optimizer
+
+# The update below as a fused kernel: one element at a time, in the same order of operations
+# (compiled for the CPU or a GPU by optim/fast/).
+_KERNEL = FusedKernel("adagrad", ["sum"], [("float64", "weight_decay"), ("float64", "eps"),
+                                           ("float64", "decayed_lr")], """
+T g = grad;
+if (weight_decay != 0) g = g + (T)weight_decay * param;
+sum = sum + g * g;
+T denominator = sqrt(sum);
+denominator = denominator + (T)eps;
+param = param - (T)decayed_lr * (g / denominator);
+""")
 
 
 class Adagrad(Optimizer):
@@ -60,9 +73,21 @@ class Adagrad(Optimizer):
         weight_decay = group["weight_decay"]
         if weight_decay != 0:
             grad = grad + weight_decay * param
-        decayed_lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        decayed_lr = self._decayed_lr(group, step)
         squared_sum = state["sum"]
         squared_sum += grad * grad
         denominator = xp.sqrt(squared_sum)
         denominator += group["eps"]
         param -= decayed_lr * (grad / denominator)
+
+    @staticmethod
+    def _decayed_lr(group, step):
+        """γ_t = γ / (1 + (t − 1) η)"""
+        return group["lr"] / (1 + (step - 1) * group["lr_decay"])
+
+    def fused_kernel(self, group):
+        return _KERNEL
+
+    def kernel_scalars(self, group, step):
+        return dict(weight_decay=group["weight_decay"], eps=group["eps"],
+                    decayed_lr=self._decayed_lr(group, step))
