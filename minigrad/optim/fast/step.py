@@ -22,7 +22,7 @@ from .choice import kernel_to_run
 from .thread_pool import for_each_slice
 
 # A compiled kernel makes no temporaries, so its slices can be this many times larger
-# than the array form's (fewer calls, same cache behaviour).
+# than update()'s on arrays (fewer calls, the same cache behaviour).
 _KERNEL_SLICE_FACTOR = 8
 
 
