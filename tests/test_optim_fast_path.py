@@ -13,9 +13,10 @@ each parameter's whole arrays: the rule of record) or on the fast path of
   cannot run; the arguments and param-group keys are PyTorch's.
 - Every compiled kernel (``fused=True``) equals its ``update`` (``fused=False``)
   bit for bit over several steps, in float32 and float64, on the 'cpu' and
-  'strict' devices, with a parameter larger than a slice and many small ones.
+  'strict' devices (and 'cuda' where available), with parameters larger than a
+  slice and many small ones.
 - The default (``foreach=fused=None``) equals the plain loop bit for bit for
-  every elementwise optimizer of the registry, on 'cpu' and 'strict'.
+  every elementwise optimizer of the registry, on the same devices.
 
 The kernels are compiled with the machine's C compiler; without one, the kernel
 tests are skipped (and ``fused=True`` is refused, which is tested too).
@@ -36,10 +37,8 @@ from minigrad.optim.fast.rule import permission
 from optim_registry import all_infos
 from torch_errors import assert_raises_like_torch
 
-DEVICES = ["cpu", "strict"]
-needs_kernels = pytest.mark.skipif(
-    c_compiler.compiler() is None,
-    reason="needs a C compiler (and MINIGRAD_CPU_KERNELS not 0) to compile the kernels")
+NO_COMPILER = "needs a C compiler (and MINIGRAD_CPU_KERNELS not 0) to compile the CPU kernels"
+needs_kernels = pytest.mark.skipif(c_compiler.compiler() is None, reason=NO_COMPILER)
 
 
 # ------------------------------------------------------------------------- the problem
@@ -47,7 +46,8 @@ def shapes_for(device):
     """Two parameters larger than a compiled kernel's slice on ``device`` (one packed in
     a bucket with the others, one alone: ``late`` below), and many small ones that a
     bucket gathers into shared slices."""
-    big = 8 * get_backend(device).elementwise_chunk + 1234
+    chunk = get_backend(device).elementwise_chunk or 1 << 15  # a GPU does not slice
+    big = 8 * chunk + 1234
     return [(big,), (3, 4), (5,), (2, 3, 2), (7,)] + [(13,)] * 30 + [(1,), (big // 2, 2)]
 
 
@@ -127,7 +127,6 @@ class SGDInAdamsClothes(mg.optim.Adam):
         param -= group["lr"] * grad
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("shapes", [[(3,)], [(3,)] * 40, [(20_000,)] * 2, [(300_000,)]],
                          ids=["one", "many small", "larger than a strict slice",
                               "larger than a cpu kernel slice"])
@@ -136,7 +135,6 @@ def test_an_overridden_update_that_raises_is_called(shapes, device):
         run(lambda params: RaisingAdam(params, lr=0.1), device, shapes=shapes, late=())
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_an_overridden_update_trains_with_its_own_rule_per_parameter(device, update_calls):
     calls = update_calls(SGDInAdamsClothes)
     mine, params, optimizer = run(lambda p: SGDInAdamsClothes(p, lr=0.01), device)
@@ -354,13 +352,13 @@ def test_the_kernel_cases_cover_every_optimizer_with_a_kernel():
     assert with_kernels == {cls for cls, _ in KERNEL_CASES}
 
 
-@needs_kernels
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [mg.float32, mg.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("cls, hyper", KERNEL_CASES,
                          ids=[f"{cls.__name__}-{index}" for index, (cls, _) in
                               enumerate(KERNEL_CASES)])
 def test_every_kernel_equals_its_update_bit_for_bit(cls, hyper, dtype, device, update_calls):
+    if device != "cuda" and c_compiler.compiler() is None:
+        pytest.skip(NO_COMPILER)
     def with_choice(fused):
         return lambda params: cls([{"params": params, "fused": fused}], **hyper)
 
@@ -378,7 +376,6 @@ ELEMENTWISE = [pytest.param(info, index, id=f"{info.name}-{index}")
                for index in range(len(info.hyper_sets))]
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("info, index", ELEMENTWISE)
 def test_the_default_path_equals_the_plain_loop_bit_for_bit(info, index, device):
     hyper = info.hyper_sets[index]

@@ -57,7 +57,7 @@ class Optimizer:
     """Base class: param groups, lazily created state, ``step``, ``zero_grad``,
     ``state_dict`` / ``load_state_dict`` in PyTorch's layout, and step hooks."""
 
-    elementwise = False
+    elementwise = False  # True where each element's update depends on that element alone
 
     def __init__(self, params, defaults):
         check_kinds(type(self), defaults)
@@ -134,7 +134,8 @@ class Optimizer:
         reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
-        """One optimization step for every parameter that has a gradient.
+        """One optimization step for every parameter that has a gradient, group by
+        group (``_step_group``: the plain loop over ``update``, or the fast path).
 
         ``closure`` (optional) re-evaluates the model and returns the loss; it runs
         with gradient recording on, and its loss is returned.
@@ -152,6 +153,61 @@ class Optimizer:
             hook(self, (), {})
         return loss
 
+    def _step_group(self, group):
+        """One step of one param group: the plain loop, or the fast path where it runs
+        the same rule (``foreach``/``fused`` choose, as in PyTorch)."""
+        params = self._params_with_grads(group)
+        fast_path = fast.path_for(self, group)
+        if fast_path is None:
+            for param in params:
+                self._step_param(group, param)
+        else:
+            fast.step_group(self, group, params, fast_path)
+
+    def _step_param(self, group, param):
+        """The plain loop's step of one parameter: ``update`` on its whole arrays."""
+        step, scalars = self._advance_step(group, [param])
+        grad = param.grad._array
+        if group.get("maximize", False):
+            grad = -grad
+        state = {k: v._array for k, v in self.state[param].items() if isinstance(v, Tensor)}
+        state.update(scalars)
+        self.update(group, param._array, grad, state, step)
+        param._version[0] += 1
+
+    def _params_with_grads(self, group):
+        """The group's parameters that have a gradient, each given its state on its
+        first step; a gradient of the wrong shape is refused."""
+        params = [p for p in group["params"] if p._grad is not None]
+        for param in params:
+            if param._grad._array.shape != param._array.shape:
+                raise RuntimeError(f"a parameter of shape {tuple(param.shape)} has a gradient of "
+                                   f"shape {tuple(param.grad.shape)}")
+            if param not in self.state:
+                self._create_state(group, param)
+        return params
+
+    def _advance_step(self, group, params):
+        """Count one more step for ``params`` (all at the same count so far) and advance
+        the scalar statistics once; returns ``(step, scalars)``, the scalar state
+        entries (``"step"`` among them) that ``update`` receives with the arrays."""
+        states = [self.state[p] for p in params]
+        step = states[0]["step"] + 1
+        scalars = {k: v for k, v in states[0].items() if not isinstance(v, Tensor)}
+        scalars["step"] = step
+        self.update_scalars(group, scalars, step)
+        for state in states:
+            state.update(scalars)
+        return step, scalars
+
+    def _create_state(self, group, param):
+        backend = param._backend
+        state = {"step": 0.0}
+        for name, value in self.init_state(group, param._array).items():
+            state[name] = new_tensor(value, backend, None, 0) if backend.is_array(value) else value
+        self.state[param] = state
+
+    # -- what a subclass defines -----------------------------------------------------
     def init_state(self, group, param):
         """The state of ``param`` before its first step: ``{name: array or number}``."""
         return {}
@@ -173,60 +229,6 @@ class Optimizer:
     def kernel_scalars(self, group, step):
         """The scalar arguments of ``fused_kernel(group)`` at step ``step``."""
         return {}
-
-    def _step_group(self, group):
-        """One step of one param group: the plain loop, or the fast path where it runs
-        the same rule (``foreach``/``fused`` choose, as in PyTorch)."""
-        params = self._params_with_grads(group)
-        fast_path = fast.path_for(self, group)
-        if fast_path is None:
-            for param in params:
-                self._step_param(group, param)
-        else:
-            fast.step_group(self, group, params, fast_path)
-
-    def _params_with_grads(self, group):
-        """The group's parameters that have a gradient, each given its state on its
-        first step; a gradient of the wrong shape is refused."""
-        params = [p for p in group["params"] if p._grad is not None]
-        for param in params:
-            if param._grad._array.shape != param._array.shape:
-                raise RuntimeError(f"a parameter of shape {tuple(param.shape)} has a gradient of "
-                                   f"shape {tuple(param.grad.shape)}")
-            if param not in self.state:
-                self._create_state(group, param)
-        return params
-
-    def _create_state(self, group, param):
-        backend = param._backend
-        state = {"step": 0.0}
-        for name, value in self.init_state(group, param._array).items():
-            state[name] = new_tensor(value, backend, None, 0) if backend.is_array(value) else value
-        self.state[param] = state
-
-    def _advance_step(self, group, params):
-        """Count one more step for ``params`` (all at the same count so far) and advance
-        the scalar statistics once; returns ``(step, scalars)``, the scalar state
-        entries (``"step"`` among them) that ``update`` receives with the arrays."""
-        states = [self.state[p] for p in params]
-        step = states[0]["step"] + 1
-        scalars = {k: v for k, v in states[0].items() if not isinstance(v, Tensor)}
-        scalars["step"] = step
-        self.update_scalars(group, scalars, step)
-        for state in states:
-            state.update(scalars)
-        return step, scalars
-
-    def _step_param(self, group, param):
-        """The plain loop's step of one parameter: ``update`` on its whole arrays."""
-        step, scalars = self._advance_step(group, [param])
-        grad = param.grad._array
-        if group.get("maximize", False):
-            grad = -grad
-        state = {k: v._array for k, v in self.state[param].items() if isinstance(v, Tensor)}
-        state.update(scalars)
-        self.update(group, param._array, grad, state, step)
-        param._version[0] += 1
 
     # -- hooks ------------------------------------------------------------------------------
     def register_step_pre_hook(self, hook):
