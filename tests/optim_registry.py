@@ -10,14 +10,21 @@ Entries live in one file per optimizer family (``optim_registry_*.py``, each
 exporting ``INFOS``); ``all_infos()`` gathers them.
 
 The problem every trajectory is run on: a few parameters of different shapes
-(one larger than the CPU update slice, so slicing is exercised) and a
-deterministic, time-varying, parameter-dependent gradient
+and a deterministic, time-varying, parameter-dependent gradient
 
     g_k(θ) = a ⊙ θ + 0.1 θ³ + n_k
 
 (``a`` fixed positive scales, ``n_k`` fixed noise for step k), so the
 trajectories depend on every earlier step. ``loss_fn`` is the matching loss
 for optimizers that need a closure.
+
+The optimizers' fast path (``minigrad/optim/fast/``) packs a group's parameters
+into flat buckets and updates them in slices of ``backend.elementwise_chunk``
+elements (8 times more with a compiled kernel). ``SHAPES`` is small, so the
+many trajectories stay quick: on the 'cpu' device its parameters share one
+bucket and one slice, and only the 'strict' device (1000-element slices) cuts
+the big one. ``LARGE_SHAPES`` is the second case, for a few steps: on 'cpu'
+too, one parameter spans several array slices and one several kernel slices.
 """
 import dataclasses
 import importlib
@@ -29,6 +36,8 @@ from typing import Callable, Optional
 import numpy as np
 
 SHAPES = [(3, 4), (5,), (40, 60), (7,)]  # 2400 elements in the big one: several strict slices
+# 266,240 elements (> 8 · 2¹⁵, a CPU kernel slice) and 40,000 (> 2¹⁵, an array slice)
+LARGE_SHAPES = [(3, 4), (520, 512), (5,), (200, 200), (7,)]
 
 
 @dataclasses.dataclass

@@ -275,14 +275,15 @@ def restore_num_threads():
 def _threads_one_step_uses(monkeypatch, optimizer_class):
     """The distinct threads that update slices of a large parameter in one step."""
     import threading
-    from minigrad.optim.optimizer import Optimizer
+    from minigrad.optim.fast import step, thread_pool
     seen = set()
-    apply_update = Optimizer._apply_update
 
-    def recording(self, *args):
-        seen.add(threading.get_ident())
-        return apply_update(self, *args)
-    monkeypatch.setattr(Optimizer, "_apply_update", recording)
+    def recording(function, items):
+        def recorded(item):
+            seen.add(threading.get_ident())
+            return function(item)
+        return thread_pool.for_each_slice(recorded, items)
+    monkeypatch.setattr(step, "for_each_slice", recording)
     param = mg.ones(40 * (1 << 15), requires_grad=True)  # 40 cache-sized slices
     optimizer = optimizer_class([param], lr=0.1)
     param.grad = mg.ones(param.shape)

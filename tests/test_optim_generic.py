@@ -1,7 +1,8 @@
 """Generic optimizer tests, driven by the registry in ``optim_registry.py``.
 
 For every optimizer and every hyperparameter set: the trajectory over 100
-steps equals the reference implementation's (float64), on every device; two
+steps equals the reference implementation's (float64), on every device, and
+for a few steps with parameters larger than the CPU's update slices; two
 param groups with different lr and weight decay equal two separate reference
 runs; a parameter without a gradient is untouched and gets no state; a
 state_dict round trip (through ``mg.save``/``mg.load``) continues exactly; bad
@@ -14,7 +15,8 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from optim_registry import Problem, all_infos
+from minigrad.optim.fast.rule import permission
+from optim_registry import LARGE_SHAPES, Problem, all_infos
 
 INFOS = all_infos()
 CASES = [pytest.param(info, index, id=f"{info.name}-{index}")
@@ -78,6 +80,18 @@ def test_trajectory_equals_reference(info, index):
     problem = Problem(seed=index)
     mine, _, _ = run_minigrad(info, hyper, problem, info.steps)
     assert_trajectories_equal(mine, run_reference(info, hyper, problem, info.steps), info)
+
+
+@pytest.mark.parametrize("info", [i for i in INFOS if permission(object.__new__(i.cls)).buckets],
+                         ids=str)
+def test_trajectory_with_parameters_larger_than_a_slice_equals_reference(info):
+    # The optimizers whose fast path slices: here it cuts the big parameters on 'cpu' too.
+    hyper = info.hyper_sets[-1]
+    problem = Problem(seed=6, shapes=LARGE_SHAPES)
+    mine, optimizer, _ = run_minigrad(info, hyper, problem, 5)
+    bucket, = optimizer._buckets[id(optimizer.param_groups[0])]
+    assert len(bucket.chunks) > 2, "the big parameters were not cut into slices"
+    assert_trajectories_equal(mine, run_reference(info, hyper, problem, 5), info, " (large)")
 
 
 @pytest.mark.parametrize("info", INFOS, ids=str)

@@ -18,7 +18,8 @@ class CupyBackend:
     """Arrays in the memory of GPU number ``index``, computed by CuPy."""
 
     name = "cupy"
-    # A GPU updates a whole flat buffer in one kernel: no slicing (see optim/optimizer.py).
+    # A GPU updates a whole flat buffer in one kernel: the optimizers' fast path does not
+    # slice it (optim/fast/step.py).
     elementwise_chunk = None
 
     def __copy__(self):
@@ -34,7 +35,6 @@ class CupyBackend:
         self.index = index
         self.device = f"cuda:{index}"
         self._cuda_device = cupy.cuda.Device(index)
-        self._kernels = {}
         with self._cuda_device:
             self.generator = cupy.random.default_rng()
 
@@ -64,21 +64,6 @@ class CupyBackend:
     def erf(self, x):
         from cupyx.scipy.special import erf
         return erf(x)
-
-    def elementwise_kernel(self, kernel, dtype):
-        """The compiled CuPy kernel for a ``minigrad.optim.fused.FusedKernel`` (cached;
-        CuPy specialises it for each dtype when it is called).
-
-        Compiled without fused multiply-add, so it rounds exactly as the
-        operation-by-operation array code does.
-        """
-        compiled = self._kernels.get(kernel)
-        if compiled is None:
-            compiled = self.xp.ElementwiseKernel(kernel.in_params, kernel.out_params,
-                                                 kernel.body, kernel.name,
-                                                 options=("--fmad=false",))
-            self._kernels[kernel] = compiled
-        return compiled
 
     def new_generator(self, seed):
         """CuPy's generator on this GPU, started from ``seed``."""

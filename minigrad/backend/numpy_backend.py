@@ -34,8 +34,8 @@ class NumpyBackend:
     name = "numpy"
     device = "cpu"
     xp = np
-    # Elementwise optimizer updates run over slices of this many elements, so the
-    # temporaries of one slice stay in the CPU cache (see optim/optimizer.py).
+    # A cache-sized piece of work: the optimizers' fast path updates slices of this many
+    # elements, so the temporaries of one slice stay in the CPU cache (optim/fast/step.py).
     elementwise_chunk = 1 << 15
 
     def __copy__(self):
@@ -83,12 +83,6 @@ class NumpyBackend:
     def set_generator_state(self, generator, state):
         """Move ``generator`` to a position that ``generator_state`` returned."""
         generator.bit_generator.state = state
-
-    def elementwise_kernel(self, kernel, dtype):
-        """A fused optimizer kernel (``optim/fused.py``) compiled for this CPU with the
-        C compiler, or None without one (see ``cpu_kernels.py``)."""
-        from .cpu_kernels import compile_kernel
-        return compile_kernel(kernel, dtype)
 
     def synchronize(self):
         """CPU work is synchronous; nothing to wait for."""

@@ -381,8 +381,8 @@ class StrictBackend:
     name = "strict"
     device = "strict"
     xp = StrictNamespace(np)
-    # Small slices, so the tests exercise updates that span several slices and
-    # slices that span several parameters (see optim/optimizer.py).
+    # Small slices, so the tests exercise the optimizers' fast path with updates that
+    # span several slices and slices that span several parameters (optim/fast/step.py).
     elementwise_chunk = 1000
 
     def __copy__(self):
@@ -434,8 +434,3 @@ class StrictBackend:
 
     def synchronize(self):
         """Work on this device is synchronous; nothing to wait for."""
-
-    def elementwise_kernel(self, kernel, dtype):
-        """No compiled kernels here: optimizers run their array form, which is what the
-        tests check on this device (the CPU device runs the compiled kernels)."""
-        return None

@@ -1,8 +1,9 @@
 """``minigrad.optim``: optimizers with PyTorch's API and numerics.
 
-Each optimizer lives in its own file, whose docstring gives its update rule.
-The shared machinery (param groups, state, state_dict, updating many
-parameters at once) is in ``optimizer.py``.
+Each optimizer lives in its own file, whose docstring gives its update rule,
+and whose ``update()`` is what ``step()`` runs. The shared machinery (param
+groups, state, state_dict, hooks) is in ``optimizer.py``; the fast path that
+runs the same rules over many parameters at once is fenced off in ``fast/``.
 """
 from .adabelief import AdaBelief
 from .adadelta import Adadelta

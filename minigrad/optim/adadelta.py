@@ -28,18 +28,20 @@ from .optimizer import Optimizer
 
 
 class Adadelta(Optimizer):
-    """Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False)"""
+    """Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False,
+    foreach=None)"""
 
     elementwise = True
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize=False):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize=False,
+                 foreach=None):
         check_lr(lr)
         if not 0.0 <= real("rho", rho) <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_eps(eps)
         check_weight_decay(weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach))
 
     def init_state(self, group, param):
         xp = array_module(param)

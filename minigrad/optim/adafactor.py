@@ -52,10 +52,10 @@ from .optimizer import Optimizer
 
 class Adafactor(Optimizer):
     """Adafactor(params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0,
-    *, maximize=False)"""
+    *, maximize=False, foreach=None)"""
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
-                 weight_decay=0.0, *, maximize=False):
+                 weight_decay=0.0, *, maximize=False, foreach=None):
         if not 0.0 <= real("lr (the learning rate)", lr):
             raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
         if not 0.0 >= real("beta2_decay", beta2_decay):
@@ -70,7 +70,8 @@ class Adafactor(Optimizer):
         if not 0.0 <= real("weight_decay", weight_decay):
             raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
         super().__init__(params, dict(lr=lr, beta2_decay=beta2_decay, eps=tuple(eps), d=d,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize))
 
     def init_state(self, group, param):
         xp = array_module(param)

@@ -26,17 +26,31 @@ initial_accumulator_value.
 """
 from ..backend import array_module
 from ._validation import check_eps, check_lr, check_weight_decay, real
+from .fast.kernel import FusedKernel
 from .optimizer import Optimizer
+
+# The update below as a fused kernel: one element at a time, in the same order of operations
+# (compiled for the CPU or a GPU by optim/fast/).
+_KERNEL = FusedKernel("adagrad", ["sum"], [("float64", "weight_decay"), ("float64", "eps"),
+                                           ("float64", "decayed_lr")], """
+T g = grad;
+if (weight_decay != 0) g = g + (T)weight_decay * param;
+sum = sum + g * g;
+T denominator = sqrt(sum);
+denominator = denominator + (T)eps;
+param = param - (T)decayed_lr * (g / denominator);
+""")
 
 
 class Adagrad(Optimizer):
     """Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10, *, maximize=False)"""
+    eps=1e-10, *, maximize=False, foreach=None, fused=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
+                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False, foreach=None,
+                 fused=None):
         check_lr(lr)
         if not 0.0 <= real("lr_decay", lr_decay):
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
@@ -48,7 +62,7 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize, fused=fused))
 
     def init_state(self, group, param):
         xp = array_module(param)
@@ -59,9 +73,21 @@ class Adagrad(Optimizer):
         weight_decay = group["weight_decay"]
         if weight_decay != 0:
             grad = grad + weight_decay * param
-        decayed_lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        decayed_lr = self._decayed_lr(group, step)
         squared_sum = state["sum"]
         squared_sum += grad * grad
         denominator = xp.sqrt(squared_sum)
         denominator += group["eps"]
         param -= decayed_lr * (grad / denominator)
+
+    @staticmethod
+    def _decayed_lr(group, step):
+        """γ_t = γ / (1 + (t − 1) η)"""
+        return group["lr"] / (1 + (step - 1) * group["lr_decay"])
+
+    def fused_kernel(self, group):
+        return _KERNEL
+
+    def kernel_scalars(self, group, step):
+        return dict(weight_decay=group["weight_decay"], eps=group["eps"],
+                    decayed_lr=self._decayed_lr(group, step))

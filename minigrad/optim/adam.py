@@ -25,13 +25,14 @@ import math
 
 from ..backend import array_module
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
-from .fused import FusedKernel
+from .fast.kernel import FusedKernel
 from .optimizer import Optimizer, apply_weight_decay
 
 _SCALARS = [("float64", "lr"), ("float64", "beta1"), ("float64", "beta2"), ("float64", "eps"),
             ("float64", "weight_decay"), ("int32", "decoupled"),
             ("float64", "sqrt_bias_correction2"), ("float64", "step_size")]
-# The update below, one element at a time, in the same order of operations (on a GPU).
+# The update below as a fused kernel: one element at a time, in the same order of operations
+# (compiled for the CPU or a GPU by optim/fast/).
 _KERNEL_BODY = """
 T g = grad;
 if (weight_decay != 0) {
@@ -60,19 +61,20 @@ _AMSGRAD_KERNEL = FusedKernel("adam_amsgrad", ["exp_avg", "exp_avg_sq", "max_exp
 
 class Adam(Optimizer):
     """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-    *, maximize=False, decoupled_weight_decay=False)"""
+    *, maximize=False, foreach=None, fused=None, decoupled_weight_decay=False)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+                 amsgrad=False, *, maximize=False, foreach=None, fused=None,
+                 decoupled_weight_decay=False):
         check_lr(lr)
         check_eps(eps)
         check_betas(betas)
         check_weight_decay(weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize,
+                                      maximize=maximize, foreach=foreach, fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def init_state(self, group, param):
@@ -114,9 +116,10 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-    *, maximize=False): Adam with decoupled weight decay, θ ← θ(1 − γλ) before each step."""
+    *, maximize=False, foreach=None, fused=None): Adam with decoupled weight decay,
+    θ ← θ(1 − γλ) before each step."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, fused=None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         foreach=foreach, fused=fused, decoupled_weight_decay=True)

@@ -25,18 +25,19 @@ from .optimizer import Optimizer
 
 
 class Adamax(Optimizer):
-    """Adamax(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False)"""
+    """Adamax(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False,
+    foreach=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *,
-                 maximize=False):
+                 maximize=False, foreach=None):
         check_lr(lr)
         check_eps(eps)
         check_betas(betas)
         check_weight_decay(weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, foreach=foreach, maximize=maximize))
 
     def init_state(self, group, param):
         xp = array_module(param)

@@ -34,16 +34,18 @@ from .optimizer import Optimizer
 
 
 class ASGD(Optimizer):
-    """ASGD(params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, *, maximize=False)"""
+    """ASGD(params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, *, maximize=False,
+    foreach=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, *,
-                 maximize=False):
+                 maximize=False, foreach=None):
         check_lr(lr)
         check_weight_decay(weight_decay)
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize))
 
     def init_state(self, group, param):
         xp = array_module(param)

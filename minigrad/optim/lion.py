@@ -27,11 +27,12 @@ Hyperparameters (optax name → minigrad name, default):
 """
 from ..backend import array_module
 from ._validation import check_betas, check_lr, check_weight_decay
-from .fused import FusedKernel
+from .fast.kernel import FusedKernel
 from .optimizer import Optimizer
 
 
-# The update below, one element at a time, in the same order of operations (on a GPU).
+# The update below as a fused kernel: one element at a time, in the same order of operations
+# (compiled for the CPU or a GPU by optim/fast/).
 _KERNEL = FusedKernel("lion", ["exp_avg"], [("float64", "lr"), ("float64", "beta1"),
                                             ("float64", "beta2"), ("float64", "weight_decay")], """
 T c = (T)(1.0 - beta1) * grad + (T)beta1 * exp_avg;

@@ -34,12 +34,13 @@ from .optimizer import Optimizer, apply_weight_decay
 
 class NAdam(Optimizer):
     """NAdam(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-    momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False)"""
+    momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False, foreach=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False,
+                 foreach=None):
         check_lr(lr)
         check_eps(eps)
         check_betas(betas)
@@ -49,7 +50,7 @@ class NAdam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach))
 
     @staticmethod
     def _momentum(group, step):

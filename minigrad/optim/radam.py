@@ -33,20 +33,20 @@ from .optimizer import Optimizer, apply_weight_decay
 
 class RAdam(Optimizer):
     """RAdam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-    decoupled_weight_decay=False, *, maximize=False)"""
+    decoupled_weight_decay=False, *, maximize=False, foreach=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 decoupled_weight_decay=False, *, maximize=False):
+                 decoupled_weight_decay=False, *, maximize=False, foreach=None):
         check_lr(lr)
         check_eps(eps)
         check_betas(betas)
         check_weight_decay(weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay,
-                                      decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      weight_decay=weight_decay, maximize=maximize,
+                                      foreach=foreach,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def init_state(self, group, param):
         xp = array_module(param)

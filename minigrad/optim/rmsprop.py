@@ -28,7 +28,7 @@ Recurrent Neural Networks" (arXiv 1308.0850, 2013).
 """
 from ..backend import array_module
 from ._validation import check_eps, check_lr, check_momentum, check_weight_decay, real
-from .fused import FusedKernel
+from .fast.kernel import FusedKernel
 from .optimizer import Optimizer
 
 
@@ -46,7 +46,8 @@ param = param - (T)lr * momentum_buffer;
 
 
 def _kernel(centered, with_momentum):
-    """The update below, one element at a time, in the same order of operations (on a GPU)."""
+    """The update below as a fused kernel: one element at a time, in the same order of
+    operations (compiled for the CPU or a GPU by ``optim/fast/``)."""
     body = f"""
 T g = grad;
 if (weight_decay != 0) g = g + (T)weight_decay * param;
@@ -64,12 +65,12 @@ _KERNELS = {(c, m): _kernel(c, m) for c in (False, True) for m in (False, True)}
 
 class RMSprop(Optimizer):
     """RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False, *, maximize=False)"""
+    centered=False, *, maximize=False, foreach=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, *, maximize=False):
+                 centered=False, *, maximize=False, foreach=None):
         check_lr(lr)
         check_eps(eps)
         check_momentum(momentum)
@@ -78,7 +79,7 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid alpha value: {alpha}")
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
                                       centered=centered, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize))
 
     def init_state(self, group, param):
         xp = array_module(param)

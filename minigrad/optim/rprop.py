@@ -30,19 +30,20 @@ from .optimizer import Optimizer
 
 
 class Rprop(Optimizer):
-    """Rprop(params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False)"""
+    """Rprop(params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False,
+    foreach=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
-                 maximize=False):
+                 maximize=False, foreach=None):
         check_lr(lr)
         etas = numbers_tuple("etas", etas, 2, "(eta_minus, eta_plus)")
         step_sizes = numbers_tuple("step_sizes", step_sizes, 2, "(smallest, largest)")
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize))
 
     def init_state(self, group, param):
         xp = array_module(param)

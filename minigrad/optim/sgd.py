@@ -20,12 +20,13 @@ convergence rate O(1/k²)" (1983). ``maximize=True`` ascends (g ← −g first).
 """
 from ..backend import array_module
 from ._validation import check_lr, check_momentum, check_weight_decay
-from .fused import FusedKernel
+from .fast.kernel import FusedKernel
 from .optimizer import Optimizer
 
 _SCALARS = [("float64", "lr"), ("float64", "weight_decay"), ("float64", "momentum"),
             ("float64", "dampening"), ("int32", "nesterov"), ("int32", "first_step")]
-# The update above, one element at a time, in the same order of operations (on a GPU).
+# The update above as a fused kernel: one element at a time, in the same order of operations
+# (compiled for the CPU or a GPU by optim/fast/).
 _KERNEL_BODY = """
 T g = grad;
 if (weight_decay != 0) g = g + (T)weight_decay * param;
@@ -43,12 +44,13 @@ _MOMENTUM_KERNEL = FusedKernel("sgd_momentum", ["momentum_buffer"], _SCALARS,
 
 
 class SGD(Optimizer):
-    """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False)"""
+    """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+    maximize=False, foreach=None, fused=None)"""
 
     elementwise = True
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, fused=None):
         check_lr(lr)
         check_momentum(momentum)
         check_weight_decay(weight_decay)
@@ -56,7 +58,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach, fused=fused))
 
     def init_state(self, group, param):
         if group["momentum"] == 0:

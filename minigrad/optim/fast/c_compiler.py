@@ -1,26 +1,27 @@
-"""Fused elementwise kernels on the CPU, compiled with the machine's C compiler.
+"""Fused kernels on the CPU, compiled with the machine's C compiler.
 
 NumPy runs an update such as Adam's as a dozen separate operations, each a pass
-over the data. A fused kernel does all of them for one element before moving to
-the next, so the update streams through memory once. On a GPU CuPy compiles the
-kernel (``optim/fused.py``); on the CPU this module does the same with the C
-compiler found on the machine (``cc``/``gcc``/``clang``, or ``$CC``):
+over the data. A fused kernel (``kernel.py``) does all of them for one element
+before moving to the next, so the update streams through memory once. This
+module compiles a kernel's body with the C compiler found on the machine
+(``cc``/``gcc``/``clang``, or ``$CC``):
 
-- the kernel's body (C statements for one element) is placed in a loop over
-  contiguous arrays, for ``float`` or ``double``; the pointers are declared
-  ``restrict`` (a parameter, its gradient and its state never share memory), so
-  the compiler may vectorise the loop;
+- the body (C statements for one element) is placed in a loop over contiguous
+  arrays, for ``float`` or ``double``; the pointers are declared ``restrict``
+  (a parameter, its gradient and its state never share memory), so the
+  compiler may vectorise the loop;
 - it is compiled for this processor's vector instructions (``-march=native``)
   but without fused multiply-add and without fast-math, so every operation
-  rounds exactly as NumPy's does and the results equal the array form bit for
+  rounds exactly as NumPy's does and the results equal ``update()``'s bit for
   bit;
 - the shared library is cached on disk under a hash of its source, the flags
   and the processor's identity, so each kernel is compiled once per machine;
 - it is called through ``ctypes``, which releases the interpreter lock, so
   slices of a buffer can be updated by several threads at once.
 
-Without a compiler (or with ``MINIGRAD_CPU_KERNELS=0``) nothing is compiled and
-the optimizers use their array form.
+Without a compiler, or with ``MINIGRAD_CPU_KERNELS=0`` in the environment,
+nothing is compiled (``KernelUnavailable`` says so) and the optimizers run
+their ``update()``.
 """
 import ctypes
 import hashlib
@@ -35,15 +36,22 @@ from pathlib import Path
 
 import numpy as np
 
+from .kernel import KernelUnavailable
+
 _C_TYPES = {"float64": "double", "int32": "int"}
 _ELEMENT_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _lock = threading.Lock()
-_compiled = {}
+_compiled = {}  # (kernel, dtype) -> CompiledKernel, or the reason there is none
+
+
+def switched_off():
+    """True when ``MINIGRAD_CPU_KERNELS=0`` asks for no compiled CPU kernels."""
+    return os.environ.get("MINIGRAD_CPU_KERNELS", "1") == "0"
 
 
 def compiler():
-    """The C compiler to use, or None (none found, or disabled by MINIGRAD_CPU_KERNELS=0)."""
-    if os.environ.get("MINIGRAD_CPU_KERNELS", "1") == "0":
+    """The C compiler to use, or None (none found, or switched off)."""
+    if switched_off():
         return None
     candidates = [os.environ.get("CC"), "cc", "gcc", "clang"]
     return next((shutil.which(c) for c in candidates if c and shutil.which(c)), None)
@@ -141,30 +149,37 @@ class CompiledKernel:
 
 
 def compile_kernel(kernel, dtype):
-    """The ``FusedKernel`` compiled for ``dtype`` (float32 or float64), or None where
-    it cannot be (no compiler, another dtype, a failed compile)."""
-    dtype = np.dtype(dtype)
-    key = (kernel, dtype)
-    if key in _compiled:
-        return _compiled[key]
-    with _lock:
-        if key not in _compiled:
-            _compiled[key] = _compile(kernel, dtype)
-    return _compiled[key]
+    """The ``FusedKernel`` compiled for ``dtype`` (float32 or float64); raises
+    ``KernelUnavailable`` saying why where it cannot be (no compiler, switched off,
+    another dtype, a failed compile). Each answer is worked out once per process."""
+    key = (kernel, np.dtype(dtype))
+    if key not in _compiled:
+        with _lock:
+            if key not in _compiled:
+                _compiled[key] = _compile(kernel, np.dtype(dtype))
+    compiled = _compiled[key]
+    if isinstance(compiled, str):
+        raise KernelUnavailable(compiled)
+    return compiled
 
 
 def _compile(kernel, dtype):
+    """The compiled kernel, or the reason there is none (a string)."""
+    if switched_off():
+        return "MINIGRAD_CPU_KERNELS=0 switches the compiled CPU kernels off"
     cc = compiler()
-    if cc is None or dtype not in _ELEMENT_TYPES:
-        return None
+    if cc is None:
+        return "no C compiler was found (looked for $CC, cc, gcc and clang)"
+    if dtype not in _ELEMENT_TYPES:
+        return f"the CPU kernels are compiled for float32 and float64, not {dtype}"
     try:
         library = _build(c_source(kernel, _ELEMENT_TYPES[dtype]), cc)
         function = ctypes.CDLL(str(library)).run
     except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", b"") or b""
-        print(f"minigrad: could not compile the CPU kernel {kernel.name} ({error}); using the "
-              f"array form. {detail.decode(errors='replace')[:500]}", file=sys.stderr)
-        return None
+        detail = (getattr(error, "stderr", b"") or b"").decode(errors="replace")[:500]
+        print(f"minigrad: could not compile the CPU kernel {kernel.name} ({error}); the "
+              f"optimizer runs its update() instead. {detail}", file=sys.stderr)
+        return f"the C compiler could not build the kernel {kernel.name} ({error})"
     function.restype = None
     function.argtypes = ([ctypes.c_long, ctypes.c_void_p]
                          + [ctypes.c_double if kind == "float64" else ctypes.c_int
