@@ -160,9 +160,16 @@ class Function:
             recompute = getattr(type(self), "recompute_intermediates", None)
             if recompute is not None:
                 return tuple(recompute(self, *self.saved_tensors))
+        return self.constant_intermediates()
+
+    def constant_intermediates(self):
+        """What ``save_intermediates`` kept, as constant Tensors (a
+        ``recompute_intermediates`` returns these for the values that do not depend on
+        a differentiable input)."""
         backend = self._backend
-        return tuple([new_tensor(v, backend, None, 0) if backend.is_array(v) else v
-                      for v in values])
+        return tuple([new_tensor(backend.xp.asarray(v), backend, None, 0)
+                      if hasattr(v, "shape") and hasattr(v, "dtype") else v  # NumPy scalars too
+                      for v in self._intermediates])
 
     @property
     def math(self):
@@ -313,8 +320,6 @@ class Function:
         it is (the rule in the module docstring), or refused."""
         if isinstance(value, Tensor):
             return ("tensor", value, value._version[0])
-        if value is None or isinstance(value, (bool, int, float)):
-            return ("constant", value, None)
         for arg, array in zip(args, arrays):
             if value is array:
                 if isinstance(arg, Tensor):
@@ -325,6 +330,8 @@ class Function:
                 if output.grad_fn is None:  # an integer output: a constant
                     return ("constant", output, None)
                 return ("output", (output._array, index, weakref.ref(output)), output._version[0])
+        if value is None or isinstance(value, (bool, int, float)):  # after the identity checks:
+            return ("constant", value, None)  # NumPy gives a 0-d result as a float subclass
         raise TypeError(
             f"{type(self).__name__}.forward passed save_for_backward a value (position {position}, "
             f"{type(value).__name__}) that is neither one of its arguments nor one of its outputs. "
