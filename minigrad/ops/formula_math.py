@@ -9,7 +9,7 @@ the same functions on raw NumPy/CuPy arrays, in forward and in a plain
 stably, equal up to rounding), so a formula means the same in both worlds.
 """
 from .elementwise import sigmoid, tanh
-from .shape import cat
+from .shape import cat, stack
 
 
 def sigmoid_array(xp, x):
@@ -31,6 +31,10 @@ class TensorMath:
     def cat(pieces, dim):
         return cat(pieces, dim=dim)
 
+    @staticmethod
+    def stack(pieces, dim):
+        return stack(pieces, dim=dim)
+
 
 class ArrayMath:
     """The formula functions on raw backend arrays (no graph)."""
@@ -46,6 +50,9 @@ class ArrayMath:
 
     def cat(self, pieces, dim):
         return self.xp.concatenate(pieces, axis=dim)
+
+    def stack(self, pieces, dim):
+        return self.xp.stack(pieces, axis=dim)
 
 
 TENSOR_MATH = TensorMath()
