@@ -28,10 +28,16 @@ Hessian-vector products of an LSTM or GRU loss come out right. Whatever a node
 keeps goes through ``save_for_backward`` / ``save_intermediates``, so the
 engine frees it once the node's backward has run.
 """
+from collections import namedtuple
+
 from ..autograd.function import Function
 
-
 # ---------------------------------------------------------------- the LSTM cell
+LSTMCellValues = namedtuple("LSTMCellValues", "i f g o c tanh_c h")
+LSTMCellValues.__doc__ = """What ``lstm_cell`` computes: the gates i, f, g, o, the new
+cell c' and tanh(c'), and the new h'."""
+
+
 def lstm_cell(math, gates, c):
     r"""One LSTM step from the gate pre-activations a = [a_i, a_f, a_g, a_o]
     (x W_ihᵀ + b_ih + h W_hhᵀ + b_hh, shape (N, 4H)) and the previous cell c (N, H):
@@ -40,8 +46,8 @@ def lstm_cell(math, gates, c):
         c' = f ⊙ c + i ⊙ g
         h' = o ⊙ tanh(c')
 
-    Returns ``(i, f, g, o, c', tanh(c'), h')``: the new state and what the
-    gradient needs.
+    Returns ``LSTMCellValues(i, f, g, o, c', tanh(c'), h')``: the new state and
+    what the gradient needs.
     """
     hidden = c.shape[-1]
     i_f = math.sigmoid(gates[..., :2 * hidden])
@@ -50,7 +56,7 @@ def lstm_cell(math, gates, c):
     o = math.sigmoid(gates[..., 3 * hidden:])
     c_next = f * c + i * g
     tanh_c = math.tanh(c_next)
-    return i, f, g, o, c_next, tanh_c, o * tanh_c
+    return LSTMCellValues(i, f, g, o, c_next, tanh_c, o * tanh_c)
 
 
 def lstm_cell_gradients(i, f, g, o, c, tanh_c, grad_h, grad_c_next):
@@ -80,17 +86,17 @@ class LSTMCellUpdate(Function):
 
     @staticmethod
     def forward(ctx, gates, c):
-        i, f, g, o, c_next, tanh_c, h_next = lstm_cell(ctx.math, gates, c)
+        cell = lstm_cell(ctx.math, gates, c)
         ctx.save_for_backward(gates, c)
-        ctx.save_intermediates(i, f, g, o, tanh_c)
-        return h_next, c_next
+        ctx.save_intermediates(cell.i, cell.f, cell.g, cell.o, cell.tanh_c)
+        return cell.h, cell.c
 
     @staticmethod
     def recompute_intermediates(ctx, gates, c):
         """(i, f, g, o, tanh(c')) as functions of the inputs, for a backward that
         builds a graph."""
-        i, f, g, o, _, tanh_c, _ = lstm_cell(ctx.math, gates, c)
-        return i, f, g, o, tanh_c
+        cell = lstm_cell(ctx.math, gates, c)
+        return cell.i, cell.f, cell.g, cell.o, cell.tanh_c
 
     @staticmethod
     def backward(ctx, grad_h, grad_c_next):
@@ -109,7 +115,7 @@ def _lstm_layer(math, input_parts, weight_hh, h0, c0, reverse):
     h, c = h0, c0
     for t in _forward_order(length, reverse):
         cells[t] = lstm_cell(math, input_parts[t] + h @ weight_hh.T, c)
-        c, h = cells[t][4], cells[t][6]
+        h, c = cells[t].h, cells[t].c
     return cells
 
 
@@ -134,6 +140,11 @@ class LSTMSequence(Function):
     δh_{t−1} = δa_t W_hh (plus what reaches h_{t−1} from the output). Written
     over the whole sequence, the weight's gradient is one product,
     dL/dW_hh = Σ_t δa_tᵀ h_{t−1} = δAᵀ H_prev, and dL/dp_t = δa_t.
+
+    Forward keeps every step's ``lstm_cell`` values (their own arrays, not the
+    output's: an in-place change of the output cannot alter the gradient).
+    Under ``create_graph=True`` the same backward runs on Tensors, the steps
+    recomputed from the inputs with minigrad operations.
     """
 
     array_backward = True
@@ -145,8 +156,7 @@ class LSTMSequence(Function):
         ctx.save_for_backward(input_parts, weight_hh, h0, c0)
         ctx.save_intermediates(*cells)
         last = cells[0 if reverse else -1]
-        # the last h and c are copies: the kept activations must not change with the outputs
-        return ctx.xp.stack([cell[6] for cell in cells]), last[6].copy(), last[4].copy()
+        return ctx.xp.stack([cell.h for cell in cells]), last.h.copy(), last.c.copy()
 
     @staticmethod
     def recompute_intermediates(ctx, input_parts, weight_hh, h0, c0):
@@ -155,7 +165,7 @@ class LSTMSequence(Function):
 
     @staticmethod
     def backward(ctx, grad_hs, grad_h_last, grad_c_last):
-        input_parts, weight_hh, h0, c0 = ctx.saved_tensors
+        _, weight_hh, h0, c0 = ctx.saved_tensors
         cells = ctx.saved_intermediates
         math, length = ctx.math, len(cells)
         order = _forward_order(length, ctx.reverse)
@@ -163,13 +173,14 @@ class LSTMSequence(Function):
         h, c = h0, c0
         for t in order:
             h_prev[t], c_prev[t] = h, c
-            c, h = cells[t][4], cells[t][6]
+            h, c = cells[t].h, cells[t].c
         grad_a = [None] * length
         grad_h, grad_c = grad_h_last, grad_c_last
         for t in reversed(order):  # from the last step to the first
-            i, f, g, o, _, tanh_c, _ = cells[t]
+            cell = cells[t]
             grad_h = grad_h + grad_hs[t]
-            grad_gates, grad_c = lstm_cell_gradients(i, f, g, o, c_prev[t], tanh_c, grad_h, grad_c)
+            grad_gates, grad_c = lstm_cell_gradients(cell.i, cell.f, cell.g, cell.o, c_prev[t],
+                                                     cell.tanh_c, grad_h, grad_c)
             grad_a[t] = math.cat(grad_gates, dim=-1)
             grad_h = grad_a[t] @ weight_hh
         grad_input_parts = math.stack(grad_a, dim=0)
