@@ -372,6 +372,22 @@ def test_hessian_vector_products_of_a_sequence_loss_match_torch(name, rng):
         close(ours, theirs.detach().numpy())
 
 
+def test_lstm_output_changed_in_place_after_forward_leaves_the_gradients_as_torch(rng):
+    """The LSTM layer op keeps every step's own h and c for its backward, not the
+    output it returns: changing the output in place afterwards (allowed, as in
+    PyTorch, when no operation saved it) does not alter the gradients."""
+    mine, reference = twins("LSTM", INPUT, HIDDEN)
+    x = rng.standard_normal((5, 2, INPUT))
+    ours, theirs = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    for module, tensor, no_grad in ((mine, ours, mg.no_grad), (reference, theirs, torch.no_grad)):
+        output, (h_n, c_n) = module(tensor)
+        loss = output.sum() + h_n.sum() + c_n.sum()
+        with no_grad():
+            output.mul_(3)
+        loss.backward()
+    assert_same_gradients(mine, reference, [ours], [theirs])
+
+
 # ---------------------------------------------------------------- long sequences
 def test_a_thousand_step_sequence_back_propagates_and_matches_torch(rng):
     mine, reference = twins("LSTM", 2, 4)

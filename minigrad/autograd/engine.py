@@ -19,8 +19,9 @@ operations needs no deep recursion:
 Undoing broadcasting happens here, once for every op: if an input of shape
 (3, 1) was broadcast to (3, 4), its gradient arrives as (3, 4) and is summed
 back to (3, 1) by ``sum_to`` (itself differentiable). Unless
-``retain_graph=True``, each node drops its saved tensors as soon as it is done,
-so the intermediate arrays are freed during the pass.
+``retain_graph=True``, each node drops everything it kept for backward (its
+saved tensors and intermediates) as soon as it is done, so the intermediate
+arrays are freed during the pass.
 """
 from ..tensor import Tensor, new_tensor
 from .grad_mode import set_grad_enabled, _state
@@ -187,7 +188,11 @@ def _node_backward(node, grads, check_anomaly):
     if node.array_backward and not _state.enabled:
         input_grads = _backward_on_arrays(node, grads)
     else:
-        input_grads = node.backward(node, *grads)
+        node._on_tensors = True
+        try:
+            input_grads = node.backward(node, *grads)
+        finally:
+            node._on_tensors = False
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.next_edges):

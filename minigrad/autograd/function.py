@@ -28,7 +28,38 @@ The shape is PyTorch's ``torch.autograd.Function`` (``ctx.save_for_backward``,
 difference a user writing their own op should know: ``forward`` receives
 backend arrays, not Tensors. ``backward`` receives and returns Tensors, one
 gradient per ``forward`` argument (``None`` where there is none); keyword
-arguments to ``apply`` are options and get no gradient.
+arguments to ``apply`` are options and get no gradient. An exception raised
+in ``forward`` reaches the caller as it was raised, type and traceback.
+
+What backward may use is kept by one rule, and released by the engine once
+the node's backward has run (unless ``retain_graph=True``):
+
+- ``ctx.save_for_backward(*values)`` keeps **inputs and outputs**: each value
+  is an array ``forward`` received as an argument (backward gets that argument:
+  the input Tensor, differentiable, checked not to have changed in place), an
+  array ``forward`` returns (backward gets that output Tensor, likewise), a
+  Tensor passed as an option (itself, checked), or None. Arrays are known by
+  identity, so pass the very objects forward received or returns; any other
+  array is refused with a TypeError, never silently turned into a constant.
+- ``ctx.save_intermediates(*arrays)`` keeps **arrays computed inside forward**
+  (a mask, the normalized input, gate activations), read back with
+  ``ctx.saved_intermediates``. To the graph they are constants. An op whose
+  intermediates depend on a differentiable input defines
+  ``recompute_intermediates(ctx, *saved_tensors)``: under
+  ``create_graph=True`` backward then gets them recomputed from the saved
+  inputs with minigrad operations, so its own gradient is right.
+
+Options (dims, shapes, flags) are plain attributes of ``ctx``.
+
+One mechanism makes a plain ``backward()`` cost only array arithmetic: an op
+whose backward uses operators and methods that Tensors and arrays share
+(``grad * y``, ``g @ w``, ``g.T``, ``g.sum(0)``) and, beyond them, only the
+functions of ``ctx.math`` (``sigmoid``, ``tanh``, ``cat``, ...) sets
+``array_backward = True``. When no graph is being recorded, the engine runs
+that same backward on the raw arrays (``saved_tensors``,
+``saved_intermediates`` and the gradients are arrays, ``ctx.math`` holds array
+functions); under ``create_graph=True`` it runs on Tensors with minigrad's
+differentiable operations. One backward, written once, serves both.
 """
 import weakref
 
@@ -49,17 +80,15 @@ class Function:
 
     _to_save = ()   # what forward passed to save_for_backward (raw, until recorded)
     _saved = ()     # the same, resolved into graph entries; _FREED after backward
+    _intermediates = ()  # what forward passed to save_intermediates; _FREED after backward
     _hooks = None   # hooks of the output tensors, {output index: [hook, ...]}
     _args = ()      # the arguments of apply, only while forward runs
     next_edges = None  # set when the node is recorded (see _record)
-    _on_arrays = False  # True while backward runs on raw arrays (see array_backward)
+    _on_arrays = False   # True while backward runs on raw arrays (see array_backward)
+    _on_tensors = False  # True while backward runs on Tensors
 
-    # An op whose backward uses only arithmetic operators and methods that Tensors
-    # and arrays share (``grad * (1 - y * y)``, ``grad @ w``, ``g.T``, ``g.sum(0)``)
-    # sets this. When no graph is being recorded (a plain ``backward()``), the
-    # engine then runs that same backward on the raw arrays: the gradient costs
-    # array operations only, not a graph node per product. Under
-    # ``create_graph=True`` it runs on Tensors and is differentiable as always.
+    # Set by an op whose backward uses only operators and methods that Tensors and
+    # arrays share, and ``ctx.math``: see the module docstring.
     array_backward = False
 
     # A shape op whose output may be a view of its first input (reshape, permute,
@@ -70,22 +99,28 @@ class Function:
 
     # -- what an op's author uses inside forward/backward ----------------------
     def save_for_backward(self, *values):
-        """Keep input or output arrays (or anything else) for ``backward``."""
+        """Keep inputs and outputs of ``forward`` for ``backward``: each value an
+        array forward received or returns, a Tensor option, or None (the rule in
+        the module docstring; any other array raises a TypeError when recorded)."""
         self._to_save = values
+
+    def save_intermediates(self, *values):
+        """Keep arrays computed inside ``forward`` for ``backward`` (constants to the
+        graph, unless the op defines ``recompute_intermediates``; see the module
+        docstring)."""
+        self._intermediates = values
 
     @property
     def saved_tensors(self):
-        """What ``save_for_backward`` kept, as Tensors attached to the graph.
+        """What ``save_for_backward`` kept, as Tensors attached to the graph
+        (arrays while backward runs on arrays).
 
         Raises when the graph was already freed by a backward pass, or when a
         saved tensor was changed in place after the forward pass.
         """
         saved = self._saved
         if saved is _FREED:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (or to read the saved "
-                f"tensors of {type(self).__name__} after they were freed). Pass retain_graph=True to the "
-                "first backward() or autograd.grad() call if you need to backward twice.")
+            self._raise_freed()
         tensors = []
         for kind, value, version in saved:
             if kind == "tensor":
@@ -110,6 +145,48 @@ class Function:
         if self._on_arrays:
             return tuple([t._array if isinstance(t, Tensor) else t for t in tensors])
         return tuple(tensors)
+
+    @property
+    def saved_intermediates(self):
+        """What ``save_intermediates`` kept: the arrays while backward runs on arrays;
+        under ``create_graph=True``, ``recompute_intermediates(ctx, *saved_tensors)``
+        where the op defines it; otherwise the arrays as constant Tensors."""
+        values = self._intermediates
+        if values is _FREED:
+            self._raise_freed()
+        if self._on_arrays:
+            return values
+        if _state.enabled and self._on_tensors:
+            recompute = getattr(type(self), "recompute_intermediates", None)
+            if recompute is not None:
+                return tuple(recompute(self, *self.saved_tensors))
+        return self.constant_intermediates()
+
+    def constant_intermediates(self):
+        """What ``save_intermediates`` kept, as constant Tensors (a
+        ``recompute_intermediates`` returns these for the values that do not depend on
+        a differentiable input)."""
+        backend = self._backend
+        return tuple([new_tensor(backend.xp.asarray(v), backend, None, 0)
+                      if hasattr(v, "shape") and hasattr(v, "dtype") else v  # NumPy scalars too
+                      for v in self._intermediates])
+
+    @property
+    def math(self):
+        """The functions a backward formula uses beyond operators (``sigmoid``,
+        ``tanh``, ``cat``, ...): minigrad's differentiable operations while backward
+        runs on Tensors, array functions otherwise (in forward, and in a backward run
+        on arrays). Forward and backward can so share one formula."""
+        from ..ops import formula_math  # the ops are built on top of this module
+        if self._on_tensors:
+            return formula_math.TENSOR_MATH
+        return formula_math.array_math(self._backend.xp)
+
+    def _raise_freed(self):
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time (or to read the saved "
+            f"tensors of {type(self).__name__} after they were freed). Pass retain_graph=True to the "
+            "first backward() or autograd.grad() call if you need to backward twice.")
 
     @property
     def needs_input_grad(self):
@@ -183,11 +260,7 @@ class Function:
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
         ctx._args = args  # for needs_input_grad inside forward; dropped right after
-        try:
-            result = cls.forward(ctx, *arrays, **options)
-        except ValueError as error:
-            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
-            raise RuntimeError(f"{cls.__name__}: cannot apply to inputs of shapes {shapes}: {error}") from None
+        result = cls.forward(ctx, *arrays, **options)
         ctx._args = ()
 
         backend = ctx._backend  # forward may have moved the result (ToDevice)
@@ -237,15 +310,39 @@ class Function:
             self._created_at = user_frame()
         to_save = self._to_save
         if to_save:
-            backend = self._backend
-            self._saved = tuple([_saved_entry(value, args, arrays, raw_results, outputs, backend)
-                                 for value in to_save])
+            self._saved = tuple([self._saved_entry(position, value, args, arrays, raw_results,
+                                                   outputs)
+                                 for position, value in enumerate(to_save)])
             self._to_save = ()  # drop the raw references
 
+    def _saved_entry(self, position, value, args, arrays, raw_results, outputs):
+        """How one value given to ``save_for_backward`` is kept: as the input or output
+        it is (the rule in the module docstring), or refused."""
+        if isinstance(value, Tensor):
+            return ("tensor", value, value._version[0])
+        for arg, array in zip(args, arrays):
+            if value is array:
+                if isinstance(arg, Tensor):
+                    return ("tensor", arg, arg._version[0])
+                return ("constant", value, None)  # an argument that is not a Tensor
+        for index, (raw, output) in enumerate(zip(raw_results, outputs)):
+            if value is raw:
+                if output.grad_fn is None:  # an integer output: a constant
+                    return ("constant", output, None)
+                return ("output", (output._array, index, weakref.ref(output)), output._version[0])
+        if value is None or isinstance(value, (bool, int, float)):  # after the identity checks:
+            return ("constant", value, None)  # NumPy gives a 0-d result as a float subclass
+        raise TypeError(
+            f"{type(self).__name__}.forward passed save_for_backward a value (position {position}, "
+            f"{type(value).__name__}) that is neither one of its arguments nor one of its outputs. "
+            "save_for_backward keeps inputs and outputs, which stay differentiable; keep an array "
+            "computed inside forward with ctx.save_intermediates(...), and define "
+            "recompute_intermediates(ctx, *saved_tensors) if it depends on a differentiable input.")
 
     def _release(self):
-        """Drop what was saved for backward (the graph's buffers)."""
+        """Drop what was kept for backward (the graph's buffers)."""
         self._saved = _FREED
+        self._intermediates = _FREED
 
 
 class AccumulateGrad:
@@ -279,25 +376,6 @@ class AccumulateGrad:
 
     def __repr__(self):
         return "<AccumulateGrad>"
-
-
-def _saved_entry(value, args, arrays, raw_results, outputs, backend):
-    """How one saved value is kept: a Tensor with its version, an output, or as is."""
-    if isinstance(value, Tensor):
-        return ("tensor", value, value._version[0])
-    for arg, array in zip(args, arrays):
-        if value is array:
-            if isinstance(arg, Tensor):
-                return ("tensor", arg, arg._version[0])
-            return ("constant", value, None)  # a number passed to the op
-    for index, (raw, output) in enumerate(zip(raw_results, outputs)):
-        if value is raw:
-            if output.grad_fn is None:  # an integer output: a constant
-                return ("constant", output, None)
-            return ("output", (output._array, index, weakref.ref(output)), output._version[0])
-    if hasattr(value, "shape") and hasattr(value, "dtype"):  # an intermediate array
-        return ("constant", new_tensor(backend.xp.asarray(value), backend, None, 0), None)
-    return ("constant", value, None)
 
 
 def _share_version_if_view(cls, output, args):

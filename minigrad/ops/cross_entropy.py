@@ -199,18 +199,24 @@ class SoftmaxCrossEntropy(Function):
             probabilities = exp
             probabilities /= sum_exp
         ctx.label_smoothing, ctx.classes = label_smoothing, classes
-        ctx.save_for_backward(logits, target, weight, probabilities, row_scale,
-                              None if ctx.targets is None else q)
+        ctx.save_for_backward(logits, target, weight)
+        ctx.save_intermediates(probabilities, row_scale, None if ctx.targets is None else q)
         return loss
 
     @staticmethod
+    def recompute_intermediates(ctx, logits, target, weight):
+        """p = softmax(z) as a function of the logits, for a backward that builds a
+        graph; the row scales and the target distribution do not depend on z."""
+        _, row_scale, q = ctx.constant_intermediates()
+        return softmax(logits, 1), row_scale, q
+
+    @staticmethod
     def backward(ctx, grad):
-        logits, target, weight, probabilities, row_scale, q = ctx.saved_tensors
+        logits, target, weight = ctx.saved_tensors
+        probabilities, row_scale, q = ctx.saved_intermediates
         row_grad = grad if row_scale is None else grad * row_scale  # g_i: (M,), or one value
         grad_logits = grad_target = None
         if ctx.needs_input_grad[0]:
-            if is_grad_enabled():  # create_graph=True: p as a function of the logits
-                probabilities = softmax(logits, 1)
             grad_logits = SoftmaxCrossEntropy._grad_logits(ctx, probabilities, target, weight,
                                                            q, row_grad)
         if ctx.needs_input_grad[1]:  # ∂ℓ_i/∂t_ic = −(1 − ε) w_c log p_ic
@@ -259,12 +265,12 @@ class NegativeLogLikelihood(Function):
             loss = reduce_rows(xp, row_losses, reduction, targets.total_weight)
         ctx.key = targets.key
         ctx.shape = log_probs.shape
-        ctx.save_for_backward(row_gradient, targets.keep)
+        ctx.save_intermediates(row_gradient, targets.keep)
         return loss
 
     @staticmethod
     def backward(ctx, grad):
-        row_gradient, keep = ctx.saved_tensors
+        row_gradient, keep = ctx.saved_intermediates
         values = where(keep, -(row_gradient * grad), 0.0)
         return IndexAdd.apply(values, shape=ctx.shape, key=ctx.key), None, None
 

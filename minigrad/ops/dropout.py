@@ -23,10 +23,10 @@ class Dropout(Function):
         scaled_mask = keep.astype(x.dtype)
         if p < 1:  # (p = 1 keeps nothing: the mask is already 0, for any dtype)
             scaled_mask *= 1 / (1 - p)
-        ctx.save_for_backward(scaled_mask)
+        ctx.save_intermediates(scaled_mask)
         return x * scaled_mask
 
     @staticmethod
     def backward(ctx, grad):
-        scaled_mask, = ctx.saved_tensors
+        scaled_mask, = ctx.saved_intermediates
         return grad * scaled_mask

@@ -583,12 +583,12 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(~(x <= 0))
+        ctx.save_intermediates(~(x <= 0))
         return ctx.xp.maximum(x, 0)
 
     @staticmethod
     def backward(ctx, grad):
-        passes, = ctx.saved_tensors
+        passes, = ctx.saved_intermediates
         return gradient_where(passes, grad)
 
 
@@ -599,12 +599,12 @@ class LeakyRelu(Function):
     def forward(ctx, x, negative_slope=0.01):
         ctx.negative_slope = negative_slope
         positive = x > 0
-        ctx.save_for_backward(positive)
+        ctx.save_intermediates(positive)
         return ctx.xp.where(positive, x, x * negative_slope)
 
     @staticmethod
     def backward(ctx, grad):
-        positive, = ctx.saved_tensors
+        positive, = ctx.saved_intermediates
         return where(positive, grad, grad * ctx.negative_slope)
 
 

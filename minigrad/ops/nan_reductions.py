@@ -19,12 +19,12 @@ class WithoutNaN(Function):
     @staticmethod
     def forward(ctx, x):
         is_nan = ctx.xp.isnan(x)
-        ctx.save_for_backward((~is_nan).astype(x.dtype))
+        ctx.save_intermediates((~is_nan).astype(x.dtype))
         return ctx.xp.where(is_nan, 0, x)
 
     @staticmethod
     def backward(ctx, grad):
-        is_number, = ctx.saved_tensors
+        is_number, = ctx.saved_intermediates
         return grad * is_number
 
 

@@ -53,7 +53,7 @@ class NanToNum(Function):
     def forward(ctx, x, nan=0.0, posinf=None, neginf=None):
         xp = ctx.xp
         finite = xp.isfinite(x)
-        ctx.save_for_backward(finite.astype(x.dtype))
+        ctx.save_intermediates(finite.astype(x.dtype))
         limits = np.finfo(x.dtype)
         with xp.errstate(over="ignore"):  # a replacement beyond the dtype's range is ±∞
             values = xp.asarray([nan, limits.max if posinf is None else posinf,
@@ -63,7 +63,7 @@ class NanToNum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        finite, = ctx.saved_tensors
+        finite, = ctx.saved_intermediates
         return grad * finite
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):

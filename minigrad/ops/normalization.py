@@ -30,7 +30,6 @@ result is differentiable again.
 import math
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from .reduction import mean, sum
 from .shape import reshape, sum_to
 
@@ -74,15 +73,20 @@ class Normalize(Function):
             y = x_hat if bias is None else x_hat + bias.reshape(param_shape)
         ctx.dims, ctx.param_shape, ctx.eps, ctx.kind = dims, param_shape, eps, kind
         ctx.bias_shape = None if bias is None else bias.shape
-        ctx.save_for_backward(x, weight, x_hat, inv_std)
+        ctx.save_for_backward(x, weight)
+        ctx.save_intermediates(x_hat, inv_std)
         return y
 
     @staticmethod
+    def recompute_intermediates(ctx, x, weight):
+        """(x̂, 1/σ) as functions of x, for a backward that builds a graph."""
+        return normalized(x, ctx.dims, ctx.eps)
+
+    @staticmethod
     def backward(ctx, grad):
-        x, weight, x_hat, inv_std = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
+        x_hat, inv_std = ctx.saved_intermediates
         dims, param_shape = ctx.dims, ctx.param_shape
-        if is_grad_enabled():  # building a graph (create_graph): x̂ and 1/σ depend on x
-            x_hat, inv_std = normalized(x, dims, ctx.eps)
         need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_x = grad_weight = grad_bias = None
         if need_x and ctx.kind == "layer":

@@ -123,12 +123,14 @@ class Amax(Function):
     def forward(ctx, x, dims, keepdim, take_min=False, select_extremes=True):
         y = x.min(axis=dims, keepdims=True) if take_min else x.max(axis=dims, keepdims=True)
         ctx.dims, ctx.select_extremes = dims, select_extremes
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x)
+        ctx.save_intermediates(y)  # compared with x only: a constant to the gradient
         return y if keepdim else y.reshape(tuple(s for a, s in enumerate(y.shape) if a not in dims))
 
     @staticmethod
     def backward(ctx, grad):
-        x, y = ctx.saved_tensors
+        x, = ctx.saved_tensors
+        y, = ctx.saved_intermediates
         is_extreme = x == y
         if ctx.select_extremes:  # a NaN maximum came from the NaN elements: theirs is the gradient
             is_extreme = is_extreme | ((x != x) & (y != y))

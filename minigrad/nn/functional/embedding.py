@@ -30,12 +30,12 @@ class Embedding(Function):
                 frequency_scale = (1 / counts[indices].astype(weight.dtype))[..., None]
             if padding_idx is not None:
                 not_padding = (indices != padding_idx)[..., None]
-            ctx.save_for_backward(frequency_scale, not_padding)
+            ctx.save_intermediates(frequency_scale, not_padding)
         return weight[indices]
 
     @staticmethod
     def backward(ctx, grad):
-        frequency_scale, not_padding = ctx.saved_tensors
+        frequency_scale, not_padding = ctx.saved_intermediates
         if frequency_scale is not None:
             grad = grad * frequency_scale
         if not_padding is not None:

@@ -11,7 +11,8 @@ a hidden state h_t from step to step. Every cell splits into two parts:
   (L·N, H_in) matrix of the whole sequence;
 - the recurrent part h_{t-1} W_hh^T + b_hh, one (N, H) × (H, gates·H) product
   per step for all gates at once, followed by the cell's elementwise update
-  (one fused op for the GRU's and the RNN's steps, see ``minigrad.ops.recurrent``).
+  (a tanh or ReLU for the RNN; one fused op for the LSTM's and the GRU's, whose
+  formulas are written once in ``minigrad.ops.recurrent``).
 
 The LSTM runs each layer and direction as ONE operation over the whole sequence
 (``LSTMSequence``): its forward loops over the steps on arrays, and its
@@ -47,8 +48,9 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 # ---------------------------------------------------------------- one time step
 # Each step takes the input part p = x_t W_ih^T + b_ih (+ b_hh where it can be
-# folded in) and the previous state, and returns the next state: h, or (h, c).
-# p + h W_hh^T is one ``Linear`` operation with p as its (per-row) bias.
+# folded in), the previous h and the layer's hidden weights, and returns the next
+# h. p + h W_hh^T is one ``Linear`` operation with p as its (per-row) bias.
+# (The LSTM layer runs its steps inside one operation, ``lstm_sequence``.)
 def _tanh_step(input_part, h, weight_hh, bias_hh):
     return tanh(Linear.apply(h, weight_hh, input_part))
 
@@ -57,17 +59,24 @@ def _relu_step(input_part, h, weight_hh, bias_hh):
     return relu(Linear.apply(h, weight_hh, input_part))
 
 
-def _lstm_step(input_part, state, weight_hh, bias_hh):
-    h, c = state
-    return lstm_cell_update(Linear.apply(h, weight_hh, input_part), c)
-
-
 def _gru_step(input_part, h, weight_hh, bias_hh):
     # b_hn sits inside r ⊙ (W_hn h + b_hn), so the GRU cannot fold b_hh into p
     return gru_cell_update(input_part, linear(h, weight_hh, bias_hh), h)
 
 
-_STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+_STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "GRU": _gru_step}
+
+
+def _unrolled(step, input_part, h, weight_hh, bias_hh, reverse):
+    """``(every h_t stacked, the last h)`` of one RNN or GRU layer direction, one
+    ``step`` per time step: back-propagation through time is the engine's walk
+    back over these steps."""
+    input_parts = unbind(input_part, 0)
+    length = len(input_parts)
+    hs = [None] * length
+    for t in (reversed(range(length)) if reverse else range(length)):
+        h = hs[t] = step(input_parts[t], h, weight_hh, bias_hh)
+    return stack(hs), h
 
 
 def _input_part(x, weight_ih, bias_ih, bias_hh, fold_hidden_bias):
@@ -214,7 +223,7 @@ class LSTMCell(RNNCellBase):
         input, (h, c), is_batched = self._batched(input, None if hx is None else list(hx))
         input_part = _input_part(input, self.weight_ih, self.bias_ih, self.bias_hh,
                                   fold_hidden_bias=True)
-        h, c = _lstm_step(input_part, (h, c), self.weight_hh, None)
+        h, c = lstm_cell_update(Linear.apply(h, self.weight_hh, input_part), c)
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -394,8 +403,6 @@ class RNNBase(Module):
         output (L, N, D·H) in the input's layout and the final states, same order.
         """
         x = input.transpose(0, 1) if self.batch_first else input
-        length = x.shape[0]
-        step = _STEPS[self.mode]
         directions = 2 if self.bidirectional else 1
         final_states = []
         for layer in range(self.num_layers):
@@ -410,19 +417,16 @@ class RNNBase(Module):
                 weight_ih, weight_hh, bias_ih, bias_hh = params
                 input_part = _input_part(x, weight_ih, bias_ih, bias_hh,
                                          fold_hidden_bias=self.mode != "GRU")
-                state = initial_states[index]
+                reverse = direction == 1
                 if self.mode == "LSTM":  # the whole sequence as one operation
-                    hs, h, c = lstm_sequence(input_part, weight_hh, *state, reverse=direction == 1)
-                    outputs.append(hs)
+                    hs, h, c = lstm_sequence(input_part, weight_hh, *initial_states[index],
+                                             reverse=reverse)
                     final_states.append((h, c))
-                    continue
-                input_parts = unbind(input_part, 0)
-                hs = [None] * length
-                for t in (reversed(range(length)) if direction == 1 else range(length)):
-                    state = step(input_parts[t], state, weight_hh, bias_hh)
-                    hs[t] = state[0] if type(state) is tuple else state
-                outputs.append(stack(hs))
-                final_states.append(state)
+                else:
+                    hs, h = _unrolled(_STEPS[self.mode], input_part, initial_states[index],
+                                      weight_hh, bias_hh, reverse)
+                    final_states.append(h)
+                outputs.append(hs)
             x = outputs[0] if directions == 1 else cat(outputs, dim=2)
         return (x.transpose(0, 1) if self.batch_first else x), final_states
 

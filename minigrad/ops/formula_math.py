@@ -1,0 +1,67 @@
+"""The functions a backward formula uses beyond operators, in two worlds.
+
+A backward written with operators that Tensors and arrays share (``*``, ``-``,
+``@``, ``.T``, ``.sum``) runs on either. The few functions it needs beyond them
+come from ``ctx.math`` (see ``Function.math``): ``TENSOR_MATH``, minigrad's
+differentiable operations, while backward builds a graph; ``array_math(xp)``,
+the same functions on raw NumPy/CuPy arrays, in forward and in a plain
+``backward()``. Each array function is the same function as its operation (computed
+stably, equal up to rounding), so a formula means the same in both worlds.
+"""
+from .elementwise import sigmoid, tanh
+from .shape import cat, stack
+
+
+def sigmoid_array(xp, x):
+    """σ(x) = (1 + tanh(x/2)) / 2 on an array: never overflows, four array passes."""
+    y = x * 0.5
+    xp.tanh(y, out=y)
+    y *= 0.5
+    y += 0.5
+    return y
+
+
+class TensorMath:
+    """The formula functions as differentiable minigrad operations."""
+
+    sigmoid = staticmethod(sigmoid)
+    tanh = staticmethod(tanh)
+
+    @staticmethod
+    def cat(pieces, dim):
+        return cat(pieces, dim=dim)
+
+    @staticmethod
+    def stack(pieces, dim):
+        return stack(pieces, dim=dim)
+
+
+class ArrayMath:
+    """The formula functions on raw backend arrays (no graph)."""
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def sigmoid(self, x):
+        return sigmoid_array(self.xp, x)
+
+    def tanh(self, x):
+        return self.xp.tanh(x)
+
+    def cat(self, pieces, dim):
+        return self.xp.concatenate(pieces, axis=dim)
+
+    def stack(self, pieces, dim):
+        return self.xp.stack(pieces, axis=dim)
+
+
+TENSOR_MATH = TensorMath()
+_ARRAY_MATH = {}
+
+
+def array_math(xp):
+    """The ``ArrayMath`` of the array module ``xp`` (one per module)."""
+    math = _ARRAY_MATH.get(xp)
+    if math is None:
+        math = _ARRAY_MATH[xp] = ArrayMath(xp)
+    return math
