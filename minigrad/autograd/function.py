@@ -67,6 +67,7 @@ import numpy as np
 
 from ..backend import get_backend
 from ..dtypes import get_default_dtype
+from ..ops.broadcasting import broadcast_shapes  # arithmetic on shapes, importing nothing
 from ..tensor import Tensor, new_tensor
 from .anomaly import user_frame
 from .grad_mode import _state
@@ -96,6 +97,12 @@ class Function:
     # input's memory, the two tensors share one version counter, as in PyTorch:
     # an in-place change to either is seen by every check that saved the other.
     may_return_view = False
+
+    # An op whose tensor arguments broadcast together, elementwise (add, mul, where,
+    # clamp, ...), sets this: apply checks their shapes before forward runs and raises
+    # PyTorch's RuntimeError naming the op and the shapes (``ops/broadcasting.py``),
+    # where NumPy would fail inside forward with a ValueError.
+    broadcasts = False
 
     # -- what an op's author uses inside forward/backward ----------------------
     def save_for_backward(self, *values):
@@ -259,6 +266,9 @@ class Function:
             else:
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
+        if cls.broadcasts:
+            broadcast_shapes([arg._array.shape for arg in args if isinstance(arg, Tensor)],
+                             cls.__name__)
         ctx._args = args  # for needs_input_grad inside forward; dropped right after
         result = cls.forward(ctx, *arrays, **options)
         ctx._args = ()

@@ -279,6 +279,8 @@ class BinaryCrossEntropy(Function):
     """ℓ = −(y max(log x, −100) + (1 − y) max(log(1 − x), −100)), elementwise;
     ∂ℓ/∂x = (x − y) / max(x (1 − x), 1e-12),  ∂ℓ/∂y = log(1 − x) − log x."""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
@@ -303,6 +305,8 @@ class BinaryCrossEntropyWithLogits(Function):
     """ℓ = (1 − y) x + (1 + (p − 1) y) softplus(−x), elementwise (p = pos_weight, broadcast;
     None for 1);  ∂ℓ/∂x = (p y + 1 − y) σ(x) − p y,  ∂ℓ/∂y = log σ(−x) − p log σ(x).
     p gets no gradient (PyTorch does not differentiate it either)."""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, x, y, pos_weight):

@@ -10,6 +10,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .arguments import checked_fill_value, tensor_arguments
+from .broadcasting import broadcast_shapes
 from .shape import sum_to
 
 
@@ -77,12 +78,7 @@ def _checked_mask_and_value(x, mask, value, name):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"{name}: only a 0-dimensional value tensor is supported, but got a "
                            f"tensor of shape {tuple(value.shape)}")
-    try:
-        shape = np.broadcast_shapes(x.shape, mask.shape)
-    except ValueError:
-        raise RuntimeError(f"{name}: the mask's shape {tuple(mask.shape)} does not broadcast "
-                           f"with the tensor's shape {tuple(x.shape)}") from None
-    return shape
+    return broadcast_shapes((mask.shape, x.shape), name)  # PyTorch's order
 
 
 @tensor_arguments("x", "mask")

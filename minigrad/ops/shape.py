@@ -16,6 +16,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor, index_key
 from .arguments import check_tensor, tensor_arguments
+from .broadcasting import check_expandable
 from .dims import normalize_dim, normalize_distinct_dims
 from .elementwise import cast
 
@@ -204,6 +205,7 @@ class BroadcastTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
+        check_expandable(x.shape, shape, "broadcast_to")
         ctx.input_shape = x.shape
         return ctx.xp.broadcast_to(x, shape)
 
@@ -218,14 +220,11 @@ class SumTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
+        check_expandable(shape, x.shape, "sum_to")  # x is what shape broadcasts to
         ctx.input_shape = x.shape
         leading = x.ndim - len(shape)
-        if leading < 0:
-            raise ValueError(f"cannot sum shape {x.shape} to the longer shape {shape}")
         stretched = tuple(leading + a for a, size in enumerate(shape)
                           if size == 1 and x.shape[leading + a] != 1)
-        if any(size not in (1, x.shape[leading + a]) for a, size in enumerate(shape)):
-            raise ValueError(f"shape {x.shape} does not broadcast from {shape}")
         y = x.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
         return y.reshape(shape)
 
