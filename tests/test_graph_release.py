@@ -261,3 +261,26 @@ def test_the_check_finds_what_retain_graph_keeps():
     y = (x * x).sum()
     y.backward(retain_graph=True)
     assert leftovers(y) == ["Mul._saved[0][1]", "Mul._saved[1][1]"]
+
+
+class NoGradient(mg.autograd.Function):
+    """y = x, whose backward sends no gradient back (None)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None
+
+
+def test_a_node_that_receives_no_gradient_is_released_too():
+    x = data(3)
+    y = (NoGradient.apply(x * x) + x).sum()
+    y.backward()
+    assert leftovers(y) == []
+    mul = y.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]
+    assert type(mul).__name__ == "Mul"
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        mul.saved_tensors
