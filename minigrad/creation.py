@@ -11,6 +11,7 @@ import numpy as np
 
 from .backend import Device, get_backend
 from .dtypes import get_default_dtype
+from .ops.broadcasting import broadcast_shapes
 from .random import random_source
 from .tensor import Tensor, new_tensor
 
@@ -207,7 +208,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if not isinstance(std, Tensor) and not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    shape = np.broadcast_shapes(*[t.shape for t in tensors])
+    shape = broadcast_shapes([t.shape for t in tensors], "normal")
     standard = _normal(random_source(generator, backend), shape, result_dtype)
     return new_tensor((standard * std_values + mean_values).astype(result_dtype, copy=False),
                       backend, None, 0)

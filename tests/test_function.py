@@ -6,6 +6,7 @@ stand-in's) and computes with ``ctx.xp``; ``backward(ctx, *grads)`` receives
 and returns Tensors.
 """
 import re
+import traceback
 import warnings
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 import torch
 
 import minigrad as mg
+from minigrad.ops.shape import IndexAdd
 
 
 class Cube(mg.autograd.Function):
@@ -49,18 +51,24 @@ class FlatCube(Cube):
 
 
 class Softsign(mg.autograd.Function):
-    """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)²; saves an intermediate array too."""
+    """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)²; keeps the intermediate d = 1 + |x|
+    and says how to recompute it from x, so that it is differentiable again."""
 
     @staticmethod
     def forward(ctx, x):
         denominator = 1 + ctx.xp.abs(x)
         ctx.save_for_backward(x)
+        ctx.save_intermediates(denominator)
         return x / denominator
 
     @staticmethod
+    def recompute_intermediates(ctx, x):
+        return (1 + x.abs(),)
+
+    @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad / ((1 + x.abs()) * (1 + x.abs()))
+        denominator, = ctx.saved_intermediates
+        return grad / (denominator * denominator)
 
 
 class ScaledProduct(mg.autograd.Function):
@@ -311,6 +319,198 @@ def test_create_graph_differentiates_a_user_backward(device):
     g, = mg.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
     gg, = mg.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(gg.detach().numpy(), 6 * x.detach().numpy())
+
+
+# ---------------------------------------------------------------- exceptions from forward
+class OwnError(Exception):
+    """An exception class of the user's own."""
+
+
+def raising(error):
+    """A Function whose forward raises ``error`` (the object itself)."""
+    class Raises(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            raise error
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+    return Raises
+
+
+@pytest.mark.parametrize("error", [ValueError("bad value"), KeyError("missing"), OwnError("mine")],
+                         ids=lambda e: type(e).__name__)
+def test_an_exception_in_forward_reaches_the_caller_unchanged(error, device):
+    with pytest.raises(type(error)) as raised:
+        raising(error).apply(leaf(3, device))
+    assert raised.value is error and raised.type is type(error)  # not wrapped, not converted
+    last = traceback.extract_tb(raised.value.__traceback__)[-1]
+    assert last.name == "forward" and last.filename == __file__  # where the user raised it
+
+
+# ---------------------------------------------------------------- what forward may save where
+def test_save_for_backward_refuses_an_array_computed_in_forward(device):
+    class SavesIntermediate(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + ctx.xp.exp(-x))
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(TypeError, match=r"SavesIntermediate\.forward passed save_for_backward a "
+                                        r"value \(position 1, \w+\) that is neither one of its "
+                                        r"arguments nor one of its outputs.*save_intermediates"):
+        SavesIntermediate.apply(leaf(3, device))
+
+
+def test_save_for_backward_knows_inputs_by_identity_not_by_value(device):
+    class SavesCopy(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x.copy())                  # equal to x, but not x
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    with pytest.raises(TypeError, match=r"SavesCopy\.forward passed save_for_backward"):
+        SavesCopy.apply(leaf(3, device))
+
+
+class SwishKeepingSigmoid(mg.autograd.Function):
+    """f(x) = x σ(x), with s = σ(x) kept from forward;  f'(x) = s + x s (1 − s)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + ctx.xp.exp(-x))
+        ctx.save_for_backward(x)
+        ctx.save_intermediates(s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        s, = ctx.saved_intermediates
+        return grad * (s + x * s * (1 - s))
+
+
+class SwishRecomputingSigmoid(SwishKeepingSigmoid):
+    """The same, saying how s depends on x: under create_graph it is recomputed."""
+
+    @staticmethod
+    def recompute_intermediates(ctx, x):
+        return (mg.sigmoid(x),)
+
+
+def second_derivatives(function, values, device):
+    """(f'(x), d/dx Σ f'(x)) by minigrad, f'(x) computed with create_graph=True."""
+    x = mg.tensor(values, device=device, requires_grad=True)
+    first, = mg.autograd.grad(function.apply(x).sum(), x, create_graph=True)
+    second, = mg.autograd.grad(first.sum(), x)
+    return first, second
+
+
+def torch_second_derivatives(values, detach_sigmoid):
+    """The same by PyTorch's double backward of f'(x) = s + x s (1 − s), s = σ(x),
+    with s as a constant where ``detach_sigmoid``."""
+    x = torch.tensor(values, requires_grad=True)
+    s = torch.sigmoid(x)
+    s = s.detach() if detach_sigmoid else s
+    first = s + x * s * (1 - s)
+    second, = torch.autograd.grad(first.sum(), x)
+    return first, second
+
+
+def test_recomputed_intermediates_give_the_true_second_derivative(device):
+    values = np.random.default_rng(3).standard_normal((2, 4))
+    first, second = second_derivatives(SwishRecomputingSigmoid, values, device)
+    torch_first, torch_second = torch_second_derivatives(values, detach_sigmoid=False)
+    mg.testing.assert_close(first, torch_first)
+    mg.testing.assert_close(second, torch_second)
+
+
+def test_an_intermediate_without_recompute_is_a_constant_to_the_graph(device):
+    values = np.random.default_rng(3).standard_normal((2, 4))
+    first, second = second_derivatives(SwishKeepingSigmoid, values, device)
+    torch_first, constant_s = torch_second_derivatives(values, detach_sigmoid=True)
+    _, true_second = torch_second_derivatives(values, detach_sigmoid=False)
+    mg.testing.assert_close(first, torch_first)                   # the first derivative is right
+    mg.testing.assert_close(second, constant_s)                   # d/dx with s held fixed ...
+    assert not np.allclose(second.detach().numpy(), true_second.numpy())  # ... not the true one
+
+
+def test_saved_intermediates_are_arrays_constants_or_recomputed(device):
+    seen = []
+
+    class Probe(SwishRecomputingSigmoid):
+        array_backward = True  # its backward uses operators only
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(ctx.saved_intermediates[0])
+            return SwishRecomputingSigmoid.backward(ctx, grad)
+
+    x = leaf(3, device)
+    Probe.apply(x).sum().backward()                               # a plain backward: arrays
+    mg.autograd.grad(Probe.apply(x).sum(), x, create_graph=True)  # recomputed, in the graph
+    assert x.backend.is_array(seen[0])
+    assert isinstance(seen[1], mg.Tensor) and seen[1].requires_grad
+    seen.clear()
+    Probe.array_backward = False                                  # backward on Tensors, no graph:
+    Probe.apply(x).sum().backward()                               # a constant Tensor
+    assert isinstance(seen[0], mg.Tensor) and not seen[0].requires_grad
+
+
+def test_an_indexing_key_comes_back_from_save_intermediates_as_it_was(device):
+    seen = []
+
+    class Pick(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            key = (ctx.xp.asarray([0, 2]),)
+            ctx.save_intermediates(key, ctx.xp.asarray([1.0, 1.0]))
+            return x[key]
+
+        @staticmethod
+        def backward(ctx, grad):
+            key, ones = ctx.saved_intermediates
+            seen.append((key, ones))
+            return IndexAdd.apply(grad * ones, shape=(3,), key=key)   # zeros, grad added at key
+
+    x = leaf(3, device)
+    Pick.apply(x).sum().backward()
+    (key, ones), = seen
+    assert isinstance(key, tuple) and x.backend.is_array(key[0])   # an index, as it was
+    assert isinstance(ones, mg.Tensor) and not ones.requires_grad   # an array: a constant
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [1.0, 0.0, 1.0])
+
+
+def test_reading_intermediates_after_release_says_backward_ran_already(device):
+    x = leaf(3, device)
+    y = SwishRecomputingSigmoid.apply(x)
+    node = y.grad_fn
+    y.sum().backward()
+    for read in (lambda: node.saved_intermediates, node.constant_intermediates,
+                 lambda: node.saved_tensors):
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            read()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
+
+
+def test_retain_graph_keeps_intermediates_for_a_second_backward(device):
+    x = leaf(3, device)
+    y = SwishKeepingSigmoid.apply(x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.detach().numpy().copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * first)
 
 
 # ---------------------------------------------------------------- gradcheck on user functions

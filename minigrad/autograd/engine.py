@@ -72,6 +72,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
                 continue
             edges = node.next_edges
             if grads is None or visits is not None and node not in visits:
+                if grads is None and capture is None and not retain_graph:
+                    node._release()  # reached, but every gradient for it was None
                 _release_inputs(edges, pending, ready)  # no gradient wanted here: only release
                 continue
             if node._hooks is not None or capture is not None:

@@ -41,15 +41,19 @@ the node's backward has run (unless ``retain_graph=True``):
   Tensor passed as an option (itself, checked), or None. Arrays are known by
   identity, so pass the very objects forward received or returns; any other
   array is refused with a TypeError, never silently turned into a constant.
-- ``ctx.save_intermediates(*arrays)`` keeps **arrays computed inside forward**
+- ``ctx.save_intermediates(*values)`` keeps **arrays computed inside forward**
   (a mask, the normalized input, gate activations), read back with
-  ``ctx.saved_intermediates``. To the graph they are constants. An op whose
-  intermediates depend on a differentiable input defines
-  ``recompute_intermediates(ctx, *saved_tensors)``: under
-  ``create_graph=True`` backward then gets them recomputed from the saved
-  inputs with minigrad operations, so its own gradient is right.
+  ``ctx.saved_intermediates``. To the graph they are constants: Tensors
+  outside the graph while backward runs on Tensors. A value that is not an
+  array comes back as it was: an indexing key (a tuple, which may hold index
+  arrays), a number, None. An op whose intermediates depend on a
+  differentiable input defines ``recompute_intermediates(ctx, *saved_tensors)``:
+  under ``create_graph=True`` backward then gets them recomputed from the
+  saved inputs with minigrad operations, so its own gradient is right.
 
-Options (dims, shapes, flags) are plain attributes of ``ctx``.
+Options (dims, shapes, dtypes, flags: never arrays) are plain attributes of
+``ctx``. An array kept any other way would outlive the release;
+tests/test_graph_release.py checks every op and layer for that.
 
 One mechanism makes a plain ``backward()`` cost only array arithmetic: an op
 whose backward uses operators and methods that Tensors and arrays share
@@ -67,6 +71,7 @@ import numpy as np
 
 from ..backend import get_backend
 from ..dtypes import get_default_dtype
+from ..ops.broadcasting import broadcast_shapes  # arithmetic on shapes, importing nothing
 from ..tensor import Tensor, new_tensor
 from .anomaly import user_frame
 from .grad_mode import _state
@@ -97,6 +102,12 @@ class Function:
     # an in-place change to either is seen by every check that saved the other.
     may_return_view = False
 
+    # An op whose tensor arguments broadcast together, elementwise (add, mul, where,
+    # clamp, ...), sets this: apply checks their shapes before forward runs and raises
+    # PyTorch's RuntimeError naming the op and the shapes (``ops/broadcasting.py``),
+    # where NumPy would fail inside forward with a ValueError.
+    broadcasts = False
+
     # -- what an op's author uses inside forward/backward ----------------------
     def save_for_backward(self, *values):
         """Keep inputs and outputs of ``forward`` for ``backward``: each value an
@@ -106,8 +117,9 @@ class Function:
 
     def save_intermediates(self, *values):
         """Keep arrays computed inside ``forward`` for ``backward`` (constants to the
-        graph, unless the op defines ``recompute_intermediates``; see the module
-        docstring)."""
+        graph, unless the op defines ``recompute_intermediates``), and values that hold
+        arrays, such as an indexing key (a tuple), which come back as they were (see
+        the module docstring)."""
         self._intermediates = values
 
     @property
@@ -150,7 +162,10 @@ class Function:
     def saved_intermediates(self):
         """What ``save_intermediates`` kept: the arrays while backward runs on arrays;
         under ``create_graph=True``, ``recompute_intermediates(ctx, *saved_tensors)``
-        where the op defines it; otherwise the arrays as constant Tensors."""
+        where the op defines it; otherwise the arrays as constant Tensors (other
+        values as they were).
+
+        Raises when the graph was already freed by a backward pass."""
         values = self._intermediates
         if values is _FREED:
             self._raise_freed()
@@ -163,9 +178,11 @@ class Function:
         return self.constant_intermediates()
 
     def constant_intermediates(self):
-        """What ``save_intermediates`` kept, as constant Tensors (a
+        """What ``save_intermediates`` kept, the arrays as constant Tensors (a
         ``recompute_intermediates`` returns these for the values that do not depend on
         a differentiable input)."""
+        if self._intermediates is _FREED:
+            self._raise_freed()
         backend = self._backend
         return tuple([new_tensor(backend.xp.asarray(v), backend, None, 0)
                       if hasattr(v, "shape") and hasattr(v, "dtype") else v  # NumPy scalars too
@@ -259,6 +276,9 @@ class Function:
             else:
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
+        if cls.broadcasts:
+            broadcast_shapes([arg._array.shape for arg in args if isinstance(arg, Tensor)],
+                             cls.__name__)
         ctx._args = args  # for needs_input_grad inside forward; dropped right after
         result = cls.forward(ctx, *arrays, **options)
         ctx._args = ()

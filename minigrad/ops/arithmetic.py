@@ -164,6 +164,8 @@ class Lerp(Function):
     """y = a + w (b − a), computed as PyTorch does: b − (b − a)(1 − w) where |w| >= ½,
     exact at both ends.  dy/da = 1 − w, dy/db = w, dy/dw = b − a"""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, start, end, weight):
         ctx.save_for_backward(start, end, weight)

@@ -71,9 +71,8 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
-from ..tensor import new_tensor
 from .elementwise import clamp, log, sigmoid, softplus, where
-from .reduction import log_softmax, softmax
+from .reduction import softmax
 from .shape import IndexAdd
 
 # PyTorch's floor for x (1 − x) in the binary cross-entropy gradient.
@@ -159,7 +158,15 @@ def reduce_rows(xp, row_losses, reduction, denominator):
 
 class SoftmaxCrossEntropy(Function):
     """Reduced −Σ_c q_ic log softmax(z)_ic over rows i (see the module docstring);
-    ∂L/∂z_i = g_i (S_i softmax(z_i) − q_i)."""
+    ∂L/∂z_i = g_i (S_i softmax(z_i) − q_i).
+
+    Class-index targets are kept as arrays (which rows count, their weights r_i, the
+    key of the target entries) with ``save_intermediates``, so they are freed with
+    the graph. The backward uses operators and ``ctx.math`` only (``array_backward``):
+    a plain ``backward()`` runs it on the arrays, in place where it can.
+    """
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index=-100, label_smoothing=0.0,
@@ -167,6 +174,7 @@ class SoftmaxCrossEntropy(Function):
         xp = ctx.xp
         rows, classes = logits.shape
         mean = reduction == "mean"
+        keep = row_weight = key = None  # class indices only
         with np.errstate(divide="ignore", invalid="ignore"):  # a mean over nothing: 0/0 = nan
             shifted = logits - logits.max(axis=1, keepdims=True)
             exp = xp.exp(shifted)
@@ -174,13 +182,12 @@ class SoftmaxCrossEntropy(Function):
             log_sum_exp = xp.log(sum_exp)  # log Σ e^z − m, so log p = shifted − log_sum_exp
 
             if target.dtype.kind == "f":  # class probabilities: a dense q
-                ctx.targets = None
                 q = smoothed_distribution(target, label_smoothing, classes, weight)
                 denominator = rows
                 row_scale = xp.full(rows, 1 / max(rows, 1), logits.dtype) if mean else None
             else:  # class indices: dense only when smoothing spreads q over every class
-                targets = ctx.targets = ClassTargets(xp, target, weight, ignore_index, classes,
-                                                     logits.dtype)
+                targets = ClassTargets(xp, target, weight, ignore_index, classes, logits.dtype)
+                keep, row_weight, key = targets.keep, targets.row_weight, targets.key
                 q = targets.distribution(xp, classes, weight, label_smoothing) \
                     if label_smoothing else None
                 denominator = targets.total_weight
@@ -190,61 +197,57 @@ class SoftmaxCrossEntropy(Function):
                 total_q = q.sum(axis=1, keepdims=True)
                 row_losses = (total_q * log_sum_exp - (q * shifted).sum(axis=1, keepdims=True))[:, 0]
             else:  # ℓ_i = r_i (log Σ e^z_i − z_{i,y_i}), r_i = w_{y_i} (0 if ignored)
-                picked = shifted[targets.key]
-                row_losses = xp.where(targets.keep,
-                                      targets.row_weight * (log_sum_exp[:, 0] - picked), 0)
+                picked = shifted[key]
+                row_losses = xp.where(keep, row_weight * (log_sum_exp[:, 0] - picked), 0)
             loss = reduce_rows(xp, row_losses, reduction, denominator)
         probabilities = None
-        if ctx.needs_input_grad[0] and is_grad_enabled():  # p = softmax(z), in place
+        # p = softmax(z), computed in place, only when a graph will be recorded (apply
+        # records in grad mode only) in which the logits need a gradient
+        if ctx.needs_input_grad[0] and is_grad_enabled():
             probabilities = exp
             probabilities /= sum_exp
         ctx.label_smoothing, ctx.classes = label_smoothing, classes
         ctx.save_for_backward(logits, target, weight)
-        ctx.save_intermediates(probabilities, row_scale, None if ctx.targets is None else q)
+        ctx.save_intermediates(probabilities, row_scale, None if keep is None else q,
+                               keep, row_weight, key)
         return loss
 
     @staticmethod
     def recompute_intermediates(ctx, logits, target, weight):
         """p = softmax(z) as a function of the logits, for a backward that builds a
-        graph; the row scales and the target distribution do not depend on z."""
-        _, row_scale, q = ctx.constant_intermediates()
-        return softmax(logits, 1), row_scale, q
+        graph; the rest (row scales, targets) does not depend on z."""
+        _, *constants = ctx.constant_intermediates()
+        return (softmax(logits, 1), *constants)
 
     @staticmethod
     def backward(ctx, grad):
         logits, target, weight = ctx.saved_tensors
-        probabilities, row_scale, q = ctx.saved_intermediates
+        probabilities, row_scale, q, keep, row_weight, key = ctx.saved_intermediates
         row_grad = grad if row_scale is None else grad * row_scale  # g_i: (M,), or one value
         grad_logits = grad_target = None
         if ctx.needs_input_grad[0]:
-            grad_logits = SoftmaxCrossEntropy._grad_logits(ctx, probabilities, target, weight,
-                                                           q, row_grad)
+            grad_logits = SoftmaxCrossEntropy._grad_logits(ctx, probabilities, target, weight, q,
+                                                           keep, row_weight, key, row_grad)
         if ctx.needs_input_grad[1]:  # ∂ℓ_i/∂t_ic = −(1 − ε) w_c log p_ic
-            grad_target = log_softmax(logits, 1) * (row_grad.reshape(-1, 1)
-                                                    * -(1 - ctx.label_smoothing))
+            grad_target = ctx.math.log_softmax(logits, 1) * (row_grad.reshape(-1, 1)
+                                                             * -(1 - ctx.label_smoothing))
             if weight is not None:
                 grad_target = grad_target * weight
         return grad_logits, grad_target, None
 
     @staticmethod
-    def _grad_logits(ctx, probabilities, target, weight, q, row_grad):
+    def _grad_logits(ctx, probabilities, target, weight, q, keep, row_weight, key, row_grad):
         """G_ic − p_ic Σ_k G_ik with G_ic = −q_ic g_i, ignored rows set to 0 by a select."""
-        targets = ctx.targets
-        if targets is None:  # class probabilities (a Tensor, perhaps requiring grad)
+        if keep is None:  # class probabilities (perhaps requiring grad themselves)
             q = smoothed_distribution(target, ctx.label_smoothing, ctx.classes, weight)
         else:
-            row_grad = where(new_tensor(targets.keep, ctx.backend, None, 0), row_grad, 0.0)
+            row_grad = ctx.math.where(keep, row_grad, 0.0)
             if q is None:  # no smoothing: q_i = r_i at the target class, 0 elsewhere
-                target_grad = row_grad * new_tensor(targets.row_weight, ctx.backend, None, 0)
-                if is_grad_enabled():
-                    return (probabilities * target_grad.reshape(-1, 1)
-                            - IndexAdd.apply(target_grad, shape=probabilities.shape,
-                                             key=targets.key))
-                result = probabilities._array * target_grad._array[:, None]  # a fresh array
-                result[targets.key] -= target_grad._array  # one entry per row, in place
-                return new_tensor(result, ctx.backend, None, 0)
+                target_grad = row_grad * row_weight
+                return ctx.math.subtract_at(probabilities * target_grad.reshape(-1, 1), key,
+                                            target_grad)
         log_probability_grad = -(q * row_grad.reshape(-1, 1))
-        return log_probability_grad - probabilities * log_probability_grad.sum(1, keepdim=True)
+        return log_probability_grad - probabilities * log_probability_grad.sum(1, keepdims=True)
 
 
 class NegativeLogLikelihood(Function):
@@ -263,21 +266,22 @@ class NegativeLogLikelihood(Function):
             if reduction == "mean":
                 row_gradient = row_gradient * targets.row_scale(xp)
             loss = reduce_rows(xp, row_losses, reduction, targets.total_weight)
-        ctx.key = targets.key
         ctx.shape = log_probs.shape
-        ctx.save_intermediates(row_gradient, targets.keep)
+        ctx.save_intermediates(row_gradient, targets.keep, targets.key)
         return loss
 
     @staticmethod
     def backward(ctx, grad):
-        row_gradient, keep = ctx.saved_intermediates
+        row_gradient, keep, key = ctx.saved_intermediates
         values = where(keep, -(row_gradient * grad), 0.0)
-        return IndexAdd.apply(values, shape=ctx.shape, key=ctx.key), None, None
+        return IndexAdd.apply(values, shape=ctx.shape, key=key), None, None
 
 
 class BinaryCrossEntropy(Function):
     """ℓ = −(y max(log x, −100) + (1 − y) max(log(1 − x), −100)), elementwise;
     ∂ℓ/∂x = (x − y) / max(x (1 − x), 1e-12),  ∂ℓ/∂y = log(1 − x) − log x."""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, x, y):
@@ -303,6 +307,8 @@ class BinaryCrossEntropyWithLogits(Function):
     """ℓ = (1 − y) x + (1 + (p − 1) y) softplus(−x), elementwise (p = pos_weight, broadcast;
     None for 1);  ∂ℓ/∂x = (p y + 1 − y) σ(x) − p y,  ∂ℓ/∂y = log σ(−x) − p log σ(x).
     p gets no gradient (PyTorch does not differentiate it either)."""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, x, y, pos_weight):

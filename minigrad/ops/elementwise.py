@@ -16,6 +16,7 @@ from ..creation import zeros_like
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
 from .arguments import check_tensor, tensor_arguments
+from .broadcasting import broadcast_shapes
 
 _PYTHON_SCALARS = (int, float, bool)
 
@@ -133,6 +134,7 @@ class Add(Function):
     """y = a + b;  dy/da = 1, dy/db = 1"""
 
     array_backward = True
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -147,6 +149,7 @@ class Sub(Function):
     """y = a - b;  dy/da = 1, dy/db = -1"""
 
     array_backward = True
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -161,6 +164,7 @@ class Mul(Function):
     """y = a · b;  dy/da = b, dy/db = a"""
 
     array_backward = True
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -178,6 +182,7 @@ class Div(Function):
     """y = a / b;  dy/da = 1/b, dy/db = -a/b²"""
 
     array_backward = True
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -213,6 +218,8 @@ class Pow(Function):
     where a = 0 and b >= 0 the derivative in b is 0 (0^b is constant there; ln 0
     would make it 0 · inf).
     """
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -722,6 +729,8 @@ class Clamp(Function):
     PyTorch. Each bound may be None, a number or a tensor.
     """
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, x, low, high):
         xp = ctx.xp
@@ -767,6 +776,8 @@ def split_between(grad, a, b, a_loses, b_loses):
 class Maximum(Function):
     """y = max(a, b);  the gradient goes to the larger input, half to each on a tie"""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -781,6 +792,8 @@ class Maximum(Function):
 class Minimum(Function):
     """y = min(a, b);  the gradient goes to the smaller input, half to each on a tie"""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -794,6 +807,8 @@ class Minimum(Function):
 
 class Where(Function):
     """y = a where condition else b;  the gradient follows the same choice"""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, condition, a, b):
@@ -950,6 +965,7 @@ def compare(a, b, ufunc_name):
         if b._backend is not backend:
             raise RuntimeError(f"cannot compare tensors on {a.device} and {b.device}; "
                                f"move one with .to({str(a.device)!r})")
+        broadcast_shapes((a.shape, b.shape), ufunc_name)
         b = b._array
     return new_tensor(getattr(backend.xp, ufunc_name)(a._array, b), backend, None, 0)
 
@@ -960,6 +976,8 @@ def logical(a, b, ufunc_name):
     if b is None:
         return new_tensor(getattr(xp, ufunc_name)(a._array), a._backend, None, 0)
     b = _operand(b, ufunc_name, 2, "other")
+    if isinstance(b, Tensor):
+        broadcast_shapes((a.shape, b.shape), ufunc_name)
     return new_tensor(getattr(xp, ufunc_name)(a._array, b._array if isinstance(b, Tensor) else b),
                         a._backend, None, 0)
 
@@ -979,6 +997,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
                            f"{input.device} and {other.device}")
     if rtol < 0 or atol < 0:
         raise RuntimeError(f"isclose(): rtol and atol must be non-negative, got rtol={rtol}, atol={atol}")
+    broadcast_shapes((input.shape, other.shape), "isclose")
     xp = input._backend.xp
     a, b = input._array, other._array
     close = a == b

@@ -33,6 +33,8 @@ class LogAddExp(Function):
     """y = ln(eᵃ + eᵇ) = max(a, b) + ln(1 + e^(−|a − b|)), finite for any finite a, b
     (and a itself where a = b = ±∞);  dy/da = 1 / (1 + e^(b − a)),  dy/db = 1 / (1 + e^(a − b))"""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.xp
@@ -54,6 +56,8 @@ class LogAddExp(Function):
 class XLogY(Function):
     """y = x · ln(z), 0 where x = 0 (also where z = 0), NaN where z is NaN;
     dy/dx = ln z (0 where x = 0 and z <= 0, as in PyTorch),  dy/dz = x / z"""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, x, z):

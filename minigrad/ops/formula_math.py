@@ -1,15 +1,21 @@
 """The functions a backward formula uses beyond operators, in two worlds.
 
 A backward written with operators that Tensors and arrays share (``*``, ``-``,
-``@``, ``.T``, ``.sum``) runs on either. The few functions it needs beyond them
-come from ``ctx.math`` (see ``Function.math``): ``TENSOR_MATH``, minigrad's
-differentiable operations, while backward builds a graph; ``array_math(xp)``,
-the same functions on raw NumPy/CuPy arrays, in forward and in a plain
-``backward()``. Each array function is the same function as its operation (computed
-stably, equal up to rounding), so a formula means the same in both worlds.
+``@``, ``.T``, ``.sum``, ``.reshape``) runs on either. The few functions it needs
+beyond them come from ``ctx.math`` (see ``Function.math``): ``TENSOR_MATH``,
+minigrad's differentiable operations, while backward builds a graph;
+``array_math(xp)``, the same functions on raw NumPy/CuPy arrays, in forward and in
+a plain ``backward()``. Each array function is the same function as its operation
+(computed stably, equal up to rounding), so a formula means the same in both worlds.
 """
+<<<<<<< HEAD
 from .elementwise import sigmoid, tanh
 from .shape import cat, stack
+=======
+from .elementwise import sigmoid, tanh, where
+from .reduction import log_softmax, log_softmax_array
+from .shape import IndexAdd, cat
+>>>>>>> wt-ops
 
 
 def sigmoid_array(xp, x):
@@ -26,14 +32,26 @@ class TensorMath:
 
     sigmoid = staticmethod(sigmoid)
     tanh = staticmethod(tanh)
+    where = staticmethod(where)
 
     @staticmethod
     def cat(pieces, dim):
         return cat(pieces, dim=dim)
 
     @staticmethod
+<<<<<<< HEAD
     def stack(pieces, dim):
         return stack(pieces, dim=dim)
+=======
+    def log_softmax(x, dim):
+        return log_softmax(x, dim)
+
+    @staticmethod
+    def subtract_at(fresh, key, values):
+        """``fresh`` with ``values`` subtracted at the positions the index ``key``
+        picks (each at most once): fresh − (zeros with values at key)."""
+        return fresh - IndexAdd.apply(values, shape=tuple(fresh.shape), key=key)
+>>>>>>> wt-ops
 
 
 class ArrayMath:
@@ -48,11 +66,26 @@ class ArrayMath:
     def tanh(self, x):
         return self.xp.tanh(x)
 
+    def where(self, condition, x, y):
+        return self.xp.where(condition, x, y)
+
     def cat(self, pieces, dim):
         return self.xp.concatenate(pieces, axis=dim)
 
+<<<<<<< HEAD
     def stack(self, pieces, dim):
         return self.xp.stack(pieces, axis=dim)
+=======
+    def log_softmax(self, x, dim):
+        return log_softmax_array(self.xp, x, dim)
+
+    @staticmethod
+    def subtract_at(fresh, key, values):
+        """``fresh[key] -= values``, in place: ``fresh`` must be an array the formula
+        has just computed (no one else holds it), so no copy is needed."""
+        fresh[key] -= values
+        return fresh
+>>>>>>> wt-ops
 
 
 TENSOR_MATH = TensorMath()

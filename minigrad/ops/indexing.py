@@ -19,7 +19,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
 from .arguments import checked_fill_value, tensor_arguments
 from .dims import normalize_dim
-from .shape import GetItem, getitem, reshape
+from .shape import GetItem, getitem, key_tuple, reshape
 
 
 def _full_key(index, dim, xp):
@@ -73,15 +73,16 @@ class Scatter(Function):
 
     @staticmethod
     def forward(ctx, x, src, key):
-        ctx.key = key
+        ctx.save_intermediates(key_tuple(key))  # kept as GetItem keeps its key
         y = x.copy()
         y[key] = src
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        return (Scatter.apply(grad, 0.0, key=ctx.key) if ctx.needs_input_grad[0] else None,
-                GetItem.apply(grad, key=ctx.key) if ctx.needs_input_grad[1] else None)
+        key, = ctx.saved_intermediates
+        return (Scatter.apply(grad, 0.0, key=key) if ctx.needs_input_grad[0] else None,
+                GetItem.apply(grad, key=key) if ctx.needs_input_grad[1] else None)
 
 
 class ScatterAdd(Function):
@@ -90,14 +91,15 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, x, src, key):
-        ctx.key = key
+        ctx.save_intermediates(key_tuple(key))  # kept as GetItem keeps its key
         y = x.copy()
         ctx.backend.scatter_add(y, key, src)
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, GetItem.apply(grad, key=ctx.key) if ctx.needs_input_grad[1] else None
+        key, = ctx.saved_intermediates
+        return grad, GetItem.apply(grad, key=key) if ctx.needs_input_grad[1] else None
 
 
 @tensor_arguments("x", "index")

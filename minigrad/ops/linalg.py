@@ -9,14 +9,17 @@ import math
 from ..autograd.function import Function
 from ..tensor import new_tensor
 from .arguments import check_tensor, tensor_arguments
+from .broadcasting import broadcast_shapes
 from .shape import getitem, permute, reshape, squeeze, transpose, unsqueeze
 
 
 class MatMul(Function):
-    """C = A @ B for A, B with at least two dimensions"""
+    """C = A @ B for A, B with at least two dimensions (the dimensions before the
+    last two, the batch, broadcast)"""
 
     @staticmethod
     def forward(ctx, a, b):
+        broadcast_shapes((a.shape, b.shape), "MatMul", core_dims=2)
         ctx.save_for_backward(a, b)
         return ctx.xp.matmul(a, b)
 

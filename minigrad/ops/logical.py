@@ -4,6 +4,7 @@ as in PyTorch's logical_and, logical_or, logical_xor and logical_not.
 """
 from ..tensor import new_tensor
 from .arguments import check_tensor
+from .broadcasting import broadcast_shapes
 
 
 def _logical(ufunc_name, function_name, *tensors):
@@ -13,11 +14,8 @@ def _logical(ufunc_name, function_name, *tensors):
     if any(tensor._backend is not backend for tensor in tensors):
         raise RuntimeError(f"{function_name}: expected both tensors on the same device, got "
                            f"{tensors[0].device} and {tensors[1].device}")
-    try:
-        result = getattr(backend.xp, ufunc_name)(*[tensor._array for tensor in tensors])
-    except ValueError:
-        raise RuntimeError(f"{function_name}: the shapes {tuple(tensors[0].shape)} and "
-                           f"{tuple(tensors[1].shape)} do not broadcast together") from None
+    broadcast_shapes([tensor.shape for tensor in tensors], function_name)
+    result = getattr(backend.xp, ufunc_name)(*[tensor._array for tensor in tensors])
     return new_tensor(result, backend, None, 0)
 
 

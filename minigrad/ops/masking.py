@@ -10,6 +10,8 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .arguments import checked_fill_value, tensor_arguments
+from .broadcasting import broadcast_shapes
+from .logical import logical_not
 from .shape import sum_to
 
 
@@ -54,17 +56,19 @@ class MaskedFill(Function):
 
     @staticmethod
     def forward(ctx, x, mask, value):
-        ctx.mask, ctx.input_shape = mask, x.shape
+        ctx.input_shape = x.shape
+        ctx.save_for_backward(mask)
         fill = ctx.xp.asarray(value).astype(x.dtype)
         return ctx.xp.where(mask, fill, x)
 
     @staticmethod
     def backward(ctx, grad):
+        mask, = ctx.saved_tensors
         grad_x = grad_value = None
         if ctx.needs_input_grad[0]:
-            grad_x = sum_to(MaskedFill.apply(grad, ctx.mask, 0.0), ctx.input_shape)
+            grad_x = sum_to(MaskedFill.apply(grad, mask, 0.0), ctx.input_shape)
         if ctx.needs_input_grad[2]:
-            grad_value = MaskedFill.apply(grad, ctx.xp.logical_not(ctx.mask), 0.0).sum()
+            grad_value = MaskedFill.apply(grad, logical_not(mask), 0.0).sum()
         return grad_x, None, grad_value
 
 
@@ -77,12 +81,7 @@ def _checked_mask_and_value(x, mask, value, name):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"{name}: only a 0-dimensional value tensor is supported, but got a "
                            f"tensor of shape {tuple(value.shape)}")
-    try:
-        shape = np.broadcast_shapes(x.shape, mask.shape)
-    except ValueError:
-        raise RuntimeError(f"{name}: the mask's shape {tuple(mask.shape)} does not broadcast "
-                           f"with the tensor's shape {tuple(x.shape)}") from None
-    return shape
+    return broadcast_shapes((mask.shape, x.shape), name)  # PyTorch's order
 
 
 @tensor_arguments("x", "mask")

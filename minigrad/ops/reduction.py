@@ -191,15 +191,19 @@ class Softmax(Function):
         return y * (grad - (grad * y).sum(ctx.dim, keepdim=True))
 
 
+def log_softmax_array(xp, x, dim):
+    """x − m − log Σ e^(x − m) along dim (m = max x: no overflow), on an array."""
+    shifted = x - _shift(x, dim)
+    total = xp.exp(shifted).sum(axis=dim, keepdims=True)
+    return shifted - xp.log(total) if x.size else shifted  # empty: no log 0
+
+
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along dim;  dL/dx = g - e^y · Σ_j g_j"""
 
     @staticmethod
     def forward(ctx, x, dim):
-        xp = ctx.xp
-        shifted = x - _shift(x, dim)
-        total = xp.exp(shifted).sum(axis=dim, keepdims=True)
-        y = shifted - xp.log(total) if x.size else shifted  # empty: no log 0
+        y = log_softmax_array(ctx.xp, x, dim)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y

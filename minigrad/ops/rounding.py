@@ -78,6 +78,8 @@ class DivFloor(Step):
     """q = ⌊a / b⌋ as PyTorch's ``div(a, b, rounding_mode='floor')``: the integer q with
     a = q·b + r, r of b's sign (a / b where b = 0). Gradient 0 (used inside remainder's)."""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         return ctx.xp.floor_divide(a, b)  # NumPy's float algorithm is PyTorch's (CPython's)
@@ -147,6 +149,8 @@ class Frac(Function):
 class Fmod(Function):
     """r = a − trunc(a/b)·b, with a's sign (C's fmod);  dr/da = 1, dr/db = −trunc(a/b)"""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -161,6 +165,8 @@ class Fmod(Function):
 
 class Remainder(Function):
     """r = a − ⌊a/b⌋·b, with b's sign (Python's %);  dr/da = 1, dr/db = −⌊a/b⌋"""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):

@@ -13,6 +13,7 @@ from .dims import normalize_dim
 from .elementwise import where as choose
 from .shape import GetItem, broadcast_to, reshape
 from .arguments import tensor_arguments
+from .broadcasting import broadcast_shapes
 
 
 def _check_tensor(value, name, argument):
@@ -71,11 +72,7 @@ def masked_select(input, mask):
     _same_device(input, mask, "masked_select", "mask")
     if mask.dtype != np.bool_:
         raise RuntimeError(f"masked_select: expected BoolTensor for mask, got dtype {mask.dtype}")
-    try:
-        shape = np.broadcast_shapes(input.shape, mask.shape)
-    except ValueError:
-        raise RuntimeError(f"masked_select: the shape of the mask {tuple(mask.shape)} does not "
-                           f"broadcast with the shape of the input {tuple(input.shape)}") from None
+    shape = broadcast_shapes((mask.shape, input.shape), "masked_select")  # PyTorch's order
     xp = input._backend.xp
     chosen = xp.nonzero(xp.broadcast_to(mask._array, shape).reshape(-1))[0]
     return GetItem.apply(reshape(broadcast_to(input, shape), -1), key=(chosen,))

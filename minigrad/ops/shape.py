@@ -17,6 +17,7 @@ from ..autograd.function import Function
 from ..index_keys import index_key
 from ..tensor import Tensor
 from .arguments import check_tensor, tensor_arguments
+from .broadcasting import check_expandable
 from .dims import normalize_dim, normalize_distinct_dims
 from .elementwise import cast
 
@@ -205,6 +206,7 @@ class BroadcastTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
+        check_expandable(x.shape, shape, "broadcast_to")
         ctx.input_shape = x.shape
         return ctx.xp.broadcast_to(x, shape)
 
@@ -219,14 +221,11 @@ class SumTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
+        check_expandable(shape, x.shape, "sum_to")  # x is what shape broadcasts to
         ctx.input_shape = x.shape
         leading = x.ndim - len(shape)
-        if leading < 0:
-            raise ValueError(f"cannot sum shape {x.shape} to the longer shape {shape}")
         stretched = tuple(leading + a for a, size in enumerate(shape)
                           if size == 1 and x.shape[leading + a] != 1)
-        if any(size not in (1, x.shape[leading + a]) for a, size in enumerate(shape)):
-            raise ValueError(f"shape {x.shape} does not broadcast from {shape}")
         y = x.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
         return y.reshape(shape)
 
@@ -454,28 +453,37 @@ def roll(x, shifts, dims=None):
 
 # ---------------------------------------------------------------- indexing
 class GetItem(Function):
-    """y = x[key];  dL/dx = zeros with g scattered (added) back at key"""
+    """y = x[key];  dL/dx = zeros with g scattered (added) back at key
+
+    The key is kept with ``save_intermediates`` (its index arrays are freed with the
+    graph) as a tuple, which comes back as it is: an index, never a constant Tensor.
+    """
 
     may_return_view = True  # ints, slices, None and ... select a view; index arrays copy
 
     @staticmethod
     def forward(ctx, x, key):
-        ctx.input_shape, ctx.key = x.shape, key
+        key = key_tuple(key)
+        ctx.input_shape = x.shape
+        ctx.save_intermediates(key)
         if _is_basic(key) and not _has_ellipsis(key):
-            key = (key if isinstance(key, tuple) else (key,)) + (Ellipsis,)  # x[1, 2] is then a
-        return x[key]                                                       # 0-d view, not a copy
+            key += (Ellipsis,)  # x[1, 2] is then a 0-d view, not a copy
+        return x[key]
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexAdd.apply(grad, shape=ctx.input_shape, key=ctx.key)
+        key, = ctx.saved_intermediates
+        return IndexAdd.apply(grad, shape=ctx.input_shape, key=key)
 
 
 class IndexAdd(Function):
-    """y = zeros(shape) with x added at key (repeated indices add up);  dL/dx = g[key]"""
+    """y = zeros(shape) with x added at key (repeated indices add up);  dL/dx = g[key]
+    (the key kept as GetItem keeps it)"""
 
     @staticmethod
     def forward(ctx, x, shape, key):
-        ctx.key = key
+        key = key_tuple(key)
+        ctx.save_intermediates(key)
         y = ctx.xp.zeros(shape, dtype=x.dtype)
         if _is_basic(key):
             y[key] = x
@@ -485,18 +493,23 @@ class IndexAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return GetItem.apply(grad, key=ctx.key)
+        key, = ctx.saved_intermediates
+        return GetItem.apply(grad, key=key)
+
+
+def key_tuple(key):
+    """An indexing key as a tuple of per-dimension items: ``x[k]`` is ``x[(k,)]``."""
+    return key if isinstance(key, tuple) else (key,)
 
 
 def _is_basic(key):
     """True for keys of ints, slices, None and ... only (no element is picked twice)."""
-    items = key if isinstance(key, tuple) else (key,)
     return builtins.all(item is None or item is Ellipsis or isinstance(item, (int, slice))
-                        for item in items)
+                        for item in key_tuple(key))
 
 
 def _has_ellipsis(key):
-    return builtins.any(item is Ellipsis for item in (key if isinstance(key, tuple) else (key,)))
+    return builtins.any(item is Ellipsis for item in key_tuple(key))
 
 
 def _is_mask(item):
@@ -510,7 +523,7 @@ def _booleans_to_indices(key, shape, xp):
     A mask must have the shape of the dimensions it covers (IndexError otherwise,
     as in PyTorch): its indices alone would silently accept a shorter mask.
     """
-    items = key if isinstance(key, tuple) else (key,)
+    items = key_tuple(key)
     covered = builtins.sum(item.ndim if _is_mask(item) else 0 if _covers_no_dim(item) else 1
                            for item in items)
     converted, position = [], 0

@@ -105,6 +105,7 @@ class Atan2(Function):
     dy/da = b / (a² + b²),  dy/db = −a / (a² + b²)"""
 
     array_backward = True
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -123,6 +124,7 @@ class Hypot(Function):
     """y = √(a² + b²) without overflow;  dy/da = a / y,  dy/db = b / y"""
 
     array_backward = True
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):

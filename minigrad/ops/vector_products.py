@@ -9,6 +9,7 @@ import warnings
 
 from ..autograd.function import Function
 from .arguments import tensor_arguments
+from .broadcasting import broadcast_shapes
 from .dims import normalize_dim
 from .elementwise import mul
 from .linalg import bmm, matmul, mm
@@ -74,16 +75,7 @@ def _broadcast_shape(a, b, op):
     if a.ndim != b.ndim:
         raise RuntimeError(f"{op}: inputs must have the same number of dimensions, got {a.ndim} "
                            f"and {b.ndim} (shapes {tuple(a.shape)} and {tuple(b.shape)})")
-    try:
-        return tuple(max(x, y) if 1 in (x, y) else x if x == y else _mismatch()
-                     for x, y in zip(a.shape, b.shape))
-    except ValueError:
-        raise RuntimeError(f"{op}: the shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
-                           "broadcast") from None
-
-
-def _mismatch():
-    raise ValueError
+    return broadcast_shapes((a.shape, b.shape), op)
 
 
 def _cross(a, b, dim, shape, op):

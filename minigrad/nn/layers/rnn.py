@@ -39,7 +39,7 @@ from ...ops.shape import cat, stack
 from .. import init
 from ..functional.arguments import check_tensor
 from ..functional.dropout import dropout
-from ..functional.linear import Linear, linear
+from ...ops.linear import Linear, linear
 from ..module import Module
 from ..parameter import Parameter
 
