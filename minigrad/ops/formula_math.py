@@ -8,14 +8,9 @@ minigrad's differentiable operations, while backward builds a graph;
 a plain ``backward()``. Each array function is the same function as its operation
 (computed stably, equal up to rounding), so a formula means the same in both worlds.
 """
-<<<<<<< HEAD
-from .elementwise import sigmoid, tanh
-from .shape import cat, stack
-=======
 from .elementwise import sigmoid, tanh, where
 from .reduction import log_softmax, log_softmax_array
-from .shape import IndexAdd, cat
->>>>>>> wt-ops
+from .shape import IndexAdd, cat, stack
 
 
 def sigmoid_array(xp, x):
@@ -39,10 +34,10 @@ class TensorMath:
         return cat(pieces, dim=dim)
 
     @staticmethod
-<<<<<<< HEAD
     def stack(pieces, dim):
         return stack(pieces, dim=dim)
-=======
+
+    @staticmethod
     def log_softmax(x, dim):
         return log_softmax(x, dim)
 
@@ -51,7 +46,6 @@ class TensorMath:
         """``fresh`` with ``values`` subtracted at the positions the index ``key``
         picks (each at most once): fresh − (zeros with values at key)."""
         return fresh - IndexAdd.apply(values, shape=tuple(fresh.shape), key=key)
->>>>>>> wt-ops
 
 
 class ArrayMath:
@@ -72,10 +66,9 @@ class ArrayMath:
     def cat(self, pieces, dim):
         return self.xp.concatenate(pieces, axis=dim)
 
-<<<<<<< HEAD
     def stack(self, pieces, dim):
         return self.xp.stack(pieces, axis=dim)
-=======
+
     def log_softmax(self, x, dim):
         return log_softmax_array(self.xp, x, dim)
 
@@ -85,7 +78,6 @@ class ArrayMath:
         has just computed (no one else holds it), so no copy is needed."""
         fresh[key] -= values
         return fresh
->>>>>>> wt-ops
 
 
 TENSOR_MATH = TensorMath()
