@@ -71,7 +71,6 @@ import numpy as np
 
 from ..backend import get_backend
 from ..dtypes import get_default_dtype
-from ..ops.broadcasting import broadcast_shapes  # arithmetic on shapes, importing nothing
 from ..tensor import Tensor, new_tensor
 from .anomaly import user_frame
 from .grad_mode import _state
@@ -103,9 +102,9 @@ class Function:
     may_return_view = False
 
     # An op whose tensor arguments broadcast together, elementwise (add, mul, where,
-    # clamp, ...), sets this: apply checks their shapes before forward runs and raises
-    # PyTorch's RuntimeError naming the op and the shapes (``ops/broadcasting.py``),
-    # where NumPy would fail inside forward with a ValueError.
+    # clamp, ...), sets this. When its forward fails with NumPy's ValueError, apply
+    # checks their shapes and raises PyTorch's RuntimeError naming the op and the
+    # shapes (``ops/broadcasting.py``) instead; a forward that succeeds pays nothing.
     broadcasts = False
 
     # -- what an op's author uses inside forward/backward ----------------------
@@ -276,11 +275,13 @@ class Function:
             else:
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
-        if cls.broadcasts:
-            broadcast_shapes([arg._array.shape for arg in args if isinstance(arg, Tensor)],
-                             cls.__name__)
         ctx._args = args  # for needs_input_grad inside forward; dropped right after
-        result = cls.forward(ctx, *arrays, **options)
+        try:
+            result = cls.forward(ctx, *arrays, **options)
+        except ValueError:
+            if cls.broadcasts:
+                _raise_if_shapes_clash(cls, args)
+            raise  # anything else reaches the caller as it was raised
         ctx._args = ()
 
         backend = ctx._backend  # forward may have moved the result (ToDevice)
@@ -411,6 +412,17 @@ def _has_floating_tensor(args):
     """Does any tensor argument have a floating dtype? If none does, a floating
     result (NumPy gives float64 for int / int) takes the default dtype instead."""
     return any(isinstance(arg, Tensor) and arg._array.dtype.kind == "f" for arg in args)
+
+
+def _raise_if_shapes_clash(cls, args):
+    """PyTorch's RuntimeError, in place of NumPy's ValueError, where the tensor
+    arguments of a broadcasting op do not broadcast together."""
+    from ..ops.broadcasting import broadcast_shapes  # the ops are built on top of this module
+    try:
+        broadcast_shapes([arg._array.shape for arg in args if isinstance(arg, Tensor)],
+                         cls.__name__)
+    except RuntimeError as clash:
+        raise clash from None  # the shapes say it all; NumPy's error would only repeat it
 
 
 def _raise_device_mix(cls, args):

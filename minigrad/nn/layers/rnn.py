@@ -34,12 +34,13 @@ import warnings
 
 from ...creation import empty, zeros
 from ...ops.elementwise import relu, tanh
+from ...ops.linear import Linear
 from ...ops.recurrent import gru_cell_update, lstm_cell_update, lstm_sequence, unbind
 from ...ops.shape import cat, stack
 from .. import init
 from ..functional.arguments import check_tensor
 from ..functional.dropout import dropout
-from ...ops.linear import Linear, linear
+from ..functional.linear import linear
 from ..module import Module
 from ..parameter import Parameter
 
