@@ -11,14 +11,17 @@ from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .adan import Adan
 from .asgd import ASGD
 from .lamb import LAMB
 from .lars import LARS
 from .lbfgs import LBFGS
 from .lion import Lion
 from .lookahead import Lookahead
+from .mars import MARS
 from .muon import Muon
 from .nadam import NAdam
+from .novograd import NovoGrad
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop

@@ -99,3 +99,15 @@ def check_kinds(cls, hyperparameters):
             real(name, value)
         elif isinstance(default, tuple):
             numbers_tuple(name, value, len(default), allow_none=None in default)
+
+
+def refuse_options(optimizer, options, unsupported):
+    """Refuse the extra keyword options ``options`` (a dict) given to ``optimizer`` (its
+    name): the reference implementation takes them through ``**kwargs``, and minigrad
+    does not run them. A name in ``unsupported`` (name → what it does) raises
+    ``ValueError`` saying so; any other name ``TypeError``, as a misspelt argument would."""
+    for name in options:
+        if name in unsupported:
+            raise ValueError(f"{optimizer} does not support the option {name} "
+                             f"({unsupported[name]})")
+        raise TypeError(f"{optimizer} got an unexpected keyword argument {name!r}")
