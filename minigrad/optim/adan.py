@@ -45,7 +45,8 @@ it weighs the difference terms by 1 − b₂ (0.08) instead of b₂ (0.92), in
 the Nesterov gradient g + (1 − b₂)(g − g_prev) and in the step
 m̂ + (1 − b₂) v̂. Both agree for β₂ = 0.5, which the tests check; minigrad
 follows pytorch-optimizer, whose weights are the paper's. (optax's weight
-decay is AdamW's, ``weight_decouple=True`` here.)
+decay is AdamW's, ``weight_decouple=True`` here; its default ``eps_root`` =
+1e-8 inside the square root is 0 here, as in pytorch-optimizer.)
 
 Reference: Xie, Zhou, Li, Lin & Yan, "Adan: Adaptive Nesterov Momentum
 Algorithm for Faster Optimizing Deep Models" (IEEE TPAMI 2024, arXiv 2022);

@@ -31,9 +31,9 @@ Its options beyond the paper: ``weight_decouple=True`` shrinks θ ← θ (1 − 
 writes the normalised gradient back into ``param.grad``; here the caller's
 gradient is never changed.
 
-optax 0.2.8's ``optax.novograd`` (defaults b₁ = 0.9, b₂ = 0.25) computes the
-same rule as ``weight_decouple=False, grad_averaging=False``; the tests
-compare with it too.
+optax 0.2.8's ``optax.novograd`` computes the same rule as
+``weight_decouple=False, grad_averaging=False``, with other defaults
+(b₁ = 0.9, b₂ = 0.25, ε = 1e-6); the tests compare with it too.
 
 Reference: Ginsburg, Castonguay, Hrinchuk, Kuchaiev, Lavrukhin, Leary, Li,
 Nguyen, Zhang & Cohen, "Stochastic Gradient Methods with Layer-wise Adaptive
