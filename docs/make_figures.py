@@ -134,6 +134,12 @@ VARIANTS = {
                                     wraps=MOMENTUM)],
     "sgdschedulefree": [_v("SGDScheduleFree", "SGDScheduleFree", 0.1, 10 ** -2.5)],
     "adamwschedulefree": [_v("AdamWScheduleFree", "AdamWScheduleFree", 1.0, 0.1)],
+    "adan": [_v("Adan", "Adan", 1.0, 0.1)],
+    "novograd": [_v("NovoGrad", "NovoGrad", 10 ** -1.5, 0.01)],
+    # the point is a vector: optimize_1d=True gives it MARS's rule, not the 1-d AdamW
+    "mars": [_v("MARS, optimize_1d", "MARS", 1.0, 10 ** -1.5, optimize_1d=True),
+             _v("MARS, optimize_1d, mars_type='lion', cautious", "MARS", 0.1, 0.01,
+                optimize_1d=True, mars_type="lion", cautious=True)],
 }
 README_RUNS = [GRADIENT_DESCENT, MOMENTUM, VARIANTS["adagrad"][0], VARIANTS["rmsprop"][0],
                VARIANTS["adam"][0]]
