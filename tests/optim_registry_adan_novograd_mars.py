@@ -109,7 +109,7 @@ INFOS = [
          "betas_1d": (0.5, 0.6), "eps": 1e-6, "mars_type": "lion", "optimize_1d": True},
     ], LR_ERRORS + EPS_ERRORS + WEIGHT_DECAY_ERRORS + TWO_BETAS_ERRORS + [
         ({"lr": 0.0}, invalid("MARS needs lr > 0")),
-        ({"betas_1d": (0.9, 1.0)}, invalid("Invalid beta parameter at index 1: 1.0")),
+        ({"betas_1d": (0.9, 1.0)}, invalid("Invalid betas_1d parameter at index 1: 1.0")),
         ({"gamma": -0.1}, invalid("Invalid gamma")),
         ({"weight_decay_1d": -0.1}, invalid("Invalid weight_decay_1d value: -0.1")),
         ({"lr_1d": -0.1}, invalid("Invalid lr_1d")),

@@ -50,8 +50,8 @@ Newton–Schulz iteration runs in bfloat16 in pytorch-optimizer.
 import math
 
 from ..backend import array_module
-from ._validation import (check_betas, check_eps, check_lr, check_weight_decay, real,
-                          refuse_options)
+from ._validation import (check_betas, check_eps, check_lr, check_weight_decay,
+                          numbers_tuple, real, refuse_options)
 from .optimizer import Optimizer
 
 _MARS_TYPES = ("adamw", "lion")
@@ -76,7 +76,10 @@ class MARS(Optimizer):
         if not 0.0 <= real("lr_1d", lr_1d):
             raise ValueError(f"Invalid lr_1d (the learning rate of 1-d parameters): {lr_1d}")
         check_betas(betas)
-        check_betas(betas_1d)
+        betas_1d = numbers_tuple("betas_1d", betas_1d, 2, "(beta1, beta2) of the 1-d AdamW")
+        for index, beta in enumerate(betas_1d):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid betas_1d parameter at index {index}: {beta}")
         if mars_type == "shampoo":
             raise ValueError("MARS does not support mars_type='shampoo' (its Newton-Schulz "
                              "iteration runs in bfloat16 in the reference); use 'adamw' or "
@@ -90,7 +93,7 @@ class MARS(Optimizer):
             raise ValueError(f"Invalid weight_decay_1d value: {weight_decay_1d}")
         check_eps(eps)
         super().__init__(params, dict(lr=lr, lr_1d=lr_1d, lr_1d_factor=lr_1d / lr,
-                                      betas=tuple(betas), betas_1d=tuple(betas_1d),
+                                      betas=tuple(betas), betas_1d=betas_1d,
                                       mars_type=mars_type, gamma=gamma,
                                       optimize_1d=optimize_1d, weight_decay=weight_decay,
                                       weight_decay_1d=weight_decay_1d,
