@@ -105,6 +105,43 @@ def test_adan_clipping_differs_from_pytorch_optimizer_only_by_its_float32_norm()
     assert_close(run("Adan", hyper, problem, 100), expected, rtol=1e-4, atol=1e-8)
 
 
+def test_adan_step_with_a_closure_clips_the_gradients_it_computed():
+    """Adan's own step(): the closure runs first (with gradients on), then c is taken from
+    the gradients it left, then the hooks and the update run; the loss is returned."""
+    param = mg.tensor([3.0, 4.0], dtype=mg.float64, requires_grad=True)
+    optimizer = O.Adan([param], lr=0.1, max_grad_norm=1.0, eps=0.0)
+    calls = []
+    optimizer.register_step_pre_hook(lambda *args: calls.append("pre"))
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (param * param).sum() / 2  # gradient θ, norm 5
+        loss.backward()
+        return loss
+
+    assert optimizer.step(closure).item() == 12.5
+    assert calls == ["pre"]
+    np.testing.assert_allclose(optimizer.state[param]["exp_avg"].numpy(),
+                               0.02 * np.array([3.0, 4.0]) / 5)
+
+
+@pytest.mark.parametrize("name", ["Adan", "NovoGrad", "MARS"])
+def test_float32_parameters_keep_float32_state(name):
+    params = [mg.tensor(np.ones((3, 2)), dtype=mg.float32, requires_grad=True),
+              mg.tensor(np.ones(4), dtype=mg.float32, requires_grad=True)]
+    optimizer = getattr(O, name)(params, max_grad_norm=1.0) if name == "Adan" \
+        else getattr(O, name)(params)
+    for _ in range(2):
+        for param in params:
+            param.grad = mg.tensor(np.full(param.shape, 0.5), dtype=mg.float32)
+        optimizer.step()
+    for param in params:
+        assert param.dtype == mg.float32
+        for value in optimizer.state[param].values():
+            if isinstance(value, mg.Tensor):
+                assert value.dtype == mg.float32
+
+
 def test_pytorch_optimizer_adan_maximize_starts_with_a_nonzero_difference():
     """Why Adan's ``maximize`` is not copied: pytorch-optimizer records its first previous
     gradient before negating g, so its first difference is 2ĝ (ĝ = −g), not 0."""
