@@ -11,6 +11,8 @@ from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .ademamix import AdEMAMix
+from .adopt import ADOPT
 from .asgd import ASGD
 from .lamb import LAMB
 from .lars import LARS
@@ -26,4 +28,5 @@ from .rprop import Rprop
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
 from .switch import SwitchOptimizer
+from .yogi import Yogi
 from . import lr_finder, lr_scheduler, schedules, swa_utils
