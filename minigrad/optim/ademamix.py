@@ -136,8 +136,11 @@ class AdEMAMix(Optimizer):
 
 def _check_betas(betas):
     """``betas``: (β₁, β₂, β₃) with β₁, β₂ in [0, 1) and β₃ in [0, 1]."""
-    if not isinstance(betas, (tuple, list)) or len(betas) != 3:
-        raise ValueError(f"betas must be three numbers (beta1, beta2, beta3), got {betas!r}")
+    what = "betas must be three numbers (beta1, beta2, beta3)"
+    if not isinstance(betas, (tuple, list)):
+        raise TypeError(f"{what}, got {betas!r} ({type(betas).__name__})")
+    if len(betas) != 3:
+        raise ValueError(f"{what}, got {len(betas)} values: {betas!r}")
     for index, beta in enumerate(betas):
         value = real(f"betas[{index}]", beta)
         if not (0.0 <= value <= 1.0 if index == 2 else 0.0 <= value < 1.0):

@@ -37,7 +37,7 @@ with ĝ, as pytorch-optimizer does; m itself keeps every coordinate.
 
 References: Taniguchi, Harada, Minegishi, Oshima, Jeong, Nagahara, Iiyama, Suzuki,
 Iwasawa & Matsuo, "ADOPT: Modified Adam Can Converge with Any β₂ with the Optimal
-Rate" (NeurIPS 2024), Algorithm 2 with clipping; implementation matched:
+Rate" (NeurIPS 2024), the clipped form of the revised version; implementation matched:
 pytorch-optimizer 4.1.0 ``pytorch_optimizer.ADOPT``.
 
 Hyperparameters (defaults): lr γ = 1e-3; betas (β₁, β₂) = (0.9, 0.9999), each in
@@ -94,7 +94,7 @@ class ADOPT(Optimizer):
             return
         normed_grad = grad / xp.maximum(xp.sqrt(v), group["eps"])
         if self.clip_lambda is not None:
-            clip = self.clip_lambda(step)
+            clip = self.clip_lambda(int(step))  # an int, as pytorch-optimizer passes it
             xp.clip(normed_grad, -clip, clip, out=normed_grad)
         m += (normed_grad - m) * (1 - beta1)
         direction = m * cautious_mask(m, normed_grad) if group["cautious"] else m

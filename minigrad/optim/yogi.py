@@ -20,8 +20,8 @@ Where pytorch-optimizer deviates from the paper (and this file follows it):
 - bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ as in Adam; the paper's Algorithm 2
   writes the rule without them (the corrections assume m and v start at 0, while
   here they start at ``initial_accumulator``);
-- m as well as v starts at ``initial_accumulator`` (1e-6), from TensorFlow's Yogi;
-  so even a zero gradient moves θ slightly in the first steps;
+- m as well as v starts at ``initial_accumulator`` (1e-6), as in optax's Yogi, so
+  even a zero gradient moves θ slightly in the first steps;
 - steps are counted per parameter here, as torch.optim does; pytorch-optimizer
   counts them per param group, which differs only for a parameter whose first
   gradient comes in a later step than its group's first.
