@@ -116,6 +116,17 @@ def all_infos():
     return infos
 
 
+def takes_the_fast_path(info, hyper):
+    """Whether ``info``'s optimizer with ``hyper`` may run on the fast path: its rule is
+    elementwise, and no option of the group makes ``update`` read each parameter whole
+    (``cautious=True`` does: that group runs the plain loop)."""
+    import minigrad as mg
+    from minigrad.optim.fast.rule import permission
+    optimizer = info.build([mg.tensor(np.zeros(2), requires_grad=True)], hyper)
+    return (permission(optimizer).buckets
+            and optimizer.whole_parameter_option(optimizer.param_groups[0]) is None)
+
+
 def torch_reference(torch_cls, rename=None):
     """A reference that runs ``torch_cls`` in float64 with the given gradients.
 

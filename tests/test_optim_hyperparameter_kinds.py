@@ -24,12 +24,19 @@ def build(cls, **hyperparameters):
     return cls(params, **hyperparameters)
 
 
-def wrong_values(default):
+# Arguments whose default is None but whose value is otherwise a real number (a length in
+# steps that may be fractional, as pytorch-optimizer's AdEMAMix takes it).
+REAL_OR_NONE = {"t_alpha_beta3"}
+
+
+def wrong_values(argument, default):
     """Values of the wrong kind for a hyperparameter with this default."""
     if isinstance(default, tuple):
         return [0.9, "abc", (0.5,) * (len(default) + 1), ("abc",) * len(default)]
     if isinstance(default, (bool, int, float)):
         return ["abc", None, (0.1, 0.2)]
+    if argument in REAL_OR_NONE:
+        return ["abc", (0.1, 0.2)]
     return ["abc", 3.5]  # None default: a name (line_search_fn, adjust_lr_fn) or a count
 
 
@@ -39,7 +46,7 @@ def cases():
             if argument in ("params", "base_optimizer"):
                 continue
             default = parameter.default
-            for value in wrong_values(default):
+            for value in wrong_values(argument, default):
                 yield pytest.param(cls, argument, value, id=f"{name}-{argument}={value!r}")
             if isinstance(default, (int, float)) and not isinstance(default, bool):
                 yield pytest.param(cls, argument, -1.5, id=f"{name}-{argument}=-1.5")

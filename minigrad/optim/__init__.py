@@ -12,6 +12,8 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .adan import Adan
+from .ademamix import AdEMAMix
+from .adopt import ADOPT
 from .asgd import ASGD
 from .lamb import LAMB
 from .lars import LARS
@@ -29,4 +31,5 @@ from .rprop import Rprop
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
 from .switch import SwitchOptimizer
+from .yogi import Yogi
 from . import lr_finder, lr_scheduler, schedules, swa_utils

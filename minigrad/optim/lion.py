@@ -5,6 +5,7 @@ optax 0.2.8's ``optax.lion`` exactly. For each parameter θ with gradient g:
     c = β₁ m + (1 − β₁) g          interpolate the momentum and the new gradient
     u = sign(c)                     every coordinate becomes −1, 0 or +1 (sign(0) = 0)
     m ← β₂ m + (1 − β₂) g           the momentum itself uses β₂, not β₁
+    u ← u ⊙ cautious_mask(u, g)     only with cautious=True (``cautious.py``)
     θ ← θ − γ (u + λ θ)             decoupled weight decay, scaled by the lr γ
 
 Because u is a sign, every coordinate moves by exactly γ per step (plus the
@@ -23,10 +24,19 @@ Hyperparameters (optax name → minigrad name, default):
 - ``b1``, ``b2`` → ``betas=(β₁, β₂)``, (0.9, 0.99);
 - ``weight_decay`` → ``weight_decay`` (λ), 1e-3 as in optax;
 - ``mask`` → a param group with ``weight_decay=0``;
-- ``mu_dtype``: not offered (the momentum has the parameter's dtype).
+- ``mu_dtype``: not offered (the momentum has the parameter's dtype);
+- ``cautious`` (keyword only), False: not in optax. True masks the sign update
+  where it disagrees with g (Liang, Chen, Liu & Liu, "Cautious Optimizers:
+  Improving Training with One Line of Code", 2024), as pytorch-optimizer 4.1.0's
+  ``Lion(cautious=True)`` does; the mask sums over each parameter, so a cautious
+  group runs per parameter, without the fast path. The tests compare it with
+  pytorch-optimizer's Lion (``weight_decouple=True``, ``fixed_decay=False``, whose
+  other defaults differ: weight_decay 0, and a ``maximize`` that is not offered
+  here).
 """
 from ..backend import array_module
 from ._validation import check_betas, check_lr, check_weight_decay
+from .cautious import cautious_mask
 from .fast.kernel import FusedKernel
 from .optimizer import Optimizer
 
@@ -44,15 +54,17 @@ param = param - (T)lr * direction;
 """)
 
 class Lion(Optimizer):
-    """Lion(params, lr=1e-4, betas=(0.9, 0.99), weight_decay=1e-3)"""
+    """Lion(params, lr=1e-4, betas=(0.9, 0.99), weight_decay=1e-3, *, cautious=False)"""
 
     elementwise = True
 
-    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=1e-3):
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=1e-3, *,
+                 cautious=False):
         check_lr(lr)
         check_betas(betas)
         check_weight_decay(weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay,
+                                      cautious=cautious))
 
     def init_state(self, group, param):
         return {"exp_avg": array_module(param).zeros_like(param)}
@@ -64,6 +76,8 @@ class Lion(Optimizer):
         direction = xp.sign((1 - beta1) * grad + beta1 * m)
         m *= beta2
         m += (1 - beta2) * grad
+        if group["cautious"]:
+            direction *= cautious_mask(direction, grad)
         if weight_decay != 0:
             direction += weight_decay * param
         param -= lr * direction

@@ -220,6 +220,15 @@ class Optimizer:
     def update_scalars(self, group, state, step):
         """Advance scalar statistics once per step (before ``update``); most need none."""
 
+    def whole_parameter_option(self, group):
+        """The option of ``group`` under which ``update`` reads each parameter whole (a sum
+        over its elements), as text for messages, or None where ``update`` is elementwise
+        with this group's options. ``cautious=True`` is such an option (``cautious.py``:
+        the mask is rescaled by a sum over the parameter). The fast path, which cuts
+        parameters into slices and packs many into one buffer, does not run such a group:
+        ``step()`` takes the plain loop (``optim/fast/choice.py``)."""
+        return "cautious=True" if group.get("cautious") else None
+
     def fused_kernel(self, group):
         """Optional: the update as one fused elementwise kernel (``optim/fast/kernel.py``)
         for this group's options, compiled by the C compiler on the CPU and by CuPy on a

@@ -23,6 +23,11 @@ None/False    True        the compiled kernel, on buckets, slices and threads;
 True          True        ``RuntimeError``, as in PyTorch
 ============  ==========  ==================================================================
 
+A group whose options make ``update`` read each parameter whole
+(``Optimizer.whole_parameter_option``: ``cautious=True``) runs the plain loop,
+``foreach=True`` included (as pytorch-optimizer turns its batching off for such a
+group); ``fused=True`` is refused for it.
+
 As in PyTorch, ``False`` for either argument forces the plain loop unless the
 other one is ``True``, and an impossible ``fused=True`` is refused (when the
 group is added, and again at the step if something changed since).
@@ -60,16 +65,20 @@ def path_for(optimizer, group):
     if foreach and fused:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
     allowed = permission(optimizer)
+    whole = optimizer.whole_parameter_option(group)
     if fused:
-        if not allowed.kernel:
+        if whole is not None or not allowed.kernel:
             raise RuntimeError(f"`fused=True` needs a compiled kernel of the update rule, but "
-                               f"{_why_not(optimizer, allowed)}; pass fused=None or False")
+                               f"{_why_not(optimizer, allowed, whole)}; pass fused=None or "
+                               f"False")
         return _FUSED
+    if foreach and not allowed.buckets:
+        raise RuntimeError(f"`foreach=True` runs update() on pieces of many parameters at "
+                           f"once, but {_why_not(optimizer, allowed)}; pass foreach=None "
+                           f"or False")
+    if whole is not None:
+        return None
     if foreach:
-        if not allowed.buckets:
-            raise RuntimeError(f"`foreach=True` runs update() on pieces of many parameters at "
-                               f"once, but {_why_not(optimizer, allowed)}; pass foreach=None "
-                               f"or False")
         return _PICKED[False]
     if foreach is False or fused is False or not allowed.buckets:
         return None
@@ -112,8 +121,12 @@ def kernel_to_run(optimizer, group, backend, dtype, path):
         return None
 
 
-def _why_not(optimizer, allowed):
-    """Why ``permission`` refused part of the fast path, in words."""
+def _why_not(optimizer, allowed, whole=None):
+    """Why ``permission`` refused part of the fast path (or ``whole``, the group's option
+    that makes update() read each parameter whole, forbids it), in words."""
+    if whole is not None:
+        return (f"with {whole} {type(optimizer).__name__}.update reads each parameter whole "
+                "(a sum over its elements), so it runs per parameter on whole arrays")
     if allowed.owner is None:
         return (f"this {type(optimizer).__name__} has its own update() (or elementwise, "
                 "fused_kernel) set on the object itself, which runs per parameter")
