@@ -20,7 +20,6 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim.fast.rule import permission
-from minigrad.optim.mars import _cautious
 from optim_registry import Problem
 from optim_registry_adan_novograd_mars import INFOS, pytorch_optimizer_reference
 from optim_registry_optax_family import optax_reference
@@ -228,17 +227,6 @@ def test_mars_clips_the_corrected_gradient_to_norm_one_per_tensor():
                                0.1 * np.array([[0.6, 0.0], [0.0, 0.8]]))
 
 
-def test_cautious_mask_keeps_agreeing_signs_and_rescales():
-    """φ = 1[u·g > 0]; u ← u φ n / (Σφ + 1): all 4 agree (factor 4 / 5), then 1 of 4
-    agrees (factor 4 / 2; a zero gradient does not agree)."""
-    update = np.array([1.0, -2.0, 3.0, 4.0])
-    grad = np.array([2.0, 1.0, -1.0, 0.0])
-    np.testing.assert_allclose(_cautious(np, update, np.array([5.0, -1.0, 1.0, 1.0])),
-                               np.array([1.0, -2.0, 3.0, 4.0]) * 4 / 5)
-    np.testing.assert_allclose(_cautious(np, update, grad), [2.0, 0.0, 0.0, 0.0])
-
-
-# -- options pytorch-optimizer has that minigrad refuses -------------------------------------
 def test_unknown_options_raise_type_error():
     params = [mg.tensor(np.ones(2), requires_grad=True)]
     with pytest.raises(TypeError, match="Adan got an unexpected keyword argument 'r'"):

@@ -31,7 +31,7 @@ This follows pytorch-optimizer 4.1.0's ``MARS`` exactly, with its choices:
   changes ``lr`` scales it too, and ``lr_1d`` in a param group is not read
   (``lr_1d_factor`` is). ``lr`` must therefore be > 0;
 - ``cautious=True`` (Liang et al., 2024) masks the step before the sign or the
-  division by the denominator (see ``_cautious``), with the raw gradient gₜ.
+  division by the denominator (``optim/cautious.py``), with the raw gradient gₜ.
 
 Not elementwise: ‖cₜ‖ and the cautious mask's rescaling are taken over each
 whole tensor, so MARS runs the plain loop (``update`` on one parameter's whole
@@ -50,6 +50,7 @@ Newton–Schulz iteration runs in bfloat16 in pytorch-optimizer.
 import math
 
 from ..backend import array_module
+from .cautious import cautious_mask
 from ._validation import (check_betas, check_eps, check_lr, check_weight_decay,
                           numbers_tuple, real, refuse_options)
 from .optimizer import Optimizer
@@ -124,7 +125,7 @@ class MARS(Optimizer):
         else:
             c = grad
         m += (c - m) * (1 - beta1)
-        direction = _cautious(xp, m, grad) if group["cautious"] else m.copy()
+        direction = m * cautious_mask(m, grad) if group["cautious"] else m.copy()
         if corrected and group["mars_type"] == "lion":
             direction = xp.sign(direction)
         else:
@@ -146,16 +147,3 @@ class MARS(Optimizer):
         param -= lr * direction
         last_grad[...] = remembered_grad
 
-
-def _cautious(xp, update, grad):
-    """The cautious mask of Liang et al. (2024), as pytorch-optimizer applies it: keep
-    the coordinates where the update and the gradient agree in sign, and scale the
-    survivors up so that the update keeps its size on average:
-
-        φ = 1[u ⊙ g > 0]                 (1 where they agree, 0 elsewhere, 0 at u·g = 0)
-        u ← u ⊙ φ · n / (Σφ + 1)          n: the number of elements of u
-
-    The +1 keeps the scale finite when nothing agrees. Returns a new array."""
-    mask = (update * grad > 0).astype(update.dtype)
-    mask *= mask.size / (xp.sum(mask) + 1)
-    return update * mask
