@@ -23,6 +23,7 @@ from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from .shampoo import Shampoo
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
 from .switch import SwitchOptimizer
