@@ -24,6 +24,7 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .shampoo import Shampoo
+from .soap import SOAP
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
 from .switch import SwitchOptimizer
