@@ -141,3 +141,100 @@ SOAP_INFO = OptimInfo(
     ])
 
 INFOS = [SHAMPOO, SOAP_INFO]
+
+
+KRON_SEED = 1234
+
+
+def kron_with_generator(params, hyper):
+    """Kron drawing from its own generator, seeded with ``KRON_SEED``."""
+    return mg.optim.Kron(params, generator=mg.Generator().manual_seed(KRON_SEED), **hyper)
+
+
+@contextlib.contextmanager
+def kron_reference_draws(seed=KRON_SEED):
+    """Inside: pytorch-optimizer's Kron draws what minigrad's Kron draws from a generator
+    seeded with ``seed`` (kron.py's docstring gives the order): its balancing coin
+    ``np.random.random()`` is ``mg.rand(1, generator=g, dtype=mg.float64)``, its probes
+    ``torch.randn_like(x, dtype=d)`` are ``mg.randn(*x.shape, generator=g,
+    dtype=mg.float64)`` cast to d. Its triangular solves also run in the factors' dtype
+    (pytorch-optimizer casts them to float32; minigrad does not)."""
+    import types
+
+    import numpy as np
+    import torch
+    from pytorch_optimizer.optimizer import psgd
+
+    generator = mg.Generator().manual_seed(seed)
+
+    class NumpyWithMinigradCoin(types.ModuleType):
+        random = types.SimpleNamespace(
+            random=lambda: mg.rand(1, generator=generator, dtype=mg.float64).item())
+
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+    def probe_like(tensor, dtype=None):
+        drawn = mg.randn(*tensor.shape, generator=generator, dtype=mg.float64).numpy()
+        return torch.from_numpy(drawn).to(dtype or tensor.dtype)
+
+    def solve_triangular_right_in_place_dtype(x, a):
+        return torch.linalg.solve_triangular(a, x.reshape(-1, x.size(-1)), upper=True,
+                                             left=False).reshape_as(x)
+
+    saved = psgd.np, torch.randn_like, psgd.solve_triangular_right
+    psgd.np, torch.randn_like = NumpyWithMinigradCoin("numpy"), probe_like
+    psgd.solve_triangular_right = solve_triangular_right_in_place_dtype
+    try:
+        yield
+    finally:
+        psgd.np, torch.randn_like, psgd.solve_triangular_right = saved
+
+
+def torch_dtypes(hyper):
+    """``hyper`` with minigrad's dtypes (``precondition_dtype``, ``mu_dtype``) as torch's."""
+    import numpy as np
+    import torch
+    return {name: getattr(torch, np.dtype(value).name)
+            if name.endswith("_dtype") and value is not None else value
+            for name, value in hyper.items()}
+
+
+def kron_reference(hyper, init_params, grad_fn, steps, loss_fn=None):
+    import pytorch_optimizer
+    with torch_settings_for_reference(), kron_reference_draws():
+        return torch_reference(pytorch_optimizer.Kron)(torch_dtypes(hyper), init_params,
+                                                       grad_fn, steps)
+
+
+KRON = OptimInfo(
+    name="Kron", cls=mg.optim.Kron, reference=kron_reference, make=kron_with_generator,
+    supports_groups=False,  # one stream of draws for all groups: see the test file
+    hyper_sets=[
+        {"lr": 0.01, "precondition_dtype": mg.float64},
+        {"lr": 0.003, "momentum": 0.5, "weight_decay": 0.1, "precondition_dtype": mg.float64,
+         "balance_prob": 0.3},
+        {"lr": 0.01, "weight_decay": 0.05, "weight_decouple": False,
+         "pre_conditioner_update_probability": 0.4, "memory_save_mode": "one_diag",
+         "momentum_into_precondition_update": False, "precondition_dtype": mg.float64},
+        {"lr": 0.01, "max_size_triangular": 50, "memory_save_mode": "smart_one_diag",
+         "precondition_dtype": mg.float64, "maximize": True},
+        {"lr": 0.01, "memory_save_mode": "all_diag", "precondition_dtype": mg.float64,
+         "pre_conditioner_update_probability": lambda step: 1.0 / (1 + step % 3),
+         "balance_prob": 1.0},
+        {"lr": 0.005, "precondition_dtype": None, "mu_dtype": mg.float64,
+         "balance_prob": 0.5},
+    ],
+    error_inputs=[
+        ({"lr": -0.1}, invalid("learning rate must be positive. (-0.1 > 0)")),
+        ({"momentum": 1.0}, invalid("momentum must be in the range [0.0, 1.0)")),
+        ({"weight_decay": -0.1}, invalid("weight_decay must be non-negative")),
+        ({"memory_save_mode": "some_diag"}, invalid("invalid memory_save_mode some_diag")),
+        ({"pre_conditioner_update_probability": 1.5},
+         invalid("pre_conditioner_update_probability must be in [0, 1]")),
+        ({"balance_prob": -0.5}, invalid("balance_prob must be in [0, 1], got -0.5")),
+        ({"precondition_dtype": mg.int64},
+         invalid("precondition_dtype must be a floating dtype")),
+    ])
+
+INFOS = [SHAMPOO, SOAP_INFO, KRON]

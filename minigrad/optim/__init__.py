@@ -12,6 +12,7 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
+from .kron import Kron
 from .lamb import LAMB
 from .lars import LARS
 from .lbfgs import LBFGS
