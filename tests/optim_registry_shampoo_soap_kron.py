@@ -131,7 +131,8 @@ SOAP_INFO = OptimInfo(
     error_inputs=[
         ({"lr": -0.1}, invalid("learning rate must be positive. (-0.1 > 0)")),
         ({"betas": (1.0, 0.95)}, invalid("Invalid beta parameter at index 0: 1.0")),
-        ({"shampoo_beta": -0.5}, invalid("shampoo_beta must be non-negative")),
+        ({"shampoo_beta": -0.5}, invalid("shampoo_beta must be in the range [0.0, 1.0], got -0.5")),
+        ({"shampoo_beta": 1.5}, invalid("shampoo_beta must be in the range [0.0, 1.0], got 1.5")),
         ({"weight_decay": -0.1}, invalid("weight_decay must be non-negative")),
         ({"precondition_frequency": 0}, invalid("precondition_frequency must be positive")),
         ({"max_precondition_dim": 0}, invalid("max_precondition_dim must be positive")),

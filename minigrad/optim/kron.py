@@ -93,8 +93,6 @@ TNNLS 2018) and "Black Box Lie Group Preconditioners for SGD" (2022); Evan
 Walters' ``kron_torch`` (2024), which pytorch-optimizer's follows;
 implementation: pytorch-optimizer 4.1.0 ``pytorch_optimizer/optimizer/psgd.py``.
 """
-import math
-
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad

@@ -54,7 +54,9 @@ Differences from pytorch-optimizer:
   that one dimension, as in the authors' code.
 - Steps are counted per parameter (the state's ``"step"``), not per group: a
   parameter whose first gradient comes late also spends that step measuring.
-- A ``data_format`` other than 'channels_first' and 'channels_last' is refused.
+- A ``data_format`` other than 'channels_first' and 'channels_last' is refused,
+  and so is a ``shampoo_beta`` above 1 (pytorch-optimizer only refuses a
+  negative one).
 
 Reference: Vyas, Morwani, Zhao, Kwun, Shapira, Brandfonbrener, Janson &
 Kakade, "SOAP: Improving and Stabilizing Shampoo using Adam" (ICLR 2025);
@@ -80,8 +82,8 @@ class SOAP(Optimizer):
         if real("lr (the learning rate)", lr) < 0.0:
             raise ValueError(f"learning rate must be positive. ({lr} > 0)")
         check_betas(betas)
-        if shampoo_beta is not None and real("shampoo_beta", shampoo_beta) < 0.0:
-            raise ValueError("shampoo_beta must be non-negative")
+        if shampoo_beta is not None and not 0.0 <= real("shampoo_beta", shampoo_beta) <= 1.0:
+            raise ValueError(f"shampoo_beta must be in the range [0.0, 1.0], got {shampoo_beta}")
         if real("weight_decay", weight_decay) < 0.0:
             raise ValueError("weight_decay must be non-negative")
         if integer("precondition_frequency", precondition_frequency) <= 0:
