@@ -145,6 +145,14 @@ VARIANTS = {
     "mars": [_v("MARS, optimize_1d", "MARS", 1.0, 10 ** -1.5, optimize_1d=True),
              _v("MARS, optimize_1d, mars_type='lion', cautious", "MARS", 0.1, 0.01,
                 optimize_1d=True, mars_type="lion", cautious=True)],
+    "shampoo": [_v("Shampoo (full-matrix Adagrad on the point)", "Shampoo", 1.0, 10 ** -0.5)],
+    "soap": [_v("SOAP (a vector: Adam, unrotated)", "SOAP", 10 ** -0.5, 10 ** -1.5,
+                weight_decay=0.0),
+             _v("SOAP, precondition_1d (the 2×2 eigenbasis)", "SOAP", 0.1, 10 ** -1.5,
+                weight_decay=0.0, precondition_1d=True)],
+    "kron": [_v("Kron (a vector: diagonal factor)", "Kron", 10 ** -0.5, 0.01),
+             _v("Kron, triangular 2×2 factor", "Kron", 10 ** -0.5, 10 ** -1.5,
+                min_ndim_triangular=1)],
 }
 README_RUNS = [GRADIENT_DESCENT, MOMENTUM, VARIANTS["adagrad"][0], VARIANTS["rmsprop"][0],
                VARIANTS["adam"][0]]
@@ -183,6 +191,7 @@ def run_path(variant, function_name, steps=None, lr=None):
     if variant.optimizer == "Muon":
         build = lambda params, make=build: _AsMatrix(make, params)  # noqa: E731
     steps = STEPS[function_name] if steps is None else steps
+    mg.manual_seed(0)  # the same draws on every run (Kron's probes)
     return viz.trajectory(FUNCTIONS[function_name], build, steps=steps)
 
 

@@ -15,6 +15,7 @@ from .adan import Adan
 from .ademamix import AdEMAMix
 from .adopt import ADOPT
 from .asgd import ASGD
+from .kron import Kron
 from .lamb import LAMB
 from .lars import LARS
 from .lbfgs import LBFGS
@@ -28,6 +29,8 @@ from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from .shampoo import Shampoo
+from .soap import SOAP
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
 from .switch import SwitchOptimizer
