@@ -9,6 +9,7 @@ from .adabelief import AdaBelief
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
+from .adahessian import AdaHessian
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
@@ -25,5 +26,6 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
+from .sophia import SophiaH
 from .switch import SwitchOptimizer
 from . import lr_finder, lr_scheduler, schedules, swa_utils
