@@ -38,7 +38,7 @@ from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import randint_like, randn_like
 from ..random import Generator
 from ..tensor import Tensor, new_tensor
-from ._validation import integer, real
+from ._validation import boolean, integer, real
 from .optimizer import Optimizer
 
 DISTRIBUTIONS = ("gaussian", "rademacher")
@@ -105,7 +105,7 @@ class HessianDiagonalOptimizer(Optimizer):
         self.update_period = update_period
         self.num_samples = num_samples
         self.hessian_distribution = hessian_distribution
-        self.maximize = maximize
+        self.maximize = boolean("maximize", maximize)
         self.generator = generator
         super().__init__(params, defaults)
 
