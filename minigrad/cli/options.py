@@ -59,7 +59,8 @@ from .muon import MuonWithAdamW
 DEFAULT_LRS = {"SGD": 0.1, "Adagrad": 0.1, "RMSprop": 0.003, "Adadelta": 1.0, "Adam": 0.01,
                "AdamW": 0.01, "Adamax": 0.02, "NAdam": 0.01, "RAdam": 0.01, "ASGD": 0.1,
                "AdaBelief": 0.01, "Lion": 0.003, "LAMB": 0.01, "LARS": 0.1,
-               "SGDScheduleFree": 1.0, "AdamWScheduleFree": 0.01, "Muon": 0.02, "LBFGS": 1.0}
+               "SGDScheduleFree": 1.0, "AdamWScheduleFree": 0.01, "Muon": 0.02, "LBFGS": 1.0,
+               "SophiaH": 0.5}  # SophiaH: its steps are at most lr · p, p = 0.01
 
 # Hyperparameters the command line uses unless --opt says otherwise: L-BFGS diverges on
 # the default task without a line search (its steps of lr along its direction overshoot).

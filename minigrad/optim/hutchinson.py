@@ -90,6 +90,10 @@ class HessianDiagonalOptimizer(Optimizer):
     on backend arrays.
     """
 
+    # The gradients must come from loss.backward(create_graph=True): training loops that
+    # serve any optimizer (the command line's) read this through needs_gradient_graph.
+    needs_gradient_graph = True
+
     def __init__(self, params, defaults, update_period, num_samples, hessian_distribution,
                  maximize, generator):
         if integer("update_period", update_period) < 1:
@@ -193,6 +197,15 @@ class HessianDiagonalOptimizer(Optimizer):
     def update(self, group, param, grad, state, step, hessian):
         """Apply the rule in place; ``hessian`` is this step's fresh estimate, or None."""
         raise NotImplementedError(f"{type(self).__name__} does not define update()")
+
+
+def needs_gradient_graph(optimizer):
+    """Whether ``optimizer`` (or the optimizer a ``Lookahead`` wraps) differentiates the
+    gradients once more, so that its training loop must call
+    ``loss.backward(create_graph=True)``."""
+    inner = getattr(optimizer, "base_optimizer", None)
+    return bool(getattr(optimizer, "needs_gradient_graph", False)
+                or getattr(inner, "needs_gradient_graph", False))
 
 
 def check_common(lr, betas, weight_decay, eps):
