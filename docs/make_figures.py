@@ -134,6 +134,10 @@ VARIANTS = {
                                     wraps=MOMENTUM)],
     "sgdschedulefree": [_v("SGDScheduleFree", "SGDScheduleFree", 0.1, 10 ** -2.5)],
     "adamwschedulefree": [_v("AdamWScheduleFree", "AdamWScheduleFree", 1.0, 0.1)],
+    "sophiah": [_v("SophiaH", "SophiaH", 10.0, 10 ** 0.5)],
+    "adahessian": [_v("AdaHessian", "AdaHessian", 1.0, 10 ** 0.5),
+                   _v("AdaHessian, Gaussian probes", "AdaHessian", 0.01, 0.01,
+                      hessian_distribution="gaussian")],
 }
 README_RUNS = [GRADIENT_DESCENT, MOMENTUM, VARIANTS["adagrad"][0], VARIANTS["rmsprop"][0],
                VARIANTS["adam"][0]]
@@ -172,6 +176,7 @@ def run_path(variant, function_name, steps=None, lr=None):
     if variant.optimizer == "Muon":
         build = lambda params, make=build: _AsMatrix(make, params)  # noqa: E731
     steps = STEPS[function_name] if steps is None else steps
+    mg.manual_seed(0)  # the same probes every time for the random ones (SophiaH, AdaHessian)
     return viz.trajectory(FUNCTIONS[function_name], build, steps=steps)
 
 
