@@ -7,7 +7,8 @@
   result (refreshing the curvature off the schedule too), and a wrong count or
   shape is refused by name;
 - a plain ``backward()`` before a step that needs the Hessian is refused,
-  saying to use ``create_graph=True``;
+  saying to use ``create_graph=True``; a parameter no gradient depends on gets
+  zero curvature;
 - saving the generator's state beside ``state_dict`` resumes a run with
   Gaussian probes exactly;
 - both learn the two-spirals problem, trained with ``loss.backward(create_graph=True)``.
@@ -95,6 +96,19 @@ def test_hutchinson_estimate_is_the_hessian_diagonal_on_average():
     spread = np.sqrt((hessian ** 2).sum(axis=1) - diagonal ** 2)
     error = np.concatenate([e.ravel() for e in estimate]) - diagonal
     assert np.all(np.abs(error) <= 4 * spread / np.sqrt(4000) + 1e-12), (error, spread)
+
+
+def test_a_parameter_no_gradient_depends_on_gets_zero_curvature():
+    # L = Σ q² + Σ p·x with x a tensor that requires grad but is not optimized: p's gradient x
+    # has a graph, which leads to no parameter, so no H z has a part for p: its curvature is 0.
+    from minigrad.optim.hutchinson import hessian_diagonal
+    p = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    q = mg.tensor([3.0], dtype=mg.float64, requires_grad=True)
+    x = mg.tensor([5.0, 7.0], dtype=mg.float64, requires_grad=True)
+    ((q ** 2).sum() + (p * x).sum()).backward(create_graph=True)
+    curvature_of_p, curvature_of_q = hessian_diagonal([p, q], 2, "rademacher")
+    np.testing.assert_array_equal(curvature_of_p, [0.0, 0.0])
+    np.testing.assert_array_equal(curvature_of_q, [2.0])
 
 
 @pytest.mark.parametrize("name, hyper", [

@@ -58,14 +58,15 @@ def hessian_diagonal(params, num_samples, distribution, generator=None):
     ``loss.backward(create_graph=True)`` leaves: each gradient must have one); the last
     sample frees those graphs."""
     grads = [param.grad for param in params]
-    estimates = [0.0] * len(params)
+    estimates = [param._backend.xp.zeros_like(param._array) for param in params]
     for sample in range(num_samples):
         with no_grad():
             probes = [draw_probe(param, distribution, generator) for param in params]
         products = autograd_grad(grads, params, grad_outputs=probes,
-                                 retain_graph=sample < num_samples - 1)
-        for index, (probe, product) in enumerate(zip(probes, products)):
-            estimates[index] = estimates[index] + product._array * probe._array / num_samples
+                                 retain_graph=sample < num_samples - 1, allow_unused=True)
+        for estimate, probe, product in zip(estimates, probes, products):
+            if product is not None:  # None: no gradient depends on this parameter, H z = 0
+                estimate += product._array * probe._array * (1.0 / num_samples)
     return estimates
 
 
@@ -134,7 +135,8 @@ class HessianDiagonalOptimizer(Optimizer):
                 loss = closure()
         for hook in list(self._step_pre_hooks.values()):
             hook(self, (), {})
-        params = [p for group in self.param_groups for p in self._params_with_grads(group)]
+        groups = [(group, self._params_with_grads(group)) for group in self.param_groups]
+        params = [param for _, with_grads in groups for param in with_grads]
         if hessian is not None:
             estimates = self._given_estimates(hessian)
         elif self.param_groups[0]["step"] % self.update_period == 0 and params:
@@ -144,9 +146,9 @@ class HessianDiagonalOptimizer(Optimizer):
         else:
             estimates = {}
         with no_grad():
-            for group in self.param_groups:
+            for group, with_grads in groups:
                 group["step"] += 1
-                for param in self._params_with_grads(group):
+                for param in with_grads:
                     self._step_param(group, param, estimates.get(id(param)))
         for hook in list(self._step_post_hooks.values()):
             hook(self, (), {})
@@ -161,7 +163,8 @@ class HessianDiagonalOptimizer(Optimizer):
                     f"{type(self).__name__} estimates the Hessian's diagonal from the gradients' "
                     f"graph, but the gradient of parameter {index} has none: compute the "
                     f"gradients with loss.backward(create_graph=True), or pass an estimate as "
-                    f"step(hessian=[...])")
+                    f"step(hessian=[...]) (a loss linear in a parameter leaves it a constant "
+                    f"gradient without a graph: optimize that one with another optimizer)")
 
     def _step_param(self, group, param, estimate):
         grad = param.grad._array
