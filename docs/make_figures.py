@@ -153,6 +153,10 @@ VARIANTS = {
     "kron": [_v("Kron (a vector: diagonal factor)", "Kron", 10 ** -0.5, 0.01),
              _v("Kron, triangular 2×2 factor", "Kron", 10 ** -0.5, 10 ** -1.5,
                 min_ndim_triangular=1)],
+    "sophiah": [_v("SophiaH", "SophiaH", 10.0, 10 ** 0.5)],
+    "adahessian": [_v("AdaHessian", "AdaHessian", 1.0, 10 ** 0.5),
+                   _v("AdaHessian, Gaussian probes", "AdaHessian", 0.01, 0.01,
+                      hessian_distribution="gaussian")],
 }
 README_RUNS = [GRADIENT_DESCENT, MOMENTUM, VARIANTS["adagrad"][0], VARIANTS["rmsprop"][0],
                VARIANTS["adam"][0]]
@@ -191,7 +195,7 @@ def run_path(variant, function_name, steps=None, lr=None):
     if variant.optimizer == "Muon":
         build = lambda params, make=build: _AsMatrix(make, params)  # noqa: E731
     steps = STEPS[function_name] if steps is None else steps
-    mg.manual_seed(0)  # the same draws on every run (Kron's probes)
+    mg.manual_seed(0)  # the same draws on every run (Kron's, SophiaH's and AdaHessian's probes)
     return viz.trajectory(FUNCTIONS[function_name], build, steps=steps)
 
 

@@ -16,7 +16,10 @@ and a deterministic, time-varying, parameter-dependent gradient
 
 (``a`` fixed positive scales, ``n_k`` fixed noise for step k), so the
 trajectories depend on every earlier step. ``loss_fn`` is the matching loss
-for optimizers that need a closure.
+for optimizers that need a closure, and ``tensor_loss`` the same loss on
+tensors (minigrad's or torch's), for optimizers that differentiate the
+gradients once more (``create_graph``). Its Hessian is diagonal,
+diag(a + 0.3 θ²).
 
 The optimizers' fast path (``minigrad/optim/fast/``) packs a group's parameters
 into flat buckets and updates them in slices of ``backend.elementwise_chunk``
@@ -50,6 +53,9 @@ class OptimInfo:
     make: Optional[Callable] = None
     zero_grad_is_identity: bool = True
     closure_loss: bool = False  # step(closure) with the problem's loss (LBFGS); loss_fn is passed
+    # The gradients come from loss.backward(create_graph=True) on Problem.tensor_loss (SophiaH,
+    # AdaHessian: the step differentiates them once more); the reference gets tensor_loss=.
+    create_graph: bool = False
     rtol: float = 1e-6
     atol: float = 1e-10
     steps: int = 100
@@ -104,6 +110,15 @@ class Problem:
     def loss(self, step, params):
         noise = self.noise[step % len(self.noise)]
         return sum(float(np.sum(0.5 * a * p ** 2 + 0.025 * p ** 4 + n * p))
+                   for a, p, n in zip(self.scales, params, noise))
+
+
+    def tensor_loss(self, step, params, constant):
+        """``loss`` on tensors of one framework (minigrad or torch), so that
+        ``backward(create_graph=True)`` leaves gradients with a graph; ``constant(array)``
+        makes one of that framework's tensors from a NumPy array."""
+        noise = self.noise[step % len(self.noise)]
+        return sum((constant(0.5 * a) * p ** 2 + 0.025 * p ** 4 + constant(n) * p).sum()
                    for a, p, n in zip(self.scales, params, noise))
 
 

@@ -41,7 +41,7 @@ def test_training_step_reads_nothing_back(info):
         for _ in range(3):
             optimizer.zero_grad()
             loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
-            loss.backward()
+            loss.backward(create_graph=info.create_graph)  # SophiaH, AdaHessian
             total_norm = mg.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             mg.nn.utils.clip_grad_value_(model.parameters(), 0.5)
             optimizer.step()

@@ -7,7 +7,9 @@ param groups with different lr and weight decay equal two separate reference
 runs; a parameter without a gradient is untouched and gets no state; a
 state_dict round trip (through ``mg.save``/``mg.load``) continues exactly; bad
 hyperparameters raise ValueError with their message; all-zero gradients leave
-the parameters where they are.
+the parameters where they are. An entry with ``create_graph`` gets its
+gradients from ``loss.backward(create_graph=True)`` (the problem's
+``tensor_loss``) instead of setting ``.grad``.
 """
 import inspect
 
@@ -43,6 +45,13 @@ def run_minigrad(info, hyper, problem, steps, device="cpu", optimizer_out=None, 
 
         if info.closure_loss:
             optimizer.step(closure)
+        elif info.create_graph:
+            for param in params:
+                param.grad = None
+            loss = problem.tensor_loss(step, params,
+                                       lambda a: mg.tensor(a, dtype=mg.float64, device=device))
+            loss.backward(create_graph=True)
+            optimizer.step()
         else:
             closure()
             optimizer.step()
@@ -51,8 +60,11 @@ def run_minigrad(info, hyper, problem, steps, device="cpu", optimizer_out=None, 
 
 
 def run_reference(info, hyper, problem, steps):
+    extra = {"loss_fn": problem.loss} if info.closure_loss else {}
+    if info.create_graph:
+        extra["tensor_loss"] = problem.tensor_loss
     return info.reference(hyper, [p.copy() for p in problem.init], problem.grad_fn, steps,
-                          **({"loss_fn": problem.loss} if info.closure_loss else {}))
+                          **extra)
 
 
 def assert_trajectories_equal(actual, expected, info, what=""):
@@ -176,6 +188,10 @@ def test_zero_gradients_leave_parameters_unchanged(info):
     for _ in range(5):
         for param in params:
             param.grad = mg.zeros_like(param)
+        if info.create_graph:  # zero gradients that still have a graph (of a zero Hessian)
+            for param in params:
+                param.grad = None
+            (sum((p * p).sum() for p in params) * 0.0).backward(create_graph=True)
         if info.closure_loss:
             optimizer.step(lambda: mg.tensor(0.0))
         else:

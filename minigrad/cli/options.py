@@ -62,7 +62,8 @@ DEFAULT_LRS = {"SGD": 0.1, "Adagrad": 0.1, "RMSprop": 0.003, "Adadelta": 1.0, "A
                "SGDScheduleFree": 1.0, "AdamWScheduleFree": 0.01, "Muon": 0.02, "LBFGS": 1.0,
                "Adan": 0.03, "NovoGrad": 0.01, "MARS": 0.01,
                "ADOPT": 0.01, "AdEMAMix": 0.01,
-               "Shampoo": 0.3, "SOAP": 0.03, "Kron": 0.01}
+               "Shampoo": 0.3, "SOAP": 0.03, "Kron": 0.01,
+               "SophiaH": 0.5}  # SophiaH: its steps are at most lr · p, p = 0.01
 
 # Hyperparameters the command line uses unless --opt says otherwise: L-BFGS diverges on
 # the default task without a line search (its steps of lr along its direction overshoot).

@@ -12,10 +12,16 @@ the optimizer as a closure (so ``LBFGS`` works like every other optimizer)::
     def closure():
         optimizer.zero_grad()
         loss = task.loss(model(inputs), targets)
-        loss.backward()
+        loss.backward()      # backward(create_graph=True) for SophiaH, AdaHessian
         clip_grad_norm_(model.parameters(), max_norm)     # with --clip-grad-norm
         return loss
     optimizer.step(closure); scheduler.step()
+
+The optimizers that estimate the Hessian's diagonal from the gradients' graph
+(``SophiaH``, ``AdaHessian``: ``optim/hutchinson.py``'s ``needs_gradient_graph``)
+get ``loss.backward(create_graph=True)``, so they run from the command line as
+they would in a user's loop; their probes come from the default generator, which
+each epoch's seed seeds, so their runs are reproducible and resumable too.
 
 Reproducible and resumable: everything random in epoch e (the order of the
 samples, and dropout if a model had any) is drawn from generators seeded with
@@ -38,6 +44,7 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from ..data import DataLoader, TensorDataset
 from ..nn.utils import clip_grad_norm_
+from ..optim.hutchinson import needs_gradient_graph
 from ..random import manual_seed
 from .errors import UsageError
 from .options import build_optimizer, build_scheduler, default_batch_size, steps_on_the_loss
@@ -91,6 +98,7 @@ class TrainingRun:
         self.steps_per_epoch = math.ceil(samples / self.batch_size)
         self.optimizer = build_optimizer(config["optimizer"], self.model.parameters(),
                                          config["lr"], config["opt"])
+        self.create_graph = needs_gradient_graph(self.optimizer)
         self.scheduler = build_scheduler(config["scheduler"], self.optimizer,
                                          config["epochs"] * self.steps_per_epoch, config["sched"],
                                          epochs=config["epochs"])
@@ -122,7 +130,7 @@ class TrainingRun:
             def closure():
                 optimizer.zero_grad()
                 loss = task.loss(model(inputs), targets)
-                loss.backward()
+                loss.backward(create_graph=self.create_graph)
                 if max_norm is not None:
                     clip_grad_norm_(model.parameters(), max_norm)
                 return loss

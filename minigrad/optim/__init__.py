@@ -9,6 +9,7 @@ from .adabelief import AdaBelief
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
+from .adahessian import AdaHessian
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .adan import Adan
@@ -33,6 +34,7 @@ from .shampoo import Shampoo
 from .soap import SOAP
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
+from .sophia import SophiaH
 from .switch import SwitchOptimizer
 from .yogi import Yogi
 from . import lr_finder, lr_scheduler, schedules, swa_utils

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
+from .hutchinson import needs_gradient_graph
 
 __all__ = ["lr_finder", "LRFinderResult"]
 
@@ -116,7 +117,9 @@ def lr_finder(model, optimizer, loss_fn, batches, start_lr=1e-7, end_lr=10, num_
     - ``loss_fn(model(inputs), targets)`` gives the loss of a batch;
     - ``batches``: a ``DataLoader`` or any re-iterable of ``(inputs, targets)``;
       it is started again when it runs out before ``num_iter`` batches;
-    - every param group trains with the same lr at each step of the sweep.
+    - every param group trains with the same lr at each step of the sweep;
+    - the optimizers that differentiate the gradients once more (SophiaH, AdaHessian)
+      get ``loss.backward(create_graph=True)``.
     """
     _check_arguments(start_lr, end_lr, num_iter, mode, smooth_f, diverge_th)
     if mode == "exp":
@@ -129,13 +132,14 @@ def lr_finder(model, optimizer, loss_fn, batches, start_lr=1e-7, end_lr=10, num_
     saved_optimizer = _deep_copy(optimizer.state_dict())
     losses, smoothed = [], []
     diverged = False
+    create_graph = needs_gradient_graph(optimizer)
     try:
         for lr, (inputs, targets) in zip(lrs, _endless(batches)):
             for group in optimizer.param_groups:
                 group["lr"] = lr
             optimizer.zero_grad()
             loss = loss_fn(model(inputs), targets)
-            loss.backward()
+            loss.backward(create_graph=create_graph)
             optimizer.step()
             losses.append(loss.item())
             smoothed.append(losses[-1] if not smoothed

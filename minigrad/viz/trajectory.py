@@ -6,7 +6,9 @@ is f(p₀, p₁), and every step is the ordinary training step
     optimizer.zero_grad();  loss = f(p);  loss.backward();  optimizer.step()
 
 given to ``optimizer.step`` as a closure, so that optimizers which evaluate
-the loss several times per step (``LBFGS``) work too. The trajectory is the
+the loss several times per step (``LBFGS``) work too; for the optimizers that
+differentiate the gradients once more (``SophiaH``, ``AdaHessian``) the
+backward is ``loss.backward(create_graph=True)``. The trajectory is the
 start followed by the point after each step: the points at which the optimizer
 took its gradients. (For the schedule-free optimizers that is their
 interpolated point y; they are put in train mode first.)
@@ -25,6 +27,7 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from ..creation import tensor as make_tensor
 from ..dtypes import float64
+from ..optim.hutchinson import needs_gradient_graph
 from ..optim.optimizer import Optimizer
 
 __all__ = ["Trajectory", "trajectory"]
@@ -62,11 +65,12 @@ def trajectory(function, optimizer, steps=100, start=None, divergence_limit=1e6,
         optimizer = optimizer([point])
     if callable(getattr(optimizer, "train", None)):
         optimizer.train()
+    create_graph = needs_gradient_graph(optimizer)
 
     def closure():
         optimizer.zero_grad()
         loss = function(point[0], point[1])
-        loss.backward()
+        loss.backward(create_graph=create_graph)
         return loss
 
     first = point.detach().numpy().copy()
