@@ -12,6 +12,7 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
+from .dadapt import DAdaptAdam
 from .lamb import LAMB
 from .lars import LARS
 from .lbfgs import LBFGS
@@ -20,9 +21,11 @@ from .lookahead import Lookahead
 from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
+from .prodigy import Prodigy
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from .sam import SAM
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
 from .switch import SwitchOptimizer
