@@ -117,7 +117,8 @@ INFOS = [
             {"lr": 0.5, "betas": (0.8, 0.99), "beta3": 0.9, "d0": 1e-3, "d_coef": 2.0,
              "growth_rate": 1.05},
             {"weight_decay": 0.1, "bias_correction": True, "safeguard_warmup": True},
-            {"weight_decay": 0.05, "weight_decouple": False, "maximize": True, "eps": 1e-6},
+            {"weight_decay": 0.05, "weight_decouple": False, "maximize": True, "eps": 1e-6,
+             "d0": 1e-2, "growth_rate": 1.02},  # bounded d: ascent stays finite
             {"eps": None, "weight_decay": 0.2, "fixed_decay": True, "beta3": 1.0},
             {"lr": 0.0, "d0": 0.1},
         ],
@@ -139,7 +140,8 @@ INFOS = [
             {},
             {"lr": 0.5, "betas": (0.8, 0.99), "d0": 1e-3, "growth_rate": 1.02},
             {"weight_decay": 0.1, "bias_correction": True},
-            {"weight_decay": 0.05, "weight_decouple": True, "maximize": True, "eps": 1e-6},
+            {"weight_decay": 0.05, "weight_decouple": True, "maximize": True, "eps": 1e-6,
+             "d0": 1e-2, "growth_rate": 1.02},  # bounded d: ascent stays finite
             {"weight_decay": 0.2, "weight_decouple": True, "fixed_decay": True,
              "betas": (0.0, 0.5)},
             {"lr": 0.0, "d0": 0.1},
