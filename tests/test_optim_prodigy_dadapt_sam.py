@@ -265,6 +265,28 @@ def test_sam_with_sgd_equals_optax_contrib_sam():
     assert_close(mine, theirs, rtol=1e-6, atol=1e-10)
 
 
+# -- the command line ------------------------------------------------------------------------
+def test_command_line_builds_sam_around_a_base_and_trains_with_it():
+    from minigrad.cli.errors import UsageError
+    from minigrad.cli.options import build_optimizer, describe_optimizer
+    from minigrad.cli.training import TrainingRun
+    params = [mg.nn.Parameter(mg.zeros(3, 2))]
+    sam = build_optimizer("sam", params, 0.05, {"base": "sgd", "momentum": 0.9, "rho": 0.1})
+    assert isinstance(sam, SAMFromClosure) and isinstance(sam.base_optimizer, mg.optim.SGD)
+    assert describe_optimizer(sam) == "SAM(SGD(lr=0.05, momentum=0.9), rho=0.1, adaptive=False)"
+    assert describe_optimizer(build_optimizer("SAM", params)) == (
+        "SAM(Adam(lr=0.01), rho=0.05, adaptive=False)")
+    for options, message in [({"base": "lbfgs"}, "SAM's base must be an optimizer that steps"),
+                             ({"k": 5}, "SAM takes rho, adaptive, use_gc, perturb_eps and base; "
+                                        "Adam has no hyperparameter 'k'"),
+                             ({"rho": -1.0}, "SAM: rho must be non-negative")]:
+        with pytest.raises(UsageError, match=f"^{message}"):
+            build_optimizer("SAM", params, None, options)
+    run = TrainingRun({"optimizer": "SAM", "opt": {"adaptive": True}, "epochs": 1})
+    loss, metric = run.train_epoch()
+    assert np.isfinite(loss) and 0 <= metric <= 1
+
+
 # -- learning: two spirals -------------------------------------------------------------------
 # optimizer, full-batch steps; a 2-32-32-2 tanh MLP as in the other optimizer families
 LEARNING = [
