@@ -88,6 +88,8 @@ def test_groups_that_disagree_on_the_estimate_are_refused(name, key, value):
     with pytest.raises(ValueError, match=f"^{name} adapts one step size for all parameter "
                                          f"groups: {key} must be the same in every group"):
         getattr(mg.optim, name)([{"params": [a]}, {"params": [b], key: value}])
+    same = getattr(mg.optim, name)([{"params": [a]}, {"params": [b], "betas": [0.9, 0.999]}])
+    assert len(same.param_groups) == 2  # a list equal to the first group's tuple is the same
 
 
 def test_sam_two_groups_share_one_gradient_norm_like_pytorch_optimizer():

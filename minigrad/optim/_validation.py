@@ -118,8 +118,11 @@ def check_same_in_every_group(optimizer, param_group, names):
     if not optimizer.param_groups or not isinstance(param_group, dict):
         return
     first = optimizer.param_groups[0]
+    def comparable(value):
+        return tuple(value) if isinstance(value, (tuple, list)) else value
+
     for name in names:
-        if name in param_group and param_group[name] != first[name]:
+        if name in param_group and comparable(param_group[name]) != comparable(first[name]):
             raise ValueError(
                 f"{type(optimizer).__name__} adapts one step size for all parameter groups: "
                 f"{name} must be the same in every group (the first group has {first[name]!r}, "

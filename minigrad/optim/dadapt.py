@@ -14,25 +14,27 @@ t (steps so far, counted from 1) the optimizer's (the first group's):
         m ← β₁ m + γ (1 − β₁) g                      the step size lives inside m
         v ← β₂ v + (1 − β₂) g ⊙ g
         s ← √β₂ s + γ (1 − √β₂) g
-    r ← √β₂ r + (1 − √β₂) r_t                        (no step at all if Σ‖s‖₁ = 0)
+    if Σ‖s‖₁ = 0: stop here (r, d and the parameters stay)
+    r ← √β₂ r + (1 − √β₂) r_t
     d̂ = r / ((1 − √β₂) Σ‖s‖₁);  d ← max(d, min(d̂, d · growth_rate))    (only if lr > 0)
     second pass, for each parameter:
         x ← x (1 − λ γ)                               decoupled decay (λ without γ if fixed_decay)
         x ← x − m / (√v + ε)
 
-This is the paper's Adam variant (Algorithm 6 of the ICML paper's appendix,
-with the numerator and s weighted by √β₂ as in its "V3" code) plus the
-optional bias correction, growth_rate and fixed_decay. Weight decay is
-coupled (L2, added to the gradient) by default and decoupled (AdamW-style,
-scaled by γ) with weight_decouple=True.
+This is the Adam variant of the paper's appendix as the authors' code
+implements it, plus the optional bias correction, growth_rate and
+fixed_decay. Weight decay is coupled (L2, added to the gradient) by default
+and decoupled (AdamW-style, scaled by γ) with weight_decouple=True.
 
-As in pytorch-optimizer, the global quantities (d, lr, betas, growth_rate,
-the bias correction, the step count t) are one set for the whole optimizer;
-pytorch-optimizer reads growth_rate from the last group and the others from
-the first. Here every group must agree on them (ValueError otherwise: d, lr,
-betas, growth_rate, bias_correction); a group may differ in weight_decay,
-weight_decouple, fixed_decay, eps and maximize. The step size is the first
-group's lr even where a scheduler later changes the groups' lrs differently.
+One estimate for all groups, as in pytorch-optimizer: d, lr, the betas,
+growth_rate, the bias correction and t belong to the whole optimizer.
+pytorch-optimizer silently reads growth_rate from the last group and the
+others from the first; here a group that disagrees with the first on any of
+them (d, lr, betas, growth_rate, bias_correction) is refused with a
+ValueError, so a group may differ only in weight_decay, weight_decouple,
+fixed_decay, eps and maximize. The step size uses the first group's lr, as
+pytorch-optimizer does, also where a scheduler later makes the groups' lrs
+differ.
 
 Differences from pytorch-optimizer: the sums of each step (r_t, Σ‖s‖₁) are
 computed in the parameters' dtype on their device, and r, d̂ and d are Python

@@ -13,28 +13,29 @@ t (steps so far, counted from 1) the optimizer's (the first group's):
         m ← β₁ m + d (1 − β₁) g
         v ← β₂ v + d² (1 − β₂) g ⊙ g
         s ← β₃ s + (d/d₀) γ' g                 γ' = γ, or d with safeguard_warmup
-    d̂ = d_coef · r / Σ‖s‖₁                     (no step at all if Σ‖s‖₁ = 0)
+    d̂ = d_coef · r / Σ‖s‖₁     (if Σ‖s‖₁ = 0: stop here; d and the parameters stay)
     d ← max(d, d̂) on the very first estimate (d = d₀);  d_max ← max(d_max, d̂)
     d ← min(d_max, d · growth_rate)
     second pass, for each parameter:
         x ← x (1 − λ γ)                         decoupled decay (λ without γ if fixed_decay)
         x ← x − γ m / (√v + d ε)                with the new d; eps=None: x ← x − γ atan2(m, √v)
 
-The paper (Algorithm 4) writes r and s with d²η(1 − √β₂) and d̂ = r/‖s‖₁ with
-d ← max(d, d̂). The implementation scales r and s by (d/d₀)γ instead (the
+The paper's Adam version writes r and s with d²η(1 − √β₂) and d̂ = r/‖s‖₁
+with d ← max(d, d̂). The implementation scales r and s by (d/d₀)γ instead (the
 constant factors cancel in d̂) and adds d_coef, growth_rate, the optional
 bias correction, safeguard_warmup, fixed_decay and the atan2 form (eps=None,
 as in "Adam-atan2"); with growth_rate = ∞ the update of d is the paper's.
+These are pytorch-optimizer's (and the authors' code's) and are followed here.
 
-Deviations of pytorch-optimizer, followed here: the global quantities (d,
-d₀, lr, betas, β₃, d_coef, growth_rate, bias correction, the step count t)
-are one set for the whole optimizer. pytorch-optimizer reads some from the
-first group and some from the last; here every group must agree on them
-(ValueError otherwise: d and lr, betas, beta3, d0, d_coef, growth_rate,
-bias_correction), and a group may differ only in weight_decay,
-weight_decouple, fixed_decay, safeguard_warmup, eps and maximize. Its step
-size is the first group's lr even where a scheduler later changes the groups'
-lrs differently.
+One estimate for all groups, as in pytorch-optimizer: d, d₀, lr, the betas,
+β₃, d_coef, growth_rate, the bias correction and t belong to the whole
+optimizer. pytorch-optimizer silently reads some of them from the first group
+and some from the last; here a group that disagrees with the first on any of
+them (d, lr, betas, beta3, d0, d_coef, growth_rate, bias_correction) is
+refused with a ValueError, so a group may differ only in weight_decay,
+weight_decouple, fixed_decay, safeguard_warmup, eps and maximize. The step
+size uses the first group's lr, as pytorch-optimizer does, also where a
+scheduler later makes the groups' lrs differ.
 
 Deliberate differences from pytorch-optimizer:
 
