@@ -112,15 +112,15 @@ def sam_reference(hyper, init_params, grad_fn, steps, loss_fn, full_precision=Tr
 INFOS = [
     OptimInfo(
         name="Prodigy", cls=mg.optim.Prodigy, reference=prodigy_reference, supports_groups=False,
-        hyper_sets=[
+        hyper_sets=[  # the last one is used for save/load and the devices: a busy one
             {},
             {"lr": 0.5, "betas": (0.8, 0.99), "beta3": 0.9, "d0": 1e-3, "d_coef": 2.0,
              "growth_rate": 1.05},
-            {"weight_decay": 0.1, "bias_correction": True, "safeguard_warmup": True},
+            {"lr": 0.0, "d0": 0.1},
             {"weight_decay": 0.05, "weight_decouple": False, "maximize": True, "eps": 1e-6,
              "d0": 1e-2, "growth_rate": 1.02},  # bounded d: ascent stays finite
             {"eps": None, "weight_decay": 0.2, "fixed_decay": True, "beta3": 1.0},
-            {"lr": 0.0, "d0": 0.1},
+            {"weight_decay": 0.1, "bias_correction": True, "safeguard_warmup": True},
         ],
         error_inputs=[
             ({"lr": -1.0}, invalid("Invalid learning rate: -1.0")),
@@ -139,12 +139,12 @@ INFOS = [
         hyper_sets=[
             {},
             {"lr": 0.5, "betas": (0.8, 0.99), "d0": 1e-3, "growth_rate": 1.02},
-            {"weight_decay": 0.1, "bias_correction": True},
+            {"lr": 0.0, "d0": 0.1},
             {"weight_decay": 0.05, "weight_decouple": True, "maximize": True, "eps": 1e-6,
              "d0": 1e-2, "growth_rate": 1.02},  # bounded d: ascent stays finite
             {"weight_decay": 0.2, "weight_decouple": True, "fixed_decay": True,
              "betas": (0.0, 0.5)},
-            {"lr": 0.0, "d0": 0.1},
+            {"weight_decay": 0.1, "bias_correction": True},
         ],
         error_inputs=[
             ({"lr": -1.0}, invalid("Invalid learning rate: -1.0")),
@@ -161,10 +161,10 @@ INFOS = [
             {"base": "SGD", "lr": 0.05},
             {"base": "SGD", "lr": 0.05, "momentum": 0.9, "rho": 0.2, "adaptive": True},
             {"base": "Adam", "lr": 0.01, "rho": 0.1, "weight_decay": 0.01},
-            {"base": "Adam", "lr": 0.02, "adaptive": True, "use_gc": True, "rho": 0.5,
-             "perturb_eps": 1e-3, "amsgrad": True},
             {"base": "SGD", "lr": 0.05, "rho": 0.0, "maximize": False, "nesterov": True,
              "momentum": 0.5},
+            {"base": "Adam", "lr": 0.02, "adaptive": True, "use_gc": True, "rho": 0.5,
+             "perturb_eps": 1e-3, "amsgrad": True},
         ],
         error_inputs=[
             ({"base": "SGD", "rho": -0.1}, invalid("rho must be non-negative, got -0.1")),

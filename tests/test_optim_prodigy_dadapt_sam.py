@@ -267,6 +267,29 @@ def test_sam_with_sgd_equals_optax_contrib_sam():
     assert_close(mine, theirs, rtol=1e-6, atol=1e-10)
 
 
+# -- PyTorch's API ---------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [lambda p: mg.optim.Prodigy(p), lambda p: mg.optim.DAdaptAdam(p),
+                                  lambda p: mg.optim.SAM(p, mg.optim.SGD, lr=0.1)],
+                         ids=["Prodigy", "DAdaptAdam", "SAM"])
+def test_step_runs_hooks_once_and_returns_the_closure_loss(make):
+    param = mg.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    optimizer = make([param])
+    calls = []
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: calls.append("pre"))
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (param * param).sum()
+        loss.backward()
+        return loss
+
+    closure()  # SAM perturbs along the gradient at w
+    loss = optimizer.step(closure)
+    assert calls == ["pre", "post"] and loss.requires_grad
+    assert not np.array_equal(param.detach().numpy(), [1.0, -2.0])
+
+
 # -- the command line ------------------------------------------------------------------------
 def test_command_line_builds_sam_around_a_base_and_trains_with_it():
     from minigrad.cli.errors import UsageError
