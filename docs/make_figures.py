@@ -83,6 +83,10 @@ class Variant:
         lr = self.lr.get(function_name)
         options = dict(self.hyperparameters, **({} if lr is None else {"lr": lr}))
         cls = getattr(mg.optim, self.optimizer)
+        if cls is mg.optim.SAM:  # the closure at w first, then SAM's step: as minigrad train
+            from minigrad.cli.sam import SAMFromClosure
+            base = getattr(mg.optim, options.pop("base"))
+            return lambda params: SAMFromClosure(params, base, **options)
         if self.wraps is not None:
             base = self.wraps.build(function_name)
             return lambda params: cls(base(params), **self.hyperparameters)
@@ -157,6 +161,14 @@ VARIANTS = {
     "adahessian": [_v("AdaHessian", "AdaHessian", 1.0, 10 ** 0.5),
                    _v("AdaHessian, Gaussian probes", "AdaHessian", 0.01, 0.01,
                       hessian_distribution="gaussian")],
+    # lr-free: the default lr = 1 on both functions, not tuned
+    "prodigy": [_v("Prodigy", "Prodigy", 1.0, 1.0)],
+    "dadaptadam": [_v("DAdaptAdam", "DAdaptAdam", 1.0, 1.0)],
+    # SAM and ASAM around the momentum run, at its learning rates
+    "sam": [MOMENTUM,
+            _v("SAM around it", "SAM", 10 ** -1.5, 1e-3, base="SGD", momentum=0.9, rho=0.05),
+            _v("ASAM around it", "SAM", 10 ** -1.5, 1e-3, base="SGD", momentum=0.9, rho=0.05,
+               adaptive=True)],
 }
 README_RUNS = [GRADIENT_DESCENT, MOMENTUM, VARIANTS["adagrad"][0], VARIANTS["rmsprop"][0],
                VARIANTS["adam"][0]]

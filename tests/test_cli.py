@@ -295,6 +295,9 @@ def test_every_optimizer_trains_by_name_in_any_case(name):
     if name == "Muon":  # Muon on the 2-D weights, AdamW on the biases (as torch advises)
         assert type(run.optimizer.muon).__name__ == "Muon"
         assert type(run.optimizer.adamw).__name__ == "AdamW"
+    elif name == "SAM":  # SAM around Adam, whose step evaluates the closure at w first
+        assert type(run.optimizer).__name__ == "SAMFromClosure"
+        assert type(run.optimizer.base_optimizer).__name__ == "Adam"
     else:
         assert type(run.optimizer).__name__ == name
     assert np.isfinite(loss)

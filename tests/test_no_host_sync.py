@@ -4,8 +4,10 @@ On a GPU every hidden ``.item()``, ``float(x)`` or ``if tensor:`` stalls the
 device until all queued work is done. The 'strict' stand-in device raises on
 any such read inside ``forbid_host_reads()``, so these tests prove, without a
 GPU, that forward, loss, backward, gradient clipping and every optimizer's
-step run without one. LBFGS is the exception by design: its line search
-branches on loss values (PyTorch's does the same), so it is left out.
+step run without one. LBFGS is an exception by design: its line search
+branches on loss values (PyTorch's does the same), so it is left out; so are
+Prodigy and D-Adaptation, which read their estimate d to the host once per step
+(as pytorch-optimizer does). Optimizers that need a closure (SAM) get one.
 """
 import numpy as np
 import pytest
@@ -15,7 +17,9 @@ import minigrad.nn.functional as F
 from minigrad.backend.strict_backend import forbid_host_reads
 from optim_registry import all_infos
 
-NEEDS_HOST = {"LBFGS"}  # branches on the loss value in its line search, like torch's
+# LBFGS branches on the loss value in its line search, like torch's; Prodigy and
+# DAdaptAdam decide the growth of d on the host once per step, like pytorch-optimizer's
+NEEDS_HOST = {"LBFGS", "Prodigy", "DAdaptAdam"}
 INFOS = [info for info in all_infos() if info.name not in NEEDS_HOST]
 
 
@@ -44,7 +48,10 @@ def test_training_step_reads_nothing_back(info):
             loss.backward(create_graph=info.create_graph)  # SophiaH, AdaHessian
             total_norm = mg.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             mg.nn.utils.clip_grad_value_(model.parameters(), 0.5)
-            optimizer.step()
+            if info.closure_loss:  # SAM: the closure evaluates the loss again
+                optimizer.step(lambda: F.cross_entropy(model(x), y).backward())
+            else:
+                optimizer.step()
     assert np.isfinite(total_norm.item())  # reading is fine once the user asks for a number
     assert np.isfinite(loss.item())
 

@@ -13,13 +13,14 @@ only looks). Output::
 
 and the loss-against-lr figure (``--plot``, ``lr_find.png`` by default,
 ``none`` for no figure; without matplotlib the default figure is skipped with
-a note). LBFGS is refused: its line search chooses its own step. Exit code 0, 1 if too few finite losses were recorded
+a note). LBFGS is refused: its line search chooses its own step; so is SAM, whose
+steps need a closure. Exit code 0, 1 if too few finite losses were recorded
 to suggest anything, 2 for a bad option.
 """
 import sys
 
 from ..data import DataLoader
-from ..optim import LBFGS
+from ..optim import LBFGS, SAM
 from ..optim.lr_finder import lr_finder
 from .errors import UsageError
 from .options import find_optimizer, positive_float
@@ -48,6 +49,10 @@ def run(args, device):
     if find_optimizer(config["optimizer"]) is LBFGS:
         raise UsageError("lr-find does not apply to LBFGS: its line search chooses the step at "
                          "every step (minigrad train --optimizer lbfgs uses it, at lr 1)")
+    if find_optimizer(config["optimizer"]) is SAM:
+        raise UsageError("lr-find does not apply to SAM, whose steps need a closure: find the "
+                         "lr of its base optimizer (e.g. --optimizer adam) and give it to "
+                         "minigrad train --optimizer sam --lr ...")
     config["scheduler"] = "none"
     training = TrainingRun(config, device)
     optimizer = training.optimizer

@@ -10,7 +10,10 @@ hyperparameter, the value read as a Python literal (``0.9``, ``(0.9, 0.99)``,
 as ``strong_wolfe`` stays a string). ``Lookahead`` wraps another optimizer:
 ``--optimizer lookahead --opt base=adam k=5 alpha=0.5``; its ``k`` and ``alpha``
 go to Lookahead, every other key (and ``--lr``) to the base optimizer (Adam by
-default).
+default). ``SAM`` wraps one the same way: ``--optimizer sam --opt base=sgd
+momentum=0.9 rho=0.05 adaptive=True``; ``rho``, ``adaptive``, ``use_gc`` and
+``perturb_eps`` go to SAM, everything else (and ``--lr``) to the base (Adam by
+default); each step evaluates the loss twice (``cli/sam.py``).
 
 Schedulers: any class in ``mg.optim.lr_scheduler``, and ``WarmupCosineLR``
 (``mg.optim.schedules``; the default of ``minigrad train``), by name in any
@@ -53,6 +56,7 @@ from ..nn.parameter import Parameter
 from ..optim import lr_scheduler, schedules
 from .errors import UsageError
 from .muon import MuonWithAdamW
+from .sam import SAMFromClosure
 
 # Learning rates that train the default task (an MLP on two spirals, batches of 32) well;
 # an optimizer not listed starts from its class's default lr.
@@ -63,7 +67,8 @@ DEFAULT_LRS = {"SGD": 0.1, "Adagrad": 0.1, "RMSprop": 0.003, "Adadelta": 1.0, "A
                "Adan": 0.03, "NovoGrad": 0.01, "MARS": 0.01,
                "ADOPT": 0.01, "AdEMAMix": 0.01,
                "Shampoo": 0.3, "SOAP": 0.03, "Kron": 0.01,
-               "SophiaH": 0.5}  # SophiaH: its steps are at most lr · p, p = 0.01
+               "SophiaH": 0.5,  # SophiaH: its steps are at most lr · p, p = 0.01
+               "Prodigy": 1.0, "DAdaptAdam": 1.0}
 
 # Hyperparameters the command line uses unless --opt says otherwise: L-BFGS diverges on
 # the default task without a line search (its steps of lr along its direction overshoot).
@@ -216,11 +221,39 @@ def build_optimizer(name, params, lr=None, hyperparameters=None):
             raise UsageError("Lookahead's base must be another optimizer")
         base_optimizer = build_optimizer(base.__name__, params, lr, hyperparameters)
         return _construct(cls, "hyperparameter", (base_optimizer,), wrapper)
+    if cls is optim.SAM:
+        return _build_sam(params, lr, hyperparameters)
     hyperparameters = {**DEFAULT_HYPERPARAMETERS.get(cls.__name__, {}), **hyperparameters}
     hyperparameters["lr"] = default_lr(cls) if lr is None else lr
     if cls is optim.Muon:
         cls = MuonWithAdamW
     return _construct(cls, "hyperparameter", (params,), hyperparameters)
+
+
+SAM_OPTIONS = ("rho", "adaptive", "use_gc", "perturb_eps")
+
+
+def _build_sam(params, lr, hyperparameters):
+    """SAM (``SAMFromClosure``: the closure at w, then SAM's step) around the base optimizer
+    that ``base`` names (Adam by default), built with the other hyperparameters and ``lr``."""
+    wrapper = {key: hyperparameters.pop(key) for key in SAM_OPTIONS if key in hyperparameters}
+    base = find_optimizer(str(hyperparameters.pop("base", "Adam")))
+    if base in (optim.SAM, optim.Lookahead, optim.LBFGS):
+        raise UsageError(f"SAM's base must be an optimizer that steps on the gradients it is "
+                         f"given, not {base.__name__}")
+    accepted = _arguments(base)
+    for key in hyperparameters:
+        if key not in accepted:
+            raise UsageError(f"SAM takes {', '.join(SAM_OPTIONS)} and base; {base.__name__} has "
+                             f"no hyperparameter {key!r}; its hyperparameters are: "
+                             f"{', '.join(accepted)}")
+    base_options = {**DEFAULT_HYPERPARAMETERS.get(base.__name__, {}), **hyperparameters,
+                    "lr": default_lr(base) if lr is None else lr}
+    try:
+        return SAMFromClosure(params, MuonWithAdamW if base is optim.Muon else base,
+                              **wrapper, **base_options)
+    except (ValueError, TypeError, RuntimeError, ArithmeticError) as error:
+        raise UsageError(f"SAM: {error}") from None
 
 
 def default_batch_size(optimizer_name):
@@ -233,10 +266,13 @@ def default_batch_size(optimizer_name):
 def describe_optimizer(optimizer):
     """What a run uses: ``AdamW(lr=0.01)``, ``SGD(lr=0.1, momentum=0.9)`` (the lr and every
     hyperparameter that differs from the class's default), ``Lookahead(Adam(lr=0.01), k=5,
-    alpha=0.5)``, ``Muon(lr=0.02) on the 2-D weights, AdamW(lr=0.01) on the rest``."""
+    alpha=0.5)``, ``SAM(Adam(lr=0.01), rho=0.05, adaptive=False)``, ``Muon(lr=0.02) on the 2-D weights, AdamW(lr=0.01) on the rest``."""
     if isinstance(optimizer, optim.Lookahead):
         return (f"Lookahead({describe_optimizer(optimizer.base_optimizer)}, k={optimizer.k}, "
                 f"alpha={optimizer.alpha})")
+    if isinstance(optimizer, optim.SAM):
+        return (f"SAM({describe_optimizer(optimizer.base_optimizer)}, "
+                f"rho={optimizer.defaults['rho']}, adaptive={optimizer.defaults['adaptive']})")
     if isinstance(optimizer, MuonWithAdamW):
         rest = ("" if optimizer.adamw is None
                 else f", {describe_optimizer(optimizer.adamw)} on the rest")

@@ -16,6 +16,7 @@ from .adan import Adan
 from .ademamix import AdEMAMix
 from .adopt import ADOPT
 from .asgd import ASGD
+from .dadapt import DAdaptAdam
 from .kron import Kron
 from .lamb import LAMB
 from .lars import LARS
@@ -27,13 +28,15 @@ from .muon import Muon
 from .nadam import NAdam
 from .novograd import NovoGrad
 from .optimizer import Optimizer
+from .prodigy import Prodigy
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
-from .shampoo import Shampoo
-from .soap import SOAP
+from .sam import SAM
 from .schedulefree import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
+from .shampoo import Shampoo
+from .soap import SOAP
 from .sophia import SophiaH
 from .switch import SwitchOptimizer
 from .yogi import Yogi

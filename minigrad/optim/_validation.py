@@ -89,9 +89,12 @@ def check_kinds(cls, hyperparameters):
     """Each of ``hyperparameters`` (name → value) of the kind of its default in the
     signature of ``cls``: a bool where the default is a bool, a real number where it
     is a number, a tuple of as many numbers where it is a tuple (``TypeError``
-    otherwise). The ranges are each optimizer's own checks."""
+    otherwise); None too for the names in ``cls.accepts_none`` (Prodigy's eps=None
+    means something). The ranges are each optimizer's own checks."""
     signature = inspect.signature(cls.__init__).parameters
     for name, value in hyperparameters.items():
+        if value is None and name in getattr(cls, "accepts_none", ()):
+            continue
         default = signature[name].default if name in signature else None
         if isinstance(default, bool):
             boolean(name, value)
@@ -111,3 +114,28 @@ def refuse_options(optimizer, options, unsupported):
             raise ValueError(f"{optimizer} does not support the option {name} "
                              f"({unsupported[name]})")
         raise TypeError(f"{optimizer} got an unexpected keyword argument {name!r}")
+
+
+def check_foreach(foreach):
+    """``foreach``: None, True or False (an optimizer that accepts it for compatibility)."""
+    if foreach is not None and not isinstance(foreach, (bool, np.bool_)):
+        raise TypeError(f"foreach must be None, True or False, got {foreach!r} "
+                        f"({type(foreach).__name__})")
+
+
+def check_same_in_every_group(optimizer, param_group, names):
+    """For an optimizer with one estimate shared by all its groups (Prodigy, D-Adaptation):
+    ``param_group`` may not give a value other than the first group's for any of
+    ``names``; ValueError naming the hyperparameter otherwise."""
+    if not optimizer.param_groups or not isinstance(param_group, dict):
+        return
+    first = optimizer.param_groups[0]
+    def comparable(value):
+        return tuple(value) if isinstance(value, (tuple, list)) else value
+
+    for name in names:
+        if name in param_group and comparable(param_group[name]) != comparable(first[name]):
+            raise ValueError(
+                f"{type(optimizer).__name__} adapts one step size for all parameter groups: "
+                f"{name} must be the same in every group (the first group has {first[name]!r}, "
+                f"this one {param_group[name]!r})")
