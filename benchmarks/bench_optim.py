@@ -11,8 +11,10 @@ where the copy bandwidth is measured here, in the same run, as bytes moved
 times ``optimizer.step()`` for SGD with momentum, Adam, AdamW and Lion on 10
 million float32 parameters split into 50 tensors of mixed sizes, for minigrad
 and for PyTorch (``foreach=True``, its multi-tensor path; PyTorch has no Lion,
-so that row compares with the floor only), interleaved round by round, and
-prints the medians and the ratios.
+so that row compares with the floor only), and for the elementwise optimizers
+of the pytorch-optimizer package (ADOPT, Adan, Yogi, AdEMAMix) against that
+package's own PyTorch implementation, interleaved round by round, and prints
+the medians and the ratios.
 
     python benchmarks/bench_optim.py [--rounds 15]
 """
@@ -31,6 +33,10 @@ ARRAYS_MOVED = {
     "Adam": 7,                # read p, g, m, v; write p, m, v
     "AdamW": 7,
     "Lion": 5,                # read p, g, m; write p, m
+    "ADOPT": 7,               # read p, g, m, v; write p, m, v
+    "Adan": 11,               # read p, g, m, v, n, previous g; write p, m, v, n, previous g
+    "Yogi": 7,                # read p, g, m, v; write p, m, v
+    "AdEMAMix": 9,            # read p, g, m₁, m₂, v; write p, m₁, m₂, v
 }
 
 
@@ -63,6 +69,10 @@ def make_minigrad(name, arrays, grads):
         "Adam": lambda: mg.optim.Adam(params, lr=1e-3),
         "AdamW": lambda: mg.optim.AdamW(params, lr=1e-3),
         "Lion": lambda: mg.optim.Lion(params, lr=1e-4),
+        "ADOPT": lambda: mg.optim.ADOPT(params, lr=1e-3),
+        "Adan": lambda: mg.optim.Adan(params, lr=1e-3),
+        "Yogi": lambda: mg.optim.Yogi(params, lr=1e-3),
+        "AdEMAMix": lambda: mg.optim.AdEMAMix(params, lr=1e-3),
     }
     return optimizers[name]()
 
@@ -77,6 +87,17 @@ def make_torch(name, arrays, grads):
         "Adam": lambda: torch.optim.Adam(params, lr=1e-3, foreach=True),
         "AdamW": lambda: torch.optim.AdamW(params, lr=1e-3, foreach=True),
     }
+    try:
+        import pytorch_optimizer  # the reference of the newer optimizers, on PyTorch
+    except ImportError:
+        pytorch_optimizer = None
+    if pytorch_optimizer is not None:
+        optimizers.update({
+            "ADOPT": lambda: pytorch_optimizer.ADOPT(params, lr=1e-3),
+            "Adan": lambda: pytorch_optimizer.Adan(params, lr=1e-3),
+            "Yogi": lambda: pytorch_optimizer.Yogi(params, lr=1e-3),
+            "AdEMAMix": lambda: pytorch_optimizer.AdEMAMix(params, lr=1e-3),
+        })
     return optimizers[name]() if name in optimizers else None
 
 
@@ -110,8 +131,6 @@ def main():
     print(f"{'optimizer':<20} {'minigrad ms':>12} {'torch ms':>10} {'floor ms':>9} "
           f"{'mg/floor':>9} {'mg/torch':>9}")
     for name, moved in ARRAYS_MOVED.items():
-        if name == "Lion" and not hasattr(mg.optim, "Lion"):
-            continue
         ours = make_minigrad(name, arrays, grads)
         theirs = make_torch(name, arrays, grads)
         time_step(ours)  # the first step creates the state (and minigrad's flat buffers)
