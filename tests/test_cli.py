@@ -176,7 +176,7 @@ def test_a_diverging_run_says_so_with_exit_code_1(capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("argv, message", [
     (["--optimizer", "adamx"], r"unknown optimizer 'adamx'; the optimizers in mg\.optim are: "
-                               r"AdaBelief, .*AdamW, .*SGD, SGDScheduleFree$"),
+                               r"AdaBelief, .*AdamW, .*SGD, SGDScheduleFree, .*Yogi$"),
     (["--optimizer", "sgd", "--opt", "momentum=-0.5"], r"SGD: Invalid momentum value: -0\.5$"),
     (["--opt", "momentum"], r"argument --opt: expected key=value \(e\.g\. momentum=0\.9\), "
                             r"got 'momentum'$"),

@@ -402,3 +402,20 @@ def test_keepdims_is_an_alias_of_keepdim_like_torch(name, method, device):
     theirs = run(torch, torch.tensor(values))
     assert tuple(ours.shape) == tuple(theirs.shape) == (2, 1)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int32"])
+@pytest.mark.parametrize("number", [-300, -3, 128, 300, 70000])
+@pytest.mark.parametrize("name, op", [
+    ("add", lambda t, n: t + n), ("sub", lambda t, n: t - n), ("rsub", lambda t, n: n - t),
+    ("mul", lambda t, n: t * n), ("floor_divide", lambda t, n: t // n),
+    ("remainder", lambda t, n: t % n), ("less", lambda t, n: t < n), ("equal", lambda t, n: t == n),
+    ("div", lambda t, n: t / n)])
+def test_a_python_int_outside_an_integer_dtype_wraps_like_torch(dtype, number, name, op):
+    # PyTorch casts the int into the tensor's dtype, wrapping around (uint8 + (-3) adds
+    # 253); NumPy refuses it with an OverflowError. True division keeps the real value.
+    values = np.array([1, 2, 3, 5], dtype=dtype)
+    ours = op(mg.tensor(values), number)
+    theirs = op(torch.tensor(values), number)
+    np.testing.assert_allclose(ours.numpy().astype(float), theirs.numpy().astype(float))
+    assert str(ours.numpy().dtype) == str(theirs.numpy().dtype)

@@ -63,6 +63,29 @@ def _both(a, b, function, first_position=1):
     return a, b
 
 
+def wrapped_ints(a, b):
+    """``a`` and ``b`` with a Python int that meets an integer tensor cast into the
+    tensor's dtype the way PyTorch casts it, wrapping around as C does: ``uint8 + (-3)``
+    adds 253 and ``int8 + 300`` adds 44 (NumPy refuses an int outside the dtype's
+    range). For the operations whose integer result wraps the same way (+, −, ×, the
+    divisions with a remainder, comparisons), not for ``/`` (a float result)."""
+    if isinstance(a, Tensor) and type(b) is int:
+        return a, _wrapped_int(b, a.dtype)
+    if isinstance(b, Tensor) and type(a) is int:
+        return _wrapped_int(a, b.dtype), b
+    return a, b
+
+
+def _wrapped_int(number, dtype):
+    if dtype.kind not in "iu":
+        return number
+    info = np.iinfo(dtype)
+    if info.min <= number <= info.max:
+        return number
+    number %= 1 << info.bits
+    return number - (1 << info.bits) if number > info.max else number
+
+
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 _INT64, _FLOAT64 = np.dtype("int64"), np.dtype("float64")
 _FLOAT16, _FLOAT32 = np.dtype("float16"), np.dtype("float32")
@@ -262,7 +285,7 @@ def integer_power(xp, a, b):
 
 def add(a, b):
     """a + b with broadcasting and PyTorch type promotion."""
-    return Add.apply(*_both(a, b, "add"))
+    return Add.apply(*wrapped_ints(*_both(a, b, "add")))
 
 
 def sub(a, b):
@@ -274,12 +297,12 @@ def sub(a, b):
         raise RuntimeError("subtraction, the `-` operator, is not supported with a bool tensor or "
                            "a Python bool (as in PyTorch); use `a ^ b` for boolean tensors or "
                            "`~mask` to invert a mask")
-    return Sub.apply(*_both(a, b, "sub"))
+    return Sub.apply(*wrapped_ints(*_both(a, b, "sub")))
 
 
 def mul(a, b):
     """a · b elementwise, with broadcasting."""
-    return Mul.apply(*_both(a, b, "mul"))
+    return Mul.apply(*wrapped_ints(*_both(a, b, "mul")))
 
 
 def div(a, b):
@@ -967,6 +990,8 @@ def compare(a, b, ufunc_name):
                                f"move one with .to({str(a.device)!r})")
         broadcast_shapes((a.shape, b.shape), ufunc_name)
         b = b._array
+    else:
+        a, b = wrapped_ints(a, b)
     return new_tensor(getattr(backend.xp, ufunc_name)(a._array, b), backend, None, 0)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..creation import zeros_like
 from ..tensor import Tensor
-from .elementwise import _both, cast, clone, computed_in_float32, refuse_dtype
+from .elementwise import _both, cast, clone, computed_in_float32, refuse_dtype, wrapped_ints
 from .arguments import check_tensor
 
 _FLOAT16, _FLOAT32 = np.dtype("float16"), np.dtype("float32")
@@ -190,7 +190,7 @@ def _division(function, input, other, function_name):
     """``function.apply(input, other)`` for the divisions with a remainder: operands
     promoted as for ``input + other``; boolean refused, integers divided exactly (a zero
     divisor refused, as PyTorch does on the CPU), float16 computed in float32."""
-    input, other = _both(input, other, function_name)
+    input, other = wrapped_ints(*_both(input, other, function_name))
     tensors = [value for value in (input, other) if isinstance(value, Tensor)]
     dtype = np.result_type(*[t.dtype for t in tensors])
     if dtype.kind == "b":
