@@ -15,5 +15,5 @@ from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Sub
                       get_worker_info, random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                       SubsetRandomSampler, WeightedRandomSampler)
-from .datasets import (CharCorpus, load_char_corpus, load_digits, make_circles, make_moons,
-                       make_sine_sequences, make_spirals, make_xor)
+from .datasets import (CharCorpus, load_char_corpus, load_digits, load_shakespeare, make_circles,
+                       make_moons, make_sine_sequences, make_spirals, make_xor)

@@ -12,27 +12,45 @@ logistic regression fails and a small MLP succeeds:
 Sequences:
 
 - ``make_sine_sequences``: windows of a noisy sine wave, to forecast what follows;
-- ``load_char_corpus``: a character-level text corpus (the Zen of Python, or your text).
+- ``load_char_corpus``: a character-level text corpus (the Zen of Python, or your text);
+- ``load_shakespeare``: tiny Shakespeare, the corpus of character-level language models.
 
-And ``load_digits``: scikit-learn's 8×8 images of handwritten digits, when
-scikit-learn is installed.
+Images:
+
+- ``load_digits``: 1,797 8×8 images of handwritten digits.
 
 Every generator takes ``n_samples``, ``noise`` (the standard deviation of the
 Gaussian noise added to each value) and ``seed``: the same seed gives the same
 data; ``seed=None`` draws from the generator that ``mg.manual_seed`` seeds.
 Features are tensors of the default floating dtype (float32 unless changed,
 or ``dtype=``), labels int64 tensors, both on ``device`` (the CPU by default).
+
+Two data sets ship as files inside the package, in ``minigrad/data/files/``
+(its README says the same):
+
+- ``tinyshakespeare.txt.gz``: "tiny Shakespeare", 1,115,394 characters (40,000
+  lines) from Shakespeare's plays, public-domain text, as Andrej Karpathy
+  collected it for char-rnn (``data/tinyshakespeare/input.txt``) and as nanoGPT's
+  ``shakespeare_char`` uses it; the md5 of the uncompressed text is
+  6fb458f1232090904fb40fe944165e91.
+- ``digits.csv.gz``: scikit-learn's copy (``sklearn/datasets/data/digits.csv.gz``,
+  unchanged; scikit-learn is BSD-3-Clause licensed, © the scikit-learn
+  developers) of the test set of the UCI Machine Learning Repository's "Optical
+  Recognition of Handwritten Digits" (E. Alpaydin and C. Kaynak, 1998): one image
+  a line, 64 pixel counts in 0..16 and then the digit.
 """
 import codecs
 import contextlib
+import gzip
 import io
 import math
+from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
 
 from ..backend import get_backend
-from ..creation import tensor as make_tensor
+from ..creation import arange, randint, tensor as make_tensor
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
@@ -176,16 +194,62 @@ def make_sine_sequences(n_samples=500, seq_len=20, horizon=1, noise=0.05, period
 class CharCorpus(NamedTuple):
     """A text prepared for a character-level language model.
 
-    ``text`` is the corpus, ``vocab`` its distinct characters in sorted order,
-    ``char_to_index`` maps each character to its position in ``vocab``, and
-    ``encoded`` is the text as an int64 tensor of those positions. Unpacks as
+    ``text`` is the corpus, ``vocab`` its distinct characters in sorted order
+    (nanoGPT's ``itos``), ``char_to_index`` maps each character to its position
+    in ``vocab`` (nanoGPT's ``stoi``), and ``encoded`` is the text as an int64
+    tensor of those positions. Unpacks as
     ``text, vocab, char_to_index, encoded = load_char_corpus()``.
+
+    For a language model: ``vocab_size`` is the size of its embedding and of its
+    output, ``split("train")`` / ``split("val")`` the two parts of the text, and
+    ``get_batch(split, batch_size, block_size)`` a random batch of windows.
     """
 
     text: str
     vocab: list
     char_to_index: dict
     encoded: Tensor
+
+    @property
+    def vocab_size(self):
+        """How many distinct characters the corpus has (``len(vocab)``)."""
+        return len(self.vocab)
+
+    def split(self, name):
+        """The encoded characters of one split, cut as nanoGPT's ``shakespeare_char`` cuts:
+        ``"train"`` is the first 90 % of the text, ``"val"`` the last 10 % (the cut is at
+        ``int(0.9 · len(text))``). The vocabulary is the whole text's, so both share it."""
+        cut = int(0.9 * len(self.text))
+        if name == "train":
+            return self.encoded[:cut]
+        if name == "val":
+            return self.encoded[cut:]
+        raise ValueError(f"split must be 'train' or 'val', got {name!r}")
+
+    def get_batch(self, split, batch_size, block_size, generator=None):
+        """A random batch for next-character prediction: ``(x, y)``, as nanoGPT's ``get_batch``.
+
+        Draws ``batch_size`` start positions ``s`` uniformly from the split (every
+        start with ``block_size + 1`` characters from it on, so that ``y`` is
+        whole); row ``b`` of ``x`` holds the characters ``s_b, …, s_b + block_size − 1``
+        and row ``b`` of ``y`` the same characters one ahead, so ``y[b, t]`` is the
+        character that follows ``x[b, t]``. Both are int64 tensors of shape
+        (batch_size, block_size) on the corpus's device. The starts come from
+        ``generator`` (a ``mg.Generator`` on that device) or, without one, from the
+        device's default generator, which ``mg.manual_seed`` seeds.
+        """
+        for name, value in (("batch_size", batch_size), ("block_size", block_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        data = self.split(split)
+        if len(data) < block_size + 1:
+            raise ValueError(f"a window of block_size = {block_size} needs block_size + 1 = "
+                             f"{block_size + 1} characters, but the {split!r} split has "
+                             f"{len(data)}")
+        starts = randint(len(data) - block_size, (batch_size, 1), generator=generator,
+                         device=data.device)
+        positions = starts + arange(block_size, device=data.device)
+        return data[positions], data[positions + 1]
 
     def encode(self, text):
         """A string as an int64 tensor of vocabulary indices (on the corpus's device)."""
@@ -249,20 +313,40 @@ def load_char_corpus(text=None, device=None):
     return CharCorpus(text, vocab, char_to_index, encoded)
 
 
+def _read_shipped_file(name):
+    """The decompressed bytes of ``name``, a gzip'd file in the package's ``data/files/``."""
+    with resources.files(__package__).joinpath("files").joinpath(name).open("rb") as packed:
+        return gzip.decompress(packed.read())
+
+
+def load_shakespeare(device=None):
+    """Tiny Shakespeare as a ``CharCorpus``: the corpus of character-level language models.
+
+    1,115,394 characters (40,000 lines) of Shakespeare's plays, as char-rnn and
+    nanoGPT's ``shakespeare_char`` use them, shipped inside the package (no
+    download). The vocabulary is its 65 distinct characters in sorted order
+    (newline, space, punctuation, then capital and small letters).
+    ``corpus.split("train")`` is the first 90 % (1,003,854 characters),
+    ``corpus.split("val")`` the last 10 % (111,540), and
+    ``corpus.get_batch("train", batch_size, block_size, generator=g)`` draws a
+    random batch ``(x, y)`` with ``y`` one character ahead of ``x``.
+    """
+    return load_char_corpus(_read_shipped_file("tinyshakespeare.txt.gz").decode("utf-8"),
+                            device=device)
+
+
 # ---------------------------------------------------------------- images
 def load_digits(dtype=None, device=None):
-    """scikit-learn's 1,797 handwritten digits, each an 8×8 grey image, flattened.
+    """1,797 handwritten digits, each an 8×8 grey image, flattened: scikit-learn's ``load_digits``.
 
-    Returns ``X`` of shape (1797, 64) with pixel intensities scaled from 0..16
-    to [0, 1], and the digit ``y`` (1797,) in 0..9 as int64. The images ship
-    inside scikit-learn (no download), which must be installed: ``pip install
-    scikit-learn``. Reshape a row to (8, 8) to look at it.
+    Each pixel counts the ink in a 4×4 block of a 32×32 bitmap, 0..16 (the UCI
+    "Optical Recognition of Handwritten Digits" test set, Alpaydin and Kaynak,
+    1998). Returns ``X`` of shape (1797, 64) with those counts scaled to [0, 1]
+    (divided by 16), and the digit ``y`` (1797,) in 0..9 as int64. The file ships
+    inside the package (scikit-learn's own copy, BSD-3-Clause), so nothing needs
+    to be installed or downloaded. Reshape a row to (8, 8) to look at it.
     """
-    try:
-        from sklearn.datasets import load_digits as sklearn_load_digits
-    except ImportError as error:
-        raise ImportError("load_digits reads the digits bundled with scikit-learn, which is not "
-                          "installed: pip install scikit-learn") from error
-    digits = sklearn_load_digits()
-    features = make_tensor(digits.data / 16.0, dtype=dtype or get_default_dtype(), device=device)
-    return features, make_tensor(digits.target.astype(np.int64), device=device)
+    rows = np.loadtxt(io.BytesIO(_read_shipped_file("digits.csv.gz")), delimiter=",")
+    pixels, digits = rows[:, :-1], rows[:, -1].astype(np.int64)
+    features = make_tensor(pixels / 16.0, dtype=dtype or get_default_dtype(), device=device)
+    return features, make_tensor(digits, device=device)
