@@ -393,19 +393,3 @@ def test_loading_the_corpus_prints_nothing(capsys, monkeypatch):
     monkeypatch.delitem(sys.modules, "this", raising=False)  # a first import prints the Zen
     mg.data.load_char_corpus()
     assert capsys.readouterr().out == ""
-
-
-def test_load_digits_with_scikit_learn():
-    pytest.importorskip("sklearn", reason="scikit-learn is not installed")
-    X, y = mg.data.load_digits()
-    assert X.shape == (1797, 64) and X.dtype == mg.float32
-    assert y.shape == (1797,) and y.dtype == mg.int64
-    assert X.detach().numpy().min() == 0.0 and X.detach().numpy().max() == 1.0
-    assert sorted(set(y.tolist())) == list(range(10))
-
-
-def test_load_digits_without_scikit_learn_says_how_to_install_it(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn...` fail
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(ImportError, match="pip install scikit-learn"):
-        mg.data.load_digits()
