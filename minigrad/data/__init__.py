@@ -8,7 +8,9 @@
 
 Mirrors ``torch.utils.data`` (data sets, samplers, ``DataLoader``, ``random_split``,
 ``default_collate``), which ``minigrad.utils.data`` also names, as PyTorch spells
-it: the same objects. The data set generators are minigrad's own.
+it: the same objects. The data set generators are minigrad's own; tiny Shakespeare
+(``load_shakespeare``) and the 8×8 digits (``load_digits``) ship as files inside the
+package, in ``data/files/``, whose README says where they came from.
 """
 from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
