@@ -127,9 +127,8 @@ def test_a_block_longer_than_the_split_is_refused(shakespeare):
         shakespeare.get_batch("val", 1, 111_540)
 
 
-@pytest.mark.parametrize("batch_size, block_size, name", [(0, 8, "batch_size"), (4, 0, "block_size"),
-                                                          (4, 2.5, "block_size"),
-                                                          (True, 8, "batch_size")])
+@pytest.mark.parametrize("batch_size, block_size, name", [
+    (0, 8, "batch_size"), (True, 8, "batch_size"), (4, 0, "block_size"), (4, 2.5, "block_size")])
 def test_batch_and_block_sizes_must_be_positive_ints(batch_size, block_size, name):
     corpus = mg.data.load_char_corpus()
     with pytest.raises(ValueError, match=f"{name} must be a positive int"):
