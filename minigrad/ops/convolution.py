@@ -1,0 +1,229 @@
+"""Convolution in any number of spatial dimensions (``F.conv1d``, ``F.conv2d``), as
+three operations that are the three faces of one sum.
+
+The math
+--------
+An input x (N, C, *in), a weight W (O, C/G, *k) in G groups, a bias b (O,).
+Each spatial position p of the output reads a window of the zero-padded input x̄
+(``lo`` zeros before and ``hi`` after along each spatial dimension), taking every
+``dilation``-th element from ``stride · p`` on:
+
+    y[n, o, p] = b[o] + Σ_{c, q} W[o, c, q] · x̄[n, g·C/G + c, stride·p + dilation·q]
+
+where g = o // (O/G) is the output channel's group, c runs over the C/G input
+channels of that group and q over the kernel's positions (PyTorch's convolution is
+this correlation: the kernel is not flipped). Along each dimension the output has
+⌊(in + lo + hi − dilation·(k − 1) − 1) / stride⌋ + 1 positions.
+
+For an upstream gradient G = dL/dy, the whole backward pass follows from one sum
+that is linear in each of x, W and G:
+
+    T(x, W, G) = Σ_{n, o, p} G[n, o, p] · (y − b)[n, o, p]
+
+- dL/db[o] = Σ_{n, p} G[n, o, p];
+- dL/dW = ∂T/∂W: a **correlation of the input with the gradient**,
+  dL/dW[o, c, q] = Σ_{n, p} G[n, o, p] · x̄[n, g·C/G + c, stride·p + dilation·q],
+  the same input windows as the forward pass, contracted with G over n and p
+  (``ConvolutionWeightGrad``);
+- dL/dx = ∂T/∂x: a **transposed convolution**: every output position p hands
+  each window element back its share, dL/dx̄[n, c, stride·p + dilation·q] +=
+  Σ_o W[o, c, q] · G[n, o, p], then the padding is cut off
+  (``ConvolutionInputGrad``). It equals a convolution of G, dilated by the stride
+  (stride − 1 zeros between its elements) and padded by dilation·(k − 1) − lo,
+  with the kernel flipped and its two channel axes swapped.
+
+Because T is linear in each argument, each derivative of a face is another face:
+for dx = ∂T/∂x (a function of G and W), the gradient of ⟨U, dx⟩ with respect to
+G is the convolution of U with W, and with respect to W the weight gradient of
+(U, G); likewise for dW. So each of the three operations has a backward made of
+the other two (and itself), written with ``apply`` on Tensors: double backward,
+gradgradcheck and Hessian-vector products through a CNN work, and every backward
+step is one array-speed forward of another face. A plain ``backward()`` runs with
+grad mode off, so those ``apply`` calls record nothing and cost one small
+Function object each: no ``array_backward`` formula is needed, and this is
+clearer than one formula for two worlds (a convolution is no ``ctx.math``
+function). Arrays stay arrays inside each face.
+
+The arrays
+----------
+The input windows are a strided view of the padded input (``as_strided`` through
+the backend's ``xp``: NumPy, CuPy and the strict device alike) of shape
+(N, G, C/G, *out, *k), with no copy. The forward pass and the weight gradient
+are each one ``einsum`` over that view with ``optimize=True`` (which hands the
+contraction to BLAS); the input gradient computes the per-window columns with one
+``einsum`` and adds them into the padded input with one strided slice per kernel
+position (9 for a 3×3 kernel).
+
+Why einsum over the window view, measured on this machine (one thread, forward
+pass, batch 128 of 8×8 images, 3×3 kernels, padding 1: the two layers of the
+digits CNN; best of 5 × 20 runs):
+
+    =============================  ================  ================
+    float32 (float64)              1 → 16 channels   16 → 32 channels
+    =============================  ================  ================
+    einsum(optimize) on windows    1.17 (0.55) ms    3.81 (4.94) ms
+    im2col copy + one matmul       1.38 (0.61) ms    6.22 (8.22) ms
+    tensordot on windows           1.53 (0.60) ms    5.08 (8.12) ms
+    one matmul per kernel position 1.70 (1.34) ms    3.93 (9.89) ms
+    =============================  ================  ================
+
+einsum is the fastest in every case: it chooses the contraction order and
+copies only what BLAS needs, where im2col always materialises the
+(N·out, C·k) column matrix and then transposes the result back.
+"""
+import itertools
+
+from ..autograd.function import Function
+
+_OUT_LETTERS = "pqrs"     # output positions, one letter per spatial dimension
+_KERNEL_LETTERS = "ijkl"  # kernel positions
+
+
+def output_size(size, kernel, stride, padding, dilation):
+    """Positions of the output along one dimension:
+    ⌊(size + lo + hi − dilation·(kernel − 1) − 1) / stride⌋ + 1."""
+    low, high = padding
+    return (size + low + high - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _letters(spatial):
+    return _OUT_LETTERS[:spatial], _KERNEL_LETTERS[:spatial]
+
+
+def _input_windows(xp, x, kernel, stride, padding, dilation, groups):
+    """The strided view (N, G, C/G, *out, *kernel) of the zero-padded input: element
+    [n, g, c, p, q] is x̄[n, g·C/G + c, stride·p + dilation·q]. No copy but the padding."""
+    if any(low or high for low, high in padding):
+        x = xp.pad(x, ((0, 0), (0, 0), *padding))
+    batch, channels = x.shape[:2]
+    spatial_strides = x.strides[2:]
+    out = tuple(output_size(size, k, s, (0, 0), d)
+                for size, k, s, d in zip(x.shape[2:], kernel, stride, dilation))
+    shape = (batch, groups, channels // groups, *out, *kernel)
+    strides = (x.strides[0], x.strides[1] * (channels // groups), x.strides[1],
+               *(step * s for step, s in zip(spatial_strides, stride)),
+               *(step * d for step, d in zip(spatial_strides, dilation)))
+    return xp.lib.stride_tricks.as_strided(x, shape, strides)
+
+
+def _split_channels(array, axis, groups):
+    """``array`` with its axis ``axis`` (size C) split into (G, C/G)."""
+    shape = array.shape
+    return array.reshape(*shape[:axis], groups, shape[axis] // groups, *shape[axis + 1:])
+
+
+def _keep_geometry(ctx, stride, padding, dilation, groups):
+    """Keep the options every face shares on ``ctx``, for its backward."""
+    ctx.geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+class Convolution(Function):
+    """y = W ⋆ x̄ + b: the correlation of the padded input with the kernel (the
+    module docstring's sum); options ``stride``, ``dilation`` (one int per spatial
+    dimension), ``padding`` (a (lo, hi) pair per spatial dimension) and ``groups``.
+
+    dL/dx = ``ConvolutionInputGrad``(G, W), dL/dW = ``ConvolutionWeightGrad``(x, G),
+    dL/db = Σ_{n, p} G."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, weight)
+        _keep_geometry(ctx, stride, padding, dilation, groups)
+        ctx.input_size = x.shape[2:]
+        spatial = weight.ndim - 2
+        out, kernel = _letters(spatial)
+        windows = _input_windows(ctx.xp, x, weight.shape[2:], stride, padding, dilation, groups)
+        y = ctx.xp.einsum(f"ngc{out}{kernel},goc{kernel}->ngo{out}", windows,
+                          _split_channels(weight, 0, groups), optimize=True)
+        y = y.reshape(x.shape[0], weight.shape[0], *y.shape[3:])
+        if bias is not None:
+            y = y + bias.reshape(-1, *(1,) * spatial)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        geometry = ctx.geometry
+        grad_x = grad_weight = grad_bias = None
+        if need_x:
+            grad_x = ConvolutionInputGrad.apply(grad, weight, input_size=ctx.input_size, **geometry)
+        if need_weight:
+            grad_weight = ConvolutionWeightGrad.apply(x, grad, kernel_size=tuple(weight.shape[2:]),
+                                                      **geometry)
+        if need_bias:
+            grad_bias = grad.sum((0, *range(2, grad.ndim)))
+        return grad_x, grad_weight, grad_bias
+
+
+class ConvolutionInputGrad(Function):
+    """dL/dx for the upstream gradient G and the weight W: the transposed convolution
+    (module docstring). ``input_size``: the spatial size of x, which the output
+    size alone does not determine when the stride skips trailing input rows.
+
+    Its own gradients, for an upstream U shaped like x: dG = Convolution(U, W) and
+    dW = ConvolutionWeightGrad(U, G)."""
+
+    @staticmethod
+    def forward(ctx, grad, weight, input_size, stride, padding, dilation, groups):
+        ctx.save_for_backward(grad, weight)
+        _keep_geometry(ctx, stride, padding, dilation, groups)
+        xp = ctx.xp
+        spatial = weight.ndim - 2
+        out, kernel = _letters(spatial)
+        columns = xp.einsum(f"ngo{out},goc{kernel}->ngc{out}{kernel}",
+                            _split_channels(grad, 1, groups), _split_channels(weight, 0, groups),
+                            optimize=True)  # (N, G, C/G, *out, *kernel)
+        out_size = grad.shape[2:]
+        padded = xp.zeros((*columns.shape[:3],
+                           *(size + low + high for size, (low, high) in zip(input_size, padding))),
+                          dtype=columns.dtype)
+        for position in itertools.product(*(range(k) for k in weight.shape[2:])):
+            window = tuple(slice(d * q, d * q + s * (n - 1) + 1, s)
+                           for q, s, d, n in zip(position, stride, dilation, out_size))
+            padded[(Ellipsis, *window)] += columns[(Ellipsis, *position)]
+        inside = tuple(slice(low, low + size) for (low, _), size in zip(padding, input_size))
+        grad_x = padded[(Ellipsis, *inside)]
+        return grad_x.reshape(grad.shape[0], -1, *input_size)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        grad, weight = ctx.saved_tensors
+        need_grad, need_weight = ctx.needs_input_grad
+        geometry = ctx.geometry
+        d_grad = Convolution.apply(upstream, weight, None, **geometry) if need_grad else None
+        d_weight = None
+        if need_weight:
+            d_weight = ConvolutionWeightGrad.apply(upstream, grad,
+                                                   kernel_size=tuple(weight.shape[2:]), **geometry)
+        return d_grad, d_weight
+
+
+class ConvolutionWeightGrad(Function):
+    """dL/dW for the input x and the upstream gradient G: the correlation of the input
+    windows with G (module docstring). ``kernel_size``: the kernel's spatial size.
+
+    Its own gradients, for an upstream U shaped like W: dx = ConvolutionInputGrad(G, U)
+    and dG = Convolution(x, U)."""
+
+    @staticmethod
+    def forward(ctx, x, grad, kernel_size, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, grad)
+        _keep_geometry(ctx, stride, padding, dilation, groups)
+        ctx.input_size = x.shape[2:]
+        out, kernel = _letters(len(kernel_size))
+        windows = _input_windows(ctx.xp, x, kernel_size, stride, padding, dilation, groups)
+        grad_weight = ctx.xp.einsum(f"ngo{out},ngc{out}{kernel}->goc{kernel}",
+                                    _split_channels(grad, 1, groups), windows, optimize=True)
+        return grad_weight.reshape(grad.shape[1], *grad_weight.shape[2:])
+
+    @staticmethod
+    def backward(ctx, upstream):
+        x, grad = ctx.saved_tensors
+        need_x, need_grad = ctx.needs_input_grad
+        geometry = ctx.geometry
+        d_x = None
+        if need_x:
+            d_x = ConvolutionInputGrad.apply(grad, upstream, input_size=ctx.input_size, **geometry)
+        d_grad = Convolution.apply(x, upstream, None, **geometry) if need_grad else None
+        return d_x, d_grad
