@@ -15,27 +15,27 @@ channels of that group and q over the kernel's positions (PyTorch's convolution 
 this correlation: the kernel is not flipped). Along each dimension the output has
 ⌊(in + lo + hi − dilation·(k − 1) − 1) / stride⌋ + 1 positions.
 
-For an upstream gradient G = dL/dy, the whole backward pass follows from one sum
-that is linear in each of x, W and G:
+For an upstream gradient dy = dL/dy, the whole backward pass follows from one sum
+that is linear in each of x, W and dy:
 
-    T(x, W, G) = Σ_{n, o, p} G[n, o, p] · (y − b)[n, o, p]
+    T(x, W, dy) = Σ_{n, o, p} dy[n, o, p] · (y − b)[n, o, p]
 
-- dL/db[o] = Σ_{n, p} G[n, o, p];
+- dL/db[o] = Σ_{n, p} dy[n, o, p];
 - dL/dW = ∂T/∂W: a **correlation of the input with the gradient**,
-  dL/dW[o, c, q] = Σ_{n, p} G[n, o, p] · x̄[n, g·C/G + c, stride·p + dilation·q],
-  the same input windows as the forward pass, contracted with G over n and p
+  dL/dW[o, c, q] = Σ_{n, p} dy[n, o, p] · x̄[n, g·C/G + c, stride·p + dilation·q],
+  the same input windows as the forward pass, contracted with dy over n and p
   (``ConvolutionWeightGrad``);
 - dL/dx = ∂T/∂x: a **transposed convolution**: every output position p hands
   each window element back its share, dL/dx̄[n, c, stride·p + dilation·q] +=
-  Σ_o W[o, c, q] · G[n, o, p], then the padding is cut off
-  (``ConvolutionInputGrad``). It equals a convolution of G, dilated by the stride
-  (stride − 1 zeros between its elements) and padded by dilation·(k − 1) − lo,
+  Σ_o W[o, c, q] · dy[n, o, p], then the padding is cut off
+  (``ConvolutionInputGrad``). It equals a convolution of dy, dilated by the stride
+  (stride − 1 zeros between its elements) and padded by dilation·(k − 1) − lo before (likewise after),
   with the kernel flipped and its two channel axes swapped.
 
 Because T is linear in each argument, each derivative of a face is another face:
-for dx = ∂T/∂x (a function of G and W), the gradient of ⟨U, dx⟩ with respect to
-G is the convolution of U with W, and with respect to W the weight gradient of
-(U, G); likewise for dW. So each of the three operations has a backward made of
+for dx = ∂T/∂x (a function of dy and W), the gradient of ⟨U, dx⟩ with respect to
+dy is the convolution of U with W, and with respect to W the weight gradient of
+(U, dy); likewise for dW. So each of the three operations has a backward made of
 the other two (and itself), written with ``apply`` on Tensors: double backward,
 gradgradcheck and Hessian-vector products through a CNN work, and every backward
 step is one array-speed forward of another face. A plain ``backward()`` runs with
@@ -50,11 +50,11 @@ The input windows are a strided view of the padded input (``as_strided`` through
 the backend's ``xp``: NumPy, CuPy and the strict device alike) of shape
 (N, G, C/G, *out, *k), with no copy. One copy of that view, transposed, is the
 im2col matrix of each group: columns X_g of shape (C/G·∏k, N·∏out), one column per
-output position. With W_g the group's weight as an (O/G, C/G·∏k) matrix and G_g
-the gradient as an (O/G, N·∏out) matrix, each face is one batched matrix product
+output position. With W_g the group's weight as an (O/G, C/G·∏k) matrix and dY_g
+the gradient dy as an (O/G, N·∏out) matrix, each face is one batched matrix product
 over the groups (BLAS):
 
-    y_g = W_g X_g          dL/dW_g = G_g X_gᵀ          columns of dL/dx̄: W_gᵀ G_g
+    y_g = W_g X_g          dL/dW_g = dY_g X_gᵀ         columns of dL/dx̄: W_gᵀ dY_g
 
 and the input gradient's columns are added back into the padded input with one
 strided slice per kernel position (9 for a 3×3 kernel), then the padding is cut off.
@@ -130,7 +130,7 @@ def _weight_matrices(weight, groups):
 
 
 def _gradient_matrices(grad, groups):
-    """G (N, O, *out) as G matrices (G, O/G, N·∏out), columns in the order of ``_columns``."""
+    """dy (N, O, *out) as G matrices (G, O/G, N·∏out), columns in the order of ``_columns``."""
     batch, channels = grad.shape[:2]
     grouped = grad.reshape(batch, groups, channels // groups, -1).transpose(1, 2, 0, 3)
     return grouped.reshape(groups, channels // groups, -1)
@@ -146,8 +146,8 @@ class Convolution(Function):
     module docstring's sum); options ``stride``, ``dilation`` (one int per spatial
     dimension), ``padding`` (a (lo, hi) pair per spatial dimension) and ``groups``.
 
-    dL/dx = ``ConvolutionInputGrad``(G, W), dL/dW = ``ConvolutionWeightGrad``(x, G),
-    dL/db = Σ_{n, p} G."""
+    dL/dx = ``ConvolutionInputGrad``(dy, W), dL/dW = ``ConvolutionWeightGrad``(x, dy),
+    dL/db = Σ_{n, p} dy."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
@@ -180,12 +180,12 @@ class Convolution(Function):
 
 
 class ConvolutionInputGrad(Function):
-    """dL/dx for the upstream gradient G and the weight W: the transposed convolution
+    """dL/dx for the upstream gradient dy and the weight W: the transposed convolution
     (module docstring). ``input_size``: the spatial size of x, which the output
     size alone does not determine when the stride skips trailing input rows.
 
-    Its own gradients, for an upstream U shaped like x: dG = Convolution(U, W) and
-    dW = ConvolutionWeightGrad(U, G)."""
+    Its own gradients, for an upstream U shaped like x: Convolution(U, W) for dy and
+    ConvolutionWeightGrad(U, dy) for W."""
 
     @staticmethod
     def forward(ctx, grad, weight, input_size, stride, padding, dilation, groups):
@@ -221,11 +221,11 @@ class ConvolutionInputGrad(Function):
 
 
 class ConvolutionWeightGrad(Function):
-    """dL/dW for the input x and the upstream gradient G: the correlation of the input
-    windows with G (module docstring). ``kernel_size``: the kernel's spatial size.
+    """dL/dW for the input x and the upstream gradient dy: the correlation of the input
+    windows with dy (module docstring). ``kernel_size``: the kernel's spatial size.
 
-    Its own gradients, for an upstream U shaped like W: dx = ConvolutionInputGrad(G, U)
-    and dG = Convolution(x, U)."""
+    Its own gradients, for an upstream U shaped like W: ConvolutionInputGrad(dy, U) for
+    x and Convolution(x, U) for dy."""
 
     @staticmethod
     def forward(ctx, x, grad, kernel_size, stride, padding, dilation, groups):
