@@ -75,6 +75,16 @@ def test_conv_keeps_float32_and_an_unbatched_input(rng):
     assert y.shape == (3, 5, 5) and y.dtype == mg.float32
 
 
+def test_conv_of_an_empty_batch_is_empty_and_its_weight_gradient_zero(device):
+    layer = nn.Conv2d(2, 4, 3, padding=1, groups=2).double().to(device)
+    x = mg.zeros(0, 2, 5, 5, dtype=mg.float64, device=device, requires_grad=True)
+    y = layer(x)
+    y.sum().backward()
+    assert y.shape == (0, 4, 5, 5) and x.grad.shape == (0, 2, 5, 5)
+    close(layer.weight.grad, np.zeros((4, 1, 3, 3)))
+    close(layer.bias.grad, np.zeros(4))
+
+
 def test_second_derivatives_through_a_cnn_match_torch(rng):
     """The gradient of ‖∇_W L‖² with respect to the input and both weights: double
     backward through two convolutions (the Hessian-vector products second-order

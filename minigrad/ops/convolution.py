@@ -121,7 +121,8 @@ def _columns(xp, x, kernel, stride, padding, dilation, groups):
     spatial = len(kernel)
     out = windows.shape[3:3 + spatial]
     order = (1, 2, *range(3 + spatial, 3 + 2 * spatial), 0, *range(3, 3 + spatial))
-    return windows.transpose(order).reshape(groups, -1, x.shape[0] * math.prod(out))
+    return windows.transpose(order).reshape(groups, windows.shape[2] * math.prod(kernel),
+                                            x.shape[0] * math.prod(out))
 
 
 def _weight_matrices(weight, groups):
@@ -132,8 +133,9 @@ def _weight_matrices(weight, groups):
 def _gradient_matrices(grad, groups):
     """dy (N, O, *out) as G matrices (G, O/G, N·∏out), columns in the order of ``_columns``."""
     batch, channels = grad.shape[:2]
-    grouped = grad.reshape(batch, groups, channels // groups, -1).transpose(1, 2, 0, 3)
-    return grouped.reshape(groups, channels // groups, -1)
+    positions = math.prod(grad.shape[2:])
+    grouped = grad.reshape(batch, groups, channels // groups, positions).transpose(1, 2, 0, 3)
+    return grouped.reshape(groups, channels // groups, batch * positions)
 
 
 def _keep_geometry(ctx, stride, padding, dilation, groups):
@@ -195,7 +197,7 @@ class ConvolutionInputGrad(Function):
         weights = _weight_matrices(weight, groups)
         kernel, out = weight.shape[2:], grad.shape[2:]
         columns = weights.swapaxes(1, 2) @ _gradient_matrices(grad, groups)  # (G, C/G·K, N·P)
-        columns = columns.reshape(groups, -1, *kernel, grad.shape[0], *out)
+        columns = columns.reshape(groups, weight.shape[1], *kernel, grad.shape[0], *out)
         padded = xp.zeros((*columns.shape[:2], grad.shape[0],
                            *(size + low + high for size, (low, high) in zip(input_size, padding))),
                           dtype=columns.dtype)  # (G, C/G, N, *padded input)
@@ -205,7 +207,7 @@ class ConvolutionInputGrad(Function):
             padded[(Ellipsis, *window)] += columns[(slice(None), slice(None), *position)]
         inside = tuple(slice(low, low + size) for (low, _), size in zip(padding, input_size))
         grad_x = padded[(Ellipsis, *inside)].transpose(2, 0, 1, *range(3, 3 + len(kernel)))
-        return grad_x.reshape(grad.shape[0], -1, *input_size)
+        return grad_x.reshape(grad.shape[0], groups * weight.shape[1], *input_size)
 
     @staticmethod
     def backward(ctx, upstream):
