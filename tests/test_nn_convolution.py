@@ -85,6 +85,18 @@ def test_conv_of_an_empty_batch_is_empty_and_its_weight_gradient_zero(device):
     close(layer.bias.grad, np.zeros(4))
 
 
+def test_a_plain_backward_records_nothing_and_create_graph_records_the_faces(rng):
+    """The backward of a convolution is made of convolutions (ops/convolution.py): run
+    with grad mode off, they leave no graph; under create_graph=True they do."""
+    x = mg.tensor(rng.standard_normal((2, 2, 5, 5)), requires_grad=True)
+    w = mg.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+    F.conv2d(x, w).sum().backward()
+    assert x.grad.grad_fn is None and w.grad.grad_fn is None
+    grad_x, grad_w = mg.autograd.grad(F.conv2d(x, w).sum(), (x, w), create_graph=True)
+    assert grad_x.grad_fn.name() == "ConvolutionInputGradBackward"
+    assert grad_w.grad_fn.name() == "ConvolutionWeightGradBackward"
+
+
 def test_second_derivatives_through_a_cnn_match_torch(rng):
     """The gradient of ‖∇_W L‖² with respect to the input and both weights: double
     backward through two convolutions (the Hessian-vector products second-order

@@ -85,6 +85,7 @@ import math
 
 from ..autograd.function import Function
 
+
 def output_size(size, kernel, stride, padding, dilation):
     """Positions of the output along one dimension:
     ⌊(size + lo + hi − dilation·(kernel − 1) − 1) / stride⌋ + 1."""
