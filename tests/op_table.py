@@ -1009,6 +1009,40 @@ OPS = [
            differentiable=False),
 ]
 
+# ---------------------------------------------------------------- convolution (ops/convolution.py)
+# F.conv1d / F.conv2d: stride, padding (ints, tuples, 'valid', 'same' with odd and even
+# kernels, where PyTorch pads one more zero after than before), dilation, groups (incl.
+# depthwise), with and without bias, batched and unbatched inputs.
+def conv2d_samples(draw):
+    return [
+        Sample((draw(2, 3, 6, 5), draw(4, 3, 3, 3), draw(4))),
+        Sample((draw(2, 2, 7, 6), draw(3, 2, 3, 2)), {"stride": 2, "padding": 1}),
+        Sample((draw(1, 2, 6, 6), draw(2, 2, 3, 3), draw(2)), {"padding": "same", "dilation": 2}),
+        Sample((draw(2, 2, 5, 6), draw(3, 2, 2, 4), draw(3)), {"padding": "same"}),
+        Sample((draw(2, 4, 6, 7), draw(6, 2, 3, 2), draw(6)),
+               {"stride": (1, 2), "padding": (1, 0), "dilation": (2, 1), "groups": 2}),
+        Sample((draw(2, 5, 5), draw(3, 2, 2, 2)), {"padding": "valid"}),
+        Sample((draw(1, 3, 5, 5), draw(3, 1, 3, 3), draw(3)), {"padding": 1, "groups": 3}),
+    ]
+
+
+def conv1d_samples(draw):
+    return [
+        Sample((draw(2, 3, 8), draw(4, 3, 3), draw(4))),
+        Sample((draw(2, 2, 11), draw(3, 2, 3)), {"stride": 2, "padding": 2, "dilation": 2}),
+        Sample((draw(2, 4, 7), draw(4, 2, 4), draw(4)), {"padding": "same", "groups": 2}),
+        Sample((draw(3, 6), draw(2, 3, 2)), {"stride": 3}),
+    ]
+
+
+OPS += [
+    OpInfo("conv2d", lambda x, w, b=None, **kw: mg.nn.functional.conv2d(x, w, b, **kw),
+           lambda x, w, b=None, **kw: TF.conv2d(x, w, b, **kw), conv2d_samples),
+    OpInfo("conv1d", lambda x, w, b=None, **kw: mg.nn.functional.conv1d(x, w, b, **kw),
+           lambda x, w, b=None, **kw: TF.conv1d(x, w, b, **kw), conv1d_samples),
+]
+# ---------------------------------------------------------------- end of convolution
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
 

@@ -156,6 +156,9 @@ LAYERS = {
     "LogSoftmax": lambda d: mg.nn.LogSoftmax(dim=0)(data(4, 5, device=d)),
     "Flatten": lambda d: mg.nn.Flatten()(data(2, 3, 4, device=d)),
     "Identity": lambda d: mg.nn.Identity()(data(2, 3, device=d)) * 2,
+    "Conv1d": lambda d: layer(mg.nn.Conv1d(2, 3, 3, stride=2, padding=1), d)(data(2, 2, 7, device=d)),
+    "Conv2d-same-groups": lambda d: layer(mg.nn.Conv2d(4, 6, 2, padding="same", groups=2), d)(
+        data(2, 4, 5, 5, device=d)),
 }
 
 

@@ -227,6 +227,10 @@ LAYERS = {
     "RNNCell": (*_rnn_pair("RNNCell"), (2, 4), "train"),
     "LSTMCell": (*_rnn_pair("LSTMCell"), (2, 4), "train"),
     "GRUCell": (*_rnn_pair("GRUCell"), (2, 4), "train"),
+    "Conv1d": (lambda: nn.Conv1d(3, 4, 2, stride=2, padding=1),
+               lambda: torch.nn.Conv1d(3, 4, 2, stride=2, padding=1), (2, 3, 7), "train"),
+    "Conv2d": (lambda: nn.Conv2d(4, 6, 3, padding="same", groups=2),
+               lambda: torch.nn.Conv2d(4, 6, 3, padding="same", groups=2), (2, 4, 5, 3), "train"),
 }
 
 LAYER_CASES = [pytest.param(name, layout, id=f"{name}-{layout}")

@@ -6,8 +6,8 @@ from . import utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module
 from .parameter import Parameter
-from .layers import (BatchNorm1d, Dropout, Embedding, Flatten, GELU, Identity, LayerNorm,
-                     LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (BatchNorm1d, Conv1d, Conv2d, Dropout, Embedding, Flatten, GELU, Identity,
+                     LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
 from .layers.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

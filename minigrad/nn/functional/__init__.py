@@ -6,6 +6,7 @@ gathers them under one name.
 """
 from .activation import (gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,
                          tanh)
+from .convolution import conv1d, conv2d
 from .dropout import dropout
 from .embedding import embedding
 from .linear import linear

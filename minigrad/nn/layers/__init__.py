@@ -1,5 +1,6 @@
 """The layers of ``mg.nn``, one file per family."""
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .convolution import Conv1d, Conv2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten
