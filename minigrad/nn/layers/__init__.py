@@ -5,4 +5,5 @@ from .embedding import Embedding
 from .flatten import Flatten
 from .linear import Identity, Linear
 from .normalization import BatchNorm1d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
