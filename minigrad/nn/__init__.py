@@ -10,5 +10,6 @@ from .layers import (BatchNorm1d, Dropout, Embedding, Flatten, GELU, Identity, L
                      LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
+from .layers.normalization import BatchNorm2d, GroupNorm, RMSNorm
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .layers.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
