@@ -134,7 +134,7 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, geometry, count_include_pad, divisor_override):
         ctx.options = geometry, count_include_pad, divisor_override
-        divisor = window_divisor(ctx.xp, *ctx.options)
+        divisor = window_divisor(ctx.xp, *ctx.options, x.dtype)
         return windows(ctx.xp, x, geometry, 0).sum(axis=(-2, -1)) / divisor
 
     @staticmethod
@@ -151,7 +151,7 @@ class AvgPool2dTranspose(Function):
     @staticmethod
     def forward(ctx, grad, geometry, count_include_pad, divisor_override):
         ctx.options = geometry, count_include_pad, divisor_override
-        divisor = window_divisor(ctx.xp, *ctx.options)
+        divisor = window_divisor(ctx.xp, *ctx.options, grad.dtype)
         return fold(ctx.xp, grad / divisor, geometry, grad.dtype)
 
     @staticmethod
@@ -161,11 +161,12 @@ class AvgPool2dTranspose(Function):
                                divisor_override=divisor_override)
 
 
-def window_divisor(xp, geometry, count_include_pad, divisor_override):
-    """What each window's sum is divided by: ``divisor_override``, or its element count."""
+def window_divisor(xp, geometry, count_include_pad, divisor_override, dtype):
+    """What each window's sum is divided by: ``divisor_override``, or its element count
+    (in ``dtype``, so that a float32 sum stays float32)."""
     if divisor_override is not None:
         return divisor_override
-    return window_counts(xp, geometry, count_include_pad)
+    return window_counts(xp, geometry, count_include_pad).astype(dtype)
 
 
 def window_counts(xp, geometry, count_include_pad):
