@@ -8,6 +8,7 @@ window of height one.
 """
 import numbers
 
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops import pooling
 from ...ops.elementwise import refuse_dtype
 from ...ops.shape import squeeze, unsqueeze
@@ -24,7 +25,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     maximum is along L (the first one where there are ties).
     """
     values, indices = _max_pool("max_pool1d", input, 1, kernel_size, stride, padding, dilation,
-                                ceil_mode)
+                                ceil_mode, return_indices)
     return (values, indices) if return_indices else values
 
 
@@ -36,7 +37,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ``return_indices`` gives positions in the flattened H·W plane.
     """
     values, indices = _max_pool("max_pool2d", input, 2, kernel_size, stride, padding, dilation,
-                                ceil_mode)
+                                ceil_mode, return_indices)
     return (values, indices) if return_indices else values
 
 
@@ -86,10 +87,19 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 # ---------------------------------------------------------------- shared checks
-def _max_pool(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     batched = _as_batched_planes(op, input, dims)
     refuse_dtype(input, op, "b", RuntimeError)
     geometry = _geometry(op, batched, dims, kernel_size, stride, padding, dilation, ceil_mode)
+    if return_indices or input.requires_grad and is_grad_enabled():
+        # PyTorch then runs its kernel with indices, whose padding limit is half the
+        # kernel, dilation aside (without, it is half the dilated window, as checked above).
+        for pad, kernel in zip(geometry.padding, geometry.kernel):
+            if pad > kernel // 2:
+                raise RuntimeError(
+                    f"pad should be smaller than or equal to half of kernel size, but got "
+                    f"padW = {geometry.padding[1]}, padH = {geometry.padding[0]}, "
+                    f"kW = {geometry.kernel[1]}, kH = {geometry.kernel[0]}")
     values, indices = pooling.max_pool2d(batched, geometry)
     return _restore(values, input, dims), _restore(indices, input, dims)
 
