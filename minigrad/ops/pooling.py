@@ -128,14 +128,19 @@ class AvgPool2d(Function):
     gets g / divisor of every window that reads it).
 
     The divisor is ``divisor_override`` when given, else the window's size counted
-    by ``window_counts``.
+    by ``window_counts``. An int64 input gives int64 means, rounded toward zero (as
+    PyTorch's integer average pooling).
     """
 
     @staticmethod
     def forward(ctx, x, geometry, count_include_pad, divisor_override):
         ctx.options = geometry, count_include_pad, divisor_override
         divisor = window_divisor(ctx.xp, *ctx.options, x.dtype)
-        return windows(ctx.xp, x, geometry, 0).sum(axis=(-2, -1)) / divisor
+        sums = windows(ctx.xp, x, geometry, 0).sum(axis=(-2, -1))
+        if x.dtype.kind == "i":
+            quotient = abs(sums) // divisor
+            return ctx.xp.where(sums < 0, -quotient, quotient).astype(x.dtype)
+        return sums / divisor
 
     @staticmethod
     def backward(ctx, grad):

@@ -8,6 +8,8 @@ window of height one.
 """
 import numbers
 
+import numpy as np
+
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops import pooling
 from ...ops.elementwise import refuse_dtype
@@ -89,7 +91,7 @@ def adaptive_avg_pool2d(input, output_size):
 # ---------------------------------------------------------------- shared checks
 def _max_pool(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     batched = _as_batched_planes(op, input, dims)
-    refuse_dtype(input, op, "b", RuntimeError)
+    refuse_dtype(input, op, "b" if dims == 2 else "biu")  # PyTorch's max_pool1d takes no integers
     geometry = _geometry(op, batched, dims, kernel_size, stride, padding, dilation, ceil_mode)
     if return_indices or input.requires_grad and is_grad_enabled():
         # PyTorch then runs its kernel with indices, whose padding limit is half the
@@ -107,7 +109,8 @@ def _max_pool(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode
 def _avg_pool(op, input, dims, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     batched = _as_batched_planes(op, input, dims)
-    refuse_dtype(input, op, "biu", RuntimeError)
+    if input.dtype.kind in "biu" and input.dtype != np.int64:  # PyTorch averages int64 only
+        refuse_dtype(input, op, "biu")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     geometry = _geometry(op, batched, dims, kernel_size, stride, padding, 1, ceil_mode)
