@@ -232,3 +232,13 @@ def test_rms_norm_default_eps_is_the_dtypes_machine_epsilon(device):
         expected = torch.nn.RMSNorm(3, dtype=getattr(torch, dtype))(torch.tensor(data))
         assert y.dtype == dtype
         mg.testing.assert_close(y, expected.detach())
+
+
+@pytest.mark.parametrize("name", ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"])
+def test_pooling_an_empty_batch_gives_an_empty_batch_like_torch(name, device):
+    shape = (0, 3, 4, 4) if name.endswith("2d") else (0, 3, 4)
+    x = mg.zeros(*shape, device=device, requires_grad=True)
+    y = getattr(F, name)(x, 2)
+    assert tuple(y.shape) == tuple(getattr(torch.nn.functional, name)(torch.zeros(shape), 2).shape)
+    y.sum().backward()
+    assert x.grad.shape == x.shape

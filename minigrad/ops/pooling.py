@@ -98,12 +98,11 @@ class MaxPool2d(Function):
         xp = ctx.xp
         batch, channels, height, width = x.shape
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        (k_h, k_w), (s_h, s_w), (pad_h, pad_w), (d_h, d_w) = geometry[:4]
         out_h, out_w = geometry.output
-        view = windows(xp, x, geometry, fill)
-        flat = view.reshape(batch, channels, out_h, out_w, -1)
+        flat = windows(xp, x, geometry, fill).reshape(batch, channels, out_h, out_w, k_h * k_w)
         arg = flat.argmax(axis=-1)   # the first maximum; a NaN counts as the maximum
         values = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        (k_h, k_w), (s_h, s_w), (pad_h, pad_w), (d_h, d_w) = geometry[:4]
         rows = xp.arange(out_h).reshape(-1, 1) * s_h - pad_h + (arg // k_w) * d_h
         cols = xp.arange(out_w) * s_w - pad_w + (arg % k_w) * d_w
         # A window of −∞ only has its first element as arg-max; where that is padding,
