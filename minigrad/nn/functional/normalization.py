@@ -4,9 +4,9 @@ scale by γ (weight) and shift by β (bias).
     y = (x − E[x]) / √(Var[x] + ε) · γ + β
 
 Batch norm takes E and Var per channel (dim 1) over the batch and any length
-dimension: over dims (0,) of an (N, C) input, (0, 2) of an (N, C, L) one. In
-training it uses the batch's statistics (the biased variance) and, given running
-buffers, updates them with ``momentum``; in evaluation it uses the running
+dimensions: over dims (0,) of an (N, C) input, (0, 2) of an (N, C, L) one, (0, 2, 3)
+of an (N, C, H, W) one. In training it uses the batch's statistics (the biased
+variance) and, given running buffers, updates them with ``momentum``; in evaluation it uses the running
 statistics instead. Layer norm takes E and Var over the last dimensions, the
 ones ``normalized_shape`` names, separately for every sample, in training and
 evaluation alike. Group norm takes them per sample over groups of channels

@@ -1,6 +1,6 @@
 """Normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm`` and ``RMSNorm``.
 
-Both compute y = (x − E[x]) / √(Var[x] + ε) · γ + β, with the learnable scale
+Batch, layer and group norm compute y = (x − E[x]) / √(Var[x] + ε) · γ + β, with the learnable scale
 γ (``weight``, initialised to 1) and shift β (``bias``, initialised to 0), and
 differ in what E and Var average over:
 
@@ -29,7 +29,8 @@ from ..parameter import Parameter
 
 
 class _BatchNorm(Module):
-    """What the batch-norm layers share; each says which input dimensions it takes.
+    """What the batch-norm layers share; each says which input dimensions it takes
+    (``expected_dims``).
 
     In training mode, with μ_B and σ²_B the batch mean and (biased) variance:
 
@@ -44,6 +45,8 @@ class _BatchNorm(Module):
     and β; ``track_running_stats=False`` keeps no running statistics and uses
     the batch's in evaluation too.
     """
+
+    expected_dims = ()   # the numbers of dimensions a subclass takes
 
     def __init__(self, num_features, eps=1e-05, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
@@ -86,8 +89,6 @@ class _BatchNorm(Module):
             init.ones_(self.weight)
         if self.bias is not None:
             init.zeros_(self.bias)
-
-    expected_dims = ()   # the numbers of dimensions the layer takes
 
     def forward(self, input):
         check_tensor("batch_norm", "input", input, 1)
