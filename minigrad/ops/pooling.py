@@ -14,7 +14,8 @@ and reduces its last two axes:
 
 - max pooling:      y = max over the window (padding is −∞, never chosen);
                     dL/dx = g added at the window's arg-max, the first maximal element
-                    in row-major order (PyTorch's tie rule), 0 elsewhere
+                    in row-major order (PyTorch's tie rule; of several NaNs, the last,
+                    as PyTorch's kernel), 0 elsewhere
 - average pooling:  y = Σ window / divisor (padding is 0);
                     dL/dx = Σ over the windows that read x of g / divisor
 
@@ -101,7 +102,11 @@ class MaxPool2d(Function):
         (k_h, k_w), (s_h, s_w), (pad_h, pad_w), (d_h, d_w) = geometry[:4]
         out_h, out_w = geometry.output
         flat = windows(xp, x, geometry, fill).reshape(batch, channels, out_h, out_w, k_h * k_w)
-        arg = flat.argmax(axis=-1)   # the first maximum; a NaN counts as the maximum
+        arg = flat.argmax(axis=-1)   # the first maximum
+        if x.dtype.kind == "f":      # a NaN is the maximum: PyTorch's kernel keeps the last one
+            nan = xp.isnan(flat)
+            last_nan = k_h * k_w - 1 - nan[..., ::-1].argmax(axis=-1)
+            arg = xp.where(nan.any(axis=-1), last_nan, arg)
         values = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
         rows = xp.arange(out_h).reshape(-1, 1) * s_h - pad_h + (arg // k_w) * d_h
         cols = xp.arange(out_w) * s_w - pad_w + (arg % k_w) * d_w
