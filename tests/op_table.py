@@ -1043,6 +1043,12 @@ OPS += [
 ]
 # ---------------------------------------------------------------- end of convolution
 
+# Rows kept in a module of their own (it imports the classes above from this one).
+from op_table_pooling_normalization import (POOLING_NORMALIZATION_OPS,  # noqa: E402
+                                            REQUIRED_POOLING_NORMALIZATION)
+
+OPS += POOLING_NORMALIZATION_OPS
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
 
@@ -1067,3 +1073,4 @@ REQUIRED = {
     "scalar - tensor": "rsub_scalar", "scalar * tensor": "rmul_scalar",
     "scalar / tensor": "rdiv_scalar", "[]": "getitem", "[::-1]": "getitem_negative_step",
 }
+REQUIRED.update(REQUIRED_POOLING_NORMALIZATION)

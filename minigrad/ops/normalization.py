@@ -26,6 +26,12 @@ row, where the batch-norm form can leave ±∞ at some elements. Each layer uses
 the form PyTorch uses for it, and so gives PyTorch's result.
 ``forward`` works on arrays; ``backward`` uses minigrad's operations, so its
 result is differentiable again.
+
+Group norm is layer norm (without γ, β) of each sample's channels taken in groups:
+the (N, C, ...) input seen as (N, G, C/G · ...), normalised over its last
+dimension, then scaled and shifted per channel. RMS norm divides by the root mean
+square without centring, y = x / √(mean_D(x²) + ε) · γ (``rms_normalize``, written
+with minigrad operations, so differentiable as it stands).
 """
 import math
 
@@ -115,3 +121,8 @@ def normalized(x, dims, eps):
     inv_std = (mean(centered * centered, dims, keepdim=True) + eps) ** -0.5
     return centered * inv_std, inv_std
 
+
+
+def rms_normalize(x, dims, eps):
+    """x / √(mean_D(x²) + ε) for a Tensor x: the root mean square over ``dims`` scaled to one."""
+    return x * (mean(x * x, dims, keepdim=True) + eps) ** -0.5

@@ -12,5 +12,7 @@ from .embedding import embedding
 from .linear import linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
-from .normalization import batch_norm, layer_norm
+from .normalization import batch_norm, group_norm, layer_norm, rms_norm
+from .pooling import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d,
+                      max_pool2d)
 from ...ops.indexing import one_hot

@@ -1,2 +1,2 @@
 """``torch.nn.modules.batchnorm``: batch normalization."""
-from ..layers.normalization import BatchNorm1d
+from ..layers.normalization import BatchNorm1d, BatchNorm2d

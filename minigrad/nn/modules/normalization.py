@@ -1,2 +1,2 @@
-"""``torch.nn.modules.normalization``: LayerNorm."""
-from ..layers.normalization import LayerNorm
+"""``torch.nn.modules.normalization``: LayerNorm, GroupNorm and RMSNorm."""
+from ..layers.normalization import GroupNorm, LayerNorm, RMSNorm

@@ -1,0 +1,227 @@
+"""Pooling: one value per window of an (N, C, H, W) input, the window sliding in steps.
+
+A window starts every ``stride`` positions of the input padded by ``padding`` on
+both sides; it reads ``kernel`` elements, ``dilation`` apart. Along a dimension
+of size L (PyTorch's rule, ``ceil_mode`` rounding the last partial window in):
+
+    span = L + 2·padding − dilation·(kernel − 1) − 1
+    out  = ⌊span / stride⌋ + 1            (⌈span / stride⌉ + 1 with ceil_mode,
+                                           less one if that last window starts past L + padding)
+
+Forward reads every window at once as a strided view of the padded input (NumPy's
+and CuPy's ``sliding_window_view``: no copy), shape (N, C, out_h, out_w, k_h, k_w),
+and reduces its last two axes:
+
+- max pooling:      y = max over the window (padding is −∞, never chosen);
+                    dL/dx = g added at the window's arg-max, the first maximal element
+                    in row-major order (PyTorch's tie rule; of several NaNs, the last,
+                    as PyTorch's kernel), 0 elsewhere
+- average pooling:  y = Σ window / divisor (padding is 0);
+                    dL/dx = Σ over the windows that read x of g / divisor
+
+Both gradients are again linear maps of g: max pooling's scatters g to saved
+positions (``IndexAdd``, whose own gradient reads those positions back), average
+pooling's is the transpose of average pooling (``AvgPool2dTranspose``, whose own
+gradient is average pooling). So backward is differentiable.
+
+``adaptive_avg_pool2d`` averages windows of varying size; the mean over a
+rectangle is a mean over rows then over columns, so it is two matrix products
+with averaging matrices (``averaging_matrix``), differentiable as they are.
+"""
+import math
+from collections import namedtuple
+
+from ..autograd.function import Function
+from ..tensor import new_tensor
+from .linalg import matmul
+from .shape import IndexAdd, reshape, transpose
+
+# Kernel, stride, padding and dilation are (height, width) pairs; input and output
+# are the (height, width) sizes before and after pooling.
+Geometry = namedtuple("Geometry", "kernel stride padding dilation input output")
+
+
+def pooled_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """The number of windows along one dimension (the formula in the module docstring)."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    count = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (count - 1) * stride >= size + padding:
+        count -= 1  # the last window would start in the right padding
+    return count
+
+
+def _padding_after(size, geometry, axis):
+    """Padding on the far side of one axis: enough for every window, at least none."""
+    reach = ((geometry.output[axis] - 1) * geometry.stride[axis]
+             + geometry.dilation[axis] * (geometry.kernel[axis] - 1) + 1)
+    return max(0, reach - geometry.padding[axis] - size)
+
+
+def windows(xp, x, geometry, fill):
+    """The (N, C, out_h, out_w, k_h, k_w) view of every window of x, padded with ``fill``."""
+    (pad_h, pad_w), (d_h, d_w), (s_h, s_w) = geometry.padding, geometry.dilation, geometry.stride
+    after_h, after_w = (_padding_after(x.shape[2 + axis], geometry, axis) for axis in (0, 1))
+    if pad_h or pad_w or after_h or after_w:
+        x = xp.pad(x, ((0, 0), (0, 0), (pad_h, after_h), (pad_w, after_w)), constant_values=fill)
+    reach = tuple(d * (k - 1) + 1 for d, k in zip(geometry.dilation, geometry.kernel))
+    view = xp.lib.stride_tricks.sliding_window_view(x, reach, axis=(2, 3))
+    out_h, out_w = geometry.output
+    return view[:, :, :(out_h - 1) * s_h + 1:s_h, :(out_w - 1) * s_w + 1:s_w, ::d_h, ::d_w]
+
+
+def fold(xp, values, geometry, dtype):
+    """The transpose of ``windows`` (padding 0) for a value per window, the same at
+    every element of it: each input element gets the sum of the values of the windows
+    that read it. ``values``: (N, C, out_h, out_w)."""
+    (pad_h, pad_w), (d_h, d_w), (s_h, s_w) = geometry.padding, geometry.dilation, geometry.stride
+    (height, width), (out_h, out_w) = geometry.input, geometry.output
+    after_h, after_w = (_padding_after(size, geometry, axis)
+                        for axis, size in enumerate(geometry.input))
+    padded = xp.zeros(values.shape[:2] + (pad_h + height + after_h, pad_w + width + after_w),
+                      dtype=dtype)
+    for i in range(geometry.kernel[0]):
+        for j in range(geometry.kernel[1]):
+            padded[:, :, i * d_h:i * d_h + (out_h - 1) * s_h + 1:s_h,
+                   j * d_w:j * d_w + (out_w - 1) * s_w + 1:s_w] += values
+    return padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width]
+
+
+class MaxPool2d(Function):
+    """y = max over each window;  dL/dx = g added at each window's arg-max (first maximal
+    element, row-major), the positions PyTorch's ``return_indices`` gives.
+
+    Returns (values, indices); indices are int64 positions in the flattened (H, W)
+    plane of the input, constants to the graph.
+    """
+
+    @staticmethod
+    def forward(ctx, x, geometry):
+        xp = ctx.xp
+        batch, channels, height, width = x.shape
+        fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        (k_h, k_w), (s_h, s_w), (pad_h, pad_w), (d_h, d_w) = geometry[:4]
+        out_h, out_w = geometry.output
+        flat = windows(xp, x, geometry, fill).reshape(batch, channels, out_h, out_w, k_h * k_w)
+        arg = flat.argmax(axis=-1)   # the first maximum
+        if x.dtype.kind == "f":      # a NaN is the maximum: PyTorch's kernel keeps the last one
+            nan = xp.isnan(flat)
+            last_nan = k_h * k_w - 1 - nan[..., ::-1].argmax(axis=-1)
+            arg = xp.where(nan.any(axis=-1), last_nan, arg)
+        values = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        rows = xp.arange(out_h).reshape(-1, 1) * s_h - pad_h + (arg // k_w) * d_h
+        cols = xp.arange(out_w) * s_w - pad_w + (arg % k_w) * d_w
+        # A window of −∞ only has its first element as arg-max; where that is padding,
+        # PyTorch names the window's first element inside the input instead.
+        rows = xp.where(rows < 0, rows % d_h, rows)
+        cols = xp.where(cols < 0, cols % d_w, cols)
+        indices = (rows * width + cols).astype(xp.int64)
+        planes = xp.arange(batch * channels).reshape(batch, channels, 1, 1) * (height * width)
+        ctx.input_shape = x.shape
+        ctx.save_intermediates(((indices + planes).reshape(-1),))  # a key: comes back as it is
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad, grad_indices):
+        key, = ctx.saved_intermediates
+        grad_x = IndexAdd.apply(reshape(grad, -1), shape=(math.prod(ctx.input_shape),), key=key)
+        return reshape(grad_x, ctx.input_shape)
+
+
+class AvgPool2d(Function):
+    """y = Σ window / divisor;  dL/dx = ``AvgPool2dTranspose`` of g (each input element
+    gets g / divisor of every window that reads it).
+
+    The divisor is ``divisor_override`` when given, else the window's size counted
+    by ``window_counts``. An int64 input gives int64 means, rounded toward zero (as
+    PyTorch's integer average pooling).
+    """
+
+    @staticmethod
+    def forward(ctx, x, geometry, count_include_pad, divisor_override):
+        ctx.options = geometry, count_include_pad, divisor_override
+        divisor = window_divisor(ctx.xp, *ctx.options, x.dtype)
+        sums = windows(ctx.xp, x, geometry, 0).sum(axis=(-2, -1))
+        if x.dtype.kind == "i":
+            quotient = abs(sums) // divisor
+            return ctx.xp.where(sums < 0, -quotient, quotient).astype(x.dtype)
+        return sums / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        geometry, count_include_pad, divisor_override = ctx.options
+        return AvgPool2dTranspose.apply(grad, geometry=geometry, count_include_pad=count_include_pad,
+                                        divisor_override=divisor_override)
+
+
+class AvgPool2dTranspose(Function):
+    """The transpose of average pooling: each input element gets Σ g / divisor over the
+    windows that read it;  its gradient is average pooling again."""
+
+    @staticmethod
+    def forward(ctx, grad, geometry, count_include_pad, divisor_override):
+        ctx.options = geometry, count_include_pad, divisor_override
+        divisor = window_divisor(ctx.xp, *ctx.options, grad.dtype)
+        return fold(ctx.xp, grad / divisor, geometry, grad.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        geometry, count_include_pad, divisor_override = ctx.options
+        return AvgPool2d.apply(grad, geometry=geometry, count_include_pad=count_include_pad,
+                               divisor_override=divisor_override)
+
+
+def window_divisor(xp, geometry, count_include_pad, divisor_override, dtype):
+    """What each window's sum is divided by: ``divisor_override``, or its element count
+    (in ``dtype``, so that a float32 sum stays float32)."""
+    if divisor_override is not None:
+        return divisor_override
+    return window_counts(xp, geometry, count_include_pad).astype(dtype)
+
+
+def window_counts(xp, geometry, count_include_pad):
+    """How many elements each window averages over, as an (out_h, out_w) array: the
+    window clipped to the padded input (``count_include_pad``), or to the input itself
+    (PyTorch's rule; a window that ``ceil_mode`` lets run past the padding is clipped
+    either way)."""
+    counts = []
+    for size, kernel, stride, padding, out in zip(geometry.input, geometry.kernel,
+                                                  geometry.stride, geometry.padding,
+                                                  geometry.output):
+        start = xp.arange(out) * stride - padding
+        end = xp.minimum(start + kernel, size + padding)
+        if not count_include_pad:
+            start, end = xp.maximum(start, 0), xp.minimum(end, size)
+        counts.append(end - start)
+    return counts[0].reshape(-1, 1) * counts[1]
+
+
+def averaging_matrix(xp, size, out, dtype):
+    """The (out, size) matrix A with A[i, j] = 1 / (end − start) for start ≤ j < end,
+    start = ⌊i · size / out⌋, end = ⌈(i + 1) · size / out⌉ (PyTorch's adaptive windows):
+    A @ v averages each window of v."""
+    rows = xp.arange(out).reshape(-1, 1)
+    start, end = (rows * size) // out, -((-(rows + 1) * size) // out)
+    columns = xp.arange(size)
+    inside = (columns >= start) & (columns < end)
+    return (inside / (end - start)).astype(dtype)
+
+
+def max_pool2d(x, geometry):
+    """(values, indices) of max pooling a 4-d Tensor x over ``geometry``."""
+    return MaxPool2d.apply(x, geometry=geometry)
+
+
+def avg_pool2d(x, geometry, count_include_pad=True, divisor_override=None):
+    """Average pooling of a 4-d Tensor x over ``geometry``."""
+    return AvgPool2d.apply(x, geometry=geometry, count_include_pad=count_include_pad,
+                           divisor_override=divisor_override)
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """y = A_h · x · A_wᵀ for a 4-d Tensor x: each output element the mean of its window
+    of rows times the mean of its window of columns (``averaging_matrix``), which is the
+    mean over the rectangle PyTorch's adaptive pooling averages."""
+    backend, (height, width) = x._backend, x.shape[2:]
+    rows, cols = (new_tensor(averaging_matrix(backend.xp, size, out, x.dtype), backend, None, 0)
+                  for size, out in zip((height, width), output_size))
+    return matmul(matmul(rows, x), transpose(cols, 0, 1))
