@@ -228,7 +228,7 @@ LAYERS = {
                   "train"),
     "MaxPool2d": (lambda: nn.MaxPool2d(2, ceil_mode=True), lambda: torch.nn.MaxPool2d(2, ceil_mode=True),
                   (2, 3, 5, 4), "train"),
-    "AvgPool1d": (lambda: nn.AvgPool1d(2), lambda: torch.nn.AvgPool1d(2), (3, 6), "train"),
+    "AvgPool1d": (lambda: nn.AvgPool1d(2), lambda: torch.nn.AvgPool1d(2), (2, 3, 6), "train"),
     "AvgPool2d": (lambda: nn.AvgPool2d(3, 2, 1), lambda: torch.nn.AvgPool2d(3, 2, 1), (2, 3, 5, 4),
                   "train"),
     "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d((2, 3)), lambda: torch.nn.AdaptiveAvgPool2d((2, 3)),
