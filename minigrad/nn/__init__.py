@@ -11,3 +11,5 @@ from .layers import (BatchNorm1d, Dropout, Embedding, Flatten, GELU, Identity, L
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
 from .layers.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+from .layers.attention import MultiheadAttention
+from .layers.transformer import TransformerEncoderLayer

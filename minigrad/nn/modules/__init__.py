@@ -8,7 +8,8 @@ re-exports the classes from where minigrad defines them (``minigrad.nn.layers``,
 ``minigrad.nn.loss``, ...): ``minigrad.nn.modules.linear.Linear is
 minigrad.nn.Linear``.
 """
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (GELU, LeakyReLU, LogSoftmax, MultiheadAttention, ReLU, Sigmoid, Softmax,
+                         Tanh)
 from .batchnorm import BatchNorm1d
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
@@ -20,3 +21,4 @@ from .module import Module
 from .normalization import LayerNorm
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
+from .transformer import TransformerEncoderLayer
