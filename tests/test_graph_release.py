@@ -156,6 +156,16 @@ LAYERS = {
     "LogSoftmax": lambda d: mg.nn.LogSoftmax(dim=0)(data(4, 5, device=d)),
     "Flatten": lambda d: mg.nn.Flatten()(data(2, 3, 4, device=d)),
     "Identity": lambda d: mg.nn.Identity()(data(2, 3, device=d)) * 2,
+    "MultiheadAttention": lambda d: layer(mg.nn.MultiheadAttention(4, 2), d)(  # (output, weights)
+        *(data(3, 2, 4, device=d),) * 3),
+    "MultiheadAttention-no-weights-padding": lambda d: layer(mg.nn.MultiheadAttention(4, 2), d)(
+        *(data(3, 2, 4, device=d),) * 3, need_weights=False,
+        key_padding_mask=indices([[False, True, False], [False, False, False]], d))[0],
+    "TransformerEncoderLayer": lambda d: layer(
+        mg.nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0), d)(data(3, 2, 4, device=d)),
+    "TransformerEncoderLayer-norm_first-gelu": lambda d: layer(
+        mg.nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.5, norm_first=True,
+                                      activation="gelu"), d)(data(3, 2, 4, device=d)),
 }
 
 
