@@ -60,6 +60,25 @@ def test_sdpa_with_dropout_passes_gradcheck_for_a_fixed_seed(device, rng):
     assert mg.autograd.gradgradcheck(attention, (q, k, v))
 
 
+def test_sdpa_row_with_every_key_at_minus_infinity_gives_zeros_and_zero_gradients(device, rng):
+    """A float mask of −∞ across a row, like a boolean row of False: PyTorch's CPU
+    result is zeros there, and nothing flows back from it."""
+    mask = np.zeros((3, 5))
+    mask[1] = -np.inf
+    mask[2, 1:] = -np.inf
+    inputs = [rng.standard_normal(shape) for shape in ((2, 3, 4), (2, 5, 4), (2, 5, 2))]
+    ours = [mg.tensor(a, device=device, requires_grad=True) for a in inputs]
+    theirs = [torch.tensor(a, requires_grad=True) for a in inputs]
+    out = F.scaled_dot_product_attention(*ours, attn_mask=mg.tensor(mask, device=device))
+    out_ref = torch.nn.functional.scaled_dot_product_attention(*theirs, attn_mask=torch.tensor(mask))
+    close(out, out_ref.detach().numpy())
+    assert np.all(out.detach().numpy()[:, 1] == 0)
+    upstream = rng.standard_normal((2, 3, 2))
+    out.backward(mg.tensor(upstream, device=device)), out_ref.backward(torch.tensor(upstream))
+    for mine, reference in zip(ours, theirs):
+        close(mine.grad, reference.grad.numpy())
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mg.ones(3, 5, dtype=mg.bool),
                                                     is_causal=True),

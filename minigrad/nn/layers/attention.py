@@ -107,7 +107,7 @@ class MultiheadAttention(Module):
         if need_weights:
             scores = (q * math.sqrt(1.0 / self.head_dim)).matmul(k.transpose(-2, -1))
             weights = (scores if mask is None else scores + mask).softmax(-1)
-            heads = dropout(weights, p, training=p > 0).matmul(v)
+            heads = dropout(weights, p).matmul(v)
         else:
             heads = scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         output = linear(heads.transpose(1, 2).reshape(batch, length, self.embed_dim),
