@@ -24,9 +24,9 @@ softmax, where, dropout), so its gradients, and their gradients, come from those
 import math
 
 from ...creation import ones
-from ...ops.dropout import Dropout
 from ...ops.selection import where
 from .arguments import check_tensor
+from .dropout import dropout
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -54,7 +54,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         scores = scores + attn_mask
     weights = _softmax_zero_for_masked_rows(scores)
     if dropout_p > 0:
-        weights = Dropout.apply(weights, p=float(dropout_p))
+        weights = dropout(weights, dropout_p)
     return weights.matmul(value)
 
 
