@@ -1007,6 +1007,25 @@ OPS = [
                          torch.logical_not(b)),
            lambda draw: [Sample((np.array([0, 2, -1, 0], dtype=np.int8), np.array([0.0, 0.0, np.nan, 1.0])))],
            differentiable=False),
+    # ---- attention (minigrad/nn/functional/attention.py) ------------------------------
+    OpInfo("scaled_dot_product_attention",   # attn_mask is the 4th argument
+           lambda q, k, v, *mask, **kw: mg.nn.functional.scaled_dot_product_attention(q, k, v, *mask,
+                                                                                        **kw),
+           lambda q, k, v, *mask, **kw: TF.scaled_dot_product_attention(q, k, v, *mask, **kw),
+           lambda draw: [
+               Sample((draw(2, 3, 4, 5), draw(2, 3, 6, 5), draw(2, 3, 6, 2))),
+               Sample((draw(4, 3), draw(6, 3), draw(6, 2))),                    # no batch dims
+               Sample((draw(2, 4, 3), draw(2, 6, 3), draw(2, 6, 3)), {"scale": 0.3}),
+               Sample((draw(2, 4, 3), draw(2, 6, 3), draw(2, 6, 3)), {"is_causal": True}),
+               Sample((draw(2, 6, 3), draw(2, 4, 3), draw(2, 4, 3)), {"is_causal": True}),
+               Sample((draw(2, 4, 3), draw(2, 6, 3), draw(2, 6, 2),            # True = takes part
+                       draw.mask(4, 6) | np.eye(4, 6, dtype=bool))),
+               Sample((draw(2, 3, 4, 3), draw(2, 3, 6, 3), draw(2, 3, 6, 2),   # row 1 fully masked
+                       np.array([[True] * 6, [False] * 6, [True, False] * 3, [False, True] * 3]))),
+               Sample((draw(2, 4, 3), draw(2, 6, 3), draw(2, 6, 2), draw(2, 4, 6))),  # added
+               Sample((draw(2, 4, 4, 3), draw(2, 2, 6, 3), draw(2, 2, 6, 2)), {"enable_gqa": True}),
+           ]),
+    # ---- end of attention --------------------------------------------------------------
 ]
 
 # ---------------------------------------------------------------- convolution (ops/convolution.py)

@@ -167,6 +167,16 @@ LAYERS = {
     "Conv1d": lambda d: layer(mg.nn.Conv1d(2, 3, 3, stride=2, padding=1), d)(data(2, 2, 7, device=d)),
     "Conv2d-same-groups": lambda d: layer(mg.nn.Conv2d(4, 6, 2, padding="same", groups=2), d)(
         data(2, 4, 5, 5, device=d)),
+    "MultiheadAttention": lambda d: layer(mg.nn.MultiheadAttention(4, 2), d)(  # (output, weights)
+        *(data(3, 2, 4, device=d),) * 3),
+    "MultiheadAttention-no-weights-padding": lambda d: layer(mg.nn.MultiheadAttention(4, 2), d)(
+        *(data(3, 2, 4, device=d),) * 3, need_weights=False,
+        key_padding_mask=indices([[False, True, False], [False, False, False]], d))[0],
+    "TransformerEncoderLayer": lambda d: layer(
+        mg.nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0), d)(data(3, 2, 4, device=d)),
+    "TransformerEncoderLayer-norm_first-gelu": lambda d: layer(
+        mg.nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.5, norm_first=True,
+                                      activation="gelu"), d)(data(3, 2, 4, device=d)),
 }
 
 

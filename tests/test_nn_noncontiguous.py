@@ -196,8 +196,33 @@ def _rnn_pair(name, **options):
             lambda: getattr(torch.nn, name)(4, 3, **options))
 
 
+def _self_attention(library, *args, **kwargs):
+    """library.nn.MultiheadAttention(*args, **kwargs) called with one input (query = key
+    = value), as the table calls every layer; library is minigrad or torch."""
+    class SelfAttention(library.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = library.nn.MultiheadAttention(*args, **kwargs)
+
+        def forward(self, x):
+            return self.attention(x, x, x)
+    return SelfAttention()
+
+
 # name: (our layer factory, torch layer factory, input shape, mode)
 LAYERS = {
+    "MultiheadAttention": (lambda: _self_attention(mg, 4, 2),
+                           lambda: _self_attention(torch, 4, 2), (3, 2, 4), "train"),
+    "MultiheadAttention-batch-first": (lambda: _self_attention(mg, 4, 2, batch_first=True),
+                                       lambda: _self_attention(torch, 4, 2, batch_first=True),
+                                       (2, 3, 4), "train"),
+    "TransformerEncoderLayer": (lambda: nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0),
+                                lambda: torch.nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0),
+                                (3, 2, 4), "train"),
+    "TransformerEncoderLayer-norm-first": (
+        lambda: nn.TransformerEncoderLayer(4, 2, 6, norm_first=True, batch_first=True),
+        lambda: torch.nn.TransformerEncoderLayer(4, 2, 6, norm_first=True, batch_first=True),
+        (2, 3, 4), "eval"),
     "Linear": (lambda: nn.Linear(3, 4), lambda: torch.nn.Linear(3, 4), (5, 2, 3), "train"),
     "Identity": (nn.Identity, torch.nn.Identity, (4, 3), "train"),
     "Flatten": (nn.Flatten, torch.nn.Flatten, (2, 3, 4), "train"),

@@ -13,3 +13,5 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Lo
 from .layers.normalization import BatchNorm2d, GroupNorm, RMSNorm
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .layers.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+from .layers.attention import MultiheadAttention
+from .layers.transformer import TransformerEncoderLayer

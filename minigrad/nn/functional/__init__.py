@@ -4,6 +4,7 @@
 mirror ``torch.nn.functional``. Each family lives in its own file; this module
 gathers them under one name.
 """
+from .attention import scaled_dot_product_attention
 from .activation import (gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,
                          tanh)
 from .convolution import conv1d, conv2d

@@ -1,0 +1,2 @@
+"""``torch.nn.modules.transformer``: TransformerEncoderLayer."""
+from ..layers.transformer import TransformerEncoderLayer
