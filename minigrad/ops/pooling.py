@@ -34,7 +34,8 @@ from collections import namedtuple
 from ..autograd.function import Function
 from ..tensor import new_tensor
 from .linalg import matmul
-from .shape import IndexAdd, reshape, transpose
+from .reduction import mean
+from .shape import IndexAdd, reshape, stack, transpose
 
 # Kernel, stride, padding and dilation are (height, width) pairs; input and output
 # are the (height, width) sizes before and after pooling.
@@ -218,10 +219,28 @@ def avg_pool2d(x, geometry, count_include_pad=True, divisor_override=None):
 
 
 def adaptive_avg_pool2d(x, output_size):
-    """y = A_h · x · A_wᵀ for a 4-d Tensor x: each output element the mean of its window
-    of rows times the mean of its window of columns (``averaging_matrix``), which is the
-    mean over the rectangle PyTorch's adaptive pooling averages."""
+    """Adaptive average pooling of a 4-d Tensor x to ``output_size`` (h, w): output
+    element (i, j) is the mean of x over rows ⌊i·H/h⌋ … ⌈(i+1)·H/h⌉ − 1 and the columns
+    likewise (PyTorch's windows, which overlap when h does not divide H).
+
+    One slice and one mean per output element, stacked: the gradient spreads g / count
+    over each window and adds where windows overlap, as PyTorch's kernel does, so an
+    infinite g stays infinite (a product with an averaging matrix would meet its zeros:
+    ∞ · 0 = NaN). An empty output has no windows: the product with the empty
+    averaging matrices (``averaging_matrix``) gives it, and its zero gradient."""
     backend, (height, width) = x._backend, x.shape[2:]
-    rows, cols = (new_tensor(averaging_matrix(backend.xp, size, out, x.dtype), backend, None, 0)
-                  for size, out in zip((height, width), output_size))
-    return matmul(matmul(rows, x), transpose(cols, 0, 1))
+    out_h, out_w = output_size
+    if out_h == 0 or out_w == 0:
+        rows, cols = (new_tensor(averaging_matrix(backend.xp, size, out, x.dtype), backend, None, 0)
+                      for size, out in zip((height, width), output_size))
+        return matmul(matmul(rows, x), transpose(cols, 0, 1))
+    row_windows = [_adaptive_window(i, height, out_h) for i in range(out_h)]
+    col_windows = [_adaptive_window(j, width, out_w) for j in range(out_w)]
+    cells = [stack([mean(x[:, :, r0:r1, c0:c1], (2, 3)) for c0, c1 in col_windows], -1)
+             for r0, r1 in row_windows]
+    return stack(cells, -2)
+
+
+def _adaptive_window(index, size, out):
+    """PyTorch's adaptive window of output position ``index``: [⌊i·size/out⌋, ⌈(i+1)·size/out⌉)."""
+    return (index * size) // out, -((-(index + 1) * size) // out)

@@ -24,6 +24,7 @@ softmax, where, dropout), so its gradients, and their gradients, come from those
 import math
 
 from ...creation import ones
+from ...ops.nonfinite import nan_to_num
 from ...ops.selection import where
 from .arguments import check_tensor
 from .dropout import dropout
@@ -47,9 +48,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         length, source_length = scores.shape[-2], scores.shape[-1]
         allowed = ones(length, source_length, dtype=bool, device=query.device).tril()
-        scores = scores.masked_fill(~allowed, -math.inf)
+        scores = scores + _additive(allowed, scores.dtype)
     elif attn_mask is not None and attn_mask.dtype.kind == "b":
-        scores = scores.masked_fill(~attn_mask, -math.inf)
+        scores = scores + _additive(attn_mask, scores.dtype)
     elif attn_mask is not None:
         scores = scores + attn_mask
     weights = _softmax_zero_for_masked_rows(scores)
@@ -58,12 +59,25 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return weights.matmul(value)
 
 
+def _additive(allowed, dtype):
+    """A boolean mask as the float mask PyTorch's math path adds to the scores: 0 where
+    a key takes part, −∞ where it does not. Added, not selected, so a masked score's
+    gradient passes through as PyTorch's does (an infinite incoming gradient meets its
+    zero weight there: ∞ · 0 = NaN, as in PyTorch)."""
+    return where(allowed, 0.0, -math.inf).to(dtype)
+
+
 def _softmax_zero_for_masked_rows(scores):
     """softmax over the last dim, and zeros in the rows that are −∞ throughout
-    (where a plain softmax would give NaN)."""
+    (where a plain softmax would give NaN), as PyTorch's CPU attention gives them.
+
+    Its gradient is PyTorch's too: such a row's weights are a softmax times 0, and its
+    scores made finite by ``nan_to_num``, whose gradient is the incoming one times 0, so
+    a finite incoming gradient gives 0 there and an infinite one NaN (∞ · 0), as PyTorch's
+    P ⊙ (dP − D) with P = 0 does."""
     masked_row = (scores == -math.inf).all(dim=-1, keepdim=True)
-    weights = where(masked_row, 0.0, scores).softmax(-1)
-    return where(masked_row, 0.0, weights)
+    finite_scores = where(masked_row, nan_to_num(scores, neginf=0.0), scores)
+    return finite_scores.softmax(-1) * where(masked_row, 0.0, 1.0).to(scores.dtype)
 
 
 def _repeat_heads(query, key_or_value):
