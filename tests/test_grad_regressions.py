@@ -413,3 +413,19 @@ def test_cdist_gradient_at_zero_distance_with_nonfinite_incoming_gradient_like_t
     def function(lib, x1, x2):
         return lib.cdist(x1, x2, p=p)
     assert_like_torch(function, [[[1.0, 2.0], [0.5, -1.0]], [[1.0, 2.0], [3.0, -1.0]]], incoming, device)
+
+
+@pytest.mark.parametrize("shape_a", [(0, 2), (3, 0, 2)])
+def test_second_derivative_of_an_empty_quotient_is_zero_even_at_a_nan_divisor(shape_a):
+    # dL/db = −g·((a / b) / b), as PyTorch forms it: every product at the broadcast shape,
+    # summed back last. With a / (b·b) the derivative of b·b multiplied a summed-away
+    # zero by the NaN b (log of a negative number), giving NaN where torch gives 0.
+    divisor = np.array([[-0.788, 0.226]])
+    results = []
+    for lib in (mg, torch):
+        b = lib.tensor(divisor, dtype=lib.float64, requires_grad=True)
+        a = lib.zeros(shape_a, dtype=lib.float64)
+        first, = lib.autograd.grad((a / lib.log(b)).sum(), b, create_graph=True)
+        second, = lib.autograd.grad(first.sum(), b)
+        results.append(np.asarray(second.detach().numpy()))
+    np.testing.assert_array_equal(results[0], results[1])

@@ -202,7 +202,12 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b;  dy/da = 1/b, dy/db = -a/b²"""
+    """y = a / b;  dy/da = 1/b, dy/db = -(a/b)/b
+
+    dL/db is taken as PyTorch takes it, −g · ((a / b) / b): every product is formed at
+    the broadcast shape and summed back to b's shape last, so where a is empty (or
+    zero) the gradient's own derivative never multiplies a summed-away zero by a
+    NaN b (a / (b · b) would form b · b at b's shape, and its derivative 0 · b)."""
 
     array_backward = True
     broadcasts = True
@@ -216,7 +221,7 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return (grad / b if ctx.needs_input_grad[0] else None,
-                -grad * a / (b * b) if ctx.needs_input_grad[1] else None)
+                -grad * ((a / b) / b) if ctx.needs_input_grad[1] else None)
 
 
 class Neg(Function):
