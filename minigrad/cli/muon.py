@@ -9,7 +9,6 @@ it like any other: its ``param_groups`` are Muon's groups followed by AdamW's
 (the same dicts, so a scheduler scales both learning rates by the same factor),
 ``step(closure)`` evaluates the closure once and then steps both.
 """
-from ..autograd.grad_mode import enable_grad
 from ..optim import AdamW, Muon, Optimizer
 
 
@@ -42,19 +41,11 @@ class MuonWithAdamW(Optimizer):
         for part in self.parts:
             part.zero_grad(set_to_none)
 
-    def step(self, closure=None):
-        """Evaluate ``closure`` (if given) once, then one Muon step and one AdamW step."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for hook in list(self._step_pre_hooks.values()):
-            hook(self, (), {})
+    def _step_groups(self):
+        """One Muon step and one AdamW step (``Optimizer.step`` evaluates the closure
+        once and runs the hooks around them)."""
         for part in self.parts:
             part.step()
-        for hook in list(self._step_post_hooks.values()):
-            hook(self, (), {})
-        return loss
 
     def state_dict(self):
         """``{"muon": ..., "adamw": ...}``: each part's own ``state_dict()``."""

@@ -95,7 +95,6 @@ implementation: pytorch-optimizer 4.1.0 ``pytorch_optimizer/optimizer/psgd.py``.
 """
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import array_module
 from ..creation import rand, randn
 from ..random import Generator
@@ -198,32 +197,23 @@ class Kron(Optimizer):
             self.generator.set_state(generator_state)
 
     # -- the step ---------------------------------------------------------------------------
-    def step(self, closure=None):
-        """One step of every parameter that has a gradient. The optimizer decides once per
-        step whether the factors update (and whether they are balanced), then runs
-        ``update`` on each parameter. ``closure`` (optional) re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for hook in list(self._step_pre_hooks.values()):
-            hook(self, (), {})
-        with no_grad():
-            first = self.param_groups[0]
-            probability = update_probability(first["pre_conditioner_update_probability"],
-                                             first.get("step", 0))
-            counter = first.get("update_counter", 0) + 1
-            fit = bool(probability > 0 and counter >= 1 / probability)
-            first["update_counter"] = 0 if fit else counter
-            coin = rand(1, generator=self.generator, dtype=np.float64).item()
-            balance = coin < self.balance_prob and fit
-            for group in self.param_groups:
-                group["step"] = group.get("step", 0) + 1
-                for param in self._params_with_grads(group):
-                    self._step_one(group, param, fit, balance)
-        for hook in list(self._step_post_hooks.values()):
-            hook(self, (), {})
-        return loss
+    def _step_groups(self):
+        """One step of every parameter that has a gradient (``Optimizer.step`` runs the
+        closure and the hooks around it). The optimizer decides once per step whether
+        the factors update (and whether they are balanced), then runs ``update`` on
+        each parameter."""
+        first = self.param_groups[0]
+        probability = update_probability(first["pre_conditioner_update_probability"],
+                                         first.get("step", 0))
+        counter = first.get("update_counter", 0) + 1
+        fit = bool(probability > 0 and counter >= 1 / probability)
+        first["update_counter"] = 0 if fit else counter
+        coin = rand(1, generator=self.generator, dtype=np.float64).item()
+        balance = coin < self.balance_prob and fit
+        for group in self.param_groups:
+            group["step"] = group.get("step", 0) + 1
+            for param in self._params_with_grads(group):
+                self._step_one(group, param, fit, balance)
 
     def _step_one(self, group, param, fit, balance):
         """``update`` on one parameter's arrays, with a probe drawn where the factors update."""

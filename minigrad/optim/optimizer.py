@@ -148,11 +148,18 @@ class Optimizer:
         for hook in list(self._step_pre_hooks.values()):
             hook(self, (), {})
         with no_grad():
-            for group in self.param_groups:
-                self._step_group(group)
+            self._step_groups()
         for hook in list(self._step_post_hooks.values()):
             hook(self, (), {})
         return loss
+
+    def _step_groups(self):
+        """The step itself, between the hooks and under ``no_grad``: each group in turn.
+        An optimizer whose step couples its groups (one step size estimated over all of
+        them, a decision taken once per step) overrides this, not ``step``, and so keeps
+        the closure and the hooks as they are."""
+        for group in self.param_groups:
+            self._step_group(group)
 
     def _step_group(self, group):
         """One step of one param group: the plain loop, or the fast path where it runs

@@ -71,7 +71,6 @@ in the tests too.
 """
 import math
 
-from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import array_module
 from ._validation import check_betas, check_foreach, check_lr, check_same_in_every_group, real
 from .optimizer import Optimizer
@@ -123,21 +122,9 @@ class Prodigy(Optimizer):
         return {"s": xp.zeros_like(param), "p0": param.copy(), "exp_avg": xp.zeros_like(param),
                 "exp_avg_sq": xp.zeros_like(param)}
 
-    def step(self, closure=None):
-        """One Prodigy step over all groups; returns the closure's loss (if given)."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for hook in list(self._step_pre_hooks.values()):
-            hook(self, (), {})
-        with no_grad():
-            self._prodigy_step()
-        for hook in list(self._step_post_hooks.values()):
-            hook(self, (), {})
-        return loss
-
-    def _prodigy_step(self):
+    def _step_groups(self):
+        """One Prodigy step over all groups (``Optimizer.step`` runs the closure and the hooks
+        around it)."""
         first = self.param_groups[0]
         beta1, beta2 = first["betas"]
         beta3 = math.sqrt(beta2) if first["beta3"] is None else first["beta3"]
