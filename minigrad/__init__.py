@@ -51,7 +51,7 @@ from .creation import as_tensor, from_numpy, normal
 from .random import Generator, bernoulli, default_generator, manual_seed, multinomial
 from . import utils
 from .backend.threads import get_num_threads, set_num_threads
-from . import data, viz
+from . import data, models, viz
 from .serialization import load, save
 # More reductions: logical, cumulative, NaN-skipping, statistics.
 from .ops.logical_reductions import all, any, count_nonzero

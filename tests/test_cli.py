@@ -214,7 +214,12 @@ def test_bad_options_exit_2_with_one_line(argv, message):
                                                     "--scheduler is none"),
     (["--batch-size", "0"], "argument --batch-size: expected a positive integer or 'full'"),
     (["--lr", "-1"], "argument --lr: expected a positive number, got '-1'"),
-    (["--model", "cnn"], "argument --model: invalid choice: 'cnn'"),
+    (["--model", "vgg"], "argument --model: invalid choice: 'vgg'"),
+    (["--model", "cnn"], "--model cnn reads images: use --data digits (not spirals)"),
+    (["--model", "gpt", "--data", "sine"], "--model gpt reads characters: use --data "
+                                           "shakespeare or --data chars (not sine)"),
+    (["--model", "gpt", "--data", "chars", "--hidden", "30"], "--model gpt: --hidden 30 is not "
+                                                              "a multiple of its 4 heads"),
     (["--plot", "missing/dir/curves.png"], "--plot missing/dir/curves.png: the directory"),
     (["--optimizer", "lookahead", "--opt", "base=lookahead"], "Lookahead's base must be another"),
     (["--optimizer", "lookahead", "--opt", "k=0"], "Lookahead: Invalid k value: 0"),
@@ -249,7 +254,8 @@ def test_every_model_reads_every_data_set(model, data):
     assert run.task.test_is_train == (data == "chars")
 
 
-@pytest.mark.parametrize("model, data", [("mlp", "spirals"), ("gru", "chars"), ("lstm", "sine")])
+@pytest.mark.parametrize("model, data", [("mlp", "spirals"), ("gru", "chars"), ("lstm", "sine"),
+                                         ("cnn", "digits"), ("gpt", "chars")])
 def test_training_runs_on_every_device(device, model, data):
     # "strict" refuses implicit host conversions as CuPy does: what passes here runs on a GPU.
     run = TrainingRun({"model": model, "data": data, "hidden": 8, "epochs": 2,
@@ -265,6 +271,30 @@ def test_digits_train():
     run = TrainingRun({"model": "gru", "data": "digits", "hidden": 16, "epochs": 1})
     assert run.task.train[0].shape[1:] == (8, 8) and run.task.outputs == 10
     assert np.isfinite(run.train_epoch()[0])
+
+
+def test_the_cnn_reads_digit_images_and_learns_them():
+    run = TrainingRun({"model": "cnn", "data": "digits", "epochs": 2})
+    assert run.task.train[0].shape[1:] == (1, 8, 8) and run.parameter_count == 6090
+    run.train_epoch()
+    _, accuracy = run.train_epoch()
+    assert accuracy > 0.8
+
+
+def test_the_gpt_reads_shakespeare_in_windows_and_is_measured_on_the_held_out_text():
+    # (an epoch of tiny Shakespeare takes minutes: the training loop is tested on "chars")
+    run = TrainingRun({"model": "gpt", "data": "shakespeare", "hidden": 16})
+    inputs, targets = run.task.train
+    assert inputs.shape == (15685, 64) and not run.task.test_is_train
+    test_inputs, test_targets = run.task.test
+    assert test_inputs.shape == (1742, 64)             # the last 10 %, held out
+    np.testing.assert_array_equal(inputs[0, 1:].numpy(), targets[0, :-1].numpy())
+    assert run.config["epochs"] == 1 and run.model.context == 64 and run.config["hidden"] == 16
+    assert TrainingRun({"model": "gpt", "data": "chars"}).config["hidden"] == 128
+    with mg.no_grad():
+        loss = run.task.loss(run.model(inputs[:8]), targets[:8]).item()
+        accuracy = run.task.metric(run.model(test_inputs[:8]), test_targets[:8])
+    assert loss == pytest.approx(np.log(65), rel=0.05) and 0.0 <= accuracy < 0.2
 
 
 def test_each_data_set_has_its_default_length():

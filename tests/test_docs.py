@@ -7,7 +7,8 @@
 - Every image referenced from README.md or docs/ exists and is a real image;
   every relative link resolves (files, folders and #anchors).
 - The code on the pages runs: README.md's example, the getting-started page,
-  the autograd page's sessions (doctests: the outputs shown are checked), every
+  the sessions of the autograd and the convolution-and-attention pages (doctests:
+  the outputs shown are checked), every
   `minigrad ...` command line shown (it must parse), and the worked example of
   docs/unit-testing-gradients.md, whose planted mistakes must make its test
   suite fail exactly as the page says.
@@ -43,7 +44,7 @@ NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testin
               "minigrad.data", "minigrad.utils.data", "minigrad.utils.hooks", "minigrad.nn",
               "minigrad.nn.functional", "minigrad.nn.init", "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
-              "minigrad.viz", "minigrad.linalg"]
+              "minigrad.viz", "minigrad.linalg", "minigrad.models"]
 # Submodules of minigrad that are implementation, not API.
 INTERNAL_MODULES = {"backend", "conversion", "creation", "dtypes", "index_keys", "ops",
                     "printing", "random", "serialization", "tensor", "cli"}
@@ -235,12 +236,14 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
     run_python("\n".join(blocks))
 
 
-def test_autograd_page_sessions_print_what_the_page_shows():
+@pytest.mark.parametrize("page, examples", [("autograd.md", 30),
+                                            ("convolution-and-attention.md", 15)])
+def test_pages_sessions_print_what_the_page_shows(page, examples):
     # The ```pycon blocks are doctests: every output on the page is checked.
-    text = (DOCS / "autograd.md").read_text(encoding="utf-8")
+    text = (DOCS / page).read_text(encoding="utf-8")
     sessions = "\n".join(re.findall(r"```pycon\n(.*?)```", text, re.S))
-    test = doctest.DocTestParser().get_doctest(sessions, {}, "autograd.md", str(DOCS / "autograd.md"), 0)
-    assert len(test.examples) > 30
+    test = doctest.DocTestParser().get_doctest(sessions, {}, page, str(DOCS / page), 0)
+    assert len(test.examples) > examples
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     output = []
     runner.run(test, out=output.append)

@@ -233,6 +233,27 @@ def test_char_language_model(run_example):
 
 
 @pytest.mark.slow
+def test_char_gpt(run_example):
+    results = run_example("char_gpt")
+    history = results["history"]
+    assert history["step"] == [0, 6]
+    assert history["val"][0] == pytest.approx(np.log(65), rel=0.02)  # starts as a uniform guess
+    assert history["train"][-1] < history["train"][0]
+    assert results["sample"].startswith("ROMEO:") and len(results["sample"]) == len("ROMEO:") + 40
+    attention = results["attention"]                                 # rows sum to 1, no future
+    np.testing.assert_allclose(attention.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(np.triu(attention, 1) == 0)
+
+
+@pytest.mark.slow
+def test_digits_cnn(run_example):
+    results = run_example("digits_cnn", "--epochs", "3")
+    assert len(results["accuracies"]) == 4 and results["parameters"] == 6090
+    assert results["accuracies"][-1] > 0.85                          # 97 % takes a few more epochs
+    assert results["filters"].shape == (16, 3, 3)
+
+
+@pytest.mark.slow
 def test_an_example_runs_as_a_script(tmp_path):
     script = EXAMPLES / "adam_l2_vs_adamw.py"
     environment = dict(os.environ, MPLBACKEND="Agg")

@@ -61,7 +61,8 @@ def _add_task_options(parser, epochs_default=None):
     group.add_argument("--data", type=str.lower, choices=DATASETS,
                        help=f"the data set (default {config['data']})")
     group.add_argument("--hidden", type=positive_int, metavar="H",
-                       help=f"hidden units per layer (default {config['hidden']})")
+                       help="hidden units per layer (default 64), the embedding width of gpt "
+                            "(default 128)")
     if epochs_default is not None:
         group.add_argument("--epochs", type=positive_int,
                            help=f"epochs (default {epochs_default})")

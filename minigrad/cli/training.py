@@ -48,12 +48,13 @@ from ..optim.hutchinson import needs_gradient_graph
 from ..random import manual_seed
 from .errors import UsageError
 from .options import build_optimizer, build_scheduler, default_batch_size, steps_on_the_loss
-from .tasks import DEFAULT_EPOCHS, build_model, build_task
+from .tasks import (DEFAULT_EPOCHS, DEFAULT_HIDDEN, MODEL_HIDDEN, build_model, build_task,
+                    check_pairing, layout)
 
 CHECKPOINT_FORMAT = "minigrad-train-checkpoint"
 
 DEFAULT_CONFIG = {
-    "model": "mlp", "data": "spirals", "hidden": 64,
+    "model": "mlp", "data": "spirals", "hidden": None,
     "optimizer": "AdamW", "lr": None, "opt": {},
     "scheduler": "WarmupCosineLR", "sched": {},
     "epochs": None, "batch_size": None, "clip_grad_norm": None, "seed": 0,
@@ -88,7 +89,10 @@ class TrainingRun:
         self.config = config = {**DEFAULT_CONFIG, **config}
         if config["epochs"] is None:
             config["epochs"] = DEFAULT_EPOCHS.get(config["data"], DEFAULT_EPOCHS["spirals"])
-        self.task = build_task(config["data"], config["model"] != "mlp", config["seed"], device)
+        if config["hidden"] is None:
+            config["hidden"] = MODEL_HIDDEN.get(config["model"], DEFAULT_HIDDEN)
+        check_pairing(config["model"], config["data"])
+        self.task = build_task(config["data"], layout(config["model"]), config["seed"], device)
         manual_seed(config["seed"])
         self.model = build_model(config["model"], self.task, config["hidden"]).to(device)
         self.dataset = TensorDataset(*self.task.train)

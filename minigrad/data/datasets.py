@@ -265,11 +265,13 @@ class CharCorpus(NamedTuple):
             indices = indices.tolist()
         return "".join(self.vocab[index] for index in indices)
 
-    def windows(self, seq_len, step=None):
+    def windows(self, seq_len, step=None, split=None):
         """Training pairs for next-character prediction: ``(inputs, targets)``.
 
         Window ``i`` starts at ``i * step`` (``step=seq_len`` by default, so the
-        windows tile the text without overlap; ``step=1`` gives every window).
+        windows tile the text without overlap; ``step=1`` gives every window), in
+        the whole text, or in one part of it with ``split="train"`` or ``"val"``
+        (see ``split``).
         ``inputs[i]`` holds ``seq_len`` characters and ``targets[i]`` the same
         characters shifted one ahead: ``targets[i][t]`` is the character that
         follows ``inputs[i][t]``. Both are int64 tensors of shape (windows, seq_len).
@@ -277,12 +279,14 @@ class CharCorpus(NamedTuple):
         step = seq_len if step is None else step
         if seq_len < 1 or step < 1:
             raise ValueError(f"seq_len and step must be at least 1, got {seq_len} and {step}")
-        length = len(self.text)
+        encoded = self.encoded if split is None else self.split(split)
+        length = len(encoded)
         if length < seq_len + 1:
+            part = "corpus" if split is None else f"{split!r} split"
             raise ValueError(f"a window needs seq_len + 1 = {seq_len + 1} characters, but the "
-                             f"corpus has {length}")
+                             f"{part} has {length}")
         starts = np.arange(0, length - seq_len, step)
-        window = self.encoded.detach().numpy()[starts[:, None] + np.arange(seq_len + 1)]
+        window = encoded.detach().numpy()[starts[:, None] + np.arange(seq_len + 1)]
         device = self.encoded.device
         return make_tensor(window[:, :-1], device=device), make_tensor(window[:, 1:], device=device)
 
