@@ -19,6 +19,7 @@ import numpy as np
 from .backend import Device
 from .printing import format_values
 from .dtypes import get_default_dtype, parse_tensor_type_name, tensor_type_name
+from .ops.index_bounds import raise_pending
 
 _SCALAR_TYPES = (int, float, bool)
 
@@ -223,10 +224,16 @@ class Tensor:
         if self._array.size != 1:
             raise RuntimeError(f"item() needs a tensor with one element, but this one has "
                                f"{self._array.size} elements (shape {tuple(self.shape)})")
-        return self._array.item()
+        return self._host_item()
 
     def tolist(self):
         return self._backend.to_host(self._array).tolist()
+
+    def _host_item(self):
+        """The one element as a Python number, read from the device (which first reports a
+        bad index met since the last read: ops/index_bounds.py)."""
+        raise_pending(self._backend)
+        return self._array.item()
 
     def __float__(self):
         return float(self._python_scalar())
@@ -239,13 +246,13 @@ class Tensor:
         if self._array.size != 1:
             raise ValueError(f"only one-element tensors can be converted to Python scalars; "
                              f"this one has shape {tuple(self.shape)}")
-        return self._array.item()
+        return self._host_item()
 
     def __format__(self, format_spec):
         """``f"{loss:.3f}"``: a 0-d tensor formats as its Python number (as in PyTorch);
         any other tensor only without a format spec (as ``str``)."""
         if self._array.ndim == 0:
-            return self._array.item().__format__(format_spec)
+            return self._host_item().__format__(format_spec)
         return object.__format__(self, format_spec)
 
     def __bool__(self):

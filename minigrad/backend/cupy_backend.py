@@ -3,6 +3,7 @@
 CuPy is imported only when a CUDA tensor is first made, so a machine without a
 GPU (or without CuPy) imports and uses minigrad normally.
 """
+from ..ops.index_bounds import raise_pending
 
 
 def cupy_is_available():
@@ -51,6 +52,12 @@ class CupyBackend:
             return self.xp.asarray(array)
 
     def to_host(self, array):
+        """A NumPy copy; first raises the IndexError of a bad index met since the last read
+        (ops/index_bounds.py)."""
+        raise_pending(self)
+        return self.to_host_unchecked(array)
+
+    def to_host_unchecked(self, array):
         return self.xp.asnumpy(array)
 
     def is_array(self, value):
@@ -85,3 +92,4 @@ class CupyBackend:
 
     def synchronize(self):
         self._cuda_device.synchronize()
+        raise_pending(self)

@@ -38,6 +38,7 @@ import types
 
 import numpy as np
 
+from ..ops.index_bounds import raise_pending
 from .numpy_backend import NumpyBackend
 
 # xp functions that take host data and copy it to the device, as CuPy's do.
@@ -401,7 +402,13 @@ class StrictBackend:
         return StrictArray(np.array(array))
 
     def to_host(self, array):
-        """A NumPy copy of a device array (host values pass through, as in ``cupy.asnumpy``)."""
+        """A NumPy copy of a device array (host values pass through, as in ``cupy.asnumpy``);
+        first raises the IndexError of a bad index met since the last read
+        (ops/index_bounds.py), as on CUDA."""
+        raise_pending(self)
+        return self.to_host_unchecked(array)
+
+    def to_host_unchecked(self, array):
         if isinstance(array, StrictArray):
             return array.get()
         return np.asarray(array)
@@ -433,4 +440,5 @@ class StrictBackend:
         self._numpy.set_generator_state(generator._target, state)
 
     def synchronize(self):
-        """Work on this device is synchronous; nothing to wait for."""
+        """Work on this device is synchronous; only a bad index met earlier is reported."""
+        raise_pending(self)
