@@ -256,8 +256,10 @@ def randperm(n, generator=None, dtype=None, device=None):
     if operator.index(n) < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
 
+    backend = get_backend(device or "cpu")  # the device's own way to draw a permutation
+
     def draw(source, length, dt):
-        return source.permutation(length).astype(dt)
+        return backend.permutation(source, length).astype(dt)
     return _random(draw, n, generator, dtype or np.int64, device, False)
 
 

@@ -46,6 +46,7 @@ class NumpyBackend:
 
     def __init__(self):
         self.generator = np.random.default_rng()
+        self.first_seed = self.generator.bit_generator.seed_seq.entropy
         self._erf = _pick_erf()
 
     # -- moving arrays -------------------------------------------------------
@@ -75,6 +76,10 @@ class NumpyBackend:
     def seed(self, seed):
         """Restart the device's default generator from ``seed``."""
         self.generator = self.new_generator(seed)
+
+    def permutation(self, generator, n):
+        """A random permutation of 0, …, n − 1 drawn from ``generator``."""
+        return generator.permutation(n)
 
     def generator_state(self, generator):
         """The position of ``generator`` in its stream, as JSON-serialisable data."""

@@ -39,6 +39,7 @@ import types
 import numpy as np
 
 from ..ops.index_bounds import raise_pending
+from .cupy_backend import GENERATOR_METHODS, permutation_by_sorting
 from .numpy_backend import NumpyBackend
 
 # xp functions that take host data and copy it to the device, as CuPy's do.
@@ -143,7 +144,7 @@ def _wrap(value, arguments=()):
     if isinstance(value, list):
         return [_wrap(item, arguments) for item in value]
     if isinstance(value, np.random.Generator):
-        return StrictNamespace(value)
+        return StrictGenerator(value)
     return value
 
 
@@ -376,6 +377,18 @@ class StrictUfunc(StrictNamespace):
         return _call(self._target, args, kwargs)
 
 
+class StrictGenerator(StrictNamespace):
+    """NumPy's random Generator with only the methods of CuPy's (``permutation``,
+    ``normal``, ``choice``, ``shuffle`` and others are refused, as on CUDA)."""
+
+    def __getattr__(self, name):
+        if not name.startswith("_") and name not in GENERATOR_METHODS:
+            raise AttributeError(f"CuPy's random Generator has no method {name!r}, so the "
+                                 f"'strict' device's has none either; draw with one of "
+                                 f"{sorted(GENERATOR_METHODS)}")
+        return super().__getattr__(name)
+
+
 class StrictBackend:
     """NumPy computing on StrictArrays: a CPU device as unforgiving as CUDA."""
 
@@ -393,8 +406,9 @@ class StrictBackend:
         return self
 
     def __init__(self):
-        self.generator = StrictNamespace(np.random.default_rng())
         self._numpy = NumpyBackend()
+        self.generator = StrictGenerator(self._numpy.generator)
+        self.first_seed = self._numpy.first_seed
 
     # -- moving arrays -------------------------------------------------------
     def from_host(self, array):
@@ -428,10 +442,14 @@ class StrictBackend:
 
     def new_generator(self, seed):
         """NumPy's generator for ``seed``, drawing StrictArrays."""
-        return StrictNamespace(self._numpy.new_generator(seed))
+        return StrictGenerator(self._numpy.new_generator(seed))
 
     def seed(self, seed):
         self.generator = self.new_generator(seed)
+
+    def permutation(self, generator, n):
+        """A random permutation of 0, …, n − 1, drawn as on CUDA."""
+        return permutation_by_sorting(self.xp, generator, n)
 
     def generator_state(self, generator):
         return self._numpy.generator_state(generator._target)
