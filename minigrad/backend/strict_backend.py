@@ -395,9 +395,9 @@ class StrictBackend:
     name = "strict"
     device = "strict"
     xp = StrictNamespace(np)
-    # Small slices, so the tests exercise the optimizers' fast path with updates that
-    # span several slices and slices that span several parameters (optim/fast/step.py).
-    elementwise_chunk = 1000
+    # As on CUDA: the optimizers' fast path updates a whole flat buffer in one call, so
+    # the tests run the path CuPy takes (optim/fast/step.py, strict_compiler.py).
+    elementwise_chunk = None
 
     def __copy__(self):
         return self  # one backend object per device: copies of tensors share it
