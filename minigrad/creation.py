@@ -4,6 +4,7 @@ Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``. Random
 tensors come from the device's default generator, which ``mg.manual_seed``
 seeds, or from the ``mg.Generator`` given as ``generator=``.
 """
+import contextlib
 import operator
 import warnings
 
@@ -59,8 +60,9 @@ def as_tensor(data, dtype=None, device=None):
 
 def _new(array_from_xp, dtype, device, requires_grad):
     backend = get_backend(device or "cpu")
-    result = new_tensor(array_from_xp(backend, np.dtype(dtype or get_default_dtype())),
-                          backend, None, 0)
+    with backend.scope or contextlib.nullcontext():  # a GPU: allocated on it
+        array = array_from_xp(backend, np.dtype(dtype or get_default_dtype()))
+    result = new_tensor(array, backend, None, 0)
     result.requires_grad = requires_grad
     return result
 

@@ -224,3 +224,46 @@ def test_copies_of_tensors_and_modules_share_the_device_backend(device):
     mg.testing.assert_close(twin(x), model(x))
     tensor = mg.randn(3, device=device)
     assert copy.copy(tensor)._backend is tensor._backend
+
+
+def test_work_on_a_devices_arrays_runs_with_that_device_current(monkeypatch):
+    """On CUDA each backend's ``scope`` makes its GPU current (``cupy.cuda.Device(i)``), so
+    that a 'cuda:1' tensor's results, gradients and optimizer state land on GPU 1. Here a
+    recording scope on the 'strict' device shows that operations, backward, factories
+    and the optimizer step (plain loop and fast path) all run inside it."""
+    import minigrad as mg
+    from minigrad.backend import get_backend
+
+    class RecordingScope:
+        depth = entered = 0
+
+        def __enter__(self):
+            self.depth += 1
+            self.entered += 1
+
+        def __exit__(self, *exc):
+            self.depth -= 1
+
+    backend = get_backend("strict")
+    scope = RecordingScope()
+    monkeypatch.setattr(backend, "scope", scope)
+    depths = []
+    for name in ("exp", "zeros", "zeros_like"):
+        original = getattr(backend.xp, name)
+
+        def recording(*args, _original=original, **kwargs):
+            depths.append(scope.depth)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(backend.xp, name, recording)
+    x = mg.zeros(3, device="strict", requires_grad=True)         # a factory
+    w = mg.zeros(3, device="strict", requires_grad=True)
+    loss = (x.exp() * w).sum()                                     # operations
+    entered = scope.entered
+    loss.backward()                                                # backward
+    assert scope.entered > entered
+    for foreach in (False, None):                                  # plain loop, fast path
+        entered = scope.entered
+        mg.optim.Adam([{"params": [x, w], "foreach": foreach}], lr=0.1).step()
+        assert scope.entered > entered
+    assert depths and all(depth >= 1 for depth in depths), depths
+    assert scope.depth == 0

@@ -81,7 +81,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
             if runs is not None and node not in runs:  # a captured input with nothing wanted behind it
                 _release_inputs(edges, pending, ready)
                 continue
-            input_grads = _node_backward(node, grads, check_anomaly)
+            if node._backend.scope is None:
+                input_grads = _node_backward(node, grads, check_anomaly)
+            else:  # a GPU: its backward runs with that GPU current
+                with node._backend.scope:
+                    input_grads = _node_backward(node, grads, check_anomaly)
             if not retain_graph:
                 node._release()
             for position, edge in enumerate(edges):

@@ -277,7 +277,11 @@ class Function:
         ctx._backend = backend if backend is not None else get_backend("cpu")
         ctx._args = args  # for needs_input_grad inside forward; dropped right after
         try:
-            result = cls.forward(ctx, *arrays, **options)
+            if ctx._backend.scope is None:
+                result = cls.forward(ctx, *arrays, **options)
+            else:  # a GPU: computed with that GPU current
+                with ctx._backend.scope:
+                    result = cls.forward(ctx, *arrays, **options)
         except ValueError:
             if cls.broadcasts:
                 _raise_if_shapes_clash(cls, args)

@@ -52,6 +52,10 @@ class CupyBackend:
         self.index = index
         self.device = f"cuda:{index}"
         self._cuda_device = cupy.cuda.Device(index)
+        # Operations, backward passes, factories and optimizer steps on this GPU's arrays
+        # run inside ``with backend.scope:`` (this GPU made current), so that what they
+        # allocate and launch lands on it, not on GPU 0.
+        self.scope = self._cuda_device
         # CuPy's generators do not tell their seed: start from one drawn here, and keep it.
         self.first_seed = int.from_bytes(os.urandom(8), "little") >> 1
         self.generator = self.new_generator(self.first_seed)

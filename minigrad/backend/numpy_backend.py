@@ -37,6 +37,8 @@ class NumpyBackend:
     # A cache-sized piece of work: the optimizers' fast path updates slices of this many
     # elements, so the temporaries of one slice stay in the CPU cache (optim/fast/step.py).
     elementwise_chunk = 1 << 15
+    # What work on this device's arrays runs inside (a GPU made current); nothing here.
+    scope = None
 
     def __copy__(self):
         return self  # one backend object per device: copies of tensors share it

@@ -398,6 +398,7 @@ class StrictBackend:
     # As on CUDA: the optimizers' fast path updates a whole flat buffer in one call, so
     # the tests run the path CuPy takes (optim/fast/step.py, strict_compiler.py).
     elementwise_chunk = None
+    scope = None  # one device: nothing to make current
 
     def __copy__(self):
         return self  # one backend object per device: copies of tensors share it
