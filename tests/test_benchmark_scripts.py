@@ -12,9 +12,14 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 @pytest.mark.parametrize("device", ["cpu", "strict"])
 def test_gpu_benchmark_smoke_run(device, capsys, monkeypatch):
+    import torch
+    for flags in (torch.backends.cuda.matmul, torch.backends.cudnn):  # restored afterwards
+        monkeypatch.setattr(flags, "allow_tf32", True)
     monkeypatch.setattr(sys, "argv", ["bench_gpu.py", "--device", device, "--scale", "0.005",
                                       "--rounds", "1"])
     runpy.run_path(str(BENCHMARKS / "bench_gpu.py"), run_name="__main__")
     output = capsys.readouterr().out
     for line in ("MLP", "LSTM", "Adam step", "Adam floor"):
         assert line in output
+    # PyTorch measured at float32 precision, as CuPy computes, not TF32.
+    assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
