@@ -592,6 +592,7 @@ class Tensor:
         try:
             self._write(name, self._array_of(value, "__setitem__"), key, view_key)
         except IndexError as error:
+            setitem_in_bounds(self, view_key, key)  # minigrad's message for a bad index
             raise IndexError(
                 f"index out of range for a tensor of shape {tuple(self.shape)}: {error}") from None
 
@@ -1242,7 +1243,7 @@ def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
 # for the methods above.
 from .autograd.grad_mode import _state  # noqa: E402
 from .conversion import to_arguments, to_backend_array  # noqa: E402
-from .index_keys import setitem_keys  # noqa: E402
+from .index_keys import setitem_in_bounds, setitem_keys  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
     abs, add, cast, clamp, clone, compare, div, erf, exp, log, logical, maximum, minimum, mul,
     neg, pow, relu, sigmoid, sin, cos, sqrt, sub, tanh, to_device)

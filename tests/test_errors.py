@@ -223,3 +223,17 @@ def test_a_bad_gather_or_index_select_index_costs_no_wait_on_a_device(device):
         with pytest.raises(error, match=message):
             result.tolist()
         result.tolist()  # reported once
+
+
+def test_writing_through_an_out_of_range_index_array(device):
+    """x[idx] = v: the CPU raises at once; a device at the next read."""
+    message = r"shape \(3, 2\): index 5 is out of bounds for dimension 0 with size 3"
+    for key in (mg.tensor([0, 5], device=device), (mg.tensor([5], device=device), 1)):
+        x = mg.zeros(3, 2, device=device)
+        if device == "cpu":
+            with pytest.raises(IndexError, match=message):
+                x[key] = 1.0
+            continue
+        x[key] = 1.0
+        with pytest.raises(IndexError, match=r"index 5 is out of bounds"):
+            x.numpy()

@@ -547,10 +547,11 @@ def _booleans_to_indices(key, shape, xp):
     return tuple(converted)
 
 
-def in_bounds(key, x):
+def in_bounds(key, x, shape_in_message=None):
     """``key`` with each int and integer index array checked against the dimension of ``x``
     it indexes: an int out of range raises IndexError; an index array is checked as
-    ``index_bounds.py`` says (at once on the CPU, at the next read on a device)."""
+    ``index_bounds.py`` says (at once on the CPU, at the next read on a device). The
+    message names ``shape_in_message`` (default: x's shape) as the indexed tensor's."""
     items = key_tuple(key)
     covered = builtins.sum(0 if _covers_no_dim(item) or isinstance(item, bool) else 1
                            for item in items)
@@ -561,7 +562,8 @@ def in_bounds(key, x):
         elif not (_covers_no_dim(item) or isinstance(item, bool)):
             if not isinstance(item, slice) and position < x.ndim:
                 size = x.shape[position]
-                message = (f"index out of range for a tensor of shape {tuple(x.shape)}: index "
+                message = (f"index out of range for a tensor of shape "
+                           f"{tuple(shape_in_message or x.shape)}: index "
                            f"{{}} is out of bounds for dimension {position} with size {size}")
                 if isinstance(item, (int, np.integer)):
                     if not -size <= item < size:
