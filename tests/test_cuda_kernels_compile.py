@@ -56,8 +56,8 @@ def every_fused_kernel():
     """The FusedKernels that minigrad's modules define (alone, or in a dict, list or tuple)."""
     kernels = {}
     for module_info in pkgutil.walk_packages(minigrad.__path__, "minigrad."):
-        if ".cli" in module_info.name or module_info.name.endswith("__main__"):
-            continue
+        if module_info.name.split(".")[1] in ("cli", "viz", "data", "__main__"):
+            continue  # command line, plots and data sets: no kernels
         module = importlib.import_module(module_info.name)
         for value in vars(module).values():
             values = value.values() if isinstance(value, dict) else (
