@@ -14,6 +14,9 @@ An index array ``i`` used on a dimension of size n must hold values in [−n, n)
   ``mg.cuda.synchronize``) raises the ``IndexError``, naming the operation and
   a bad value. This is how PyTorch's CUDA kernels report a bad index too: an
   error at a later synchronisation, not at the call.
+
+(A loss's class-index target is checked by ``cross_entropy.py``: on a device a
+bad target makes its row's loss nan, which the loss value itself shows.)
 """
 import numpy as np
 

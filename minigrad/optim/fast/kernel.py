@@ -10,9 +10,12 @@ update runs at the speed of memory.
 A ``FusedKernel`` holds the equations as C statements for one element. The
 same body is compiled
 
-- on the CPU (and on the 'strict' test device, whose arrays live in host
-  memory) by the machine's C compiler (``c_compiler.py``);
-- on a GPU by CuPy, as an ``ElementwiseKernel`` (``cupy_compiler.py``).
+- on the CPU by the machine's C compiler (``c_compiler.py``);
+- on a GPU by CuPy, as an ``ElementwiseKernel`` (``cupy_compiler.py``), at its
+  first call;
+- on the 'strict' test device, which plays CUDA's part, at its first call as
+  CuPy does, by the C compiler (its arrays live in host memory:
+  ``strict_compiler.py``).
 
 ``param`` and the state arrays are read and written in place, ``grad`` is
 read-only, and the scalars (hyperparameters, bias corrections) are computed on
