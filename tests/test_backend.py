@@ -267,3 +267,50 @@ def test_work_on_a_devices_arrays_runs_with_that_device_current(monkeypatch):
         assert scope.entered > entered
     assert depths and all(depth >= 1 for depth in depths), depths
     assert scope.depth == 0
+
+
+def test_a_group_on_two_gpus_steps_each_parameter_with_its_own_gpu_current(monkeypatch):
+    """Two GPUs, played by two 'strict' backend objects with recording scopes: each
+    parameter's state is made and its update runs with its own device current."""
+    import minigrad as mg
+    from minigrad.backend import get_backend
+    from minigrad.backend.strict_backend import StrictBackend
+    from minigrad.tensor import new_tensor
+
+    class Scope:
+        depth = 0
+
+        def __enter__(self):
+            self.depth += 1
+
+        def __exit__(self, *exc):
+            self.depth -= 1
+
+    first, second = get_backend("strict"), StrictBackend()
+    second.device_object, second.array_type = first.device_object, first.array_type
+    monkeypatch.setattr(first, "scope", Scope())
+    second.scope = Scope()
+    params = []
+    for backend in (first, second):
+        param = new_tensor(backend.from_host(np.ones(3)), backend, None, 0)
+        param.requires_grad = True
+        param.grad = new_tensor(backend.from_host(np.ones(3)), backend, None, 0)
+        params.append(param)
+    seen = []
+
+    class RecordingSGD(mg.optim.SGD):
+        def init_state(self, group, param):
+            backend = first if param is params[0]._array else second
+            seen.append(("state", backend.scope.depth, backend is first))
+            return super().init_state(group, param)
+
+        def update(self, group, param, grad, state, step):
+            backend = first if param is params[0]._array else second
+            seen.append(("update", backend.scope.depth, backend is first))
+            super().update(group, param, grad, state, step)
+
+    RecordingSGD(params, lr=0.5, momentum=0.9).step()
+    assert len(seen) == 4 and all(depth == 1 for _, depth, _ in seen), seen
+    assert sorted(on_first for _, _, on_first in seen) == [False, False, True, True]
+    for param in params:
+        np.testing.assert_array_equal(param.detach().numpy(), [0.5, 0.5, 0.5])
