@@ -3,8 +3,8 @@
 # CUDA, the GPU benchmark against PyTorch CUDA, the command line and every example with
 # --device cuda. Every step's output goes to a log under $OUT (default ./gpu-logs), and a
 # step that fails does not stop the others; the summary at the end lists each step's exit
-# status. Each step has its own time limit, so that the whole run leaves room for a rerun
-# of one step.
+# status. Each step has its own time limit (TESTS_LIMIT, BENCH_LIMIT, EXAMPLE_LIMIT in
+# seconds override the defaults), so that the whole run leaves room for a rerun of one step.
 #
 #     OUT=/some/folder bash benchmarks/gpu_session.sh            # everything
 #     bash benchmarks/gpu_session.sh tests bench                  # only these steps
@@ -48,13 +48,14 @@ if wanted tests; then
     if python -c "import xdist" 2> /dev/null; then
         PARALLEL=(-n "$(python -c 'import os; print(min(8, os.cpu_count() or 1))')")
     fi
-    MINIGRAD_TEST_DEVICE=cuda MINIGRAD_REQUIRE_NVRTC=1 run_step tests 1500 \
-        python -m pytest -q -p no:randomly -rfE "${PARALLEL[@]}" --junitxml="$OUT/tests.xml"
+    MINIGRAD_TEST_DEVICE=cuda MINIGRAD_REQUIRE_NVRTC=1 run_step tests "${TESTS_LIMIT:-1500}" \
+        python -m pytest -q -p no:randomly -rfE ${PARALLEL[@]+"${PARALLEL[@]}"} \
+        --junitxml="$OUT/tests.xml"
     tail -n 3 "$OUT/tests.log" | tee -a "$SUMMARY"
 fi
 
 if wanted bench; then
-    run_step bench 900 python benchmarks/bench_gpu.py --device cuda --rounds 20
+    run_step bench "${BENCH_LIMIT:-900}" python benchmarks/bench_gpu.py --device cuda --rounds 20
 fi
 
 if wanted cli; then
@@ -66,7 +67,7 @@ if wanted examples; then
     for example in examples/*.py; do
         name=$(basename "$example" .py)
         [ "$name" = "_common" ] && continue
-        run_step "example-$name" 600 python "$example" --device cuda --out "$OUT/figures"
+        run_step "example-$name" "${EXAMPLE_LIMIT:-600}" python "$example" --device cuda --out "$OUT/figures"
     done
 fi
 
