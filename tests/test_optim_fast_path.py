@@ -13,8 +13,11 @@ each parameter's whole arrays: the rule of record) or on the fast path of
   cannot run; the arguments and param-group keys are PyTorch's.
 - Every compiled kernel (``fused=True``) equals its ``update`` (``fused=False``)
   bit for bit over several steps, in float32 and float64, on the 'cpu' and
-  'strict' devices (and 'cuda' where available), with parameters larger than a
-  slice and many small ones.
+  'strict' devices (and 'cuda' where available; float16 there within rounding),
+  with parameters larger than a slice and many small ones.
+- The 'strict' device takes CUDA's path: whole buckets, the small gradients
+  gathered by one concatenate, the kernel compiled at its first call; a kernel
+  that fails there warns once and ``update`` runs instead.
 - The default (``foreach=fused=None``) equals the plain loop bit for bit for
   every elementwise optimizer of the registry, on the same devices.
 
