@@ -121,3 +121,10 @@ def test_post_accumulate_grad_hook_runs_after_grad_is_updated_and_queue_callback
         (w * 2).register_post_accumulate_grad_hook(hook)
     with pytest.raises(RuntimeError, match="only be installed during backward"):
         queue_callback(lambda: None)
+
+
+# ---------------------------------------------------------------- ZeroRedundancyOptimizer
+@pytest.mark.slow
+def test_zero_redundancy_optimizer_follows_the_unsharded_trajectory_on_two_ranks():
+    done = run_ranks("zero.py")
+    assert "rank 0 ok" in done.stdout and "rank 1 ok" in done.stdout
