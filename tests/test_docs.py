@@ -237,7 +237,8 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("page, examples", [("autograd.md", 30),
-                                            ("convolution-and-attention.md", 15)])
+                                            ("convolution-and-attention.md", 15),
+                                            ("distributed.md", 3)])
 def test_pages_sessions_print_what_the_page_shows(page, examples):
     # The ```pycon blocks are doctests: every output on the page is checked.
     text = (DOCS / page).read_text(encoding="utf-8")
