@@ -10,9 +10,9 @@ Two measurements, each run by MPI ranks this script starts itself with ``mpiexec
    of R ranks (NCCL's convention), so that it compares with the link's speed.
 2. One DDP training step of the W1 MLP (784-512-512-10, ReLU, cross-entropy,
    batch 128 per rank, SGD) at 1 and 2 ranks, each rank on one BLAS thread
-   (threadpoolctl), with ``bucket_cap_mb`` 25 (PyTorch's default: the whole
-   1.1 MB of gradients fit in one bucket after the small first one) and 0.25
-   (several buckets). From DDP's ``last_backward_timeline``: the time the
+   (threadpoolctl), with ``bucket_cap_mb`` 25 (PyTorch's default: the 2.7 MB
+   of gradients fit in one bucket after the small first one) and 0.25 (many
+   buckets). From DDP's ``last_backward_timeline``: the time the
    all-reduces took, and the fraction of it hidden behind the backward pass,
    i.e. spent while the backward was still computing gradients of earlier
    layers rather than after it ended.
@@ -84,10 +84,11 @@ def ddp_worker(args):
     import minigrad as mg
     import minigrad.distributed as dist
     import minigrad.nn.functional as F
+    from minigrad.nn.parallel import DistributedDataParallel
     dist.init_process_group(backend="mpi")
     mg.set_num_threads(1)
     model, inputs, targets = mlp_and_batch(mg, dist.get_rank())
-    ddp = mg.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=args.bucket_cap_mb)
+    ddp = DistributedDataParallel(model, bucket_cap_mb=args.bucket_cap_mb)
     optimizer = mg.optim.SGD(ddp.parameters(), lr=0.01)
 
     def step():

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,18 +27,19 @@ BUCKET_CAP_MB = 0.25
 WARMUP_STEPS = 5
 
 
-def worker():
-    """On each rank: a few DDP steps, then this rank's last timeline as one JSON line."""
+def worker(folder):
+    """On each rank: a few DDP steps, then this rank's last timeline to folder/rank<r>.json."""
     from threadpoolctl import threadpool_limits
     import minigrad as mg
     import minigrad.distributed as dist
     import minigrad.nn.functional as F
+    from minigrad.nn.parallel import DistributedDataParallel
     dist.init_process_group(backend="mpi")
     rank = dist.get_rank()
     mg.manual_seed(0)
     model = mg.nn.Sequential(mg.nn.Linear(784, 512), mg.nn.ReLU(), mg.nn.Linear(512, 512),
                              mg.nn.ReLU(), mg.nn.Linear(512, 10))
-    ddp = mg.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=BUCKET_CAP_MB)
+    ddp = DistributedDataParallel(model, bucket_cap_mb=BUCKET_CAP_MB)
     optimizer = mg.optim.SGD(ddp.parameters(), lr=0.01)
     rng = np.random.default_rng(rank)
     inputs = mg.tensor(rng.standard_normal((128, 784)).astype(np.float32))
@@ -48,7 +50,7 @@ def worker():
             optimizer.zero_grad()
             F.cross_entropy(ddp(inputs), targets).backward()
             optimizer.step()
-    print(f"TIMELINE {rank} " + json.dumps(ddp.last_backward_timeline), flush=True)
+    (folder / f"rank{rank}.json").write_text(json.dumps(ddp.last_backward_timeline))
     dist.destroy_process_group()
 
 
@@ -57,16 +59,14 @@ def run_ranks():
     beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     mpiexec = beside if os.access(beside, os.X_OK) else "mpiexec"
     environ = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    result = subprocess.run([mpiexec, "-n", "2", sys.executable, __file__, "--worker"],
-                            capture_output=True, text=True, env=environ, timeout=300)
-    timelines = {}
-    for line in result.stdout.splitlines():
-        if line.startswith("TIMELINE "):
-            _, rank, text = line.split(" ", 2)
-            timelines[int(rank)] = json.loads(text)
-    if result.returncode != 0 or len(timelines) != 2:
-        sys.exit(f"the two-rank run failed:\n{result.stdout}\n{result.stderr}")
-    return [timelines[rank] for rank in sorted(timelines)]
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run([mpiexec, "-n", "2", sys.executable, __file__, "--worker",
+                                 folder], capture_output=True, text=True, env=environ,
+                                timeout=300)
+        files = [Path(folder) / f"rank{rank}.json" for rank in range(2)]
+        if result.returncode != 0 or not all(file.exists() for file in files):
+            sys.exit(f"the two-rank run failed:\n{result.stdout}\n{result.stderr}")
+        return [json.loads(file.read_text()) for file in files]
 
 
 def draw(timelines, path):
@@ -105,12 +105,12 @@ def draw(timelines, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", type=Path, metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=DOCS / "figures",
                         help="folder of the figure (default docs/figures)")
     args = parser.parse_args()
-    if args.worker:
-        return worker()
+    if args.worker is not None:
+        return worker(args.worker)
     args.out.mkdir(parents=True, exist_ok=True)
     draw(run_ranks(), args.out / "ddp_timeline.png")
     print(f"wrote {args.out / 'ddp_timeline.png'}")
