@@ -27,7 +27,8 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_array", "_grad", "_requires_grad", "grad_fn", "_output_index", "_version",
-                 "_backend", "_hooks", "_retains_grad", "_grad_accumulator", "__weakref__")
+                 "_backend", "_hooks", "_retains_grad", "_grad_accumulator",
+                 "_post_accumulate_grad_hooks", "__weakref__")
     # NumPy must hand ``ndarray + tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
     __hash__ = object.__hash__
@@ -420,6 +421,23 @@ class Tensor:
         if self._retains_grad:  # the retain_grad() hook runs last, to store the final gradient
             hooks.sort(key=lambda h: getattr(h, "stores_grad", False))
         return RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf after ``backward()`` has added its gradient to ``.grad``.
+
+        As in PyTorch, the hook sees the tensor itself (its ``.grad`` already
+        updated) and returns nothing; ``DistributedDataParallel`` uses it to
+        start a gradient bucket's all-reduce as soon as every gradient in it is
+        ready. Returns a handle whose ``remove()`` unregisters it.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = []
+        self._post_accumulate_grad_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_grad_hooks, hook)
 
     # -- in-place updates (for optimizers and initialisation, outside the graph) --
     # ``x.add_(y)`` (and ``x += y``) is ``x + y`` computed by the out-of-place
@@ -1211,6 +1229,7 @@ def _init(tensor, array, backend, grad_fn, output_index):
     tensor._hooks = None
     tensor._retains_grad = False
     tensor._grad_accumulator = None  # made by grad_fn.next_functions, for graph walkers
+    tensor._post_accumulate_grad_hooks = None
 
 
 def _scaled(value, factor):
