@@ -11,8 +11,8 @@ Two measurements, each run by MPI ranks this script starts itself with ``mpiexec
 2. One DDP training step of the W1 MLP (784-512-512-10, ReLU, cross-entropy,
    batch 128 per rank, SGD) at 1 and 2 ranks, each rank on one BLAS thread
    (threadpoolctl), with ``bucket_cap_mb`` 25 (PyTorch's default: the 2.7 MB
-   of gradients fit in one bucket after the small first one) and 0.25 (many
-   buckets). From DDP's ``last_backward_timeline``: the time the
+   of gradients make one bucket) and 0.25 (two: a bucket closes as soon as it
+   holds more than the cap, so a weight matrix larger than it ends one). From DDP's ``last_backward_timeline``: the time the
    all-reduces took, and the fraction of it hidden behind the backward pass,
    i.e. spent while the backward was still computing gradients of earlier
    layers rather than after it ended.
@@ -69,13 +69,14 @@ def mlp_and_batch(mg, rank):
 
 
 def hidden_fraction(timeline):
-    """(seconds of all-reduce, the fraction of them before the backward pass ended)."""
-    end = timeline["backward_end"]
+    """(seconds of all-reduce, the fraction of them before the backward pass ended), from
+    DDP's timeline: one entry per bucket with its all-reduce's ``launched`` and
+    ``completed`` times and the backward's ``backward_end``."""
     total = hidden = 0.0
-    for bucket in timeline["buckets"]:
+    for bucket in timeline:
         launched, completed = bucket["launched"], bucket["completed"]
         total += completed - launched
-        hidden += max(0.0, min(completed, end) - launched)
+        hidden += max(0.0, min(completed, bucket["backward_end"]) - launched)
     return total, (hidden / total if total > 0 else float("nan"))
 
 
@@ -109,7 +110,7 @@ def ddp_worker(args):
             reduce_seconds.append(seconds)
             fractions.append(fraction)
     report(dist, {"world": dist.get_world_size(), "bucket_cap_mb": args.bucket_cap_mb,
-                  "buckets": len(ddp.last_backward_timeline["buckets"]),
+                  "buckets": len(ddp.last_backward_timeline),
                   "step": float(np.median(times)), "allreduce": float(np.median(reduce_seconds)),
                   "hidden": float(np.median(fractions))})
 

@@ -5,7 +5,7 @@
 
 It starts ``mpiexec -n 2`` on itself. Each rank trains the 784-512-512-10 MLP
 (batch 128 per rank, one BLAS thread) under ``DistributedDataParallel`` with
-``bucket_cap_mb=0.25``, so that the gradients fall into several buckets, and
+``bucket_cap_mb=0.01``, so that the gradients fall into three buckets, and
 after a few warm-up steps sends its ``last_backward_timeline`` back: when the
 backward pass started and ended, and when each bucket's all-reduce was launched
 and completed. The figure shows, for each rank, the backward pass as one bar
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 DOCS = Path(__file__).resolve().parent
-BUCKET_CAP_MB = 0.25
+BUCKET_CAP_MB = 0.01
 WARMUP_STEPS = 5
 
 
@@ -73,25 +73,25 @@ def draw(timelines, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rows = sum(2 + len(timeline["buckets"]) for timeline in timelines)
+    rows = sum(2 + len(timeline) for timeline in timelines)
     figure, axes = plt.subplots(figsize=(8, 0.32 * rows + 1.2))
     y, ticks, labels = 0, [], []
     for rank, timeline in enumerate(timelines):
-        origin = timeline["backward_start"]
+        origin, end = timeline[0]["backward_start"], timeline[0]["backward_end"]
 
         def ms(seconds):
             return (seconds - origin) * 1e3
-        axes.barh(y, ms(timeline["backward_end"]) - ms(origin), left=0, color="tab:blue",
-                  height=0.7)
+        axes.barh(y, ms(end), left=0, color="tab:blue", height=0.7)
         ticks.append(y)
         labels.append(f"rank {rank}: backward")
-        axes.axvline(ms(timeline["backward_end"]), color="tab:blue", linestyle=":", lw=0.8)
-        for index, bucket in enumerate(timeline["buckets"]):
+        first_row = y
+        for bucket in timeline:
             y += 1
             launched, completed = ms(bucket["launched"]), ms(bucket["completed"])
             axes.barh(y, completed - launched, left=launched, color="tab:orange", height=0.7)
             ticks.append(y)
-            labels.append(f"bucket {index} all-reduce")
+            labels.append(f"bucket {bucket['bucket']} ({bucket['bytes'] / 1024:.0f} KiB)")
+        axes.vlines(ms(end), first_row - 0.5, y + 0.5, color="tab:blue", linestyle=":", lw=0.8)
         y += 2
     axes.set_yticks(ticks, labels)
     axes.invert_yaxis()
