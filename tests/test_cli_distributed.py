@@ -34,6 +34,19 @@ def test_nproc_is_taken_out_of_the_relaunched_command():
         "train", "--epochs", "3"]
 
 
+def test_nproc_runs_the_command_under_mpiexec(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(parallel.subprocess, "call",
+                        lambda command, env: calls.append((command, env)) or 0)
+    monkeypatch.setattr(parallel.sys.stderr, "isatty", lambda: True)
+    code, _, _ = run_main(capsys, "train", "--epochs", "3", "--nproc", "2")
+    (command, environ), = calls
+    assert code == 0
+    assert command == [parallel.find_mpiexec(), "-n", "2", sys.executable, "-m", "minigrad",
+                       "train", "--epochs", "3"]
+    assert environ[parallel.TERMINAL_VARIABLE] == "1"
+
+
 def test_without_mpi4py_the_message_names_the_extra(monkeypatch, capsys):
     real_find_spec = parallel.importlib.util.find_spec
     monkeypatch.setattr(parallel.importlib.util, "find_spec",

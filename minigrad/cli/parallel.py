@@ -24,6 +24,10 @@ from .errors import UsageError
 
 INSTALL_HINT = 'pip install "minigrad[distributed]"'
 
+# Set by ``--nproc`` for its ranks when its own stderr is a terminal: mpiexec hands the
+# ranks pipes, so without it they could not tell that a progress bar would be seen.
+TERMINAL_VARIABLE = "MINIGRAD_STDERR_IS_TERMINAL"
+
 # (rank variable, size variable) of the launchers that start MPI programs.
 LAUNCHER_VARIABLES = (("PMI_RANK", "PMI_SIZE"),                            # MPICH, Intel MPI
                       ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),    # Open MPI
@@ -82,10 +86,18 @@ def relaunch(nproc, argv):
         raise UsageError("--nproc launches the processes itself; under mpiexec leave it out")
     command = [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "minigrad",
                *without_nproc(argv)]
+    environ = dict(os.environ)
+    if sys.stderr.isatty():
+        environ[TERMINAL_VARIABLE] = "1"
     try:
-        return subprocess.call(command)
+        return subprocess.call(command, env=environ)
     except KeyboardInterrupt:
         return 130
+
+
+def stderr_is_terminal():
+    """Whether stderr reaches a terminal, directly or through ``--nproc``'s mpiexec."""
+    return sys.stderr.isatty() or os.environ.get(TERMINAL_VARIABLE) == "1"
 
 
 def join_process_group():

@@ -49,7 +49,7 @@ from ..serialization import SerializationError, load, save
 from ..viz.plots import MATPLOTLIB_MISSING
 from .errors import UsageError
 from .options import as_dict, describe_optimizer, positive_int
-from .parallel import join_process_group, launched_world_size
+from .parallel import join_process_group, launched_world_size, stderr_is_terminal
 from .training import DEFAULT_CONFIG, TrainingRun
 
 SAVE_INTERVAL = 5.0  # seconds between checkpoints during a run
@@ -167,11 +167,14 @@ def _progress_bar(run, last_epoch, quiet):
     """Steps per second; in a data-parallel run samples per second, of all ranks together."""
     from tqdm import tqdm
     per_step, unit = (1, "step") if run.world_size == 1 else (run.samples_per_step, "sample")
+    if quiet:
+        disable = True
+    else:  # None: only on a terminal (tqdm's test; the launcher's variable under --nproc)
+        disable = None if run.world_size == 1 or not stderr_is_terminal() else False
     return tqdm(total=run.steps_per_epoch * last_epoch * per_step,
                 initial=run.steps_per_epoch * run.epoch * per_step, unit=unit,
-                unit_scale=run.world_size > 1, file=sys.stderr,
-                disable=True if quiet else None, leave=False, dynamic_ncols=True,
-                desc="training")
+                unit_scale=run.world_size > 1, file=sys.stderr, disable=disable, leave=False,
+                dynamic_ncols=True, desc="training")
 
 
 def run(args, device):
