@@ -121,3 +121,92 @@ def test_post_accumulate_grad_hook_runs_after_grad_is_updated_and_queue_callback
         (w * 2).register_post_accumulate_grad_hook(hook)
     with pytest.raises(RuntimeError, match="only be installed during backward"):
         queue_callback(lambda: None)
+
+
+# ---------------------------------------------------------------- ZeroRedundancyOptimizer
+@pytest.mark.slow
+def test_zero_redundancy_optimizer_follows_the_unsharded_trajectory_on_two_ranks():
+    done = run_ranks("zero.py")
+    assert "rank 0 ok" in done.stdout and "rank 1 ok" in done.stdout
+
+
+# ---------------------------------------------------------------- the NCCL backend, without GPUs
+def _rank_values(rank, shape, dtype="float64"):
+    import numpy as np
+    return (np.random.default_rng(rank).standard_normal(shape) * 10).astype(dtype)
+
+
+@pytest.mark.parametrize("async_op", [False, True])
+def test_nccl_backend_on_the_strict_device_against_a_loopback_communicator(async_op):
+    """The 'nccl' backend's calls (addresses, counts, datatypes, ops) reduce the strict
+    device's arrays in place, without a host read, as NumPy does on the host."""
+    import numpy as np
+    from minigrad.backend.strict_backend import forbid_host_reads
+    from minigrad.distributed.nccl_backend import NcclBackend
+    from nccl_loopback import constants, run_ranks_in_threads
+    world, ops = 2, list(dist.ReduceOp)
+    results = {}
+
+    def rank_program(rank, communicator):
+        backend = NcclBackend(communicator, constants, world)
+
+        def strict(values):
+            return mg.tensor(values, device="strict")
+
+        tensors = {op: strict(_rank_values(rank, (3, 4))) for op in ops}
+        transposed = strict(_rank_values(rank, (4, 3), "float32")).t()  # not contiguous
+        broadcast = strict(_rank_values(rank, (5,), "int64"))
+        gathered = [strict(np.zeros((2, 3))) for _ in range(world)]
+        scattered = strict(np.zeros(4))
+        with forbid_host_reads():
+            works = [backend.all_reduce(t._array, op, async_op, t._backend.xp)
+                     for op, t in tensors.items()]
+            xp = transposed._backend.xp
+            works.append(backend.all_reduce(transposed._array, dist.ReduceOp.SUM, async_op, xp))
+            works.append(backend.broadcast(broadcast._array, 1, async_op, xp))
+            works.append(backend.all_gather([g._array for g in gathered],
+                                            strict(_rank_values(rank, (2, 3)))._array, async_op, xp))
+            works.append(backend.reduce_scatter(
+                scattered._array, [strict(_rank_values(10 * rank + r, (4,)))._array for r in range(world)],
+                dist.ReduceOp.SUM, async_op, xp))
+            for work in works:
+                assert work.wait() and work.is_completed()
+        results[rank] = ({op: t.numpy() for op, t in tensors.items()}, transposed.numpy(),
+                         broadcast.numpy(), [g.numpy() for g in gathered], scattered.numpy())
+
+    loopback = run_ranks_in_threads(world, rank_program)
+    everyone = np.stack([_rank_values(r, (3, 4)) for r in range(world)])
+    expected = {dist.ReduceOp.SUM: everyone.sum(0), dist.ReduceOp.AVG: everyone.mean(0),
+                dist.ReduceOp.PRODUCT: everyone.prod(0), dist.ReduceOp.MAX: everyone.max(0),
+                dist.ReduceOp.MIN: everyone.min(0)}
+    for rank in range(world):
+        reduced, transposed, broadcast, gathered, scattered = results[rank]
+        for op in ops:
+            np.testing.assert_allclose(reduced[op], expected[op], rtol=1e-13, err_msg=str(op))
+        np.testing.assert_allclose(
+            transposed, sum(_rank_values(r, (4, 3), "float32") for r in range(world)).T, rtol=1e-6)
+        np.testing.assert_array_equal(broadcast, _rank_values(1, (5,), "int64"))
+        for r in range(world):
+            np.testing.assert_array_equal(gathered[r], _rank_values(r, (2, 3)))
+        np.testing.assert_allclose(scattered, sum(_rank_values(10 * q + rank, (4,)) for q in range(world)))
+    assert ("allReduce", 12, constants.NCCL_FLOAT64) in [call[1:] for call in loopback.calls]
+    assert ("allReduce", 12, constants.NCCL_FLOAT32) in [call[1:] for call in loopback.calls]
+
+
+def test_nccl_backend_refuses_cpu_tensors_and_unsupported_dtypes():
+    from minigrad.distributed.nccl_backend import NcclBackend
+    from nccl_loopback import LoopbackWorld, constants
+    backend = NcclBackend(LoopbackWorld(1).communicator(0), constants, 1)
+    with pytest.raises(RuntimeError, match="'nccl' backend works on CUDA tensors"):
+        backend.check_tensor(mg.ones(2))
+    flags = mg.tensor([True, False], device="strict")
+    with pytest.raises(TypeError, match="cannot reduce bool"):
+        backend.all_reduce(flags._array, dist.ReduceOp.SUM, False, flags._backend.xp)
+
+
+def test_nccl_process_group_without_a_gpu_and_nccl_names_the_extra():
+    pytest.importorskip("mpi4py")
+    if mg.cuda.is_available():
+        pytest.skip("a GPU is available")
+    with pytest.raises(ImportError, match=r'pip install "minigrad\[cuda\]"'):
+        dist.init_process_group("nccl")

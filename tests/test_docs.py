@@ -46,7 +46,7 @@ NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testin
               "minigrad.nn.functional", "minigrad.nn.init", "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
               "minigrad.viz", "minigrad.linalg", "minigrad.models", "minigrad.distributed",
-              "minigrad.nn.parallel"]
+              "minigrad.distributed.optim", "minigrad.nn.parallel"]
 # Submodules of minigrad that are implementation, not API.
 INTERNAL_MODULES = {"backend", "conversion", "creation", "dtypes", "index_keys", "ops",
                     "printing", "random", "serialization", "tensor", "cli"}

@@ -227,6 +227,12 @@ class StrictArray:
             return _device_function(attribute, owner=self)
         return _wrap(attribute, (self,))
 
+    @property
+    def data(self):
+        """Where the values lie, as CuPy's ``ndarray.data`` (a memory pointer whose ``ptr``
+        is the address of the first element): what NCCL's calls take."""
+        return _MemoryPointer(self._data.ctypes.data)
+
     def get(self):
         """A copy in host memory as a NumPy array (CuPy's ``ndarray.get``)."""
         _host_read("array.get()")
@@ -290,6 +296,15 @@ class StrictArray:
 
     def __invert__(self):
         return _wrap(~self._data)
+
+
+class _MemoryPointer:
+    """CuPy's ``MemoryPointer``, reduced to its address ``ptr``."""
+
+    __slots__ = ("ptr",)
+
+    def __init__(self, ptr):
+        self.ptr = ptr
 
 
 def _binary_operator(function, reflected=False):

@@ -13,6 +13,7 @@ from .process_group import (destroy_process_group, get_backend, get_rank, get_wo
                             init_process_group, is_available, is_initialized)
 from .reduce_op import ReduceOp
 from .work import Work
+from . import optim
 
 __all__ = ["init_process_group", "destroy_process_group", "is_available", "is_initialized",
            "get_rank", "get_world_size", "get_backend", "ReduceOp", "Work", "all_reduce",

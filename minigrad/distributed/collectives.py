@@ -20,7 +20,7 @@ from .reduce_op import ReduceOp
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``tensor`` over all ranks with ``op``, leaving the result in every rank's ``tensor``."""
     backend = _backend_for(group, tensor)
-    work = backend.all_reduce(tensor._array, _reduce_op(op), async_op)
+    work = backend.all_reduce(tensor._array, _reduce_op(op), async_op, tensor._backend.xp)
     return _returned(work, async_op, tensor)
 
 
@@ -31,14 +31,16 @@ def broadcast(tensor, src=0, group=None, async_op=False):
         raise ValueError(f"broadcast: src={src} is not a rank of this group of "
                          f"{group_.world_size} processes")
     backend = _backend_for(group, tensor)
-    return _returned(backend.broadcast(tensor._array, src, async_op), async_op, tensor)
+    work = backend.broadcast(tensor._array, src, async_op, tensor._backend.xp)
+    return _returned(work, async_op, tensor)
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Fill ``tensor_list[r]`` with rank r's ``tensor``, on every rank."""
     backend = _backend_for(group, tensor)
     _check_list("all_gather", tensor_list, tensor, group)
-    work = backend.all_gather([t._array for t in tensor_list], tensor._array, async_op)
+    work = backend.all_gather([t._array for t in tensor_list], tensor._array, async_op,
+                              tensor._backend.xp)
     return _returned(work, async_op, *tensor_list)
 
 
@@ -47,7 +49,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     backend = _backend_for(group, output)
     _check_list("reduce_scatter", input_list, output, group)
     work = backend.reduce_scatter(output._array, [t._array for t in input_list],
-                                  _reduce_op(op), async_op)
+                                  _reduce_op(op), async_op, output._backend.xp)
     return _returned(work, async_op, output)
 
 

@@ -26,7 +26,7 @@ class MpiBackend:
                      ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN}
 
     # -- the collectives, on arrays ------------------------------------------
-    def all_reduce(self, array, op, async_op):
+    def all_reduce(self, array, op, async_op, xp=np):
         buffer, write_back = _contiguous(array)
         world = self.comm.Get_size()
 
@@ -40,14 +40,14 @@ class MpiBackend:
         self.comm.Allreduce(self._MPI.IN_PLACE, buffer, self._ops[op])
         return completed_work(finish)
 
-    def broadcast(self, array, src, async_op):
+    def broadcast(self, array, src, async_op, xp=np):
         buffer, write_back = _contiguous(array)
         if async_op:
             return self._work(self.comm.Ibcast(buffer, root=src), write_back)
         self.comm.Bcast(buffer, root=src)
         return completed_work(write_back)
 
-    def all_gather(self, arrays, array, async_op):
+    def all_gather(self, arrays, array, async_op, xp=np):
         gathered = np.empty((len(arrays),) + array.shape, array.dtype)
         send = np.ascontiguousarray(array)
 
@@ -59,7 +59,7 @@ class MpiBackend:
         self.comm.Allgather(send, gathered)
         return completed_work(finish)
 
-    def reduce_scatter(self, array, arrays, op, async_op):
+    def reduce_scatter(self, array, arrays, op, async_op, xp=np):
         send = np.ascontiguousarray(np.stack(arrays))
         buffer, write_back = _contiguous(array)
         world = self.comm.Get_size()

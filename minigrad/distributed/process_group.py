@@ -55,6 +55,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                          "through MPI (start them with mpiexec)")
     if not is_available():
         raise ImportError(_MISSING_MPI)
+    if backend == "nccl":
+        from .nccl_backend import check_available
+        check_available()
     from mpi4py import MPI
     comm = MPI.COMM_WORLD
     if world_size not in (-1, comm.Get_size()):

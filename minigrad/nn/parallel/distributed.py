@@ -175,7 +175,7 @@ class _Iteration:
         flat /= self.ddp._group.world_size
         entry = {"bucket": bucket, "bytes": int(flat.nbytes), "launched": time.perf_counter(),
                  "completed": None}
-        work = self.ddp._group.backend.all_reduce(flat, ReduceOp.SUM, True)
+        work = self.ddp._group.backend.all_reduce(flat, ReduceOp.SUM, True, xp)
         self.launched.append((bucket, flat, work, entry))
 
     def finish(self):
