@@ -10,9 +10,10 @@ Two measurements, each run by MPI ranks this script starts itself with ``mpiexec
    of R ranks (NCCL's convention), so that it compares with the link's speed.
 2. One DDP training step of the W1 MLP (784-512-512-10, ReLU, cross-entropy,
    batch 128 per rank, SGD) at 1 and 2 ranks, each rank on one BLAS thread
-   (threadpoolctl), with ``bucket_cap_mb`` 25 (PyTorch's default: the 2.7 MB
-   of gradients make one bucket) and 0.25 (two: a bucket closes as soon as it
-   holds more than the cap, so a weight matrix larger than it ends one). From DDP's ``last_backward_timeline``: the time the
+   (threadpoolctl), with DDP's default buckets (as PyTorch: a first bucket of 1 MiB, then 25 MB
+   ones, so the 2.7 MB of gradients make two) and with ``bucket_cap_mb=0.25``
+   (also two: a bucket closes as soon as it holds more than the cap, so each
+   weight matrix larger than it ends one). From DDP's ``last_backward_timeline``: the time the
    all-reduces took, and the fraction of it hidden behind the backward pass,
    i.e. spent while the backward was still computing gradients of earlier
    layers rather than after it ended.
@@ -34,7 +35,7 @@ import time
 import numpy as np
 
 SIZES = [4 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20]
-BUCKET_CAPS = (25.0, 0.25)
+BUCKET_CAPS = ("default", 0.25)  # default: 25 MB after a 1 MiB first bucket
 
 
 # ================================================================ on every rank
@@ -89,7 +90,8 @@ def ddp_worker(args):
     dist.init_process_group(backend="mpi")
     mg.set_num_threads(1)
     model, inputs, targets = mlp_and_batch(mg, dist.get_rank())
-    ddp = DistributedDataParallel(model, bucket_cap_mb=args.bucket_cap_mb)
+    caps = {} if args.bucket_cap_mb == "default" else {"bucket_cap_mb": float(args.bucket_cap_mb)}
+    ddp = DistributedDataParallel(model, **caps)
     optimizer = mg.optim.SGD(ddp.parameters(), lr=0.01)
 
     def step():
@@ -153,7 +155,7 @@ def format_bytes(size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", choices=("allreduce", "ddp"), help=argparse.SUPPRESS)
-    parser.add_argument("--bucket-cap-mb", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--bucket-cap-mb", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=SIZES,
                         help="message sizes in bytes (default 4 KiB ... 16 MiB)")
     parser.add_argument("--repeats", type=int, default=20, help="all-reduces timed per size")
@@ -183,7 +185,7 @@ def main():
     for ranks in (1, 2):
         for cap in BUCKET_CAPS:
             row = launch(ranks, "--worker", "ddp", "--bucket-cap-mb", cap, *common)
-            print(f"{ranks:5d} {cap:13g} {row['buckets']:7d} {row['step'] * 1e3:6.2f} ms "
+            print(f"{ranks:5d} {cap:>13} {row['buckets']:7d} {row['step'] * 1e3:6.2f} ms "
                   f"{128 * ranks / row['step']:9.0f} {row['allreduce'] * 1e3:7.2f} ms "
                   f"{100 * row['hidden']:5.0f}%")
 
