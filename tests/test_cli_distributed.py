@@ -63,7 +63,7 @@ def test_without_mpiexec_the_message_names_the_extra(monkeypatch, capsys, tmp_pa
     assert code == 2 and "mpiexec" in err and 'pip install "minigrad[distributed]"' in err
 
 
-def run_mpiexec(*args, cwd):
+def run_ranks(*args, cwd):
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     try:
         result = subprocess.run([*args], cwd=cwd, env=environ, capture_output=True, text=True,
@@ -81,7 +81,7 @@ TRAINING = ["train", "--data", "moons", "--hidden", "8", "--epochs", "2", "--bat
 @pytest.mark.slow
 def test_two_processes_train_as_one_process_on_both_batches(tmp_path):
     mpiexec = parallel.find_mpiexec()
-    result = run_mpiexec(mpiexec, "-n", "2", sys.executable, "-m", "minigrad", *TRAINING,
+    result = run_ranks(mpiexec, "-n", "2", sys.executable, "-m", "minigrad", *TRAINING,
                          "--save", "run.mg", cwd=tmp_path)
     lines = result.stdout.splitlines()
     assert "per process on 2 processes" in lines[0]
@@ -110,10 +110,13 @@ def test_two_processes_train_as_one_process_on_both_batches(tmp_path):
 
 
 @pytest.mark.slow
-def test_nproc_launches_the_same_run(tmp_path):
-    direct = run_mpiexec(parallel.find_mpiexec(), "-n", "2", sys.executable, "-m", "minigrad",
-                         *TRAINING, "--quiet", cwd=tmp_path)
-    launched = run_mpiexec(sys.executable, "-m", "minigrad", *TRAINING, "--quiet", "--nproc", "2",
-                           cwd=tmp_path)
-    summary = [line.split("| time")[0] for line in (direct.stdout, launched.stdout)]
+def test_nproc_launches_the_same_run_and_it_resumes_exactly(tmp_path):
+    whole = run_ranks(parallel.find_mpiexec(), "-n", "2", sys.executable, "-m", "minigrad",
+                        *TRAINING, "--quiet", cwd=tmp_path)
+    launch = [sys.executable, "-m", "minigrad"]
+    run_ranks(*launch, *TRAINING, "--stop-after", "1", "--save", "half.mg", "--quiet",
+                "--nproc", "2", cwd=tmp_path)
+    resumed = run_ranks(*launch, "train", "--resume", "half.mg", "--quiet", "--nproc", "2",
+                          cwd=tmp_path)
+    summary = [line.split("| time")[0] for line in (whole.stdout, resumed.stdout)]
     assert summary[0] == summary[1] and summary[0].startswith("final loss")
