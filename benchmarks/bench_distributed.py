@@ -172,10 +172,11 @@ def main():
           f"median of {args.repeats}")
     header = f"{'size':>8s} {'time':>10s} {'algbw':>11s} {'busbw':>11s}"
     print(header + "\n" + "-" * len(header))
+    ring_share = 2 * (result["world"] - 1) / result["world"]
     for row in result["allreduce"]:
         algorithm = row["bytes"] / row["seconds"] / 1e9
         print(f"{format_bytes(row['bytes']):>8s} {row['seconds'] * 1e6:8.1f} µs "
-              f"{algorithm:7.2f} GB/s {algorithm * 2 * (result['world'] - 1) / result['world']:7.2f} GB/s")
+              f"{algorithm:7.2f} GB/s {algorithm * ring_share:7.2f} GB/s")
     print()
     print(f"DDP step of the 784-512-512-10 MLP, batch 128 per rank, SGD, one BLAS thread per "
           f"rank; median of {args.steps} steps")
