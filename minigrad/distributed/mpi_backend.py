@@ -85,6 +85,7 @@ class MpiBackend:
 
     @staticmethod
     def _work(request, finish):
+        # mpi4py's request keeps its buffers alive until the transfer is done.
         return Work(request.Test, request.Wait, finish)
 
 

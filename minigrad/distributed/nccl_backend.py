@@ -119,7 +119,8 @@ class NcclBackend:
     def _finisher(self, buffer, op, write_back):
         def finish():
             if op is ReduceOp.AVG:
-                buffer[...] = buffer / self.world_size  # NCCL's own AVG needs NCCL ≥ 2.10: divide on the device
+                # NCCL's own AVG needs NCCL >= 2.10: divide on the device instead
+                buffer[...] = buffer / self.world_size
             write_back()
         return finish
 

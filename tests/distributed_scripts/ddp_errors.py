@@ -58,5 +58,16 @@ everyone = [np.random.default_rng(r).standard_normal((4, 3)).sum(0) for r in ran
 np.testing.assert_allclose(model.module.used.weight.grad.numpy(), np.tile(np.mean(everyone, 0), (2, 1)))
 np.testing.assert_allclose(model.module.sometimes.weight.grad.numpy(), np.tile(everyone[0] / 2, (2, 1)))
 assert model.module.never.weight.grad is None and model.module.never.bias.grad is None
+# 4. rank 0's parameters and buffers reach every rank at construction, buffers again before forward
+mg.manual_seed(rank)
+norm = mg.nn.BatchNorm1d(3, dtype=mg.float64)
+norm.running_mean.copy_(mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64) * (rank + 1))
+model = DDP(norm)
+assert norm.running_mean.tolist() == [1.0, 2.0, 3.0], norm.running_mean
+norm.running_mean.copy_(norm.running_mean * (rank + 1))  # drift apart
+model(x)
+np.testing.assert_allclose(norm.running_mean.numpy(), 0.9 * np.array([1.0, 2.0, 3.0])
+                           + 0.1 * x.detach().numpy().mean(0), rtol=1e-14,
+                           err_msg="buffers not broadcast before forward")
 dist.destroy_process_group()
 print(f"rank {rank} ok")

@@ -67,7 +67,8 @@ for optimizer_class, hyperparameters in [(mg.optim.Adam, dict(lr=0.01, weight_de
         sizes[owner] += params[index].numel()
     local = [i for i, p in enumerate(params) if any(p is q for q in zero.optim.param_groups[0]["params"])]
     assert local == sorted(i for i, r in owners.items() if r == rank), (local, owners)
-    assert len(zero.optim.state) == len(local) and all(p in zero.optim.state for p in zero.optim.param_groups[0]["params"])
+    shard = zero.optim.param_groups[0]["params"]
+    assert len(zero.optim.state) == len(local) and all(p in zero.optim.state for p in shard)
 
     # consolidated state = the unsharded optimizer's
     try:
