@@ -20,6 +20,7 @@
 import doctest
 import importlib
 import importlib.util
+import os
 import pkgutil
 import re
 import shlex
@@ -238,7 +239,8 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("page, examples", [("autograd.md", 30),
-                                            ("convolution-and-attention.md", 15)])
+                                            ("convolution-and-attention.md", 15),
+                                            ("distributed.md", 3)])
 def test_pages_sessions_print_what_the_page_shows(page, examples):
     # The ```pycon blocks are doctests: every output on the page is checked.
     text = (DOCS / page).read_text(encoding="utf-8")
@@ -438,3 +440,14 @@ def test_comparison_numbers_are_current():
     assert re.search("^" + re.escape(first_cells) + r"\|", table, re.M), (
         f"docs/choosing-an-optimizer.md is stale (now: {first_cells}): "
         "run python docs/make_figures.py --only comparison")
+
+
+@pytest.mark.slow
+def test_distributed_timeline_figure_is_drawn_from_a_two_rank_run(tmp_path):
+    environ = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, str(DOCS / "make_distributed_figure.py"),
+                             "--out", str(tmp_path)], capture_output=True, text=True,
+                            timeout=300, env=environ)
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = (tmp_path / "ddp_timeline.png").read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000

@@ -12,7 +12,7 @@
 lists a command's options. One file per command (``train.py``, ``compare.py``,
 ``landscape.py``, ``lr_find.py``); the tasks and models are in ``tasks.py``,
 optimizers and schedulers by name in ``options.py``, the training loop in
-``training.py``.
+``training.py``, data-parallel runs over MPI in ``parallel.py``.
 
 The summary line of ``minigrad train`` (its last line of output) reads::
 
@@ -35,7 +35,7 @@ import sys
 
 from .. import __version__, cuda
 from ..backend.threads import get_num_threads, set_num_threads
-from . import compare, landscape, lr_find, train
+from . import compare, landscape, lr_find, parallel, train
 from .errors import UsageError
 from .options import batch_size, key_value, non_negative_int, positive_float, positive_int
 from .tasks import DATASETS, MODELS
@@ -149,6 +149,8 @@ def main(argv=None):
         if getattr(args, "device", "cpu") == "cuda" and not cuda.is_available():
             raise UsageError("--device cuda: no CUDA GPU is available (it needs CuPy and an "
                              "NVIDIA GPU); use --device cpu")
+        if getattr(args, "nproc", None) is not None:
+            return parallel.relaunch(args.nproc, argv)
         return COMMANDS[args.command].run(args, getattr(args, "device", "cpu"))
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)

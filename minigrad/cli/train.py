@@ -30,6 +30,11 @@ learning-rate schedule keeps the horizon it was built with). ``--stop-after
 E`` ends the run after epoch E while the schedule still spans ``--epochs``:
 one way to split a run in two.
 
+Data-parallel: under ``mpiexec -n N`` the run is shared out over the N
+processes (``--batch-size`` samples per process and step; only rank 0 prints,
+saves and draws, and its progress bar counts the samples of all ranks);
+``--nproc N`` starts that ``mpiexec`` itself.
+
 Exit codes: 0 done; 1 the loss diverged (it is reported) or a save failed;
 2 a bad option (one line on stderr); 130 interrupted (Ctrl-C).
 """
@@ -44,6 +49,7 @@ from ..serialization import SerializationError, load, save
 from ..viz.plots import MATPLOTLIB_MISSING
 from .errors import UsageError
 from .options import as_dict, describe_optimizer, positive_int
+from .parallel import join_process_group, launched_world_size, stderr_is_terminal
 from .training import DEFAULT_CONFIG, TrainingRun
 
 SAVE_INTERVAL = 5.0  # seconds between checkpoints during a run
@@ -63,6 +69,9 @@ def add_arguments(parser):
     parser.add_argument("--stop-after", type=positive_int, metavar="EPOCH",
                         help="stop after this epoch (the schedule still spans --epochs)")
     parser.add_argument("--plot", metavar="PATH", help="save loss, accuracy and lr curves (PNG)")
+    parser.add_argument("--nproc", type=positive_int, metavar="N",
+                        help="train data-parallel on N processes, started with mpiexec "
+                             "(each takes --batch-size samples per step)")
 
 
 def config_from_arguments(args):
@@ -120,7 +129,7 @@ def figure_path(path, default):
     return path
 
 
-def _load_run(args, device):
+def _load_run(args, device, data_parallel):
     given = [flag for key, flag in RUN_OPTIONS.items() if getattr(args, key) not in (None, [])]
     if given:
         raise UsageError(f"--resume continues the saved run with its own settings; leave out "
@@ -131,7 +140,8 @@ def _load_run(args, device):
         raise UsageError(f"--resume {args.resume}: no such file") from None
     except SerializationError as error:
         raise UsageError(f"--resume {args.resume}: {error}") from None
-    return TrainingRun.from_checkpoint(checkpoint, device, epochs=args.epochs)
+    return TrainingRun.from_checkpoint(checkpoint, device, epochs=args.epochs,
+                                       data_parallel=data_parallel)
 
 
 def format_metric(name, value):
@@ -146,16 +156,24 @@ def describe(run):
     scheduler = type(run.scheduler).__name__ if run.scheduler is not None else "a constant lr"
     batches = (f"{run.steps_per_epoch} batches of {run.batch_size}" if run.steps_per_epoch > 1
                else f"one batch of {run.batch_size}")
+    if run.world_size > 1:
+        batches += f" per process on {run.world_size} processes"
     return (f"{config['model']} on {config['data']}: {len(run.dataset)} training samples "
             f"({batches}), {task.metric_name} on {held_out}; {run.parameter_count:,} parameters; "
             f"{describe_optimizer(run.optimizer)} with {scheduler}; {config['epochs']} epochs")
 
 
 def _progress_bar(run, last_epoch, quiet):
+    """Steps per second; in a data-parallel run samples per second, of all ranks together."""
     from tqdm import tqdm
-    total = run.steps_per_epoch * last_epoch
-    return tqdm(total=total, initial=run.steps_per_epoch * run.epoch, unit="step",
-                file=sys.stderr, disable=True if quiet else None, leave=False,
+    per_step, unit = (1, "step") if run.world_size == 1 else (run.samples_per_step, "sample")
+    if quiet:
+        disable = True
+    else:  # None: only on a terminal (tqdm's test; the launcher's variable under --nproc)
+        disable = None if run.world_size == 1 or not stderr_is_terminal() else False
+    return tqdm(total=run.steps_per_epoch * last_epoch * per_step,
+                initial=run.steps_per_epoch * run.epoch * per_step, unit=unit,
+                unit_scale=run.world_size > 1, file=sys.stderr, disable=disable, leave=False,
                 dynamic_ncols=True, desc="training")
 
 
@@ -163,10 +181,24 @@ def run(args, device):
     check_output_path(args.save, "--save")
     check_output_path(args.plot, "--plot")
     check_plotting(args.plot, "--plot")
+    data_parallel = launched_world_size() > 1
+    if data_parallel and join_process_group()[0] != 0:
+        # Only rank 0 speaks and writes files; the others train alongside it.
+        args.quiet, args.save, args.plot = True, None, None
+        with open(os.devnull, "w") as silence:
+            sys.stdout = silence
+            try:
+                return _train(args, device, data_parallel)
+            finally:
+                sys.stdout = sys.__stdout__
+    return _train(args, device, data_parallel)
+
+
+def _train(args, device, data_parallel):
     if args.resume is not None:
-        training = _load_run(args, device)
+        training = _load_run(args, device, data_parallel)
     else:
-        training = TrainingRun(config_from_arguments(args), device)
+        training = TrainingRun(config_from_arguments(args), device, data_parallel)
     epochs = training.config["epochs"]
     last_epoch = min(epochs, args.stop_after or epochs)
     if not args.quiet:
@@ -226,7 +258,9 @@ def _epochs(training, last_epoch, args):
     saved_at = time.perf_counter()
     with _progress_bar(training, last_epoch, args.quiet) as bar:
         while training.epoch < last_epoch:
-            loss, metric = training.train_epoch(after_step=bar.update)
+            loss, metric = training.train_epoch(
+                after_step=lambda: bar.update(1 if training.world_size == 1
+                                              else training.samples_per_step))
             epoch, diverged = training.epoch, not math.isfinite(loss)
             progress = (f"loss {loss:.4f}  {format_metric(metric_name, metric)}  "
                         f"lr {training.lr:.3g}")

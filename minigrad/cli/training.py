@@ -32,6 +32,14 @@ written with ``mg.save``) holds the configuration, the epoch, the model, the
 optimizer and the scheduler state dicts and the history; the random state is
 the seed, from which every later epoch's generators follow.
 
+Data-parallel (``data_parallel=True``, in a process group that ``cli/parallel.py``
+joined): the model is wrapped in ``DistributedDataParallel`` (``network``, what the
+steps call; ``model`` stays the plain module, whose state dict the checkpoint
+keeps) and each epoch's samples are shared out by a ``DistributedSampler``
+seeded with the run's seed, so every rank trains on its own ``batch_size``
+samples per step and the all-reduced gradient is that of the mean loss over all
+of them. The epoch's loss is averaged over the ranks.
+
 Evaluation uses the weights an optimizer says to evaluate: the slow weights
 of ``Lookahead``, the averaged point x of the schedule-free optimizers
 (``optimizer.eval()``, and ``optimizer.train()`` again afterwards).
@@ -42,7 +50,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..data import DataLoader, TensorDataset
+from ..data import DataLoader, DistributedSampler, TensorDataset
 from ..nn.utils import clip_grad_norm_
 from ..optim.hutchinson import needs_gradient_graph
 from ..random import manual_seed
@@ -85,7 +93,7 @@ def evaluation_weights(optimizer):
 class TrainingRun:
     """The task, model, optimizer, scheduler and history of one run of ``config``."""
 
-    def __init__(self, config, device="cpu"):
+    def __init__(self, config, device="cpu", data_parallel=False):
         self.config = config = {**DEFAULT_CONFIG, **config}
         if config["epochs"] is None:
             config["epochs"] = DEFAULT_EPOCHS.get(config["data"], DEFAULT_EPOCHS["spirals"])
@@ -96,7 +104,13 @@ class TrainingRun:
         manual_seed(config["seed"])
         self.model = build_model(config["model"], self.task, config["hidden"]).to(device)
         self.dataset = TensorDataset(*self.task.train)
-        samples = len(self.dataset)
+        self.network, self.sampler, self.world_size = self.model, None, 1
+        if data_parallel:
+            from ..nn.parallel import DistributedDataParallel
+            self.network = DistributedDataParallel(self.model)
+            self.sampler = DistributedSampler(self.dataset, seed=config["seed"])
+            self.world_size = self.sampler.num_replicas
+        samples = len(self.sampler) if data_parallel else len(self.dataset)
         size = config["batch_size"] or default_batch_size(config["optimizer"])
         self.batch_size = samples if size == "full" else min(size, samples)
         self.steps_per_epoch = math.ceil(samples / self.batch_size)
@@ -114,6 +128,11 @@ class TrainingRun:
         return sum(p.numel() for p in self.model.parameters())
 
     @property
+    def samples_per_step(self):
+        """The samples one step trains on, over all ranks."""
+        return self.batch_size * self.world_size
+
+    @property
     def lr(self):
         """The learning rate of the first parameter group now."""
         return self.optimizer.param_groups[0]["lr"]
@@ -123,8 +142,12 @@ class TrainingRun:
         runs after each step."""
         seed = epoch_seed(self.config["seed"], self.epoch)
         manual_seed(seed)
-        loader = DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, seed=seed)
-        model, optimizer, task = self.model, self.optimizer, self.task
+        if self.sampler is None:
+            loader = DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, seed=seed)
+        else:
+            self.sampler.set_epoch(self.epoch)
+            loader = DataLoader(self.dataset, batch_size=self.batch_size, sampler=self.sampler)
+        model, optimizer, task = self.network, self.optimizer, self.task
         max_norm = self.config["clip_grad_norm"]
         model.train()
         if callable(getattr(optimizer, "train", None)):
@@ -147,6 +170,9 @@ class TrainingRun:
             if after_step is not None:
                 after_step()
         mean_loss = total.item() / self.steps_per_epoch
+        if self.sampler is not None:
+            from .parallel import mean_over_ranks
+            mean_loss = mean_over_ranks(mean_loss)
         if self.scheduler is not None and steps_on_the_loss(self.scheduler):
             self.scheduler.step(mean_loss)
         metric = self.evaluate() if math.isfinite(mean_loss) else math.nan
@@ -174,13 +200,13 @@ class TrainingRun:
                 "history": self.history}
 
     @classmethod
-    def from_checkpoint(cls, checkpoint, device="cpu", epochs=None):
+    def from_checkpoint(cls, checkpoint, device="cpu", epochs=None, data_parallel=False):
         """The run ``checkpoint`` was taken from, at the epoch it was taken; ``epochs``
         (when given) is the run's new length."""
         if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
             raise UsageError("--resume: the file is not a checkpoint of minigrad train")
         config = dict(checkpoint["config"])
-        run = cls(config, device)
+        run = cls(config, device, data_parallel)
         run.model.load_state_dict(checkpoint["model"])
         run.optimizer.load_state_dict(checkpoint["optimizer"])
         if run.scheduler is not None:

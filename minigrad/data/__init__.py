@@ -15,6 +15,7 @@ package, in ``data/files/``, whose README says where they came from.
 from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
                       get_worker_info, random_split)
+from .distributed import DistributedSampler
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                       SubsetRandomSampler, WeightedRandomSampler)
 from .datasets import (CharCorpus, load_char_corpus, load_digits, load_shakespeare, make_circles,
