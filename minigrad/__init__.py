@@ -62,6 +62,9 @@ from .ops.norms import norm
 from .ops.diagonals import diag, diagonal, trace
 from .ops.vector_products import addmm, baddbmm, cdist, cross, dot, ger, outer
 from . import linalg
+# mixed precision: float16 matrix products inside autocast, loss scaling
+from . import amp
+from .amp import autocast
 
 # repeating, rearranging and selecting (where(condition) alone is nonzero(as_tuple=True))
 from .ops.repetition import repeat_interleave, tile

@@ -24,9 +24,11 @@ saved tensors and intermediates) as soon as it is done, so the intermediate
 arrays are freed during the pass.
 """
 from ..tensor import Tensor, new_tensor
+from .autocast_hook import suspended as autocast_suspended
 from .grad_mode import set_grad_enabled, _state
 
 
+@autocast_suspended()  # backward ops run in the dtypes the forward chose
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
     """Back-propagate ``root_grads`` from the tensors ``roots``.
 

@@ -38,7 +38,7 @@ import types
 
 import numpy as np
 
-from .numpy_backend import NumpyBackend
+from .numpy_backend import NumpyBackend, matmul_through_float32
 
 # xp functions that take host data and copy it to the device, as CuPy's do.
 _FROM_HOST_FUNCTIONS = frozenset({
@@ -415,6 +415,10 @@ class StrictBackend:
     def scatter_add(self, target, index, values):
         """``target[index] += values`` where repeated indices all accumulate (unbuffered)."""
         self.xp.add.at(target, index, values)
+
+    def matmul(self, a, b):
+        """``a @ b``, float16 through float32 as on the CPU (NumPy computes it)."""
+        return matmul_through_float32(self.xp, a, b)
 
     def erf(self, x):
         return _call(self._numpy.erf, (x,), {})
