@@ -1,7 +1,7 @@
 """The mechanism behind ``mg.autocast``: a decorator that casts an op's inputs.
 
 An op's public function is decorated with ``@autocast_op("name")``. While no
-autocast region is active the wrapper costs one attribute read. Inside a region
+autocast region is active anywhere the wrapper costs one global read. Inside a region
 (``minigrad.amp.autocast`` fills the per-thread settings) the wrapper looks up
 the op's name in the active device type's policy and, by its kind:
 
@@ -39,6 +39,9 @@ class _State(threading.local):
 
 
 _state = _State()
+# Settings installed, over all threads: while 0, a decorated op reads nothing else.
+_installed = 0
+_installed_lock = threading.Lock()
 
 
 class Setting:
@@ -58,11 +61,14 @@ def get_setting(device_type):
 
 def set_setting(device_type, setting):
     """Install ``setting`` (None removes it) for ``device_type``; returns the previous one."""
+    global _installed
     previous = _state.settings.get(device_type)
     if setting is None:
         _state.settings.pop(device_type, None)
     else:
         _state.settings[device_type] = setting
+    with _installed_lock:
+        _installed += (setting is not None) - (previous is not None)
     return previous
 
 
@@ -89,7 +95,7 @@ def autocast_op(name):
     def decorate(function):
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            if not _state.settings or _state.suspended:
+            if not _installed or not _state.settings or _state.suspended:
                 return function(*args, **kwargs)
             tensors = _tensor_arguments(args, kwargs)
             if not tensors:
