@@ -19,8 +19,8 @@ def _trajectory(lib, scaler, steps=100, optimizer_class="SGD"):
     """Train w on mean((x w)²) with SGD + momentum, injecting inf/NaN into the loss;
     returns the scale, the growth tracker and w after each step, and which steps ran."""
     weight = lib.tensor(W0.copy(), requires_grad=True)
-    optimizer = getattr(lib.optim, optimizer_class)([weight], lr=0.01, momentum=0.9) \
-        if optimizer_class == "SGD" else getattr(lib.optim, optimizer_class)([weight], lr=0.01)
+    options = {"lr": 0.01, "momentum": 0.9} if optimizer_class == "SGD" else {"lr": 0.01}
+    optimizer = getattr(lib.optim, optimizer_class)([weight], **options)
     x = lib.tensor(X)
     records = []
     for step in range(steps):
@@ -55,16 +55,17 @@ def test_scale_and_parameters_follow_torch_over_100_steps(optimizer_class):
     assert max(scales) > 2.0**10 and min(scales) < 2.0**10  # it both grew and backed off
 
 
-def test_growth_stops_at_a_non_finite_scale():
-    scaler = mg.amp.GradScaler("cpu", init_scale=3e38, growth_interval=1)
-    weight = mg.tensor([1.0], requires_grad=True)
-    optimizer = mg.optim.SGD([weight], lr=0.0)
+@pytest.mark.parametrize("lib", [mg, torch], ids=["minigrad", "torch"])
+def test_growth_stops_at_a_non_finite_scale(lib):
+    scaler = lib.amp.GradScaler("cpu", init_scale=3e38, growth_interval=1)
+    weight = lib.tensor([1.0], requires_grad=True)
+    optimizer = lib.optim.SGD([weight], lr=0.0)
     for _ in range(2):
         scaler.scale(weight.sum() * 1e-38).backward()
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad()
-    assert scaler.get_scale() == np.float32(3e38) and scaler._get_growth_tracker() == 0
+    assert scaler.get_scale() == float(np.float32(3e38)) and scaler._get_growth_tracker() == 0
 
 
 def test_unscale_then_clip_then_step_matches_torch():
@@ -182,3 +183,30 @@ def test_scale_of_several_outputs():
     assert [t.item() for t in scaler.scale(iter([a]))] == [4.0]
     with pytest.raises(ValueError, match="outputs must be a Tensor or an iterable of Tensors"):
         scaler.scale(3.0)
+
+
+def test_on_a_device_only_step_reads_the_host_once():
+    """On the strict device (the CUDA stand-in) scale, backward, unscale_ and update
+    run without host reads; step reads whether an inf was found, once, as PyTorch's."""
+    from minigrad.backend.strict_backend import forbid_host_reads
+    mg.manual_seed(0)
+    model = mg.nn.Sequential(mg.nn.Linear(4, 8), mg.nn.Tanh(), mg.nn.Linear(8, 3)).to("strict")
+    optimizer = mg.optim.Adam(model.parameters(), lr=0.01)
+    scaler = mg.amp.GradScaler("strict", init_scale=2.0**8, growth_interval=1)
+    x = mg.tensor(X[:, :3].repeat(2, axis=1)[:, :4], device="strict")
+    y = mg.tensor([0, 1, 2, 0, 1], device="strict")
+    before = [p.detach().to("cpu").numpy().copy() for p in model.parameters()]
+    with forbid_host_reads():
+        with mg.autocast("strict"):
+            loss = mg.nn.functional.cross_entropy(model(x), y)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+    with pytest.raises(RuntimeError, match="copies a 'strict' device array to the host"):
+        with forbid_host_reads():
+            scaler.step(optimizer)  # the one read: was any gradient inf/NaN?
+    scaler.step(optimizer)
+    with forbid_host_reads():
+        scaler.update()
+    assert scaler.get_scale() == 2.0**9  # one clean step with growth_interval=1: grown
+    assert all(not np.array_equal(b, p.detach().to("cpu").numpy())
+               for b, p in zip(before, model.parameters()))
