@@ -65,6 +65,7 @@ from . import linalg
 # mixed precision: float16 matrix products inside autocast, loss scaling
 from . import amp
 from .amp import autocast
+from .amp.autocast_mode import is_autocast_enabled
 
 # repeating, rearranging and selecting (where(condition) alone is nonzero(as_tuple=True))
 from .ops.repetition import repeat_interleave, tile

@@ -132,13 +132,13 @@ def test_gradients_reach_float32_leaves_as_float32_and_match_torch():
 def test_nested_disabled_region_and_decorator():
     a, b = mg.tensor(A), mg.tensor(B)
     with mg.autocast("cpu"):
-        assert mg.amp.is_autocast_enabled("cpu")
+        assert mg.is_autocast_enabled("cpu")
         assert (a @ b).dtype == mg.float16
         with mg.autocast("cpu", enabled=False):
-            assert not mg.amp.is_autocast_enabled("cpu")
+            assert not mg.is_autocast_enabled("cpu")
             assert (a @ b).dtype == mg.float32
         assert (a @ b).dtype == mg.float16
-    assert (a @ b).dtype == mg.float32 and not mg.amp.is_autocast_enabled("cpu")
+    assert (a @ b).dtype == mg.float32 and not mg.is_autocast_enabled("cpu")
 
     @mg.amp.autocast("cpu")
     def product(x, y):
@@ -217,7 +217,19 @@ def test_misuse_errors():
         region = mg.autocast("cpu", dtype=mg.float64)
     with region:
         assert (mg.tensor(A) @ mg.tensor(B)).dtype == mg.float32
+    if not mg.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available. Disabling autocast."):
+            assert not mg.autocast("cuda")._enabled
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with torch.autocast("cpu", dtype=torch.float16):  # torch accepts float16 on the CPU too
             pass
+
+
+def test_autocast_availability_and_state_queries_match_torch():
+    for device_type in ("cpu", "cuda"):
+        assert mg.amp.is_autocast_available(device_type) == torch.amp.is_autocast_available(
+            device_type)
+    with mg.autocast("cpu"), torch.autocast("cpu"):
+        assert (mg.is_autocast_enabled("cpu"), mg.is_autocast_enabled()) \
+            == (torch.is_autocast_enabled("cpu"), torch.is_autocast_enabled()) == (True, False)

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from .. import cuda
 from ..autograd import autocast_hook
 from .policy import BANNED_MESSAGES, POLICIES
 
@@ -36,6 +37,10 @@ class autocast:
             raise RuntimeError(f"User specified an unsupported autocast device_type "
                                f"'{device_type}'; minigrad supports 'cpu', 'cuda' and 'strict'")
         dtype = _FLOAT16 if dtype is None else _lower_dtype(dtype)
+        if enabled and device_type == "cuda" and not cuda.is_available():
+            warnings.warn("CUDA is not available. Disabling autocast.", UserWarning,
+                          stacklevel=2)
+            enabled = False
         if enabled and dtype != _FLOAT16:
             name = "CPU" if device_type == "cpu" else "CUDA"
             warnings.warn(f"In {name} autocast, but the target dtype {dtype} is not supported. "
@@ -67,8 +72,14 @@ class autocast:
         return run_under_autocast
 
 
+def is_autocast_available(device_type):
+    """Whether autocast supports ``device_type`` ('cpu', 'cuda' and 'strict')."""
+    return device_type in POLICIES
+
+
 def is_autocast_enabled(device_type="cuda"):
-    """Whether an enabled autocast region for ``device_type`` is active."""
+    """Whether an enabled autocast region for ``device_type`` is active
+    (``mg.is_autocast_enabled``, as ``torch.is_autocast_enabled``)."""
     setting = autocast_hook.get_setting(device_type)
     return setting is not None and setting.enabled
 
