@@ -233,3 +233,23 @@ def test_autocast_availability_and_state_queries_match_torch():
     with mg.autocast("cpu"), torch.autocast("cpu"):
         assert (mg.is_autocast_enabled("cpu"), mg.is_autocast_enabled()) \
             == (torch.is_autocast_enabled("cpu"), torch.is_autocast_enabled()) == (True, False)
+
+
+def test_every_op_on_the_lists_has_a_hooked_entry_point():
+    import importlib
+    import pkgutil
+    from minigrad.amp.policy import POLICIES
+    modules = [importlib.import_module(f"minigrad.ops.{info.name}")
+               for info in pkgutil.iter_modules(mg.ops.__path__)] + [F]
+    hooked = {getattr(value, "autocast_name", None) for module in modules
+              for value in vars(module).values()}
+    listed = {name for policy in POLICIES.values() for name in policy}
+    assert listed <= hooked, sorted(listed - hooked)
+
+
+def test_backward_passes_inside_a_region_leave_autocast_on():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with mg.autocast("cpu"):
+        (gradient,) = mg.autograd.grad((x * x).sum(), x, create_graph=True)
+        gradient.sum().backward()
+        assert (mg.tensor(A) @ mg.tensor(B)).dtype == mg.float16

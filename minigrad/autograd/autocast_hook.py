@@ -77,16 +77,15 @@ def clear_cast_cache():
     _state.cast_cache.clear()
 
 
-class suspended(contextlib.ContextDecorator):
+@contextlib.contextmanager
+def suspended():
     """Within this block (or decorated function) no op is autocast: an op's own
     body, a backward pass."""
-
-    def __enter__(self):
-        self.previous = _state.suspended
-        _state.suspended = True
-
-    def __exit__(self, *exc):
-        _state.suspended = self.previous
+    previous, _state.suspended = _state.suspended, True
+    try:
+        yield
+    finally:
+        _state.suspended = previous
 
 
 def autocast_op(name):
@@ -112,7 +111,7 @@ def autocast_op(name):
             kwargs = {key: cast(value) for key, value in kwargs.items()}
             with suspended():
                 return function(*args, **kwargs)
-        wrapper.autocast_name = name
+        wrapper.autocast_name = name  # the policy's name for it
         return wrapper
     return decorate
 
