@@ -1,11 +1,14 @@
 """End to end: the two-spirals MLP trained under autocast (float16 linear layers,
 float32 loss) with a GradScaler learns as well as in float32, and its parameters
 (the master weights) stay float32."""
+import pytest
+
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn
 
 
+@pytest.mark.slow  # about 3 s alone, more on a loaded machine
 def test_mlp_learns_two_spirals_under_autocast_and_grad_scaler():
     features, labels = mg.data.make_spirals(n_samples=400, noise=0.05, seed=0)
     mg.manual_seed(0)
