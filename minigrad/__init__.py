@@ -63,6 +63,10 @@ from .ops.norms import norm
 from .ops.diagonals import diag, diagonal, trace
 from .ops.vector_products import addmm, baddbmm, cdist, cross, dot, ger, outer
 from . import linalg
+# mixed precision: float16 matrix products inside autocast, loss scaling
+from . import amp
+from .amp import autocast
+from .amp.autocast_mode import is_autocast_enabled
 
 # repeating, rearranging and selecting (where(condition) alone is nonzero(as_tuple=True))
 from .ops.repetition import repeat_interleave, tile

@@ -24,10 +24,12 @@ saved tensors and intermediates) as soon as it is done, so the intermediate
 arrays are freed during the pass.
 """
 from ..tensor import Tensor, new_tensor
+from .autocast_hook import suspended as autocast_suspended
 from .grad_mode import set_grad_enabled, _state
 from .callbacks import run_with_queued_callbacks
 
 
+@autocast_suspended()  # backward ops run in the dtypes the forward chose
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
     """Walk the graph (``_walk``); then run the callbacks queued during the walk."""
     run_with_queued_callbacks(_walk, roots, root_grads, retain_graph, create_graph, capture)

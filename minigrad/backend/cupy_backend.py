@@ -89,6 +89,10 @@ class CupyBackend:
         """``target[index] += values`` with atomic adds, so repeated indices all accumulate."""
         self.xp.add.at(target, index, values)
 
+    def matmul(self, a, b):
+        """``a @ b``: cuBLAS multiplies float16 with float32 accumulation itself."""
+        return self.xp.matmul(a, b)
+
     def erf(self, x):
         from cupyx.scipy.special import erf
         return erf(x)

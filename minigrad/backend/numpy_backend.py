@@ -28,6 +28,20 @@ def _pick_erf():
     return erf
 
 
+def matmul_through_float32(xp, a, b):
+    """``a @ b`` where float16 operands are multiplied in float32 and the product
+    rounded once to float16.
+
+    NumPy has no BLAS kernel for float16: its float16 matmul is a slow loop that
+    also accumulates in float16, so a sum of k products loses about log2(k) bits.
+    PyTorch's CPU kernels (and cuBLAS on a GPU) accumulate float16 products in
+    float32; converting, multiplying in float32 and rounding the result gives the
+    same numbers at BLAS speed."""
+    if a.dtype == xp.float16 and b.dtype == xp.float16:
+        return xp.matmul(a.astype(xp.float32), b.astype(xp.float32)).astype(xp.float16)
+    return xp.matmul(a, b)
+
+
 class NumpyBackend:
     """Arrays in host memory, computed by NumPy."""
 
@@ -70,6 +84,10 @@ class NumpyBackend:
 
     def erf(self, x):
         return self._erf(x)
+
+    def matmul(self, a, b):
+        """``a @ b``; float16 operands are multiplied in float32 (see matmul_through_float32)."""
+        return matmul_through_float32(self.xp, a, b)
 
     def new_generator(self, seed):
         """A random generator of this device started from ``seed`` (an int ≥ 0): NumPy's PCG64."""

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..ops.index_bounds import raise_pending
 from .cupy_backend import GENERATOR_METHODS, permutation_by_sorting
-from .numpy_backend import NumpyBackend
+from .numpy_backend import NumpyBackend, matmul_through_float32
 
 # xp functions that take host data and copy it to the device, as CuPy's do.
 _FROM_HOST_FUNCTIONS = frozenset({
@@ -452,6 +452,10 @@ class StrictBackend:
     def scatter_add(self, target, index, values):
         """``target[index] += values`` where repeated indices all accumulate (unbuffered)."""
         self.xp.add.at(target, index, values)
+
+    def matmul(self, a, b):
+        """``a @ b``, float16 through float32 as on the CPU (NumPy computes it)."""
+        return matmul_through_float32(self.xp, a, b)
 
     def erf(self, x):
         return _call(self._numpy.erf, (x,), {})

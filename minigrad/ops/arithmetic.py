@@ -9,6 +9,7 @@ numbers, also at infinities and NaN, are PyTorch's.
 """
 import numpy as np
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
@@ -149,11 +150,13 @@ class Rsqrt(Function):
         return -0.5 * grad * (y * y * y)
 
 
+@autocast_op("reciprocal")
 def reciprocal(input):
     """1 / input, elementwise (integer tensors give the default dtype)."""
     return float_function(Reciprocal, input, "reciprocal")
 
 
+@autocast_op("rsqrt")
 def rsqrt(input):
     """1 / √input, elementwise (integer tensors give the default dtype)."""
     return float_function(Rsqrt, input, "rsqrt")

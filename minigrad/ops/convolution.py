@@ -158,7 +158,7 @@ class Convolution(Function):
         _keep_geometry(ctx, stride, padding, dilation, groups)
         ctx.input_size = x.shape[2:]
         columns = _columns(ctx.xp, x, weight.shape[2:], stride, padding, dilation, groups)
-        y = _weight_matrices(weight, groups) @ columns  # (G, O/G, N·P)
+        y = ctx.backend.matmul(_weight_matrices(weight, groups), columns)  # (G, O/G, N·P)
         batch, channels = x.shape[0], weight.shape[0]
         out = output_shape(x.shape, weight.shape, stride, padding, dilation)
         y = y.reshape(channels, batch, *out).swapaxes(0, 1).reshape(batch, channels, *out)

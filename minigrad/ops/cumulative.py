@@ -16,6 +16,7 @@ casts the input first.
 """
 import numpy as np
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import new_tensor
@@ -182,12 +183,14 @@ def _along_one_dim(function, x, dim, dtype, op):
     return computed_in_float32(lambda value: function.apply(value, dim=dim), x)
 
 
+@autocast_op("cumsum")
 @tensor_arguments("input")
 def cumsum(input, dim, *, dtype=None):
     """The running sum along ``dim``: y_k = x_0 + … + x_k (int64 for integer input)."""
     return _along_one_dim(Cumsum, input, dim, dtype, "cumsum")
 
 
+@autocast_op("cumprod")
 @tensor_arguments("input")
 def cumprod(input, dim, *, dtype=None):
     """The running product along ``dim``: y_k = x_0 · … · x_k (int64 for integer
@@ -195,6 +198,7 @@ def cumprod(input, dim, *, dtype=None):
     return _along_one_dim(Cumprod, input, dim, dtype, "cumprod")
 
 
+@autocast_op("prod")
 @tensor_arguments("input")
 def prod(input, dim=None, keepdim=False, *, dtype=None, keepdims=None):
     """The product of all elements, or along one ``dim`` (an int, as in PyTorch);

@@ -7,6 +7,7 @@ gradient of that is taking the diagonal again: two small ops, each the other's
 backward, so both are differentiable to any order.
 """
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from .arguments import tensor_arguments
 from .dims import normalize_dim
@@ -91,6 +92,7 @@ def diag(input, diagonal=0):
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 
+@autocast_op("trace")
 @tensor_arguments("input")
 def trace(input):
     """The sum of the main diagonal of a matrix (int64 for integer input; a boolean

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..backend import array_module
 from ..creation import zeros_like
@@ -321,6 +322,7 @@ def neg(x):
     return Neg.apply(x)
 
 
+@autocast_op("pow")
 def pow(a, b):
     """a ** b, elementwise, with broadcasting. Integer tensors to negative integer
     tensor powers give PyTorch's integers (see ``integer_power``); a negative Python
@@ -524,11 +526,13 @@ class Erf(Function):
         return grad * (2 / math.sqrt(math.pi)) * exp(-(x * x))
 
 
+@autocast_op("exp")
 def exp(x):
     """eˣ, elementwise."""
     return float_function(Exp, x, "exp")
 
 
+@autocast_op("log")
 def log(x):
     """The natural logarithm ln x, elementwise."""
     return float_function(Log, x, "log")
@@ -539,21 +543,25 @@ def sqrt(x):
     return float_function(Sqrt, x, "sqrt")
 
 
+@autocast_op("log10")
 def log10(x):
     """The base-10 logarithm log₁₀ x, elementwise."""
     return float_function(Log10, x, "log10")
 
 
+@autocast_op("log2")
 def log2(x):
     """The base-2 logarithm log₂ x, elementwise."""
     return float_function(Log2, x, "log2")
 
 
+@autocast_op("log1p")
 def log1p(x):
     """ln(1 + x), elementwise, accurate where x is tiny."""
     return float_function(Log1p, x, "log1p")
 
 
+@autocast_op("expm1")
 def expm1(x):
     """eˣ − 1, elementwise, accurate where x is tiny."""
     return float_function(Expm1, x, "expm1")
@@ -684,6 +692,7 @@ def leaky_relu(x, negative_slope=0.01):
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
+@autocast_op("softplus")
 @tensor_arguments("x")
 def softplus(x, beta=1.0, threshold=20.0):
     """(1/β) ln(1 + e^(βx)), linear above ``threshold`` (floating tensors only)."""

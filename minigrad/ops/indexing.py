@@ -15,6 +15,7 @@ index must lie in 0..size-1 (checked: NumPy would wrap a negative index).
 """
 import numpy as np
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
 from .arguments import checked_fill_value, tensor_arguments
@@ -112,6 +113,7 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     return _scatter(Scatter, "scatter", x, dim, index, value if src is None else src)
 
 
+@autocast_op("scatter_add")
 @tensor_arguments("x", "index", "src")
 def scatter_add(x, dim, index, src):
     """A copy of x with src[i][j][k] added to x[i][index[i][j][k]][k] (dim=1);

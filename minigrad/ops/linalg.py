@@ -6,6 +6,7 @@ two axes; batch axes broadcast, and the engine sums them back.
 """
 import math
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..tensor import new_tensor
 from .arguments import check_tensor, tensor_arguments
@@ -21,7 +22,7 @@ class MatMul(Function):
     def forward(ctx, a, b):
         broadcast_shapes((a.shape, b.shape), "MatMul", core_dims=2)
         ctx.save_for_backward(a, b)
-        return ctx.xp.matmul(a, b)
+        return ctx.backend.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -30,6 +31,7 @@ class MatMul(Function):
                 matmul(transpose(a, -1, -2), grad) if ctx.needs_input_grad[1] else None)
 
 
+@autocast_op("matmul")
 def matmul(a, b):
     """``a @ b`` with NumPy's rules: 1-D operands are treated as a row (left) or a
     column (right) vector, and that dimension is removed from the result. Both
@@ -68,6 +70,7 @@ def _same_dtype(a, b, function_name):
                            f"got {a.dtype} and {b.dtype}; convert one, e.g. with .to({b.dtype})")
 
 
+@autocast_op("mm")
 @tensor_arguments("input", "mat2")
 def mm(input, mat2):
     """The matrix product of two 2-D tensors (n×k @ k×m → n×m), without broadcasting."""
@@ -82,6 +85,7 @@ def mm(input, mat2):
     return MatMul.apply(input, mat2)
 
 
+@autocast_op("bmm")
 @tensor_arguments("input", "mat2")
 def bmm(input, mat2):
     """Batched matrix products of two 3-D tensors (b×n×k @ b×k×m → b×n×m), same batch size."""
@@ -229,6 +233,7 @@ def _contract(operands, inputs, output, path):
     return result
 
 
+@autocast_op("einsum")
 def einsum(equation, *operands):
     """Einstein summation, as ``torch.einsum``: ``einsum("ij,jk->ik", a, b)`` is a @ b.
 

@@ -12,6 +12,8 @@ and a sum backward) keeps the graph of an MLP small: composing ``transpose``,
 ``F.linear`` (nn/functional/linear.py) checks the arguments and views an input
 with other than two dimensions as a matrix of rows.
 """
+import operator
+
 from ..autograd.function import Function
 
 
@@ -31,7 +33,7 @@ class Linear(Function):
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
         ctx.bias_per_row = bias is not None and bias.ndim == 2
-        y = x @ weight.T
+        y = ctx.backend.matmul(x, weight.T)
         if bias is not None:
             y += bias  # y is a fresh array: add in place, no copy
         return y
@@ -40,8 +42,11 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        grad_x = grad @ weight if need_x else None
-        grad_weight = grad.T @ x if need_weight else None
+        # On arrays, the backend's product (float16 through float32 on the CPU);
+        # on tensors (a graph of the backward), matmul, whose forward is that product.
+        product = ctx.backend.matmul if ctx._on_arrays else operator.matmul
+        grad_x = product(grad, weight) if need_x else None
+        grad_weight = product(grad.T, x) if need_weight else None
         grad_bias = None
         if need_bias:
             grad_bias = grad if ctx.bias_per_row else grad.sum(0)

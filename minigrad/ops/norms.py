@@ -23,6 +23,7 @@ import numbers
 
 import numpy as np
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from .elementwise import abs, cast, computed_in_float32, gradient_where, pow, sign, where
 from .nonfinite import isnan
@@ -219,6 +220,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, keepdims=No
     return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
 
 
+@autocast_op("norm")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """``torch.norm``: p a number is the vector p-norm over ``dim`` (all elements when
     None, also over a tuple of dims); p='fro' the 2-norm over ``dim`` (at most two

@@ -12,6 +12,7 @@ elements equal to the maximum, like PyTorch's ``amax`` (PyTorch's
 import builtins
 import collections
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor, new_tensor
@@ -214,6 +215,7 @@ class LogSoftmax(Function):
         return grad - exp(y) * grad.sum(ctx.dim, keepdim=True)
 
 
+@autocast_op("sum")
 @tensor_arguments("x")
 def sum(x, dim=None, keepdim=False, *, keepdims=None):
     """The sum over ``dim`` (all elements by default), optionally keeping the dimension.
@@ -392,6 +394,7 @@ def _index_of_extreme(x, dim, keepdim, function_name):
     return new_tensor(indices, x._backend, None, 0)
 
 
+@autocast_op("logsumexp")
 @tensor_arguments("x")
 def logsumexp(x, dim, keepdim=False, *, keepdims=None):
     """log Σ exp(x) over ``dim``, stable for any finite input; −∞ over no elements."""
@@ -413,6 +416,7 @@ def _empty_integer_copy(x):
     return None
 
 
+@autocast_op("softmax")
 @tensor_arguments("x")
 def softmax(x, dim):
     """e^x / Σ e^x along ``dim``, stable for any finite input (floating tensors only;
@@ -425,6 +429,7 @@ def softmax(x, dim):
     return computed_in_float32(lambda value: Softmax.apply(value, dim=dim), x)
 
 
+@autocast_op("log_softmax")
 @tensor_arguments("x")
 def log_softmax(x, dim):
     """x - logsumexp(x) along ``dim``, stable for any finite input (floating tensors only;

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..index_keys import index_key
 from ..tensor import Tensor
@@ -298,6 +299,7 @@ def promoted_dtype(tensors):
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
+@autocast_op("cat")
 def cat(tensors, dim=0):
     """Tensors joined along an existing dimension ``dim``, their dtypes promoted
     as PyTorch does. As in PyTorch, a 1-D tensor with no elements may appear
@@ -332,6 +334,7 @@ def cat(tensors, dim=0):
 concatenate = cat
 
 
+@autocast_op("stack")
 def stack(tensors, dim=0):
     """Tensors of equal shape joined along a new dimension ``dim`` (in -ndim-1..ndim)."""
     tensors = list(tensors)

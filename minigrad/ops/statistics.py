@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
 from .arguments import tensor_arguments
@@ -134,6 +135,7 @@ def median(input, dim=None, keepdim=False, *, keepdims=None):
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+@autocast_op("quantile")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", keepdims=None):
     """The q-th quantiles of the elements along ``dim`` (all elements, flattened, when
     None), as ``torch.quantile``: with the sorted values v_0 ≤ … ≤ v_{n-1}, the

@@ -5,6 +5,7 @@ Each derivative is the textbook one, written as PyTorch's autograd writes it
 (``tan' = 1 + tan²``, ``asin' = 1/√(1 − x²)``, ...), so that gradients agree
 with PyTorch's to the last bits, also at the edges of the domain.
 """
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from .arithmetic import binary_float_function, rsqrt
 from .elementwise import float_function
@@ -139,16 +140,19 @@ class Hypot(Function):
                 grad * b / y if ctx.needs_input_grad[1] else None)
 
 
+@autocast_op("tan")
 def tan(input):
     """tan x, elementwise."""
     return float_function(Tan, input, "tan")
 
 
+@autocast_op("asin")
 def asin(input):
     """arcsin x, elementwise (NaN outside [−1, 1])."""
     return float_function(Asin, input, "asin")
 
 
+@autocast_op("acos")
 def acos(input):
     """arccos x, elementwise (NaN outside [−1, 1])."""
     return float_function(Acos, input, "acos")
@@ -159,16 +163,19 @@ def atan(input):
     return float_function(Atan, input, "atan")
 
 
+@autocast_op("sinh")
 def sinh(input):
     """sinh x = (eˣ − e⁻ˣ)/2, elementwise."""
     return float_function(Sinh, input, "sinh")
 
 
+@autocast_op("cosh")
 def cosh(input):
     """cosh x = (eˣ + e⁻ˣ)/2, elementwise."""
     return float_function(Cosh, input, "cosh")
 
 
+@autocast_op("atan2")
 def atan2(input, other):
     """The angle atan2(input, other) of the point (other, input), in (−π, π], elementwise
     with broadcasting; both must be tensors (integers give the default dtype)."""

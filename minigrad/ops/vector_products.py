@@ -7,6 +7,7 @@ for c = a × b, dc/da is the cross product with b (the operands' roles swapped).
 """
 import warnings
 
+from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from .arguments import tensor_arguments
 from .broadcasting import broadcast_shapes
@@ -17,6 +18,7 @@ from .norms import distance_norm
 from .shape import broadcast_to, cat, narrow, unsqueeze
 
 
+@autocast_op("dot")
 @tensor_arguments("input", "tensor")
 def dot(input, tensor):
     """Σ_i a_i b_i of two 1-D tensors of one size and dtype (no broadcasting)."""
@@ -46,6 +48,7 @@ def outer(input, vec2):
 ger = outer  # PyTorch's older name
 
 
+@autocast_op("cross")
 @tensor_arguments("input", "other")
 def cross(input, other, dim=None):
     """The cross product a × b of 3-vectors along ``dim``, with a and b broadcast together.
@@ -116,12 +119,14 @@ def _scaled_sum(input, product, beta, alpha, op):
     return scaled + (input if beta == 1 else input * beta)
 
 
+@autocast_op("addmm")
 @tensor_arguments("input", "mat1", "mat2")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """β · input + α · (mat1 @ mat2) for matrices; input broadcasts to the product."""
     return _scaled_sum(input, mm(mat1, mat2), beta, alpha, "addmm")
 
 
+@autocast_op("baddbmm")
 @tensor_arguments("input", "batch1", "batch2")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """β · input + α · (batch1 @ batch2) for batches of matrices (3-D); input
@@ -133,6 +138,7 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
                   "donot_use_mm_for_euclid_dist")
 
 
+@autocast_op("cdist")
 @tensor_arguments("x1", "x2")
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distances ‖x1_i - x2_j‖_p between the rows of x1 (…, P, M) and of

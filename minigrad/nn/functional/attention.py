@@ -23,6 +23,7 @@ softmax, where, dropout), so its gradients, and their gradients, come from those
 """
 import math
 
+from ...autograd.autocast_hook import autocast_op
 from ...creation import ones
 from ...ops.nonfinite import nan_to_num
 from ...ops.selection import where
@@ -30,6 +31,7 @@ from .arguments import check_tensor
 from .dropout import dropout
 
 
+@autocast_op("scaled_dot_product_attention")
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(Q Kᵀ · scale + mask) V, with dropout of probability ``dropout_p`` on the

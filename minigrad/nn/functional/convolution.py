@@ -7,17 +7,20 @@ dilation·(kernel − 1) zeros per dimension, ⌊total/2⌋ before and the rest 
 an even kernel gets one more zero after than before, as in PyTorch.
 An unbatched input (C, *in) is treated as a batch of one.
 """
+from ...autograd.autocast_hook import autocast_op
 from ...ops.convolution import Convolution
 from ...ops.shape import squeeze, unsqueeze
 from .arguments import check_tensor
 
 
+@autocast_op("conv1d")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-d convolution (a correlation) of input (N, C_in, L) or (C_in, L) with weight
     (C_out, C_in/groups, k) and bias (C_out,); see ``Convolution``."""
     return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@autocast_op("conv2d")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d convolution (a correlation) of input (N, C_in, H, W) or (C_in, H, W) with weight
     (C_out, C_in/groups, kH, kW) and bias (C_out,); see ``Convolution``."""

@@ -6,11 +6,13 @@ merged).
 """
 import math
 
+from ...autograd.autocast_hook import autocast_op
 from ...ops.linear import Linear
 from ...ops.shape import reshape
 from .arguments import check_tensor
 
 
+@autocast_op("linear")
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias, for input (..., in_features), weight (out_features,
     in_features) and bias (out_features,) or None.

@@ -36,6 +36,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd.autocast_hook import autocast_op
 from ...ops.cross_entropy import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits,
                                   NegativeLogLikelihood, SoftmaxCrossEntropy, values_are_on_host)
 from ...ops.elementwise import abs, where
@@ -49,6 +50,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 # ---------------------------------------------------------------- regression
+@autocast_op("mse_loss")
 def mse_loss(input, target, *, reduction="mean"):
     """(input − target)², reduced."""
     _check_arguments("mse_loss", input, target, reduction)
@@ -56,12 +58,14 @@ def mse_loss(input, target, *, reduction="mean"):
     return _reduce(difference * difference, reduction)
 
 
+@autocast_op("l1_loss")
 def l1_loss(input, target, *, reduction="mean"):
     """|input − target|, reduced."""
     _check_arguments("l1_loss", input, target, reduction)
     return _reduce(abs(input - target), reduction)
 
 
+@autocast_op("huber_loss")
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """½ d² where |d| < delta, else delta · (|d| − ½ delta); d = input − target."""
     _check_arguments("huber_loss", input, target, reduction)
@@ -74,6 +78,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(loss, reduction)
 
 
+@autocast_op("smooth_l1_loss")
 def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     """½ d²/beta where |d| < beta, else |d| − ½ beta; d = input − target (beta = 0: |d|)."""
     _check_arguments("smooth_l1_loss", input, target, reduction)
@@ -89,6 +94,7 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
 
 
 # ---------------------------------------------------------------- binary classification
+@autocast_op("binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     """−weight · (y log x + (1 − y) log(1 − x)) for probabilities x = input, y = target,
     each log clamped at −100. Both must lie in [0, 1]: checked on the CPU; on a device
@@ -108,6 +114,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     return _reduce(loss, reduction)
 
 
+@autocast_op("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
                                      pos_weight=None):
     """−weight · (p y log σ(x) + (1 − y) log(1 − σ(x))) for logits x = input, y = target and
@@ -124,6 +131,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
 
 
 # ---------------------------------------------------------------- classification over classes
+@autocast_op("cross_entropy")
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """Softmax cross-entropy of logits ``input`` (class dimension 1, or 0 for 1-D input).
@@ -153,6 +161,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     return restore(loss) if reduction == "none" else loss
 
 
+@autocast_op("nll_loss")
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood −weight[y] · input[y] of log-probabilities ``input``
     (class dimension 1, or 0 for 1-D input) at class indices y = ``target``."""

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ...autograd.autocast_hook import autocast_op
 from ...ops.elementwise import refuse_dtype
 from ...ops.normalization import Normalize, rms_normalize
 from ...ops.shape import reshape
@@ -67,6 +68,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return output if bias is None else output + reshape(bias, param_shape)
 
 
+@autocast_op("layer_norm")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Layer normalization over the last ``len(normalized_shape)`` dimensions of each sample."""
     check_tensor("layer_norm", "input", input, 1)
@@ -88,6 +90,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
                            kind="layer")
 
 
+@autocast_op("group_norm")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Group normalization of an (N, C, ...) input: its C channels split into ``num_groups``
     groups, each normalised over its channels and positions, per sample; then
