@@ -182,10 +182,13 @@ def test_xp_constants_types_and_dtype_queries(backend, a):
 def test_random_generators_make_strict_arrays(backend):
     generator = backend.generator
     samples = [generator.standard_normal((2, 3), dtype=np.float32), generator.random(4, dtype=np.float32),
-               generator.integers(0, 5, size=(3,), dtype=np.int64), generator.normal(size=2),
-               generator.uniform(size=2), generator.permutation(5), backend.xp.random.default_rng(0).random(2)]
+               generator.integers(0, 5, size=(3,), dtype=np.int64), generator.uniform(size=2),
+               generator.standard_exponential(2), backend.xp.random.default_rng(0).random(2)]
     assert all(isinstance(sample, StrictArray) for sample in samples)
     assert samples[0].dtype == np.float32 and samples[2].dtype == np.int64
+    for missing in ("normal", "permutation", "choice", "shuffle"):  # as CuPy's Generator
+        with pytest.raises(AttributeError, match=f"no method '{missing}'"):
+            getattr(generator, missing)
     backend.seed(3)
     first = backend.generator.random(3).get()
     backend.seed(3)
