@@ -194,7 +194,8 @@ class _Snapshot:
         self.grad_arrays = [None if g is None else g._array.copy() for g in self.grads]
         self.owners = []
         for opt, _ids in replay.optimizers:
-            self.owners.append((opt, copy.deepcopy(opt.state), copy.deepcopy(
+            state = {key: copy.deepcopy(entries) for key, entries in opt.state.items()}
+            self.owners.append((opt, state, copy.deepcopy(
                 [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups])))
         self.others = []
         for call, _ins, _outs in replay.entries:
