@@ -170,3 +170,56 @@ def test_replay_makes_no_host_read_on_the_strict_device():
             loss = compiled(x, y)
     assert compiled.records == 1
     assert np.isfinite(loss.detach().numpy())
+
+
+def test_lstm_step_with_a_weight_used_at_every_time_step_matches_eager():
+    """The recurrent weights collect one gradient per time step (sums made in place)."""
+    rng = np.random.default_rng(1)
+    x = mg.tensor(rng.normal(size=(6, 4, 3)))
+    target = mg.tensor(rng.normal(size=(4, 5)))
+
+    def training():
+        mg.manual_seed(0)
+        lstm = nn.LSTM(3, 5).double()
+        optimizer = mg.optim.Adam(lstm.parameters(), lr=1e-2)
+
+        def step(x, target):
+            _, (h, _) = lstm(x)
+            loss = ((h[-1] - target) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return lstm, step
+    eager_lstm, eager_step = training()
+    lstm, step = training()
+    compiled = mg.compile(step)
+    for _ in range(10):
+        eager_step(x, target)
+        compiled(x, target)
+    for a, b in zip(eager_lstm.parameters(), lstm.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_gradient_sums_of_a_tensor_used_three_times_match_eager():
+    x, _ = _data()
+
+    def training():
+        w = mg.tensor(np.linspace(-1, 1, 9).reshape(3, 3), requires_grad=True)
+        optimizer = mg.optim.SGD([w], lr=0.05)
+
+        def step(x):
+            h = (x @ w).tanh()
+            loss = ((h @ w).tanh() @ w).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return w, step
+    eager_w, eager_step = training()
+    w, step = training()
+    compiled = mg.compile(step)
+    for _ in range(5):
+        eager_step(x)
+        compiled(x)
+    assert w.detach().numpy().tobytes() == eager_w.detach().numpy().tobytes()
