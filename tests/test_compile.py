@@ -223,3 +223,18 @@ def test_gradient_sums_of_a_tensor_used_three_times_match_eager():
         eager_step(x)
         compiled(x)
     assert w.detach().numpy().tobytes() == eager_w.detach().numpy().tobytes()
+
+
+def test_random_tensor_made_in_the_step_is_refused():
+    x, _ = _data()
+    with pytest.raises(mg.CompileError, match="random tensor"):
+        mg.compile(lambda x: x + mg.randn(3, dtype=mg.float64))(x)
+
+
+def test_dropout_draws_fresh_masks_at_every_replay():
+    x = mg.ones(4, 50, dtype=mg.float64)
+    compiled = mg.compile(lambda x: mg.nn.functional.dropout(x, 0.5, training=True))
+    first, second, third = compiled(x), compiled(x), compiled(x)
+    assert compiled.records == 1
+    assert not np.array_equal(second.numpy(), third.numpy())
+    assert set(np.unique(third.numpy())) <= {0.0, 2.0}

@@ -35,6 +35,7 @@ class Replay:
             if groups is not None and all(o is not owner for o, _ in self.optimizers):
                 self.optimizers.append((owner, _parameter_ids(owner)))
         self.outputs = outputs  # the structure of fn's result, slots for its tensors
+        self.steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
 
     def guards_hold(self):
         for _slot, tensor, shape, dtype in self.live:
@@ -51,11 +52,40 @@ class Replay:
             slots[slot] = tensor._array
         for slot, array in self.constants:
             slots[slot] = array
-        for call, ins, outs in self.entries:
+        for step in self.steps:
+            step(slots)
+        return _rebuild(self.outputs, slots)
+
+
+def _slot_step(call, ins, outs):
+    """One entry as a function of the slot list, specialised for the common shapes
+    (one or two inputs and outputs), so that the replay loop does nothing else."""
+    if len(outs) == 2 and len(ins) == 1:
+        (a,), (o, p) = ins, outs
+
+        def step(slots):
+            slots[o], slots[p] = call(slots[a])
+    elif len(outs) == 2 and len(ins) == 2:
+        (a, b), (o, p) = ins, outs
+
+        def step(slots):
+            slots[o], slots[p] = call(slots[a], slots[b])
+    elif len(outs) == 3 and len(ins) == 2:
+        (a, b), (o, p, q) = ins, outs
+
+        def step(slots):
+            slots[o], slots[p], slots[q] = call(slots[a], slots[b])
+    elif len(outs) == 1 and len(ins) == 2:
+        (a, b), (o,) = ins, outs
+
+        def step(slots):
+            slots[o], = call(slots[a], slots[b])
+    else:
+        def step(slots):
             results = call(*[slots[i] for i in ins])
             for slot, value in zip(outs, results):
                 slots[slot] = value
-        return _rebuild(self.outputs, slots)
+    return step
 
 
 def _parameter_ids(optimizer):

@@ -159,9 +159,12 @@ def _forward_call(cls, options, values, backend, marker, converted):
     asarray = backend.xp.asarray
 
     def run(*arrays):
-        args = list(values)
-        for position, array in zip(tensor_positions, arrays):
-            args[position] = array
+        if len(tensor_positions) == len(values):  # every argument a tensor: the common case
+            args = arrays
+        else:
+            args = list(values)
+            for position, array in zip(tensor_positions, arrays):
+                args[position] = array
         ctx = new(cls)
         ctx._backend = backend
         ctx.next_edges = marker
