@@ -238,3 +238,23 @@ def test_dropout_draws_fresh_masks_at_every_replay():
     assert compiled.records == 1
     assert not np.array_equal(second.numpy(), third.numpy())
     assert set(np.unique(third.numpy())) <= {0.0, 2.0}
+
+
+@pytest.mark.parametrize("optimizer", ["AdamW", "SGD"])
+def test_train_compile_gives_the_eager_runs_numbers(optimizer):
+    from minigrad.cli.training import TrainingRun
+    config = {"epochs": 2, "optimizer": optimizer, "clip_grad_norm": 1.0}
+    eager, compiled = TrainingRun(dict(config)), TrainingRun(dict(config))
+    compiled.use_compile()
+    for _ in range(2):
+        assert eager.train_epoch() == compiled.train_epoch()
+    for a, b in zip(eager.model.parameters(), compiled.model.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    assert compiled.compiled_step.records >= 1
+
+
+def test_train_compile_refuses_an_optimizer_whose_step_needs_a_closure():
+    from minigrad.cli.errors import UsageError
+    from minigrad.cli.training import TrainingRun
+    with pytest.raises(UsageError, match="--compile: LBFGS"):
+        TrainingRun({"epochs": 1, "optimizer": "LBFGS"}).use_compile()

@@ -63,6 +63,9 @@ def add_arguments(parser):
     parser.add_argument("--stop-after", type=positive_int, metavar="EPOCH",
                         help="stop after this epoch (the schedule still spans --epochs)")
     parser.add_argument("--plot", metavar="PATH", help="save loss, accuracy and lr curves (PNG)")
+    parser.add_argument("--compile", action="store_true",
+                        help="record the training step once and replay it (mg.compile): the "
+                             "same numbers, less Python per step")
 
 
 def config_from_arguments(args):
@@ -167,6 +170,8 @@ def run(args, device):
         training = _load_run(args, device)
     else:
         training = TrainingRun(config_from_arguments(args), device)
+    if getattr(args, "compile", False):
+        training.use_compile()
     epochs = training.config["epochs"]
     last_epoch = min(epochs, args.stop_after or epochs)
     if not args.quiet:

@@ -70,7 +70,7 @@ class Recorder:
         for arg in args:
             if isinstance(arg, Tensor):
                 inputs.append(self.slot_of_tensor(arg))
-                values.append(None)
+                values.append(_TENSOR)
             else:
                 values.append(arg)
         marker = tuple(True if isinstance(arg, Tensor) and arg._requires_grad else None
@@ -152,10 +152,13 @@ class Recorder:
 
 
 # -- the replayed calls (built once at recording time) ------------------------
+_TENSOR = object()  # marks where a forward call takes an array from a slot
+
+
 def _forward_call(cls, options, values, backend, marker, converted):
     forward = cls.forward
     new = cls.__new__
-    tensor_positions = [i for i, v in enumerate(values) if v is None]
+    tensor_positions = [i for i, v in enumerate(values) if v is _TENSOR]
     asarray = backend.xp.asarray
 
     def run(*arrays):
