@@ -44,7 +44,7 @@ NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testin
               "minigrad.data", "minigrad.utils.data", "minigrad.utils.hooks", "minigrad.nn",
               "minigrad.nn.functional", "minigrad.nn.init", "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
-              "minigrad.viz", "minigrad.linalg", "minigrad.models"]
+              "minigrad.viz", "minigrad.linalg", "minigrad.models", "minigrad.compile"]
 # Submodules of minigrad that are implementation, not API.
 INTERNAL_MODULES = {"backend", "conversion", "creation", "dtypes", "index_keys", "ops",
                     "printing", "random", "serialization", "tensor", "cli"}
@@ -237,7 +237,8 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("page, examples", [("autograd.md", 30),
-                                            ("convolution-and-attention.md", 15)])
+                                            ("convolution-and-attention.md", 15),
+                                            ("compile.md", 5)])
 def test_pages_sessions_print_what_the_page_shows(page, examples):
     # The ```pycon blocks are doctests: every output on the page is checked.
     text = (DOCS / page).read_text(encoding="utf-8")

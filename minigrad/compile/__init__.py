@@ -8,7 +8,7 @@ guide "Compiling a step" for the guards and what can't be compiled.
 from .compiled import Compiled
 from .recorder import CompileError
 
-__all__ = ["compile", "CompileError"]
+__all__ = ["compile", "CompileError", "Compiled"]
 
 
 def compile(fn=None, *, mode="default"):
