@@ -171,11 +171,14 @@ def _forward_call(cls, options, values, backend, marker, converted):
         ctx = new(cls)
         ctx._backend = backend
         ctx.next_edges = marker
+        ctx._on_arrays = True  # forward reads neither saved_tensors nor saved_intermediates
         result = forward(ctx, *args, **options)
         if ctx._to_save:
             ctx._saved = tuple([("raw", v, 0) for v in ctx._to_save])
             ctx._to_save = ()
         if type(result) is not tuple:
+            if converted is None:
+                return ctx, result
             result = (result,)
         if converted is not None:
             result = tuple(asarray(r).astype(dtype, copy=False) if dtype is not None else r
@@ -185,15 +188,18 @@ def _forward_call(cls, options, values, backend, marker, converted):
 
 
 def _backward_call(ctx, *grads):
-    ctx._on_arrays = True
-    try:
-        results = ctx.backward(ctx, *grads)
-    finally:
-        ctx._on_arrays = False
-    if not isinstance(results, tuple):
+    """A backward on arrays (``array_backward``); the replayed ctx was made with
+    ``_on_arrays`` set, so its saved values are arrays."""
+    results = ctx.backward(ctx, *grads)
+    if type(results) is not tuple:
         results = (results,)
-    backend = ctx._backend
-    return tuple(r if r is None or backend.is_array(r) else backend.xp.asarray(r) for r in results)
+    array_type = ctx._backend.array_type
+    for r in results:
+        if r is not None and type(r) is not array_type:  # NumPy gives scalars for 0-d results
+            backend = ctx._backend
+            return tuple(r if r is None or backend.is_array(r) else backend.xp.asarray(r)
+                         for r in results)
+    return results
 
 
 def _adder(backend):
@@ -214,6 +220,7 @@ def _tensor_backward_call(ctx, *grads):
     is_array = backend.is_array
     ctx._saved = tuple([(kind, new_tensor(v, backend, None, 0) if is_array(v) else v, version)
                         for kind, v, version in ctx._saved])
+    ctx._on_arrays = False
     ctx._on_tensors = True
     try:
         with no_grad():
