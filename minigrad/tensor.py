@@ -1238,6 +1238,8 @@ def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
     """
     tensor = _new(Tensor)
     _init(tensor, array, backend, grad_fn, output_index)
+    if _tracing.recorder is not None:
+        _tracing.recorder.made(array)
     return tensor
 
 

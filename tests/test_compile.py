@@ -258,3 +258,21 @@ def test_train_compile_refuses_an_optimizer_whose_step_needs_a_closure():
     from minigrad.cli.training import TrainingRun
     with pytest.raises(UsageError, match="--compile: LBFGS"):
         TrainingRun({"epochs": 1, "optimizer": "LBFGS"}).use_compile()
+
+
+def test_a_tensor_computed_outside_an_op_is_refused():
+    x, _ = _data()
+
+    def step(x):
+        mask = x > 0  # a comparison: a tensor made without a recorded operation
+        return x * mask
+    with pytest.raises(mg.CompileError, match="comparison"):
+        mg.compile(step)(x)
+
+
+def test_constants_made_in_the_step_are_kept():
+    x, _ = _data()
+    compiled = mg.compile(lambda x: x + mg.ones(3, dtype=mg.float64) * mg.tensor(2.0, dtype=mg.float64))
+    compiled(x)
+    np.testing.assert_array_equal(compiled(x).numpy(), x.numpy() + 2)
+    np.testing.assert_array_equal(compiled(x * 3).numpy(), x.numpy() * 3 + 2)

@@ -31,6 +31,7 @@ class Recorder:
         self.live = {}             # slot -> tensor read at replay time (params, buffers)
         self.constants = {}        # slot -> array made once (root gradients, zeros)
         self.whole_calls = []      # (method, args) of every whole call
+        self.made_outside = {}     # id -> array of tensors made in the step outside an op
         for tensor in arguments:
             self.argument_slots.append(self._new_slot(tensor._array))
 
@@ -39,17 +40,33 @@ class Recorder:
         slot = self.slot_count
         self.slot_count += 1
         self.slot_of[id(array)] = slot
+        self.made_outside.pop(id(array), None)
         self.keep.append(array)
         return slot
 
     def slot_of_tensor(self, tensor):
         """The slot holding ``tensor``'s array; a tensor the step did not make is read
-        live at replay time."""
+        live at replay time (a parameter, a buffer, a constant made by ``mg.zeros`` ...)."""
         slot = self.slot_of.get(id(tensor._array))
         if slot is None:
+            if id(tensor._array) in self.made_outside:
+                self.refuse(
+                    f"a tensor of shape {tuple(tensor.shape)} was computed inside the step by "
+                    "something that is not a recorded operation (a comparison such as x > 0, "
+                    "a cast of an integer tensor, an index search, ...), so a replay would reuse "
+                    "its first value; compute it outside the step and pass it in")
             slot = self._new_slot(tensor._array)
             self.live[slot] = tensor
         return slot
+
+    def made(self, array):
+        """A Tensor was made around ``array`` during recording (new_tensor)."""
+        if id(array) not in self.slot_of:
+            self.made_outside[id(array)] = array
+
+    def constant_tensor(self, tensor):
+        """``mg.zeros``, ``mg.ones``, ... made ``tensor`` in the step: a constant."""
+        self.made_outside.pop(id(tensor._array), None)
 
     def slot_of_array(self, array):
         """The slot of an array; one the step did not make is a constant of the replay."""
