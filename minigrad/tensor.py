@@ -253,6 +253,8 @@ class Tensor:
         """``f"{loss:.3f}"``: a 0-d tensor formats as its Python number (as in PyTorch);
         any other tensor only without a format spec (as ``str``)."""
         if self._array.ndim == 0:
+            if _tracing.recorder is not None:
+                _tracing.recorder.read_value("formatting a value")
             return self._array.item().__format__(format_spec)
         return object.__format__(self, format_spec)
 

@@ -276,3 +276,24 @@ def test_constants_made_in_the_step_are_kept():
     compiled(x)
     np.testing.assert_array_equal(compiled(x).numpy(), x.numpy() + 2)
     np.testing.assert_array_equal(compiled(x * 3).numpy(), x.numpy() * 3 + 2)
+
+
+def test_eval_mode_and_frozen_parameters_record_again():
+    x, y = _data()
+    model, optimizer, step = _training(lambda p: mg.optim.SGD(p, lr=0.1))
+    eager_model, _, eager_step = _training(lambda p: mg.optim.SGD(p, lr=0.1))
+    compiled = mg.compile(step)
+    for switch in (None, "eval", "freeze", None):
+        for m in (model, eager_model):
+            if switch == "eval":
+                m.eval()
+            elif switch == "freeze":
+                m[0].weight.requires_grad_(False)
+        for i in range(2):
+            mg.manual_seed(i)
+            eager_step(x, y)
+            mg.manual_seed(i)
+            compiled(x, y)
+    assert compiled.records == 3
+    for a, b in zip(eager_model.state_dict().values(), model.state_dict().values()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()

@@ -27,6 +27,8 @@ class Replay:
         self.argument_slots = recorder.argument_slots
         self.live = [(slot, tensor, tensor._array.shape, tensor._array.dtype)
                      for slot, tensor in recorder.live.items()]
+        self.requires_grad = [(tensor, tensor._requires_grad) for tensor in recorder.live.values()]
+        self.modules = [(module, module.training) for module in recorder.modules.values()]
         self.constants = list(recorder.constants.items())
         self.optimizers = []
         for method, args in recorder.whole_calls:
@@ -41,6 +43,12 @@ class Replay:
         for _slot, tensor, shape, dtype in self.live:
             array = tensor._array
             if array.shape != shape or array.dtype != dtype:
+                return False
+        for tensor, requires_grad in self.requires_grad:
+            if tensor._requires_grad is not requires_grad:
+                return False
+        for module, training in self.modules:
+            if module.training is not training:
                 return False
         return all(_parameter_ids(opt) == ids for opt, ids in self.optimizers)
 

@@ -32,6 +32,7 @@ class Recorder:
         self.constants = {}        # slot -> array made once (root gradients, zeros)
         self.whole_calls = []      # (method, args) of every whole call
         self.made_outside = {}     # id -> array of tensors made in the step outside an op
+        self.modules = {}          # id -> module called in the step (train/eval is a guard)
         for tensor in arguments:
             self.argument_slots.append(self._new_slot(tensor._array))
 
@@ -58,6 +59,10 @@ class Recorder:
             slot = self._new_slot(tensor._array)
             self.live[slot] = tensor
         return slot
+
+    def module(self, module):
+        """A module was called: its training flag becomes a guard."""
+        self.modules[id(module)] = module
 
     def made(self, array):
         """A Tensor was made around ``array`` during recording (new_tensor)."""
