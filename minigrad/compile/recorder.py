@@ -104,15 +104,15 @@ class Recorder:
         run = _forward_call(cls, options, values, backend, marker, converted)
         node_slot = self.slot_count  # the replayed node (ctx) gets a slot of its own
         self.slot_count += 1
-        ctx._compile_slot = node_slot
+        ctx._compile_slot = (self, node_slot)
         outs = (node_slot,) + self.outputs(results)
         self.entries.append((run, tuple(inputs), outs))
 
     def backward(self, node, grads, results):
-        node_slot = getattr(node, "_compile_slot", None)
-        if node_slot is None:
+        recorded = getattr(node, "_compile_slot", None)
+        if recorded is None or recorded[0] is not self:
             self.refuse("backward() reached a graph built before the compiled step began")
-        ins = (node_slot,) + tuple(self.slot_of_array(g._array) for g in grads)
+        ins = (recorded[1],) + tuple(self.slot_of_array(g._array) for g in grads)
         call = _backward_call if node.array_backward else _tensor_backward_call
         outs = []
         for r in results:
@@ -143,17 +143,18 @@ class Recorder:
     def write(self, tensor, name, values, key, view_key):
         if key is not Ellipsis or view_key is not Ellipsis:
             raise CompileError(f"{name} into part of a tensor inside a compiled step is not supported")
-        live = self.slot_of.get(id(tensor._array)) is None or id(tensor._array) in self._live_ids()
         target = self.slot_of_tensor(tensor)
-        version = tensor._version if live else None
+        version = tensor._version if target in self.live else None
+        if isinstance(values, np.generic):
+            values = values.item()
+        if hasattr(values, "shape") and id(values) not in self.slot_of:
+            self.refuse(f"{name} writes the values of a tensor the step did not compute; the "
+                        "replay would write its first values again")
         if hasattr(values, "shape"):
             ins = (target, self.slot_of_array(values))
             self.entries.append((_write_array(version), ins, ()))
         else:
             self.entries.append((_write_value(version, values), (target,), ()))
-
-    def _live_ids(self):
-        return {id(t._array) for t in self.live.values()}
 
     def read_value(self, what):
         raise CompileError(
