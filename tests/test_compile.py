@@ -297,3 +297,12 @@ def test_eval_mode_and_frozen_parameters_record_again():
     assert compiled.records == 3
     for a, b in zip(eager_model.state_dict().values(), model.state_dict().values()):
         assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_check_mode_runs_on_the_strict_device():
+    x, y = _data("strict")
+    _, _, step = _training(lambda p: mg.optim.Adam(p, lr=1e-2), device="strict")
+    compiled = mg.compile(step, mode="check")
+    for _ in range(3):
+        compiled(x, y)
+    assert compiled.records == 1

@@ -12,8 +12,11 @@ replayed and raise ``CompileError`` while recording.
 """
 import copy
 
+import numpy as np
+
 from ..autograd import tracing
 from ..autograd.grad_mode import _state
+from ..backend import backend_of_array
 from ..tensor import Tensor, new_tensor
 from .recorder import CompileError, Recorder
 
@@ -201,11 +204,16 @@ def _check(replay, fn, tensors, args, kwargs):
 
 
 def _compare(name, replayed, eager):
+    """Raise unless both are None or hold the same values (NaN where the other has NaN);
+    the arrays are copied to the host explicitly (a GPU array refuses implicit reads)."""
     if replayed is None and eager is None:
         return
-    if (replayed is None) != (eager is None) or replayed.shape != eager.shape \
-            or replayed.dtype != eager.dtype or not (replayed == eager).all() \
-            and not ((replayed == eager) | ((replayed != replayed) & (eager != eager))).all():
+    same = replayed is not None and eager is not None and replayed.shape == eager.shape \
+        and replayed.dtype == eager.dtype
+    if same:
+        a, b = backend_of_array(replayed).to_host(replayed), backend_of_array(eager).to_host(eager)
+        same = bool(np.all((a == b) | ((a != a) & (b != b))))
+    if not same:
         raise CompileError(f"mode='check': the replay and the eager run differ in {name}")
 
 
