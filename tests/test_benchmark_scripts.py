@@ -18,3 +18,12 @@ def test_gpu_benchmark_smoke_run(device, capsys, monkeypatch):
     output = capsys.readouterr().out
     for line in ("MLP", "LSTM", "Adam step", "Adam floor"):
         assert line in output
+
+
+@pytest.mark.slow
+def test_compile_benchmark_smoke_run(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    monkeypatch.setattr(sys, "argv", ["bench_compile.py", "--only", "chain", "--rounds", "1"])
+    runpy.run_path(str(BENCHMARKS / "bench_compile.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    assert "chain" in output and "c/PyTorch" in output
