@@ -13,6 +13,7 @@ differentiable functions).
 from .tensor import Tensor  # first: everything else is built on it
 from . import autograd, cuda, testing
 from . import nn, optim
+from . import distributed
 from .autograd import enable_grad, gradcheck, gradgradcheck, GradcheckError, no_grad, set_grad_enabled
 from .autograd.grad_mode import inference_mode, is_grad_enabled, is_inference_mode_enabled
 from .backend import Device as device

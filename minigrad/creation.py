@@ -4,6 +4,7 @@ Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``. Random
 tensors come from the device's default generator, which ``mg.manual_seed``
 seeds, or from the ``mg.Generator`` given as ``generator=``.
 """
+import contextlib
 import operator
 import warnings
 
@@ -63,8 +64,9 @@ def as_tensor(data, dtype=None, device=None):
 
 def _new(array_from_xp, dtype, device, requires_grad):
     backend = get_backend(device or "cpu")
-    result = new_tensor(array_from_xp(backend, np.dtype(dtype or get_default_dtype())),
-                          backend, None, 0)
+    with backend.scope or contextlib.nullcontext():  # a GPU: allocated on it
+        array = array_from_xp(backend, np.dtype(dtype or get_default_dtype()))
+    result = new_tensor(array, backend, None, 0)
     result.requires_grad = requires_grad
     if _tracing.recorder is not None:  # zeros, ones, full, arange, ...: a constant of the step
         _tracing.recorder.constant_tensor(result)
@@ -262,8 +264,10 @@ def randperm(n, generator=None, dtype=None, device=None):
     if operator.index(n) < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
 
+    backend = get_backend(device or "cpu")  # the device's own way to draw a permutation
+
     def draw(source, length, dt):
-        return source.permutation(length).astype(dt)
+        return backend.permutation(source, length).astype(dt)
     return _random(draw, n, generator, dtype or np.int64, device, False)
 
 

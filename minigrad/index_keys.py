@@ -6,6 +6,8 @@ PyTorch reads them.
 - ``setitem_keys``: the keys through which ``tensor[key] = value`` writes the
   elements ``tensor[key]`` selects.
 """
+from types import SimpleNamespace
+
 import numpy as np
 
 from .tensor import Tensor
@@ -69,6 +71,20 @@ def setitem_keys(key, tensor, value):
             f"tensor[index] = value with an index tensor, list or mask writes only a value of "
             f"the tensor's dtype {tensor.dtype} (as in PyTorch), got a value of dtype "
             f"{value.dtype}; convert it with value.to({tensor.dtype})")
+    view_key = Ellipsis
     if any(map(_is_int, key)) and any(map(_is_index_array, key)):
-        return _ints_first(key)
-    return Ellipsis, key
+        view_key, key = _ints_first(key)
+    if tensor._backend.xp is not np:  # a device checks without waiting (ops/index_bounds.py)
+        key = setitem_in_bounds(tensor, view_key, key)
+    return view_key, key
+
+
+def setitem_in_bounds(tensor, view_key, key):
+    """``key`` (of ``tensor._array[view_key][key] = value``) with its ints and index arrays
+    checked against the dimensions they index (``ops.shape.in_bounds``). On the CPU the
+    write runs first, so that a value of the wrong shape is reported first, as in
+    PyTorch; its IndexError then comes here for minigrad's message."""
+    from .ops.shape import in_bounds
+    view = tensor._array[view_key]  # the index arrays index this view
+    return in_bounds(key, SimpleNamespace(shape=view.shape, ndim=view.ndim,
+                                          _backend=tensor._backend), tuple(tensor.shape))

@@ -135,9 +135,9 @@ class _DefaultGenerator(Generator):
 
     def initial_seed(self):
         """The seed the stream was last started from (before any seeding, the one
-        NumPy drew from the operating system)."""
+        drawn from the operating system)."""
         if self._initial_seed is None:
-            return self._random.bit_generator.seed_seq.entropy
+            return self._backend.first_seed
         return self._initial_seed
 
 

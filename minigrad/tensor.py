@@ -19,6 +19,7 @@ import numpy as np
 from .backend import Device
 from .printing import format_values
 from .dtypes import get_default_dtype, parse_tensor_type_name, tensor_type_name
+from .ops.index_bounds import raise_pending
 
 _SCALAR_TYPES = (int, float, bool)
 
@@ -27,7 +28,8 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_array", "_grad", "_requires_grad", "grad_fn", "_output_index", "_version",
-                 "_backend", "_hooks", "_retains_grad", "_grad_accumulator", "__weakref__")
+                 "_backend", "_hooks", "_retains_grad", "_grad_accumulator",
+                 "_post_accumulate_grad_hooks", "__weakref__")
     # NumPy must hand ``ndarray + tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
     __hash__ = object.__hash__
@@ -227,12 +229,18 @@ class Tensor:
                                f"{self._array.size} elements (shape {tuple(self.shape)})")
         if _tracing.recorder is not None:
             _tracing.recorder.read_value(".item()")
-        return self._array.item()
+        return self._host_item()
 
     def tolist(self):
         if _tracing.recorder is not None:
             _tracing.recorder.read_value(".tolist()")
         return self._backend.to_host(self._array).tolist()
+
+    def _host_item(self):
+        """The one element as a Python number, read from the device (which first reports a
+        bad index met since the last read: ops/index_bounds.py)."""
+        raise_pending(self._backend)
+        return self._array.item()
 
     def __float__(self):
         return float(self._python_scalar())
@@ -247,7 +255,7 @@ class Tensor:
                              f"this one has shape {tuple(self.shape)}")
         if _tracing.recorder is not None:
             _tracing.recorder.read_value("float() or int()")
-        return self._array.item()
+        return self._host_item()
 
     def __format__(self, format_spec):
         """``f"{loss:.3f}"``: a 0-d tensor formats as its Python number (as in PyTorch);
@@ -255,7 +263,7 @@ class Tensor:
         if self._array.ndim == 0:
             if _tracing.recorder is not None:
                 _tracing.recorder.read_value("formatting a value")
-            return self._array.item().__format__(format_spec)
+            return self._host_item().__format__(format_spec)
         return object.__format__(self, format_spec)
 
     def __bool__(self):
@@ -431,6 +439,23 @@ class Tensor:
             hooks.sort(key=lambda h: getattr(h, "stores_grad", False))
         return RemovableHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf after ``backward()`` has added its gradient to ``.grad``.
+
+        As in PyTorch, the hook sees the tensor itself (its ``.grad`` already
+        updated) and returns nothing; ``DistributedDataParallel`` uses it to
+        start a gradient bucket's all-reduce as soon as every gradient in it is
+        ready. Returns a handle whose ``remove()`` unregisters it.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = []
+        self._post_accumulate_grad_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_grad_hooks, hook)
+
     # -- in-place updates (for optimizers and initialisation, outside the graph) --
     # ``x.add_(y)`` (and ``x += y``) is ``x + y`` computed by the out-of-place
     # operation, so broadcasting and type promotion follow the same rules, then
@@ -597,6 +622,7 @@ class Tensor:
         try:
             self._write(name, self._array_of(value, "__setitem__"), key, view_key)
         except IndexError as error:
+            setitem_in_bounds(self, view_key, key)  # minigrad's message for a bad index
             raise IndexError(
                 f"index out of range for a tensor of shape {tuple(self.shape)}: {error}") from None
 
@@ -1223,6 +1249,7 @@ def _init(tensor, array, backend, grad_fn, output_index):
     tensor._hooks = None
     tensor._retains_grad = False
     tensor._grad_accumulator = None  # made by grad_fn.next_functions, for graph walkers
+    tensor._post_accumulate_grad_hooks = None
 
 
 def _scaled(value, factor):
@@ -1250,7 +1277,7 @@ def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
 from .autograd.grad_mode import _state  # noqa: E402
 from .autograd import tracing as _tracing  # noqa: E402
 from .conversion import to_arguments, to_backend_array  # noqa: E402
-from .index_keys import setitem_keys  # noqa: E402
+from .index_keys import setitem_in_bounds, setitem_keys  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
     abs, add, cast, clamp, clone, compare, div, erf, exp, log, logical, maximum, minimum, mul,
     neg, pow, relu, sigmoid, sin, cos, sqrt, sub, tanh, to_device)

@@ -25,9 +25,9 @@ The optimizers' fast path (``minigrad/optim/fast/``) packs a group's parameters
 into flat buckets and updates them in slices of ``backend.elementwise_chunk``
 elements (8 times more with a compiled kernel). ``SHAPES`` is small, so the
 many trajectories stay quick: on the 'cpu' device its parameters share one
-bucket and one slice, and only the 'strict' device (1000-element slices) cuts
-the big one. ``LARGE_SHAPES`` is the second case, for a few steps: on 'cpu'
-too, one parameter spans several array slices and one several kernel slices.
+bucket and one slice, and the 'strict' device, as CUDA, takes each bucket
+whole. ``LARGE_SHAPES`` is the second case, for a few steps: on 'cpu' one
+parameter spans several array slices and one several kernel slices.
 """
 import dataclasses
 import importlib
@@ -38,7 +38,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-SHAPES = [(3, 4), (5,), (40, 60), (7,)]  # 2400 elements in the big one: several strict slices
+SHAPES = [(3, 4), (5,), (40, 60), (7,)]  # small: one bucket, one slice
 # 266,240 elements (> 8 · 2¹⁵, a CPU kernel slice) and 40,000 (> 2¹⁵, an array slice)
 LARGE_SHAPES = [(3, 4), (520, 512), (5,), (200, 200), (7,)]
 

@@ -224,3 +224,93 @@ def test_copies_of_tensors_and_modules_share_the_device_backend(device):
     mg.testing.assert_close(twin(x), model(x))
     tensor = mg.randn(3, device=device)
     assert copy.copy(tensor)._backend is tensor._backend
+
+
+def test_work_on_a_devices_arrays_runs_with_that_device_current(monkeypatch):
+    """On CUDA each backend's ``scope`` makes its GPU current (``cupy.cuda.Device(i)``), so
+    that a 'cuda:1' tensor's results, gradients and optimizer state land on GPU 1. Here a
+    recording scope on the 'strict' device shows that operations, backward, factories
+    and the optimizer step (plain loop and fast path) all run inside it."""
+    import minigrad as mg
+    from minigrad.backend import get_backend
+
+    class RecordingScope:
+        depth = entered = 0
+
+        def __enter__(self):
+            self.depth += 1
+            self.entered += 1
+
+        def __exit__(self, *exc):
+            self.depth -= 1
+
+    backend = get_backend("strict")
+    scope = RecordingScope()
+    monkeypatch.setattr(backend, "scope", scope)
+    depths = []
+    for name in ("exp", "zeros", "zeros_like"):
+        original = getattr(backend.xp, name)
+
+        def recording(*args, _original=original, **kwargs):
+            depths.append(scope.depth)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(backend.xp, name, recording)
+    x = mg.zeros(3, device="strict", requires_grad=True)         # a factory
+    w = mg.zeros(3, device="strict", requires_grad=True)
+    loss = (x.exp() * w).sum()                                     # operations
+    entered = scope.entered
+    loss.backward()                                                # backward
+    assert scope.entered > entered
+    for foreach in (False, None):                                  # plain loop, fast path
+        entered = scope.entered
+        mg.optim.Adam([{"params": [x, w], "foreach": foreach}], lr=0.1).step()
+        assert scope.entered > entered
+    assert depths and all(depth >= 1 for depth in depths), depths
+    assert scope.depth == 0
+
+
+def test_a_group_on_two_gpus_steps_each_parameter_with_its_own_gpu_current(monkeypatch):
+    """Two GPUs, played by two 'strict' backend objects with recording scopes: each
+    parameter's state is made and its update runs with its own device current."""
+    import minigrad as mg
+    from minigrad.backend import get_backend
+    from minigrad.backend.strict_backend import StrictBackend
+    from minigrad.tensor import new_tensor
+
+    class Scope:
+        depth = 0
+
+        def __enter__(self):
+            self.depth += 1
+
+        def __exit__(self, *exc):
+            self.depth -= 1
+
+    first, second = get_backend("strict"), StrictBackend()
+    second.device_object, second.array_type = first.device_object, first.array_type
+    monkeypatch.setattr(first, "scope", Scope())
+    second.scope = Scope()
+    params = []
+    for backend in (first, second):
+        param = new_tensor(backend.from_host(np.ones(3)), backend, None, 0)
+        param.requires_grad = True
+        param.grad = new_tensor(backend.from_host(np.ones(3)), backend, None, 0)
+        params.append(param)
+    seen = []
+
+    class RecordingSGD(mg.optim.SGD):
+        def init_state(self, group, param):
+            backend = first if param is params[0]._array else second
+            seen.append(("state", backend.scope.depth, backend is first))
+            return super().init_state(group, param)
+
+        def update(self, group, param, grad, state, step):
+            backend = first if param is params[0]._array else second
+            seen.append(("update", backend.scope.depth, backend is first))
+            super().update(group, param, grad, state, step)
+
+    RecordingSGD(params, lr=0.5, momentum=0.9).step()
+    assert len(seen) == 4 and all(depth == 1 for _, depth, _ in seen), seen
+    assert sorted(on_first for _, _, on_first in seen) == [False, False, True, True]
+    for param in params:
+        np.testing.assert_array_equal(param.detach().numpy(), [0.5, 0.5, 0.5])

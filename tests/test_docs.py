@@ -44,7 +44,8 @@ NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testin
               "minigrad.data", "minigrad.utils.data", "minigrad.utils.hooks", "minigrad.nn",
               "minigrad.nn.functional", "minigrad.nn.init", "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
-              "minigrad.viz", "minigrad.linalg", "minigrad.models", "minigrad.compile"]
+              "minigrad.viz", "minigrad.linalg", "minigrad.models", "minigrad.distributed",
+              "minigrad.distributed.optim", "minigrad.nn.parallel", "minigrad.compile"]
 # Submodules of minigrad that are implementation, not API.
 INTERNAL_MODULES = {"backend", "conversion", "creation", "dtypes", "index_keys", "ops",
                     "printing", "random", "serialization", "tensor", "cli"}

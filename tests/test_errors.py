@@ -100,8 +100,16 @@ def test_index_out_of_range(device):
         mg.ones(3, 2, device=device, requires_grad=True)[1, 7]
     with pytest.raises(IndexError, match=r"shape \(3,\).*index -4"):
         mg.ones(3, device=device)[-4]
-    with pytest.raises(IndexError, match=r"shape \(3,\)"):
-        mg.ones(3, device=device)[mg.tensor([0, 3], device=device)]
+    message = r"shape \(3,\): index 3 is out of bounds for dimension 0 with size 3"
+    index = mg.tensor([0, 3], device=device)
+    if device == "cpu":
+        with pytest.raises(IndexError, match=message):
+            mg.ones(3, device=device)[index]
+    else:  # a device reports it at the next read, without waiting at the lookup
+        picked = mg.ones(3, device=device)[index]
+        with pytest.raises(IndexError, match=message + ".*first read after the operation"):
+            picked.numpy()
+        picked.numpy()  # reported once
 
 
 def test_cat_and_stack_with_mismatched_shapes(device):
@@ -192,3 +200,40 @@ def test_errors_lose_nothing(device):
         x + mg.ones(4, device=device)
     np.testing.assert_array_equal(x.detach().numpy(), np.arange(3.0))
     np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 2.0, 2.0])
+
+
+def test_a_bad_gather_or_index_select_index_costs_no_wait_on_a_device(device):
+    """CPU: the error at the call. A device: the lookup clamps and counts on the device
+    (no read inside forbid_host_reads), and the next read raises the same error."""
+    from minigrad.backend.strict_backend import forbid_host_reads
+    x = mg.ones(2, 3, device=device)
+    cases = [
+        (lambda: x.gather(1, mg.tensor([[0, 3]], device=device)), RuntimeError,
+         "gather: index 3 is out of bounds for dimension 1 with size 3"),
+        (lambda: x.index_select(0, mg.tensor([-1], device=device)), IndexError,
+         r"index_select\(\): index out of range in self: index -1 for dimension 0 of size 2"),
+    ]
+    for call, error, message in cases:
+        if device == "cpu":
+            with pytest.raises(error, match=message):
+                call()
+            continue
+        with forbid_host_reads():
+            result = call()
+        with pytest.raises(error, match=message):
+            result.tolist()
+        result.tolist()  # reported once
+
+
+def test_writing_through_an_out_of_range_index_array(device):
+    """x[idx] = v: the CPU raises at once; a device at the next read."""
+    message = r"shape \(3, 2\): index 5 is out of bounds for dimension 0 with size 3"
+    for key in (mg.tensor([0, 5], device=device), (mg.tensor([5], device=device), 1)):
+        x = mg.zeros(3, 2, device=device)
+        if device == "cpu":
+            with pytest.raises(IndexError, match=message):
+                x[key] = 1.0
+            continue
+        x[key] = 1.0
+        with pytest.raises(IndexError, match=r"index 5 is out of bounds"):
+            x.numpy()

@@ -17,6 +17,7 @@ import torch
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn
+from minigrad.backend.strict_backend import forbid_host_reads
 
 close = functools.partial(mg.testing.assert_close, rtol=1e-6, atol=1e-10)
 
@@ -453,9 +454,16 @@ def test_embedding_options_match_torch(options, device, rng):
 
 def test_embedding_rejects_bad_indices_and_arguments(device):
     layer = nn.Embedding(5, 2, device=device)
-    for bad in ([0, 5], [-1, 2]):
-        with pytest.raises(IndexError, match="index out of range in self"):
-            layer(mg.tensor(bad, device=device))
+    for bad, value in (([0, 5], 5), ([-1, 2], -1)):
+        message = rf"index out of range in self: embedding indices must lie in \[0, 5\), got {value}"
+        if device == "cpu":
+            with pytest.raises(IndexError, match=message):
+                layer(mg.tensor(bad, device=device))
+            continue
+        with forbid_host_reads():  # a device checks without waiting for it ...
+            y = layer(mg.tensor(bad, device=device))
+        with pytest.raises(IndexError, match=message):  # ... and reports it at the next read
+            y.sum().item()
     with pytest.raises(RuntimeError, match="'indices' to have an integer dtype"):
         layer(mg.tensor([1.0], device=device))
     for padding_idx in (5, -6):

@@ -13,8 +13,11 @@ each parameter's whole arrays: the rule of record) or on the fast path of
   cannot run; the arguments and param-group keys are PyTorch's.
 - Every compiled kernel (``fused=True``) equals its ``update`` (``fused=False``)
   bit for bit over several steps, in float32 and float64, on the 'cpu' and
-  'strict' devices (and 'cuda' where available), with parameters larger than a
-  slice and many small ones.
+  'strict' devices (and 'cuda' where available; float16 there within rounding),
+  with parameters larger than a slice and many small ones.
+- The 'strict' device takes CUDA's path: whole buckets, the small gradients
+  gathered by one concatenate, the kernel compiled at its first call; a kernel
+  that fails there warns once and ``update`` runs instead.
 - The default (``foreach=fused=None``) equals the plain loop bit for bit for
   every elementwise optimizer of the registry, on the same devices.
 
@@ -24,6 +27,7 @@ CI runs the optimizer tests a second time with ``MINIGRAD_CPU_KERNELS=0``.
 """
 import inspect
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -59,7 +63,7 @@ def run(make_optimizer, device, dtype=mg.float64, steps=3, shapes=None, late=LAT
     ``make_optimizer(params)`` under the gradient g = a ⊙ θ + 0.1 θ³ + n_k."""
     shapes = shapes or shapes_for(device)
     rng = np.random.default_rng(0)
-    numpy_dtype = np.float32 if dtype == mg.float32 else np.float64
+    numpy_dtype = np.dtype(dtype).type
     params = [mg.tensor(rng.standard_normal(s).astype(numpy_dtype), device=device,
                         requires_grad=True) for s in shapes]
     scales = [rng.uniform(0.5, 2.0, s).astype(numpy_dtype) for s in shapes]
@@ -411,3 +415,101 @@ def test_a_kernel_that_does_not_compile_is_unavailable_with_a_message(capsys, mo
     with pytest.raises(KernelUnavailable, match="could not build the kernel broken"):
         c_compiler.compile_kernel(broken, np.float64)
     assert "could not compile the CPU kernel broken" in capsys.readouterr().err
+
+
+# ------------------------------------------- the path CUDA takes, on the 'strict' device
+def test_the_strict_device_takes_the_path_cupy_takes():
+    """No slicing (the whole bucket in one call, as CuPy's backend), and a kernel that is
+    compiled at its first call, as CuPy compiles an ElementwiseKernel."""
+    from minigrad.backend.cupy_backend import CupyBackend
+    from minigrad.optim.fast import choice, cupy_compiler, strict_compiler
+    assert get_backend("strict").elementwise_chunk is None is CupyBackend.elementwise_chunk
+    assert choice._COMPILERS["strict"] is strict_compiler
+    assert choice._COMPILERS["cupy"] is cupy_compiler
+
+
+@needs_kernels
+def test_one_call_gathers_the_small_gradients_and_one_kernel_call_updates_the_bucket(
+        monkeypatch):
+    xp = get_backend("strict").xp
+    calls = {"concatenate": 0, "kernel": 0}
+    concatenate = xp.concatenate
+
+    def counting_concatenate(*args, **kwargs):
+        calls["concatenate"] += 1
+        return concatenate(*args, **kwargs)
+    monkeypatch.setattr(xp, "concatenate", counting_concatenate)
+    from minigrad.optim.fast import strict_compiler
+    compile_kernel = strict_compiler.compile_kernel
+
+    def counting_compile(kernel, dtype):
+        compiled = compile_kernel(kernel, dtype)
+
+        def call(*arguments):
+            calls["kernel"] += 1
+            assert arguments[0].size == 30 * 13 + 1  # the gathered gradients
+            return compiled(*arguments)
+        return call
+    monkeypatch.setattr(strict_compiler, "compile_kernel", counting_compile)
+    shapes = [(13,)] * 30 + [(1,)]
+    fast, _, _ = run(lambda p: mg.optim.Adam(p, lr=0.01), "strict", shapes=shapes, late=())
+    assert calls == {"concatenate": 3, "kernel": 3}  # one of each per step
+    plain, _, _ = run(lambda p: mg.optim.Adam([{"params": p, "foreach": False}], lr=0.01),
+                      "strict", shapes=shapes, late=())
+    assert_bit_equal(fast, plain, "strict bucket against the plain loop")
+
+
+@needs_kernels
+@pytest.mark.parametrize("maximize", [False, True])
+def test_a_kernel_that_fails_to_compile_at_its_first_call_warns_once_and_update_runs(
+        monkeypatch, maximize):
+    """As CuPy compiles at the first call, in step(): the failure is caught once per
+    (kernel, dtype), warned about, and update() runs, then and afterwards."""
+    from minigrad.optim.fast import strict_compiler
+    monkeypatch.setattr(strict_compiler, "_compiled", {})
+    monkeypatch.setattr(strict_compiler, "_failed", {})
+    kernel = mg.optim.Adam([mg.zeros(1, requires_grad=True)]).fused_kernel(
+        {"amsgrad": False})
+    monkeypatch.setitem(c_compiler._compiled, (kernel, np.dtype(np.float64)),
+                        "the C compiler could not build the kernel adam (a test)")
+
+    def make(params):
+        return mg.optim.Adam(params, lr=0.01, maximize=maximize)
+    with pytest.warns(RuntimeWarning, match="could not compile the kernel adam for float64"):
+        fast, _, _ = run(make, "strict")
+    assert (kernel, np.dtype(np.float64)) in strict_compiler._failed
+    plain, _, _ = run(lambda p: mg.optim.Adam([{"params": p, "foreach": False}], lr=0.01,
+                                              maximize=maximize), "strict")
+    assert_bit_equal(fast, plain, "after a failed first-call compile")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run(make, "strict", steps=1)  # warned once: the kernel is now unavailable
+    with pytest.raises(RuntimeError, match="`fused=True` needs the compiled kernel"):
+        mg.optim.Adam([mg.zeros(2, device="strict", dtype=mg.float64, requires_grad=True)],
+                      fused=True)
+    strict_compiler._failed.clear()  # fused=True, and the first call fails: refused there
+    with pytest.warns(RuntimeWarning), pytest.raises(RuntimeError, match="could not compile"):
+        run(lambda p: mg.optim.Adam(p, lr=0.01, fused=True), "strict", steps=1)
+
+
+def test_float16_kernels_on_cuda_are_close_to_update(device):
+    """A float16 kernel computes in float32 between assignments, update() rounds to
+    float16 after each operation: close, not bit for bit."""
+    if device != "cuda":
+        pytest.skip("float16 kernels run on CUDA only (the C kernels are float32/float64)")
+    for cls, hyper in KERNEL_CASES:
+        def with_choice(fused):
+            return lambda params: cls([{"params": params, "fused": fused}], **hyper)
+        fused, _, _ = run(with_choice(True), device, mg.float16, steps=2, shapes=[(64,)] * 3,
+                          late=())
+        plain, _, _ = run(with_choice(False), device, mg.float16, steps=2,
+                          shapes=[(64,)] * 3, late=())
+        # Per element, float16's rounding moves a step by a fraction of lr (Lion's sign of
+        # a value near 0 can flip: 2 lr); on average, by far less. A wrong kernel moves
+        # every element by about lr or more.
+        lr = hyper["lr"]
+        for mine, theirs in zip(fused[-1], plain[-1]):
+            difference = np.abs(mine.astype(np.float64) - theirs.astype(np.float64))
+            assert difference.max() <= 2.5 * lr and difference.mean() <= 0.1 * lr, (
+                f"{cls.__name__} {hyper}: float16 kernel against update() differs by up to "
+                f"{difference.max():.3g}, {difference.mean():.3g} on average")

@@ -360,3 +360,37 @@ def test_normal_draws_mean_plus_std_times_a_standard_normal(device):
     again = mg.normal(2.0, 0.5, size=(4,), generator=mg.Generator(device).manual_seed(3), device=device)
     assert same(again, mg.normal(2.0, 0.5, (4,), generator=mg.Generator(device).manual_seed(3),
                                  device=device))
+
+
+def test_the_strict_generator_has_only_cupys_methods_so_randperm_draws_as_on_cuda():
+    """CuPy 14's Generator has no permutation (nor normal, choice, shuffle); the 'strict'
+    device's generator refuses them too, and randperm there sorts uniform draws, as on CUDA."""
+    from minigrad.backend import get_backend
+    from minigrad.backend.cupy_backend import GENERATOR_METHODS
+    strict = get_backend("strict")
+    for missing in ("permutation", "normal", "choice", "shuffle"):
+        assert missing not in GENERATOR_METHODS
+        with pytest.raises(AttributeError, match=f"no method '{missing}'"):
+            getattr(strict.generator, missing)
+    generator = mg.Generator("strict").manual_seed(3)
+    drawn = mg.randperm(1000, generator=generator, device="strict")
+    assert drawn.dtype == mg.int64 and sorted(drawn.tolist()) == list(range(1000))
+    again = mg.randperm(1000, generator=mg.Generator("strict").manual_seed(3), device="strict")
+    assert drawn.tolist() == again.tolist()
+    uniform = np.random.default_rng(3).random(1000)  # the same stream, sorted
+    assert drawn.tolist() == np.argsort(uniform, kind="stable").tolist()
+    # The CPU keeps NumPy's permutation.
+    cpu = mg.randperm(10, generator=mg.Generator().manual_seed(3))
+    assert cpu.tolist() == np.random.default_rng(3).permutation(10).tolist()
+
+
+def test_cupys_generator_has_the_methods_minigrad_draws_with():
+    cupy = pytest.importorskip("cupy", reason="needs CuPy (installs without a GPU)")
+    from minigrad.backend.cupy_backend import GENERATOR_METHODS
+    assert GENERATOR_METHODS <= set(dir(cupy.random.Generator))
+    assert "permutation" not in dir(cupy.random.Generator)
+
+
+def test_the_initial_seed_of_an_unseeded_default_generator_is_known(device):
+    from minigrad.random import _DefaultGenerator
+    assert isinstance(_DefaultGenerator(device).initial_seed(), int)

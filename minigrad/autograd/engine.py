@@ -25,10 +25,16 @@ arrays are freed during the pass.
 """
 from ..tensor import Tensor, new_tensor
 from .grad_mode import set_grad_enabled, _state
+from .callbacks import run_with_queued_callbacks
 from . import tracing
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
+    """Walk the graph (``_walk``); then run the callbacks queued during the walk."""
+    run_with_queued_callbacks(_walk, roots, root_grads, retain_graph, create_graph, capture)
+
+
+def _walk(roots, root_grads, retain_graph, create_graph, capture=None):
     """Back-propagate ``root_grads`` from the tensors ``roots``.
 
     Without ``capture`` gradients accumulate into the leaves' ``.grad``
@@ -84,7 +90,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None):
             if runs is not None and node not in runs:  # a captured input with nothing wanted behind it
                 _release_inputs(edges, pending, ready)
                 continue
-            input_grads = _node_backward(node, grads, check_anomaly)
+            if node._backend.scope is None:
+                input_grads = _node_backward(node, grads, check_anomaly)
+            else:  # a GPU: its backward runs with that GPU current
+                with node._backend.scope:
+                    input_grads = _node_backward(node, grads, check_anomaly)
             if not retain_graph:
                 node._release()
             for position, edge in enumerate(edges):
@@ -305,6 +315,8 @@ def _deliver_to_leaf(leaf, grad, capture, create_graph):
         capture[leaf] = grad
         return
     accumulate_grad(leaf, grad, create_graph)
+    for hook in list(leaf._post_accumulate_grad_hooks or ()):
+        hook(leaf)
 
 
 def accumulate_grad(tensor, grad, create_graph):

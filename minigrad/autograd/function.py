@@ -281,7 +281,11 @@ class Function:
         if recorder is not None:  # forward is replayed whole: what it does inside is not recorded
             tracing.recorder = None
         try:
-            result = cls.forward(ctx, *arrays, **options)
+            if ctx._backend.scope is None:
+                result = cls.forward(ctx, *arrays, **options)
+            else:  # a GPU: computed with that GPU current
+                with ctx._backend.scope:
+                    result = cls.forward(ctx, *arrays, **options)
         except ValueError:
             if cls.broadcasts:
                 _raise_if_shapes_clash(cls, args)

@@ -3,6 +3,23 @@
 CuPy is imported only when a CUDA tensor is first made, so a machine without a
 GPU (or without CuPy) imports and uses minigrad normally.
 """
+import os
+
+from ..ops.index_bounds import raise_pending
+
+# The methods of CuPy 14's ``cupy.random.Generator``: fewer than NumPy's (no ``permutation``,
+# ``normal``, ``choice``, ``shuffle``), so minigrad draws with these only on a device (the
+# 'strict' device's generator refuses the others, so a test catches any other use).
+GENERATOR_METHODS = frozenset({
+    "beta", "binomial", "chisquare", "dirichlet", "exponential", "f", "gamma", "geometric",
+    "hypergeometric", "integers", "logseries", "poisson", "power", "random",
+    "standard_exponential", "standard_gamma", "standard_normal", "uniform"})
+
+
+def permutation_by_sorting(xp, generator, n):
+    """A random permutation of 0, …, n − 1 with the methods of CuPy's Generator: the order
+    that sorts n uniform draws (ties, of probability about n²/2⁵⁴, keep index order)."""
+    return xp.argsort(generator.random(n), kind="stable")
 
 
 def cupy_is_available():
@@ -35,8 +52,13 @@ class CupyBackend:
         self.index = index
         self.device = f"cuda:{index}"
         self._cuda_device = cupy.cuda.Device(index)
-        with self._cuda_device:
-            self.generator = cupy.random.default_rng()
+        # Operations, backward passes, factories and optimizer steps on this GPU's arrays
+        # run inside ``with backend.scope:`` (this GPU made current), so that what they
+        # allocate and launch lands on it, not on GPU 0.
+        self.scope = self._cuda_device
+        # CuPy's generators do not tell their seed: start from one drawn here, and keep it.
+        self.first_seed = int.from_bytes(os.urandom(8), "little") >> 1
+        self.generator = self.new_generator(self.first_seed)
 
     def __enter__(self):
         self._cuda_device.__enter__()
@@ -51,6 +73,12 @@ class CupyBackend:
             return self.xp.asarray(array)
 
     def to_host(self, array):
+        """A NumPy copy; first raises the IndexError of a bad index met since the last read
+        (ops/index_bounds.py)."""
+        raise_pending(self)
+        return self.to_host_unchecked(array)
+
+    def to_host_unchecked(self, array):
         return self.xp.asnumpy(array)
 
     def is_array(self, value):
@@ -73,6 +101,11 @@ class CupyBackend:
     def seed(self, seed):
         self.generator = self.new_generator(seed)
 
+    def permutation(self, generator, n):
+        """A random permutation of 0, …, n − 1 (CuPy's Generator has no ``permutation``)."""
+        with self._cuda_device:
+            return permutation_by_sorting(self.xp, generator, n)
+
     def generator_state(self, generator):
         raise RuntimeError("get_state() is not available for a 'cuda' Generator: CuPy's "
                            "generators do not expose their state; restart a stream with "
@@ -85,3 +118,4 @@ class CupyBackend:
 
     def synchronize(self):
         self._cuda_device.synchronize()
+        raise_pending(self)

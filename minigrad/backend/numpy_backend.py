@@ -37,6 +37,8 @@ class NumpyBackend:
     # A cache-sized piece of work: the optimizers' fast path updates slices of this many
     # elements, so the temporaries of one slice stay in the CPU cache (optim/fast/step.py).
     elementwise_chunk = 1 << 15
+    # What work on this device's arrays runs inside (a GPU made current); nothing here.
+    scope = None
 
     def __copy__(self):
         return self  # one backend object per device: copies of tensors share it
@@ -46,6 +48,7 @@ class NumpyBackend:
 
     def __init__(self):
         self.generator = np.random.default_rng()
+        self.first_seed = self.generator.bit_generator.seed_seq.entropy
         self._erf = _pick_erf()
 
     # -- moving arrays -------------------------------------------------------
@@ -75,6 +78,10 @@ class NumpyBackend:
     def seed(self, seed):
         """Restart the device's default generator from ``seed``."""
         self.generator = self.new_generator(seed)
+
+    def permutation(self, generator, n):
+        """A random permutation of 0, …, n − 1 drawn from ``generator``."""
+        return generator.permutation(n)
 
     def generator_state(self, generator):
         """The position of ``generator`` in its stream, as JSON-serialisable data."""

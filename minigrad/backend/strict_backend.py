@@ -38,6 +38,8 @@ import types
 
 import numpy as np
 
+from ..ops.index_bounds import raise_pending
+from .cupy_backend import GENERATOR_METHODS, permutation_by_sorting
 from .numpy_backend import NumpyBackend
 
 # xp functions that take host data and copy it to the device, as CuPy's do.
@@ -142,7 +144,7 @@ def _wrap(value, arguments=()):
     if isinstance(value, list):
         return [_wrap(item, arguments) for item in value]
     if isinstance(value, np.random.Generator):
-        return StrictNamespace(value)
+        return StrictGenerator(value)
     return value
 
 
@@ -227,6 +229,12 @@ class StrictArray:
             return _device_function(attribute, owner=self)
         return _wrap(attribute, (self,))
 
+    @property
+    def data(self):
+        """Where the values lie, as CuPy's ``ndarray.data`` (a memory pointer whose ``ptr``
+        is the address of the first element): what NCCL's calls take."""
+        return _MemoryPointer(self._data.ctypes.data)
+
     def get(self):
         """A copy in host memory as a NumPy array (CuPy's ``ndarray.get``)."""
         _host_read("array.get()")
@@ -290,6 +298,15 @@ class StrictArray:
 
     def __invert__(self):
         return _wrap(~self._data)
+
+
+class _MemoryPointer:
+    """CuPy's ``MemoryPointer``, reduced to its address ``ptr``."""
+
+    __slots__ = ("ptr",)
+
+    def __init__(self, ptr):
+        self.ptr = ptr
 
 
 def _binary_operator(function, reflected=False):
@@ -375,15 +392,28 @@ class StrictUfunc(StrictNamespace):
         return _call(self._target, args, kwargs)
 
 
+class StrictGenerator(StrictNamespace):
+    """NumPy's random Generator with only the methods of CuPy's (``permutation``,
+    ``normal``, ``choice``, ``shuffle`` and others are refused, as on CUDA)."""
+
+    def __getattr__(self, name):
+        if not name.startswith("_") and name not in GENERATOR_METHODS:
+            raise AttributeError(f"CuPy's random Generator has no method {name!r}, so the "
+                                 f"'strict' device's has none either; draw with one of "
+                                 f"{sorted(GENERATOR_METHODS)}")
+        return super().__getattr__(name)
+
+
 class StrictBackend:
     """NumPy computing on StrictArrays: a CPU device as unforgiving as CUDA."""
 
     name = "strict"
     device = "strict"
     xp = StrictNamespace(np)
-    # Small slices, so the tests exercise the optimizers' fast path with updates that
-    # span several slices and slices that span several parameters (optim/fast/step.py).
-    elementwise_chunk = 1000
+    # As on CUDA: the optimizers' fast path updates a whole flat buffer in one call, so
+    # the tests run the path CuPy takes (optim/fast/step.py, strict_compiler.py).
+    elementwise_chunk = None
+    scope = None  # one device: nothing to make current
 
     def __copy__(self):
         return self  # one backend object per device: copies of tensors share it
@@ -392,8 +422,9 @@ class StrictBackend:
         return self
 
     def __init__(self):
-        self.generator = StrictNamespace(np.random.default_rng())
         self._numpy = NumpyBackend()
+        self.generator = StrictGenerator(self._numpy.generator)
+        self.first_seed = self._numpy.first_seed
 
     # -- moving arrays -------------------------------------------------------
     def from_host(self, array):
@@ -401,7 +432,13 @@ class StrictBackend:
         return StrictArray(np.array(array))
 
     def to_host(self, array):
-        """A NumPy copy of a device array (host values pass through, as in ``cupy.asnumpy``)."""
+        """A NumPy copy of a device array (host values pass through, as in ``cupy.asnumpy``);
+        first raises the IndexError of a bad index met since the last read
+        (ops/index_bounds.py), as on CUDA."""
+        raise_pending(self)
+        return self.to_host_unchecked(array)
+
+    def to_host_unchecked(self, array):
         if isinstance(array, StrictArray):
             return array.get()
         return np.asarray(array)
@@ -421,10 +458,14 @@ class StrictBackend:
 
     def new_generator(self, seed):
         """NumPy's generator for ``seed``, drawing StrictArrays."""
-        return StrictNamespace(self._numpy.new_generator(seed))
+        return StrictGenerator(self._numpy.new_generator(seed))
 
     def seed(self, seed):
         self.generator = self.new_generator(seed)
+
+    def permutation(self, generator, n):
+        """A random permutation of 0, …, n − 1, drawn as on CUDA."""
+        return permutation_by_sorting(self.xp, generator, n)
 
     def generator_state(self, generator):
         return self._numpy.generator_state(generator._target)
@@ -433,4 +474,5 @@ class StrictBackend:
         self._numpy.set_generator_state(generator._target, state)
 
     def synchronize(self):
-        """Work on this device is synchronous; nothing to wait for."""
+        """Work on this device is synchronous; only a bad index met earlier is reported."""
+        raise_pending(self)

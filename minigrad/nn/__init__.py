@@ -3,6 +3,7 @@ from . import functional
 from . import init
 from . import modules
 from . import utils
+from . import parallel
 from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module
 from .parameter import Parameter

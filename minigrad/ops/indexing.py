@@ -19,6 +19,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
 from .arguments import checked_fill_value, tensor_arguments
 from .dims import normalize_dim
+from .index_bounds import checked_index
 from .shape import GetItem, getitem, key_tuple, reshape
 
 
@@ -48,13 +49,10 @@ def _checked_key(op, x, dim, index, src=None):
         if src is not None and size > src.shape[d]:
             raise RuntimeError(f"{op}: expected index {tuple(index.shape)} to be no larger than "
                                f"src {tuple(src.shape)} in dimension {d}")
-    if index.numel():
-        xp, size = x._backend.xp, x.shape[dim]
-        low, high = (int(x._backend.to_host(f(index._array))) for f in (xp.min, xp.max))
-        if low < 0 or high >= size:
-            raise RuntimeError(f"{op}: index {low if low < 0 else high} is out of bounds for "
-                               f"dimension {dim} with size {size}")
-    return _full_key(index._array, dim, x._backend.xp)
+    positions = checked_index(x._backend, index._array, x.shape[dim],
+                              f"{op}: index {{}} is out of bounds for dimension {dim} with "
+                              f"size {x.shape[dim]}", negative=False, error=RuntimeError)
+    return _full_key(positions, dim, x._backend.xp)
 
 
 @tensor_arguments("x", "index")

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..tensor import Tensor, new_tensor
 from .dims import normalize_dim
+from .index_bounds import checked_index
 from .elementwise import where as choose
 from .shape import GetItem, broadcast_to, reshape
 from .arguments import tensor_arguments
@@ -54,11 +55,9 @@ def index_select(input, dim, index):
         if size == 0:
             raise RuntimeError(f"index_select(): self indexing axis dim should be positive: "
                                f"dimension {dim} has size 0, so no index is valid")
-        low, high = (int(input._backend.to_host(f(positions))) for f in
-                     (input._backend.xp.min, input._backend.xp.max))
-        if low < 0 or high >= size:
-            raise IndexError(f"index_select(): index out of range in self: index "
-                             f"{low if low < 0 else high} for dimension {dim} of size {size}")
+        positions = checked_index(input._backend, positions, size,
+                                  f"index_select(): index out of range in self: index {{}} "
+                                  f"for dimension {dim} of size {size}", negative=False)
     return GetItem.apply(input, key=(slice(None),) * dim + (positions,))
 
 

@@ -20,6 +20,7 @@ from .arguments import check_tensor, tensor_arguments
 from .broadcasting import check_expandable
 from .dims import normalize_dim, normalize_distinct_dims
 from .elementwise import cast
+from .index_bounds import checked_index
 
 
 def _shape_arg(shape):
@@ -546,6 +547,34 @@ def _booleans_to_indices(key, shape, xp):
     return tuple(converted)
 
 
+def in_bounds(key, x, shape_in_message=None):
+    """``key`` with each int and integer index array checked against the dimension of ``x``
+    it indexes: an int out of range raises IndexError; an index array is checked as
+    ``index_bounds.py`` says (at once on the CPU, at the next read on a device). The
+    message names ``shape_in_message`` (default: x's shape) as the indexed tensor's."""
+    items = key_tuple(key)
+    covered = builtins.sum(0 if _covers_no_dim(item) or isinstance(item, bool) else 1
+                           for item in items)
+    checked, position = [], 0
+    for item in items:
+        if item is Ellipsis:
+            position += builtins.max(x.ndim - covered, 0)
+        elif not (_covers_no_dim(item) or isinstance(item, bool)):
+            if not isinstance(item, slice) and position < x.ndim:
+                size = x.shape[position]
+                message = (f"index out of range for a tensor of shape "
+                           f"{tuple(shape_in_message or x.shape)}: index "
+                           f"{{}} is out of bounds for dimension {position} with size {size}")
+                if isinstance(item, (int, np.integer)):
+                    if not -size <= item < size:
+                        raise IndexError(message.format(item))
+                else:
+                    item = checked_index(x._backend, item, size, message)
+            position += 1
+        checked.append(item)
+    return tuple(checked) if isinstance(key, tuple) else checked[0]
+
+
 def _covers_no_dim(item):
     """None, ... and a 0-d boolean (which adds a dimension) index no dimension of x."""
     return item is None or item is Ellipsis or (hasattr(item, "dtype") and item.dtype == np.bool_)
@@ -601,6 +630,7 @@ def getitem(x, key):
     key = index_key(_sequence_as_tuple(key), x)
     if not _is_basic(key):
         key = _booleans_to_indices(key, x.shape, x._backend.xp)
+    key = in_bounds(key, x)
     try:
         if not _is_basic(key):
             if any(map(_is_int, key)) and any(map(_is_index_array, key)):

@@ -31,6 +31,7 @@ A subclass writes down its algorithm and nothing else:
   ``foreach``/``fused`` choose between the two as in PyTorch
   (``optim/fast/choice.py``).
 """
+import contextlib
 from collections import defaultdict
 
 from ..autograd import tracing as _tracing
@@ -150,11 +151,21 @@ class Optimizer:
                 loss = closure()
         for hook in list(self._step_pre_hooks.values()):
             hook(self, (), {})
-        with no_grad():
+        with no_grad(), self._device_scope():
             self._step_groups()
         for hook in list(self._step_post_hooks.values()):
             hook(self, (), {})
         return loss
+
+    def _device_scope(self):
+        """The GPU made current for the step (state, temporaries and kernels land on it)
+        when every parameter on a GPU is on the same one; otherwise nothing here, and
+        ``_step_group`` makes each parameter's GPU current in turn."""
+        backends = {p._backend for group in self.param_groups for p in group["params"]
+                    if p._backend.scope is not None}
+        if len(backends) == 1:
+            return next(iter(backends)).scope
+        return contextlib.nullcontext()
 
     def _step_groups(self):
         """The step itself, between the hooks and under ``no_grad``: each group in turn.
@@ -169,11 +180,27 @@ class Optimizer:
         the same rule (``foreach``/``fused`` choose, as in PyTorch)."""
         params = self._params_with_grads(group)
         fast_path = fast.path_for(self, group)
-        if fast_path is None:
+        if len({p._backend for p in params if p._backend.scope is not None}) > 1:
+            self._step_on_devices(group, params, fast_path)  # several GPUs: each current in turn
+        elif fast_path is None:
             for param in params:
                 self._step_param(group, param)
         else:
             fast.step_group(self, group, params, fast_path)
+
+    def _step_on_devices(self, group, params, fast_path):
+        """``_step_group``'s work for parameters on GPUs: the parameters of each device in
+        turn, with that device current (state, temporaries and kernels land on it)."""
+        by_device = {}
+        for param in params:
+            by_device.setdefault(param._backend, []).append(param)
+        for backend, members in by_device.items():
+            with backend.scope or contextlib.nullcontext():
+                if fast_path is None:
+                    for param in members:
+                        self._step_param(group, param)
+                else:
+                    fast.step_group(self, group, members, fast_path)
 
     def _step_param(self, group, param):
         """The plain loop's step of one parameter: ``update`` on its whole arrays."""
@@ -195,7 +222,8 @@ class Optimizer:
                 raise RuntimeError(f"a parameter of shape {tuple(param.shape)} has a gradient of "
                                    f"shape {tuple(param.grad.shape)}")
             if param not in self.state:
-                self._create_state(group, param)
+                with param._backend.scope or contextlib.nullcontext():  # a GPU: state on it
+                    self._create_state(group, param)
         return params
 
     def _advance_step(self, group, params):

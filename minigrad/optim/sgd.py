@@ -36,7 +36,8 @@ param = param - (T)lr * g;
 _MOMENTUM = """
 if (first_step) momentum_buffer = g;
 else momentum_buffer = momentum_buffer * (T)momentum + (T)(1.0 - dampening) * g;
-g = nesterov ? g + (T)momentum * momentum_buffer : momentum_buffer;
+if (nesterov) g = g + (T)momentum * momentum_buffer;
+else g = momentum_buffer;
 """
 _PLAIN_KERNEL = FusedKernel("sgd", [], _SCALARS, _KERNEL_BODY.replace("MOMENTUM", ""))
 _MOMENTUM_KERNEL = FusedKernel("sgd_momentum", ["momentum_buffer"], _SCALARS,

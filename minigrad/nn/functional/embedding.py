@@ -6,6 +6,7 @@ ops/embedding.py.
 """
 from ...autograd.grad_mode import no_grad
 from ...ops.embedding import Embedding
+from ...ops.index_bounds import checked_index
 from .arguments import check_tensor
 
 
@@ -13,7 +14,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of ``weight`` picked by the integer tensor ``input``: output shape input.shape + (dim,).
 
-    ``padding_idx`` (may be negative) gets no gradient. ``max_norm`` first rescales,
+    ``padding_idx`` (may be negative) gets no gradient. An index outside
+    [0, num_embeddings) is an IndexError: at once on the CPU, at the next read of values
+    on a device, where checking costs no wait (ops/index_bounds.py). ``max_norm`` first rescales,
     in place, every looked-up row whose ``norm_type``-norm exceeds it to that norm.
     """
     check_tensor("embedding", "input", input, 1)
@@ -33,11 +36,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     num_embeddings = weight.shape[0]
     if padding_idx is not None:
         padding_idx = checked_padding_idx(padding_idx, num_embeddings)
-    indices = input._array
-    if indices.size and (bool((indices < 0).any()) or bool((indices >= num_embeddings).any())):
-        raise IndexError(f"index out of range in self: embedding indices must lie in "
-                         f"[0, {num_embeddings}), got values from {int(indices.min())} to "
-                         f"{int(indices.max())}")
+    indices = checked_index(input._backend, input._array, num_embeddings,
+                            f"index out of range in self: embedding indices must lie in "
+                            f"[0, {num_embeddings}), got {{}}", negative=False)
     if max_norm is not None:
         _renorm_rows(weight, indices, max_norm, norm_type)
     return Embedding.apply(weight, indices, padding_idx=padding_idx,

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import c_compiler, cupy_compiler
+from . import c_compiler, cupy_compiler, strict_compiler
 from .kernel import KernelUnavailable
 from .rule import permission
 
@@ -54,9 +54,9 @@ _PICKED = {True: FastPath(kernel=True, kernel_required=False),
            False: FastPath(kernel=False, kernel_required=False)}
 _FUSED = FastPath(kernel=True, kernel_required=True)
 
-# Which compiler builds kernels for a backend's arrays. 'strict' arrays live in host
-# memory: the C kernel takes their data pointers, as a GPU kernel takes device pointers.
-_COMPILERS = {"numpy": c_compiler, "strict": c_compiler, "cupy": cupy_compiler}
+# Which compiler builds kernels for a backend's arrays. The 'strict' device compiles as CuPy
+# does (at the first call); its arrays live in host memory, so with the C compiler.
+_COMPILERS = {"numpy": c_compiler, "strict": strict_compiler, "cupy": cupy_compiler}
 
 
 def path_for(optimizer, group):

@@ -10,9 +10,12 @@ update runs at the speed of memory.
 A ``FusedKernel`` holds the equations as C statements for one element. The
 same body is compiled
 
-- on the CPU (and on the 'strict' test device, whose arrays live in host
-  memory) by the machine's C compiler (``c_compiler.py``);
-- on a GPU by CuPy, as an ``ElementwiseKernel`` (``cupy_compiler.py``).
+- on the CPU by the machine's C compiler (``c_compiler.py``);
+- on a GPU by CuPy, as an ``ElementwiseKernel`` (``cupy_compiler.py``), at its
+  first call;
+- on the 'strict' test device, which plays CUDA's part, at its first call as
+  CuPy does, by the C compiler (its arrays live in host memory:
+  ``strict_compiler.py``).
 
 ``param`` and the state arrays are read and written in place, ``grad`` is
 read-only, and the scalars (hyperparameters, bias corrections) are computed on
@@ -22,6 +25,7 @@ compilers are told not to contract ``a * b + c`` into a fused multiply-add, so
 the kernel's results are ``update()``'s bit for bit
 (``tests/test_optim_fast_path.py`` checks every kernel against its update).
 """
+import warnings
 
 
 class KernelUnavailable(Exception):
@@ -54,3 +58,34 @@ class FusedKernel:
         return ([grad] + [scalar_values[name] for _, name in self.scalars] + [param]
                 + [state[name] for name in self.state])
 
+
+
+class CompiledAtFirstCall:
+    """A kernel that its array library compiles at the first call, as CuPy compiles an
+    ``ElementwiseKernel`` (and the 'strict' device, playing CuPy's part, does too).
+
+    Called as ``compiled(grad, *scalars, param, *state)``. If the first call fails to
+    compile (``compile_errors``), nothing has been written yet: the failure is recorded
+    once for (kernel, dtype) in ``failed`` (so the compiler module answers
+    ``KernelUnavailable`` from then on), a RuntimeWarning says so, and this call raises
+    ``KernelUnavailable``: the caller runs ``update()`` instead, as where a kernel is
+    unavailable from the start.
+    """
+
+    def __init__(self, kernel, dtype, function, compile_errors, failed, compiler_name):
+        self.kernel, self.dtype, self.function = kernel, dtype, function
+        self.compile_errors, self.failed, self.compiler_name = (
+            compile_errors, failed, compiler_name)
+
+    def __call__(self, *arguments):
+        try:
+            return self.function(*arguments)
+        except self.compile_errors as error:
+            first_line = (str(error).strip().splitlines() or [""])[0][:300]
+            reason = (f"{self.compiler_name} could not compile the kernel {self.kernel.name} "
+                      f"for {self.dtype} ({type(error).__name__}: {first_line})")
+            if (self.kernel, self.dtype) not in self.failed:
+                self.failed[self.kernel, self.dtype] = reason
+                warnings.warn(f"{reason}; the optimizer runs its update() on arrays instead",
+                              RuntimeWarning, stacklevel=2)
+            raise KernelUnavailable(reason) from None

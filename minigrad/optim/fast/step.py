@@ -10,7 +10,12 @@ parameter's whole arrays. This does the same arithmetic, arranged for speed:
   size that keeps one slice's temporaries in the CPU cache; a GPU takes the
   whole buffer at once), which threads update in parallel (``thread_pool.py``);
 - each slice is updated by the compiled kernel where ``choice.py`` allows it
-  and it compiles, else by ``update()`` itself on the slice.
+  and it compiles (a kernel compiled at its first call, as on a GPU, that fails
+  there is replaced by ``update()`` from then on), else by ``update()`` itself
+  on the slice;
+- the gradients of the small parameters that share a slice are gathered into
+  one scratch buffer with one ``concatenate`` (one kernel on a GPU, however
+  many parameters).
 
 Every element gets the operations ``update()`` gives it, in the same order and
 precision, so the results are the plain loop's bit for bit
@@ -19,6 +24,7 @@ precision, so the results are the plain loop's bit for bit
 from ...tensor import Tensor
 from .buckets import buckets_for, the_same_bucket
 from .choice import kernel_to_run
+from .kernel import KernelUnavailable
 from .thread_pool import for_each_slice
 
 # A compiled kernel makes no temporaries, so its slices can be this many times larger
@@ -76,7 +82,14 @@ def _slice_rule(optimizer, group, backend, dtype, step, path):
     scalars = [values[name] for _, name in kernel.scalars]
 
     def run(param, grad, state):
-        compiled(grad, *scalars, param, *[state[name] for name in kernel.state])
+        try:
+            compiled(grad, *scalars, param, *[state[name] for name in kernel.state])
+        except KernelUnavailable as reason:  # compiled at its first call, and it failed
+            if path.kernel_required:
+                raise RuntimeError(f"`fused=True` needs the compiled kernel, which cannot run "
+                                   f"for {dtype} parameters on {str(backend.device)!r}: "
+                                   f"{reason}") from None
+            optimizer.update(group, param, grad, state, step)
     return run
 
 
@@ -84,6 +97,7 @@ def _step_bucket(optimizer, group, bucket, path):
     step, scalars = optimizer._advance_step(group, bucket.params)
     negate = group.get("maximize", False)
     backend = bucket.params[0]._backend
+    xp = backend.xp
     run = _slice_rule(optimizer, group, backend, bucket.param.dtype, step, path)
     grads = [p.grad._array.reshape(-1) for p in bucket.params]
 
@@ -94,10 +108,9 @@ def _step_bucket(optimizer, group, bucket, path):
             grad = grads[index][low:high]
             if negate:
                 grad = -grad
-        else:  # across several small parameters: gather their gradients
-            grad = bucket.scratch[number]
-            for index, low, high, at in pieces:
-                grad[at:at + high - low] = grads[index][low:high]
+        else:  # across several small parameters: gather their (whole) gradients, in one call
+            grad = xp.concatenate([grads[index] for index, _, _, _ in pieces],
+                                  out=bucket.scratch[number])
             if negate:
                 grad *= -1
         arrays = {k: v[start:stop] for k, v in bucket.state.items()}
