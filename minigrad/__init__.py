@@ -79,3 +79,4 @@ bool = bool_
 clip = clamp
 
 __version__ = "0.1.0"
+from .compile import compile, CompileError  # noqa: E402

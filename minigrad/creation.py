@@ -15,11 +15,15 @@ from .dtypes import get_default_dtype
 from .ops.broadcasting import broadcast_shapes
 from .random import random_source
 from .tensor import Tensor, new_tensor
+from .autograd import tracing as _tracing
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data`` (numbers, lists, arrays, tensors)."""
-    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    result = Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    if _tracing.recorder is not None and not isinstance(data, Tensor):
+        _tracing.recorder.constant_tensor(result)  # Python data: a constant of the step
+    return result
 
 
 _NUMPY_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8",
@@ -64,6 +68,8 @@ def _new(array_from_xp, dtype, device, requires_grad):
         array = array_from_xp(backend, np.dtype(dtype or get_default_dtype()))
     result = new_tensor(array, backend, None, 0)
     result.requires_grad = requires_grad
+    if _tracing.recorder is not None:  # zeros, ones, full, arange, ...: a constant of the step
+        _tracing.recorder.constant_tensor(result)
     return result
 
 

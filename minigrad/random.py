@@ -18,6 +18,7 @@ import numpy as np
 
 from .backend import Device, get_backend, set_global_seed
 from .tensor import Tensor, new_tensor
+from .autograd import tracing as _tracing
 
 # PyTorch's seed for a Generator nobody has seeded: fresh generators all give the same stream.
 DEFAULT_SEED = 67280421310721
@@ -152,6 +153,11 @@ def _describe(value):
 def random_source(generator, backend):
     """The array library's generator to draw ``backend``'s numbers from: ``generator``'s
     stream when one is given (it must be on that device), else the device's default one."""
+    if _tracing.recorder is not None:  # an op's forward (dropout) draws with the recorder paused
+        _tracing.recorder.refuse(
+            "a random tensor is made in the step (mg.randn, mg.rand, ...): its numbers would be "
+            "recorded once and replayed unchanged; draw it outside the step and pass it in, or "
+            "use nn.Dropout / F.dropout, whose masks are drawn afresh at every replay")
     if generator is None:
         return backend.generator
     if not isinstance(generator, Generator):

@@ -211,6 +211,8 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError("can't call numpy() on a tensor that requires grad: "
                                "use tensor.detach().numpy() instead")
+        if _tracing.recorder is not None:
+            _tracing.recorder.read_value(".numpy()")
         return self._backend.to_host(self._array)
 
     def __array__(self, dtype=None, copy=None):
@@ -225,9 +227,13 @@ class Tensor:
         if self._array.size != 1:
             raise RuntimeError(f"item() needs a tensor with one element, but this one has "
                                f"{self._array.size} elements (shape {tuple(self.shape)})")
+        if _tracing.recorder is not None:
+            _tracing.recorder.read_value(".item()")
         return self._host_item()
 
     def tolist(self):
+        if _tracing.recorder is not None:
+            _tracing.recorder.read_value(".tolist()")
         return self._backend.to_host(self._array).tolist()
 
     def _host_item(self):
@@ -247,12 +253,16 @@ class Tensor:
         if self._array.size != 1:
             raise ValueError(f"only one-element tensors can be converted to Python scalars; "
                              f"this one has shape {tuple(self.shape)}")
+        if _tracing.recorder is not None:
+            _tracing.recorder.read_value("float() or int()")
         return self._host_item()
 
     def __format__(self, format_spec):
         """``f"{loss:.3f}"``: a 0-d tensor formats as its Python number (as in PyTorch);
         any other tensor only without a format spec (as ``str``)."""
         if self._array.ndim == 0:
+            if _tracing.recorder is not None:
+                _tracing.recorder.read_value("formatting a value")
             return self._host_item().__format__(format_spec)
         return object.__format__(self, format_spec)
 
@@ -477,6 +487,8 @@ class Tensor:
     def _write(self, name, values, key=Ellipsis, view_key=Ellipsis):
         """``self[view_key][key] = values`` into this tensor's memory, and a new version
         (``view_key`` of ints, slices, None and ... selects a view of the memory)."""
+        if _tracing.recorder is not None:
+            _tracing.recorder.write(self, name, values, key, view_key)
         try:
             self._array[view_key][key] = values
         except ValueError as error:  # NumPy: a read-only array or a shape mismatch
@@ -1255,12 +1267,15 @@ def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
     """
     tensor = _new(Tensor)
     _init(tensor, array, backend, grad_fn, output_index)
+    if _tracing.recorder is not None:
+        _tracing.recorder.made(array)
     return tensor
 
 
 # Autograd, the operations and the helpers below are defined on top of Tensor; bind them
 # for the methods above.
 from .autograd.grad_mode import _state  # noqa: E402
+from .autograd import tracing as _tracing  # noqa: E402
 from .conversion import to_arguments, to_backend_array  # noqa: E402
 from .index_keys import setitem_in_bounds, setitem_keys  # noqa: E402
 from .ops.elementwise import (  # noqa: E402

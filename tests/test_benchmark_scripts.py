@@ -54,3 +54,12 @@ def test_distributed_benchmark_smoke_run():
                       result.stdout, re.M)
     assert sorted(rows) == [("1", "0.25"), ("1", "default"), ("2", "0.25"), ("2", "default")], (
         result.stdout)
+
+
+@pytest.mark.slow
+def test_compile_benchmark_smoke_run(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    monkeypatch.setattr(sys, "argv", ["bench_compile.py", "--only", "chain", "--rounds", "1"])
+    runpy.run_path(str(BENCHMARKS / "bench_compile.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    assert "chain" in output and "c/PyTorch" in output

@@ -63,6 +63,15 @@ def test_without_mpiexec_the_message_names_the_extra(monkeypatch, capsys, tmp_pa
     assert code == 2 and "mpiexec" in err and 'pip install "minigrad[distributed]"' in err
 
 
+def test_compile_is_refused_in_a_data_parallel_run(monkeypatch, capsys):
+    # DDP's all-reduce runs from gradient hooks, which a recorded step can't replay.
+    monkeypatch.setenv("PMI_RANK", "0")
+    monkeypatch.setenv("PMI_SIZE", "2")
+    code, _, err = run_main(capsys, "train", "--data", "moons", "--epochs", "1", "--compile",
+                            "--quiet")
+    assert code == 2 and "--compile" in err and "without --compile" in err
+
+
 def run_ranks(*args, cwd):
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     try:

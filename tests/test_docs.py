@@ -46,7 +46,8 @@ NAMESPACES = ["minigrad", "minigrad.autograd", "minigrad.cuda", "minigrad.testin
               "minigrad.nn.functional", "minigrad.nn.init", "minigrad.nn.utils", "minigrad.optim", "minigrad.optim.lr_scheduler",
               "minigrad.optim.schedules", "minigrad.optim.swa_utils", "minigrad.optim.lr_finder",
               "minigrad.viz", "minigrad.linalg", "minigrad.models", "minigrad.distributed",
-              "minigrad.distributed.optim", "minigrad.nn.parallel", "minigrad.amp"]
+              "minigrad.distributed.optim", "minigrad.nn.parallel", "minigrad.amp",
+              "minigrad.compile"]
 # Submodules of minigrad that are implementation, not API.
 INTERNAL_MODULES = {"backend", "conversion", "creation", "dtypes", "index_keys", "ops",
                     "printing", "random", "serialization", "tensor", "cli"}
@@ -241,7 +242,8 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
 @pytest.mark.parametrize("page, examples", [("autograd.md", 30),
                                             ("convolution-and-attention.md", 15),
                                             ("distributed.md", 3),
-                                            ("mixed-precision.md", 8)])
+                                            ("mixed-precision.md", 8),
+                                            ("compile.md", 5)])
 def test_pages_sessions_print_what_the_page_shows(page, examples):
     # The ```pycon blocks are doctests: every output on the page is checked.
     text = (DOCS / page).read_text(encoding="utf-8")

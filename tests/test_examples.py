@@ -217,6 +217,14 @@ def test_mlp_classifier(run_example):
 
 
 @pytest.mark.slow
+def test_mlp_classifier_compiled_gives_the_eager_numbers(run_example):
+    eager = run_example("mlp_classifier", "--epochs", "2")
+    for path in Path.cwd().iterdir():
+        path.unlink()  # run_example expects its own figure alone in the directory
+    assert run_example("mlp_classifier", "--epochs", "2", "--compile") == eager
+
+
+@pytest.mark.slow
 def test_sine_forecasting(run_example):
     results = run_example("sine_forecasting")
     assert results["train_losses"][-1] < results["train_losses"][0]

@@ -11,6 +11,8 @@ Each backward pass keeps its own list (a hook may start a nested backward), so
 the lists form a stack. A callback may queue further callbacks; they run too.
 If the pass raises, its callbacks are dropped.
 """
+from . import tracing
+
 _queues = []  # one list of callbacks per backward pass in progress
 
 
@@ -18,6 +20,8 @@ def queue_callback(callback):
     """Run ``callback()`` when the backward pass in progress has finished."""
     if not _queues:
         raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    if tracing.recorder is not None:
+        tracing.recorder.refuse("a callback queued during backward() runs Python on the gradients")
     _queues[-1].append(callback)
 
 

@@ -27,6 +27,7 @@ from ..tensor import Tensor, new_tensor
 from .autocast_hook import suspended as autocast_suspended
 from .grad_mode import set_grad_enabled, _state
 from .callbacks import run_with_queued_callbacks
+from . import tracing
 
 
 @autocast_suspended()  # backward ops run in the dtypes the forward chose
@@ -48,6 +49,8 @@ def _walk(roots, root_grads, retain_graph, create_graph, capture=None):
     from ..ops.shape import sum_to  # the ops are built on top of this module
     from ..ops.elementwise import cast
 
+    if tracing.recorder is not None:
+        tracing.recorder.check_backward(create_graph)
     buffers = {}
     # Sums this walk made itself: only those may be added to in place (a gradient
     # received from a backward may be shared, e.g. an add passes one to both inputs).
@@ -183,11 +186,15 @@ def _add_to_buffer(buffers, node, index, grad, owned=None):
         slots[index] = current + grad
     elif id(current) in owned:
         current._array += grad._array
+        if tracing.recorder is not None:
+            tracing.recorder.add(current._backend, current._array, grad._array, None, True)
     else:
         backend = current._backend
         total = current._array + grad._array
         if not backend.is_array(total):  # NumPy gives a scalar for two 0-d arrays
             total = backend.xp.asarray(total)
+        if tracing.recorder is not None:
+            tracing.recorder.add(backend, current._array, grad._array, total, False)
         total = new_tensor(total, backend, None, 0)
         owned.add(id(total))
         slots[index] = total
@@ -202,13 +209,17 @@ def _node_backward(node, grads, check_anomaly):
     if node.array_backward and not _state.enabled:
         input_grads = _backward_on_arrays(node, grads)
     else:
+        recorder, tracing.recorder = tracing.recorder, None  # recorded below as one call
         node._on_tensors = True
         try:
             input_grads = node.backward(node, *grads)
         finally:
             node._on_tensors = False
+            tracing.recorder = recorder
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
+    if tracing.recorder is not None:
+        tracing.recorder.backward(node, grads, input_grads)
     if len(input_grads) != len(node.next_edges):
         raise RuntimeError(
             f"{type(node).__name__}.backward returned {len(input_grads)} gradients, but forward took "
@@ -272,6 +283,8 @@ def _reduce_to_input_shape(node, position, grad, shape, sum_to):
 def _call_node_hooks(node, grads, capture):
     """Run the hooks registered on this node's output tensors, then capture."""
     hooks = node._hooks
+    if hooks and tracing.recorder is not None:
+        tracing.recorder.refuse("a gradient hook (register_hook) runs Python on the gradients")
     if hooks:
         for index, functions in hooks.items():
             if grads[index] is None:
@@ -294,6 +307,8 @@ def _deliver_to_leaf(leaf, grad, capture, create_graph):
     """
     if capture is not None and leaf not in capture:
         return
+    if leaf._hooks and tracing.recorder is not None:
+        tracing.recorder.refuse("a gradient hook (register_hook) runs Python on the gradients")
     for hook in list(leaf._hooks or ()):
         replaced = hook(grad)
         if replaced is not None:
@@ -314,6 +329,8 @@ def accumulate_grad(tensor, grad, create_graph):
     object). Later gradients are added in place, unless a graph is being built
     (``create_graph=True``), when the sum must stay differentiable.
     """
+    if tracing.recorder is not None:
+        tracing.recorder.accumulate(tensor, grad._array)
     if tensor.grad is None:
         tensor.grad = grad if create_graph else new_tensor(grad._array.copy(), grad._backend, None, 0)
     elif tensor.grad._array.shape != grad._array.shape or tensor.grad._backend is not grad._backend:

@@ -74,6 +74,7 @@ from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
 from .anomaly import user_frame
 from .grad_mode import _state
+from . import tracing
 
 _FREED = object()
 _FLOAT64 = np.dtype("float64")
@@ -276,6 +277,9 @@ class Function:
                 arrays.append(arg)
         ctx._backend = backend if backend is not None else get_backend("cpu")
         ctx._args = args  # for needs_input_grad inside forward; dropped right after
+        recorder = tracing.recorder
+        if recorder is not None:  # forward is replayed whole: what it does inside is not recorded
+            tracing.recorder = None
         try:
             if ctx._backend.scope is None:
                 result = cls.forward(ctx, *arrays, **options)
@@ -286,6 +290,9 @@ class Function:
             if cls.broadcasts:
                 _raise_if_shapes_clash(cls, args)
             raise  # anything else reaches the caller as it was raised
+        finally:
+            if recorder is not None:
+                tracing.recorder = recorder
         ctx._args = ()
 
         backend = ctx._backend  # forward may have moved the result (ToDevice)
@@ -297,15 +304,21 @@ class Function:
             if not recording:
                 if result.dtype == _FLOAT64 and not _has_floating_tensor(args):
                     result = result.astype(get_default_dtype())  # int / int, exp(int): PyTorch's rule
+                if tracing.recorder is not None:
+                    tracing.recorder.forward(cls, ctx, options, args, backend, (raw,), (result,))
                 return _share_version_if_view(cls, new_tensor(result, backend, None, 0), args)
             output = new_tensor(result, backend, ctx if result.dtype.kind == "f" else None, 0)
             _share_version_if_view(cls, output, args)
             ctx._record(args, arrays, (raw,), (output,))
+            if tracing.recorder is not None:
+                tracing.recorder.forward(cls, ctx, options, args, backend, (raw,), (result,))
             return output
 
         raw_results = result
         results = tuple(r if isinstance(r, backend.array_type) else backend.xp.asarray(r)
                         for r in raw_results)
+        if tracing.recorder is not None:
+            tracing.recorder.forward(cls, ctx, options, args, backend, raw_results, results)
         if not recording:
             return tuple(new_tensor(r, backend, None, 0) for r in results)
         outputs = tuple(new_tensor(r, backend, ctx if r.dtype.kind == "f" else None, i)

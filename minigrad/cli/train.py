@@ -72,6 +72,9 @@ def add_arguments(parser):
     parser.add_argument("--nproc", type=positive_int, metavar="N",
                         help="train data-parallel on N processes, started with mpiexec "
                              "(each takes --batch-size samples per step)")
+    parser.add_argument("--compile", action="store_true",
+                        help="record the training step once and replay it (mg.compile): the "
+                             "same numbers, less Python per step")
 
 
 def config_from_arguments(args):
@@ -182,6 +185,10 @@ def run(args, device):
     check_output_path(args.plot, "--plot")
     check_plotting(args.plot, "--plot")
     data_parallel = launched_world_size() > 1
+    if data_parallel and args.compile:
+        raise UsageError("--compile: data-parallel training all-reduces the gradients from "
+                         "hooks during backward, which a recorded step can't replay; train "
+                         "on several processes without --compile")
     if data_parallel and join_process_group()[0] != 0:
         # Only rank 0 speaks and writes files; the others train alongside it.
         args.quiet, args.save, args.plot = True, None, None
@@ -199,6 +206,8 @@ def _train(args, device, data_parallel):
         training = _load_run(args, device, data_parallel)
     else:
         training = TrainingRun(config_from_arguments(args), device, data_parallel)
+    if getattr(args, "compile", False):
+        training.use_compile()
     epochs = training.config["epochs"]
     last_epoch = min(epochs, args.stop_after or epochs)
     if not args.quiet:

@@ -122,6 +122,32 @@ class TrainingRun:
                                          epochs=config["epochs"])
         self.epoch = 0
         self.history = {"loss": [], "metric": [], "lr": []}
+        self.compiled_step = None  # set by use_compile()
+
+    def use_compile(self):
+        """Train with ``mg.compile``: the step (zero_grad, forward, loss, backward,
+        clipping, optimizer step) is recorded once per batch shape and replayed; the
+        numbers are those of the eager step. Refused for optimizers whose step needs a
+        closure or a graph of the gradients."""
+        from ..compile import compile
+        from ..optim import LBFGS, SAM
+        if self.create_graph or isinstance(self.optimizer, (LBFGS, SAM)):
+            raise UsageError(
+                f"--compile: {type(self.optimizer).__name__}'s step re-evaluates the loss "
+                "(a closure) or differentiates the gradients again; a recorded step can't "
+                "replay that. Train without --compile")
+        model, optimizer, task = self.model, self.optimizer, self.task
+        max_norm = self.config["clip_grad_norm"]
+
+        def step(inputs, targets):
+            optimizer.zero_grad()
+            loss = task.loss(model(inputs), targets)
+            loss.backward()
+            if max_norm is not None:
+                clip_grad_norm_(model.parameters(), max_norm)
+            optimizer.step()
+            return loss
+        self.compiled_step = compile(step)
 
     @property
     def parameter_count(self):
@@ -163,7 +189,10 @@ class TrainingRun:
                 return loss
 
             self.history["lr"].append(self.lr)
-            loss = optimizer.step(closure).detach()
+            if self.compiled_step is not None:
+                loss = self.compiled_step(inputs, targets).detach()
+            else:
+                loss = optimizer.step(closure).detach()
             total = loss if total is None else total + loss
             if self.scheduler is not None and not steps_on_the_loss(self.scheduler):
                 self.scheduler.step()

@@ -16,6 +16,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ..autograd import tracing as _tracing
 from ..autograd.reset_grads import reset_grads
 from ..backend import get_backend
 from ..conversion import to_arguments
@@ -45,6 +46,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args, **kwargs):
+        if _tracing.recorder is not None:  # mg.compile: the module's train/eval mode is a guard
+            _tracing.recorder.module(self)
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
         for hook in self._forward_pre_hooks.values():

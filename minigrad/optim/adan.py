@@ -56,6 +56,7 @@ Not supported (pytorch-optimizer's extra options, refused with an error):
 ``use_gc`` (gradient centralization), ``adanorm`` and ``adanorm_r``
 (AdaNorm's rescaling by the running gradient norm).
 """
+from ..autograd import tracing as _tracing
 import math
 
 from ..autograd.grad_mode import enable_grad, no_grad
@@ -95,6 +96,7 @@ class Adan(Optimizer):
                                       max_grad_norm=max_grad_norm, foreach=foreach, eps=eps,
                                       maximize=maximize))
 
+    @_tracing.whole_call
     def step(self, closure=None):
         """One step: the closure (if any), then the clipping coefficient c over every
         gradient, then the update of every group."""

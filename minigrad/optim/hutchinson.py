@@ -31,6 +31,7 @@ another implementation the very same z (tests/optim_registry_sophia_adahessian.p
 does this for pytorch-optimizer, whose ``compute_hutchinson_hessian`` draws in
 the same order).
 """
+from ..autograd import tracing as _tracing
 import numpy as np
 
 from ..autograd.grad import grad as autograd_grad
@@ -123,6 +124,7 @@ class HessianDiagonalOptimizer(Optimizer):
         self.state[param] = {name: new_tensor(value, param._backend, None, 0)
                              for name, value in self.init_state(group, param._array).items()}
 
+    @_tracing.whole_call
     def step(self, closure=None, hessian=None):
         """One step for every parameter that has a gradient. ``closure`` (optional)
         re-evaluates the loss, and must call ``loss.backward(create_graph=True)`` where

@@ -55,6 +55,7 @@ References: Nocedal, "Updating Quasi-Newton Matrices with Limited Storage"
 scale optimization" (Math. Programming 1989). Implementation: torch 2.13
 ``torch/optim/lbfgs.py`` (ported from Lua torch's ``optim.lbfgs``/``lswolfe``).
 """
+from ..autograd import tracing as _tracing
 import math
 from collections import defaultdict
 
@@ -132,6 +133,7 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     # -- the step ---------------------------------------------------------------------------
+    @_tracing.whole_call
     def step(self, closure=None):
         """Up to ``max_iter`` L-BFGS iterations; ``closure()`` must zero the gradients,
         compute the loss, call ``backward()`` and return the loss. Returns the loss

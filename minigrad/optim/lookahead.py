@@ -55,6 +55,7 @@ Hyperparameters (optax name → minigrad name, default):
 from collections import defaultdict
 from contextlib import contextmanager
 
+from ..autograd import tracing as _tracing
 from ..autograd.grad_mode import no_grad
 from ._validation import real
 from .optimizer import Optimizer
@@ -86,12 +87,14 @@ class Lookahead(Optimizer):
         """Add a group to the base optimizer (and so to the Lookahead)."""
         self.base_optimizer.add_param_group(param_group)
 
+    @_tracing.whole_call
     def zero_grad(self, set_to_none=True):
         self.base_optimizer.zero_grad(set_to_none)
 
     def init_state(self, group, param):
         return {"slow_param": param.copy()}
 
+    @_tracing.whole_call
     def step(self, closure=None):
         """One base-optimizer step; every k-th step, the slow weights move and the fast
         weights jump to them. Returns the closure's loss, as the base optimizer does."""

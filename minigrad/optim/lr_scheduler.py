@@ -36,6 +36,7 @@ How every scheduler works (the part reimplementations get wrong)
 Symbols below: e = ``last_epoch`` after the increment, b = the group's base
 (initial) lr, lr = the group's current lr.
 """
+from ..autograd import tracing as _tracing
 import math
 import types
 import warnings
@@ -182,6 +183,7 @@ class LRScheduler:
         """The lrs for ``self.last_epoch`` (called by ``step``; read ``get_last_lr()`` instead)."""
         raise NotImplementedError
 
+    @_tracing.whole_call
     def step(self, epoch=None):
         """Advance the schedule by one step (``epoch``: deprecated; jump to that epoch
         and use the closed form)."""
@@ -483,6 +485,7 @@ class SequentialLR(LRScheduler):
         elif hasattr(scheds, "last_epoch"):
             scheds.last_epoch -= 1
 
+    @_tracing.whole_call
     def step(self):
         """One step of the scheduler in charge now (a restart at a milestone)."""
         self.last_epoch += 1
@@ -613,6 +616,7 @@ class ChainedScheduler(LRScheduler):
         self.optimizer = optimizer
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
+    @_tracing.whole_call
     def step(self):
         """One step of each scheduler, in order."""
         for scheduler in self._schedulers:
@@ -675,6 +679,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
+    @_tracing.whole_call
     def step(self, metrics, epoch=None):
         """Record this epoch's ``metrics`` (a number or one-element tensor) and reduce
         the lr if it has not improved for more than ``patience`` epochs."""
@@ -906,6 +911,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
+    @_tracing.whole_call
     def step(self, epoch=None):
         """One epoch on (``epoch=None``), or jump to ``epoch`` (may be fractional)."""
         if epoch is None and self.last_epoch < 0:

@@ -34,6 +34,7 @@ A subclass writes down its algorithm and nothing else:
 import contextlib
 from collections import defaultdict
 
+from ..autograd import tracing as _tracing
 import numpy as np
 
 from ..autograd.reset_grads import reset_grads
@@ -131,10 +132,12 @@ class Optimizer:
         self.param_groups.append(group)
 
     # -- the step -----------------------------------------------------------------
+    @_tracing.whole_call
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all optimized parameters: to None (default) or to zeros."""
         reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
+    @_tracing.whole_call
     def step(self, closure=None):
         """One optimization step for every parameter that has a gradient, group by
         group (``_step_group``: the plain loop over ``update``, or the fast path).

@@ -66,6 +66,7 @@ Deep Neural Networks" (ICML 2021). Implementation matched: pytorch-optimizer
 4.1.0 ``pytorch_optimizer.SAM`` (after davda54/sam); optax 0.2.8
 ``optax.contrib.sam`` is compared in the tests too.
 """
+from ..autograd import tracing as _tracing
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import array_module
 from ..tensor import new_tensor
@@ -115,6 +116,7 @@ class SAM(Optimizer):
         self.base_optimizer.add_param_group(param_group)
         _add_sam_options(self.param_groups[-1], self.defaults)
 
+    @_tracing.whole_call
     def zero_grad(self, set_to_none=True):
         self.base_optimizer.zero_grad(set_to_none)
 
@@ -158,6 +160,7 @@ class SAM(Optimizer):
         if zero_grad:
             self.zero_grad()
 
+    @_tracing.whole_call
     def step(self, closure=None):
         """``first_step``, ``closure()`` at w + ε (gradients on), ``second_step``; returns the
         closure's loss. The gradients at w must have been computed before."""

@@ -60,6 +60,7 @@ Hyperparameters (schedulefree's names and defaults):
 - ``r``, 0: polynomial weighting (k + 1)^r of the average;
 - ``weight_lr_power`` (p), 2: during warmup the average weights each z by γ_max^p.
 """
+from ..autograd import tracing as _tracing
 from ..autograd.grad_mode import no_grad
 from ..backend import array_module
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay, integer, real
@@ -117,6 +118,7 @@ class _ScheduleFree(Optimizer):
                 group["train_mode"] = train_mode
 
     # -- the step ---------------------------------------------------------------------
+    @_tracing.whole_call
     def step(self, closure=None):
         """One schedule-free step; the optimizer must be in train mode."""
         if not all(group["train_mode"] for group in self.param_groups):

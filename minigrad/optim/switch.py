@@ -23,6 +23,7 @@ the SwitchOptimizer changes the lr of whichever is running. Doing it by hand is
 the same thing: after ``switch_at`` steps, build the SGD optimizer on
 ``model.parameters()`` and keep training.
 """
+from ..autograd import tracing as _tracing
 from .optimizer import Optimizer
 
 
@@ -54,11 +55,13 @@ class SwitchOptimizer:
     def defaults(self):
         return self.current.defaults
 
+    @_tracing.whole_call
     def step(self, closure=None):
         loss = self.current.step(closure)
         self.steps_taken += 1
         return loss
 
+    @_tracing.whole_call
     def zero_grad(self, set_to_none=True):
         self.current.zero_grad(set_to_none)
 

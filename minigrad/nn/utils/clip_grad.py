@@ -17,6 +17,7 @@ coefficient is multiplied in even when it is 1, so on a GPU nothing waits for
 the norm to reach the host (except with ``error_if_nonfinite=True``, which has
 to look at it).
 """
+from ...autograd import tracing as _tracing
 import math
 import types
 import warnings
@@ -51,6 +52,7 @@ def _vector_norm(xp, array, norm_type):
     return (magnitude ** norm_type).sum() ** (1.0 / norm_type)
 
 
+@_tracing.whole_call
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale the gradients of ``parameters`` in place so that their total norm is at most
     ``max_norm``; return the total norm (before clipping) as a 0-d tensor.
@@ -92,6 +94,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return new_tensor(total, first, None, 0)
 
 
+@_tracing.whole_call
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient entry of ``parameters`` into ``[-clip_value, clip_value]``, in place.
 

@@ -1,0 +1,22 @@
+"""The hooks through which ``minigrad.compile`` watches an eager step.
+
+``recorder`` is None except while ``mg.compile`` records a step. The places that
+do array work outside an op's ``forward`` (the backward walk, in-place writes,
+the optimizer's step) check it with one module-level ``is None`` test, so the
+eager engine pays nothing for the feature. A learner can skip this module.
+"""
+import functools
+
+recorder = None  # the active minigrad.compile recorder, or None
+
+
+def whole_call(method):
+    """Record calls of ``method`` (an optimizer's or scheduler's step, ``zero_grad``,
+    gradient clipping) as one call, replayed as it is: what it reads (the learning
+    rate, the step count, the gradients) is read again at every replay."""
+    @functools.wraps(method)
+    def recorded_or_run(*args, **kwargs):
+        if recorder is None:
+            return method(*args, **kwargs)
+        return recorder.whole_call(method, args, kwargs)
+    return recorded_or_run

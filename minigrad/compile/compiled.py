@@ -1,0 +1,299 @@
+"""``mg.compile(fn)``: record a step once, replay its array calls afterwards.
+
+A call first builds the guard key of its arguments: each Tensor argument's
+shape, dtype and device, every other argument's value, and whether grad mode is
+on. A new key records: ``fn`` runs eagerly (its result is the real one) while
+the recorder collects the flat list of array calls. A known key replays that
+list, after checking the guards recorded with it: every tensor the step read
+without making it (parameters, buffers) still has its shape and dtype, and
+every optimizer it stepped still holds the same parameters. A failed guard
+records again. Steps that make Python decisions on tensor values can't be
+replayed and raise ``CompileError`` while recording.
+"""
+import copy
+
+import numpy as np
+
+from ..autograd import tracing
+from ..autograd.grad_mode import _state
+from ..backend import backend_of_array
+from ..tensor import Tensor, new_tensor
+from .recorder import CompileError, Recorder
+
+
+class Replay:
+    """One recorded step: the call list and what it must find at replay time."""
+
+    def __init__(self, recorder, outputs):
+        self.entries = recorder.entries
+        self.slot_count = recorder.slot_count
+        self.argument_slots = recorder.argument_slots
+        self.live = [(slot, tensor, tensor._array.shape, tensor._array.dtype)
+                     for slot, tensor in recorder.live.items()]
+        self.requires_grad = [(tensor, tensor._requires_grad) for tensor in recorder.live.values()]
+        self.modules = [(module, module.training) for module in recorder.modules.values()]
+        self.constants = list(recorder.constants.items())
+        self.optimizers = []
+        for method, args in recorder.whole_calls:
+            owner = args[0] if args else None
+            groups = getattr(owner, "param_groups", None)
+            if groups is not None and all(o is not owner for o, _ in self.optimizers):
+                self.optimizers.append((owner, _parameter_ids(owner)))
+        self.outputs = outputs  # the structure of fn's result, slots for its tensors
+        self.steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
+
+    def guards_hold(self):
+        for _slot, tensor, shape, dtype in self.live:
+            array = tensor._array
+            if array.shape != shape or array.dtype != dtype:
+                return False
+        for tensor, requires_grad in self.requires_grad:
+            if tensor._requires_grad is not requires_grad:
+                return False
+        for module, training in self.modules:
+            if module.training is not training:
+                return False
+        return all(_parameter_ids(opt) == ids for opt, ids in self.optimizers)
+
+    def run(self, tensors):
+        slots = [None] * self.slot_count
+        for slot, tensor in zip(self.argument_slots, tensors):
+            slots[slot] = tensor._array
+        for slot, tensor, _shape, _dtype in self.live:
+            slots[slot] = tensor._array
+        for slot, array in self.constants:
+            slots[slot] = array
+        for step in self.steps:
+            step(slots)
+        return _rebuild(self.outputs, slots)
+
+
+def _slot_step(call, ins, outs):
+    """One entry as a function of the slot list, specialised for the common shapes
+    (one or two inputs and outputs), so that the replay loop does nothing else."""
+    if len(outs) == 2 and len(ins) == 1:
+        (a,), (o, p) = ins, outs
+
+        def step(slots):
+            slots[o], slots[p] = call(slots[a])
+    elif len(outs) == 2 and len(ins) == 2:
+        (a, b), (o, p) = ins, outs
+
+        def step(slots):
+            slots[o], slots[p] = call(slots[a], slots[b])
+    elif len(outs) == 3 and len(ins) == 2:
+        (a, b), (o, p, q) = ins, outs
+
+        def step(slots):
+            slots[o], slots[p], slots[q] = call(slots[a], slots[b])
+    elif len(outs) == 1 and len(ins) == 2:
+        (a, b), (o,) = ins, outs
+
+        def step(slots):
+            slots[o], = call(slots[a], slots[b])
+    else:
+        def step(slots):
+            results = call(*[slots[i] for i in ins])
+            for slot, value in zip(outs, results):
+                slots[slot] = value
+    return step
+
+
+def _parameter_ids(optimizer):
+    return tuple(tuple(id(p) for p in group["params"]) for group in optimizer.param_groups)
+
+
+def _outputs_to_slots(value, recorder):
+    if isinstance(value, Tensor):
+        slot = recorder.slot_of.get(id(value._array))
+        if slot is None or slot in recorder.live:
+            return ("live", value)
+        return ("slot", slot, value._backend)
+    if isinstance(value, (tuple, list)):
+        return (type(value), [_outputs_to_slots(v, recorder) for v in value])
+    if isinstance(value, dict):
+        return (dict, {k: _outputs_to_slots(v, recorder) for k, v in value.items()})
+    return ("value", value)
+
+
+def _rebuild(spec, slots):
+    kind = spec[0]
+    if kind == "slot":
+        return new_tensor(slots[spec[1]], spec[2], None, 0)
+    if kind == "live" or kind == "value":
+        return spec[1]
+    if kind is dict:
+        return {k: _rebuild(v, slots) for k, v in spec[1].items()}
+    return kind(_rebuild(v, slots) for v in spec[1])
+
+
+class Compiled:
+    """The callable ``mg.compile`` returns (see the module docstring)."""
+
+    def __init__(self, fn, mode="default"):
+        if mode not in ("default", "check"):
+            raise ValueError(f"compile: mode must be 'default' or 'check', got {mode!r}")
+        self.fn = fn
+        self.mode = mode
+        self.replays = {}
+        self.records = 0  # how many times a step was recorded (tests read it)
+
+    def __call__(self, *args, **kwargs):
+        if tracing.recorder is not None:
+            raise CompileError("compiled functions can't be nested: this one was called while "
+                               "another compiled step was being recorded")
+        key = _guard_key(args, kwargs)
+        replay = self.replays.get(key)
+        if replay is not None and not replay.guards_hold():
+            replay = None
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        if replay is None:
+            return self._record(key, tensors, args, kwargs)
+        if self.mode == "check":
+            return _check(replay, self.fn, tensors, args, kwargs)
+        return replay.run(tensors)
+
+    def _record(self, key, tensors, args, kwargs):
+        self.replays.pop(key, None)
+        recorder = Recorder(tensors)
+        tracing.recorder = recorder
+        try:
+            result = self.fn(*args, **kwargs)
+        finally:
+            tracing.recorder = None
+        self.replays[key] = Replay(recorder, _outputs_to_slots(result, recorder))
+        self.records += 1
+        return result
+
+
+def _guard_key(args, kwargs):
+    parts = [_state.enabled]
+    for value in list(args) + sorted(kwargs.items()):
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Tensor):
+            value = value[1]
+        if isinstance(value, Tensor):
+            array = value._array
+            parts.append(("tensor", array.shape, array.dtype.str, str(value._backend.device_object),
+                          value._requires_grad))
+        else:
+            try:
+                hash(value)
+            except TypeError:
+                raise CompileError(f"compile: an argument of type {type(value).__name__} can't be "
+                                   "part of the guard; pass Tensors, numbers or strings") from None
+            parts.append(("value", value))
+    if kwargs:
+        raise CompileError("compile: pass the step's tensors as positional arguments")
+    return tuple(parts)
+
+
+# -- mode="check": replay, then run eagerly from the same state, compare ---------
+def _check(replay, fn, tensors, args, kwargs):
+    state = _Snapshot(replay)
+    replayed = replay.run(tensors)
+    after_replay = state.current()
+    replayed_arrays = [t._array.copy() for t in _flatten(replayed)]
+    state.restore()
+    eager = fn(*args, **kwargs)
+    after_eager = state.current()
+    for name, (a, b) in zip(state.names, zip(after_replay, after_eager)):
+        _compare(name, a, b)
+    for index, (a, t) in enumerate(zip(replayed_arrays, _flatten(eager))):
+        _compare(f"output {index} of the step", a, t._array)
+    return eager
+
+
+def _compare(name, replayed, eager):
+    """Raise unless both are None or hold the same values (NaN where the other has NaN);
+    the arrays are copied to the host explicitly (a GPU array refuses implicit reads)."""
+    if replayed is None and eager is None:
+        return
+    same = replayed is not None and eager is not None and replayed.shape == eager.shape \
+        and replayed.dtype == eager.dtype
+    if same:
+        a, b = backend_of_array(replayed).to_host(replayed), backend_of_array(eager).to_host(eager)
+        same = bool(np.all((a == b) | ((a != a) & (b != b))))
+    if not same:
+        raise CompileError(f"mode='check': the replay and the eager run differ in {name}")
+
+
+def _flatten(value):
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _flatten(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _flatten(v)]
+    return []
+
+
+class _Snapshot:
+    """Every array a step may change (the tensors it reads, their gradients, the
+    optimizers' state), the optimizers' groups and the schedulers, to rerun it."""
+
+    def __init__(self, replay):
+        self.tensors = [tensor for _s, tensor, _sh, _dt in replay.live]
+        self.names = [f"a tensor of shape {tuple(t.shape)} read by the step" for t in self.tensors]
+        self.names += [f"the gradient of a tensor of shape {tuple(t.shape)}" for t in self.tensors]
+        self.arrays = [t._array.copy() for t in self.tensors]
+        self.grads = [None if t.grad is None else t.grad for t in self.tensors]
+        self.grad_arrays = [None if g is None else g._array.copy() for g in self.grads]
+        self.owners = []
+        for opt, _ids in replay.optimizers:
+            state = {key: copy.deepcopy(entries) for key, entries in opt.state.items()}
+            self.owners.append((opt, state, copy.deepcopy(
+                [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups])))
+        self.others = []
+        for call, _ins, _outs in replay.entries:
+            owner = getattr(call, "owner", None)
+            if hasattr(owner, "__dict__") and not hasattr(owner, "param_groups"):
+                self.others.append((owner, copy.copy(owner.__dict__)))
+        self.generators = _generator_states()
+
+    def current(self):
+        values = [t._array.copy() for t in self.tensors]
+        values += [None if t.grad is None else t.grad._array.copy() for t in self.tensors]
+        return values
+
+    def restore(self):
+        for t, a, g, ga in zip(self.tensors, self.arrays, self.grads, self.grad_arrays):
+            t._array[...] = a
+            if g is not None:
+                g._array[...] = ga
+            t.grad = g
+        for opt, state, groups in self.owners:
+            _restore_state(opt.state, state)
+            for group, saved in zip(opt.param_groups, groups):
+                group.update(saved)
+        for owner, saved in self.others:
+            owner.__dict__.update(saved)
+        _restore_generators(self.generators)
+
+
+def _restore_state(live, saved):
+    """Write the saved optimizer state back into the live arrays (in place: the fast
+    path's flat buffers keep viewing them)."""
+    for key, entries in saved.items():
+        current = live.get(key)
+        if current is None:
+            continue
+        for name, value in entries.items():
+            now = current.get(name)
+            if isinstance(now, Tensor) and isinstance(value, Tensor):
+                now._array[...] = value._array
+            elif hasattr(now, "shape") and hasattr(value, "shape") and now.shape == value.shape:
+                now[...] = value
+            else:
+                current[name] = value
+    for key in [k for k in live if k not in saved]:
+        del live[key]
+
+
+def _generator_states():
+    from ..backend import _backends
+    return [(b, b.generator_state(b.generator)) for b in _backends.values()]
+
+
+def _restore_generators(states):
+    for backend, state in states:
+        backend.set_generator_state(backend.generator, state)

@@ -1,0 +1,300 @@
+"""Recording one eager run of a step as a flat list of array calls.
+
+While ``tracing.recorder`` is set, every place that computes arrays reports
+what it did: an op's ``forward`` (``Function.apply``), a node's backward on
+arrays and the sums of gradients (the backward walk), writes into a tensor's
+memory, and whole calls (optimizer and scheduler steps, ``zero_grad``,
+clipping). Each report becomes one ``(function, input slots, output slots)``
+entry of the replay list; every array the step produces gets a slot. An array
+the step did not produce is read at replay time from the tensor that held it
+(a parameter, a buffer, an input) and its shape and dtype become guards.
+"""
+import types
+
+import numpy as np
+
+from ..autograd import tracing
+from ..tensor import Tensor
+
+
+class CompileError(RuntimeError):
+    """The step can't be compiled; the message names the reason."""
+
+
+class Recorder:
+    def __init__(self, arguments):
+        self.entries = []          # (function, input slots, output slots)
+        self.slot_of = {}          # id(array) -> slot
+        self.keep = []             # every recorded array, so that ids are not reused
+        self.slot_count = 0
+        self.argument_slots = []   # slot of each Tensor argument of the step
+        self.live = {}             # slot -> tensor read at replay time (params, buffers)
+        self.constants = {}        # slot -> array made once (root gradients, zeros)
+        self.whole_calls = []      # (method, args) of every whole call
+        self.made_outside = {}     # id -> array of tensors made in the step outside an op
+        self.modules = {}          # id -> module called in the step (train/eval is a guard)
+        for tensor in arguments:
+            self.argument_slots.append(self._new_slot(tensor._array))
+
+    # -- slots -------------------------------------------------------------
+    def _new_slot(self, array):
+        slot = self.slot_count
+        self.slot_count += 1
+        self.slot_of[id(array)] = slot
+        self.made_outside.pop(id(array), None)
+        self.keep.append(array)
+        return slot
+
+    def slot_of_tensor(self, tensor):
+        """The slot holding ``tensor``'s array; a tensor the step did not make is read
+        live at replay time (a parameter, a buffer, a constant made by ``mg.zeros`` ...)."""
+        slot = self.slot_of.get(id(tensor._array))
+        if slot is None:
+            if id(tensor._array) in self.made_outside:
+                self.refuse(
+                    f"a tensor of shape {tuple(tensor.shape)} was computed inside the step by "
+                    "something that is not a recorded operation (a comparison such as x > 0, "
+                    "a cast of an integer tensor, an index search, ...), so a replay would reuse "
+                    "its first value; compute it outside the step and pass it in")
+            slot = self._new_slot(tensor._array)
+            self.live[slot] = tensor
+        return slot
+
+    def module(self, module):
+        """A module was called: its training flag becomes a guard."""
+        self.modules[id(module)] = module
+
+    def made(self, array):
+        """A Tensor was made around ``array`` during recording (new_tensor)."""
+        if id(array) not in self.slot_of:
+            self.made_outside[id(array)] = array
+
+    def constant_tensor(self, tensor):
+        """``mg.zeros``, ``mg.ones``, ... made ``tensor`` in the step: a constant."""
+        self.made_outside.pop(id(tensor._array), None)
+
+    def slot_of_array(self, array):
+        """The slot of an array; one the step did not make is a constant of the replay."""
+        slot = self.slot_of.get(id(array))
+        if slot is None:
+            slot = self._new_slot(array)
+            self.constants[slot] = array.copy()
+        return slot
+
+    def outputs(self, arrays):
+        return tuple(self._new_slot(a) for a in arrays)
+
+    # -- what the hooks report -----------------------------------------------
+    def forward(self, cls, ctx, options, args, backend, raw_results, results):
+        """``cls.forward`` ran on ``args`` (Tensors and plain values) and gave ``results``
+        (``raw_results`` before apply made arrays of scalars and applied PyTorch's dtype rule)."""
+        inputs, values = [], []
+        for arg in args:
+            if isinstance(arg, Tensor):
+                inputs.append(self.slot_of_tensor(arg))
+                values.append(_TENSOR)
+            else:
+                values.append(arg)
+        marker = tuple(True if isinstance(arg, Tensor) and arg._requires_grad else None
+                       for arg in args)
+        converted = tuple(None if raw is final else final.dtype
+                          for raw, final in zip(raw_results, results))
+        if not any(d is not None for d in converted):
+            converted = None
+        run = _forward_call(cls, options, values, backend, marker, converted)
+        node_slot = self.slot_count  # the replayed node (ctx) gets a slot of its own
+        self.slot_count += 1
+        ctx._compile_slot = (self, node_slot)
+        outs = (node_slot,) + self.outputs(results)
+        self.entries.append((run, tuple(inputs), outs))
+
+    def backward(self, node, grads, results):
+        recorded = getattr(node, "_compile_slot", None)
+        if recorded is None or recorded[0] is not self:
+            self.refuse("backward() reached a graph built before the compiled step began")
+        ins = (recorded[1],) + tuple(self.slot_of_array(g._array) for g in grads)
+        call = _backward_call if node.array_backward else _tensor_backward_call
+        outs = []
+        for r in results:
+            if r is None:
+                outs.append(self.slot_count)
+                self.slot_count += 1
+            else:
+                outs.append(self._new_slot(r._array))
+        self.entries.append((call, ins, tuple(outs)))
+
+    def check_backward(self, create_graph):
+        if create_graph:
+            self.refuse("backward(create_graph=True) builds a graph of the gradients")
+
+    def refuse(self, reason):
+        raise CompileError(f"this step can't be compiled: {reason}")
+
+    def add(self, backend, a, b, total, in_place):
+        ins = (self.slot_of_array(a), self.slot_of_array(b))
+        if in_place:
+            self.entries.append((_add_in_place, ins, ()))
+        else:
+            self.entries.append((_adder(backend), ins, self.outputs((total,))))
+
+    def accumulate(self, leaf, grad):
+        self.entries.append((_accumulator(leaf), (self.slot_of_array(grad),), ()))
+
+    def write(self, tensor, name, values, key, view_key):
+        if key is not Ellipsis or view_key is not Ellipsis:
+            raise CompileError(f"{name} into part of a tensor inside a compiled step is not supported")
+        target = self.slot_of_tensor(tensor)
+        version = tensor._version if target in self.live else None
+        if isinstance(values, np.generic):
+            values = values.item()
+        if hasattr(values, "shape") and id(values) not in self.slot_of:
+            self.refuse(f"{name} writes the values of a tensor the step did not compute; the "
+                        "replay would write its first values again")
+        if hasattr(values, "shape"):
+            ins = (target, self.slot_of_array(values))
+            self.entries.append((_write_array(version), ins, ()))
+        else:
+            self.entries.append((_write_value(version, values), (target,), ()))
+
+    def read_value(self, what):
+        raise CompileError(
+            f"the step reads a tensor's value ({what}) while it is being recorded: a replay "
+            "can't repeat Python decisions made on values; return the tensor from the step "
+            "and read it outside, or run this step eagerly")
+
+    def whole_call(self, method, args, kwargs):
+        # a generator (model.parameters()) is used up by one call: keep its items
+        args = tuple(list(a) if isinstance(a, types.GeneratorType) else a for a in args)
+        self.whole_calls.append((method, args))
+        self.entries.append((_whole(method, args, kwargs), (), ()))
+        saved, tracing.recorder = tracing.recorder, None
+        try:
+            return method(*args, **kwargs)
+        finally:
+            tracing.recorder = saved
+
+
+# -- the replayed calls (built once at recording time) ------------------------
+_TENSOR = object()  # marks where a forward call takes an array from a slot
+
+
+def _forward_call(cls, options, values, backend, marker, converted):
+    forward = cls.forward
+    new = cls.__new__
+    tensor_positions = [i for i, v in enumerate(values) if v is _TENSOR]
+    asarray = backend.xp.asarray
+
+    def run(*arrays):
+        if len(tensor_positions) == len(values):  # every argument a tensor: the common case
+            args = arrays
+        else:
+            args = list(values)
+            for position, array in zip(tensor_positions, arrays):
+                args[position] = array
+        ctx = new(cls)
+        ctx._backend = backend
+        ctx.next_edges = marker
+        ctx._on_arrays = True  # forward reads neither saved_tensors nor saved_intermediates
+        result = forward(ctx, *args, **options)
+        if ctx._to_save:
+            ctx._saved = tuple([("raw", v, 0) for v in ctx._to_save])
+            ctx._to_save = ()
+        if type(result) is not tuple:
+            if converted is None:
+                return ctx, result
+            result = (result,)
+        if converted is not None:
+            result = tuple(asarray(r).astype(dtype, copy=False) if dtype is not None else r
+                           for r, dtype in zip(result, converted))
+        return (ctx,) + result
+    return run
+
+
+def _backward_call(ctx, *grads):
+    """A backward on arrays (``array_backward``); the replayed ctx was made with
+    ``_on_arrays`` set, so its saved values are arrays."""
+    results = ctx.backward(ctx, *grads)
+    if type(results) is not tuple:
+        results = (results,)
+    array_type = ctx._backend.array_type
+    for r in results:
+        if r is not None and type(r) is not array_type:  # NumPy gives scalars for 0-d results
+            backend = ctx._backend
+            return tuple(r if r is None or backend.is_array(r) else backend.xp.asarray(r)
+                         for r in results)
+    return results
+
+
+def _adder(backend):
+    is_array, asarray = backend.is_array, backend.xp.asarray
+
+    def add(a, b):
+        total = a + b
+        return (total if is_array(total) else asarray(total),)  # NumPy: two 0-d give a scalar
+    return add
+
+
+def _tensor_backward_call(ctx, *grads):
+    """A backward written with Tensor operations (no ``array_backward``): run it on
+    Tensors wrapped around the arrays, as the eager engine does."""
+    from ..autograd.grad_mode import no_grad
+    from ..tensor import new_tensor
+    backend = ctx._backend
+    is_array = backend.is_array
+    ctx._saved = tuple([(kind, new_tensor(v, backend, None, 0) if is_array(v) else v, version)
+                        for kind, v, version in ctx._saved])
+    ctx._on_arrays = False
+    ctx._on_tensors = True
+    try:
+        with no_grad():
+            results = ctx.backward(ctx, *[new_tensor(g, backend, None, 0) for g in grads])
+    finally:
+        ctx._on_tensors = False
+    if not isinstance(results, tuple):
+        results = (results,)
+    return tuple(None if r is None else r._array for r in results)
+
+
+def _add_in_place(a, b):
+    a += b
+    return ()
+
+
+def _accumulator(leaf):
+    from ..tensor import new_tensor
+
+    def accumulate(grad):
+        current = leaf.grad
+        if current is None:
+            leaf.grad = new_tensor(grad.copy(), leaf._backend, None, 0)
+        else:
+            current._array += grad
+        return ()
+    return accumulate
+
+
+def _write_array(version):
+    """``target[...] = values``; a live tensor (a buffer) also gets a new version."""
+    def write(target, values):
+        target[...] = values
+        if version is not None:
+            version[0] += 1
+        return ()
+    return write
+
+
+def _write_value(version, value):
+    def write(target):
+        target[...] = value
+        if version is not None:
+            version[0] += 1
+        return ()
+    return write
+
+
+def _whole(method, args, kwargs):
+    def call():
+        method(*args, **kwargs)
+        return ()
+    call.owner = args[0] if args else None
+    return call

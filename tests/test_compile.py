@@ -1,0 +1,308 @@
+"""mg.compile: a recorded step replays to the same numbers as the eager step
+(bit for bit in float64), its guards re-record or refuse, and the replay makes no
+implicit host read on the strict device."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.backend.strict_backend import forbid_host_reads
+from optim_registry import all_infos
+
+
+def _data(device="cpu", n=16):
+    rng = np.random.default_rng(0)
+    x = mg.tensor(rng.normal(size=(n, 3)), device=device)
+    y = mg.tensor(rng.normal(size=(n, 1)), device=device)
+    return x, y
+
+
+def _training(make_optimizer, device="cpu", extras=True):
+    """A small float64 model and its whole training step (forward, loss, backward,
+    clipping, optimizer and scheduler steps)."""
+    mg.manual_seed(0)
+    layers = [nn.Linear(3, 8), nn.Tanh()]
+    if extras:
+        layers += [nn.Dropout(0.25), nn.Linear(8, 8), nn.BatchNorm1d(8), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(8, 1)).double().to(device)
+    optimizer = make_optimizer(model.parameters())
+    scheduler = mg.optim.lr_scheduler.StepLR(optimizer, 7, 0.5) if extras else None
+
+    def step(x, y):
+        loss = ((model(x) - y) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        if extras:
+            nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        return loss
+    return model, optimizer, step
+
+
+def _assert_same_trajectory(make_optimizer, steps=50, extras=True):
+    x, y = _data()
+    eager_model, _, eager_step = _training(make_optimizer, extras=extras)
+    model, _, step = _training(make_optimizer, extras=extras)
+    compiled = mg.compile(step)
+    for i in range(steps):
+        mg.manual_seed(i)
+        expected = eager_step(x, y)
+        mg.manual_seed(i)
+        got = compiled(x, y)
+        assert got.detach().numpy().tobytes() == expected.detach().numpy().tobytes()
+    assert compiled.records == 1
+    for (name, a), b in zip(eager_model.state_dict().items(), model.state_dict().values()):
+        assert a.numpy().tobytes() == b.numpy().tobytes(), name
+
+
+def test_adam_with_scheduler_clipping_dropout_batchnorm_matches_eager_bit_for_bit():
+    _assert_same_trajectory(lambda p: mg.optim.Adam(p, lr=1e-2))
+
+
+def _registry_cases():
+    for info in all_infos():
+        if info.closure_loss or info.create_graph:
+            continue
+        yield pytest.param(info, id=info.name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("info", list(_registry_cases()))
+def test_every_optimizer_in_the_registry_matches_eager_bit_for_bit(info):
+    hyper = dict(info.hyper_sets[0])
+    _assert_same_trajectory(lambda p: info.build(list(p), hyper), extras=False)
+
+
+def test_check_mode_replays_and_compares_with_the_eager_run():
+    x, y = _data()
+    _, _, step = _training(lambda p: mg.optim.AdamW(p, lr=1e-2))
+    compiled = mg.compile(step, mode="check")
+    for i in range(4):
+        compiled(x, y)
+    assert compiled.records == 1
+
+
+def test_check_mode_raises_on_a_difference():
+    x, _ = _data()
+    w = mg.ones(3, 1, dtype=mg.float64)
+    calls = []
+
+    def step(x):
+        calls.append(1)
+        scale = float(len(calls))  # a Python value the recording bakes in
+        return (x @ w) * scale
+    compiled = mg.compile(step, mode="check")
+    compiled(x)
+    with pytest.raises(mg.CompileError, match="differ"):
+        compiled(x)
+
+
+def test_new_batch_size_and_dtype_record_again():
+    x, y = _data()
+    _, _, step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)
+    compiled = mg.compile(step)
+    compiled(x, y)
+    compiled(x, y)
+    assert compiled.records == 1
+    compiled(x[:5], y[:5])
+    assert compiled.records == 2
+
+
+def test_dtype_change_records_again():
+    x, _ = _data()
+    compiled = mg.compile(lambda x: (x * x).sum(0))
+    compiled(x)
+    compiled(x)
+    got = compiled(x.float())
+    assert compiled.records == 2
+    assert got.dtype == mg.float32
+    np.testing.assert_array_equal(got.numpy(), (x.float() * x.float()).sum(0).numpy())
+
+
+def test_parameter_added_to_the_optimizer_records_again():
+    x, y = _data()
+    _, optimizer, step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)
+    compiled = mg.compile(step)
+    compiled(x, y)
+    compiled(x, y)
+    optimizer.add_param_group({"params": [mg.zeros(2, requires_grad=True)]})
+    compiled(x, y)
+    assert compiled.records == 2
+
+
+def test_learning_rate_changed_by_hand_is_read_at_replay_time():
+    x, y = _data()
+    eager_model, eager_opt, eager_step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)
+    model, opt, step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)
+    compiled = mg.compile(step)
+    for i in range(6):
+        if i == 3:
+            eager_opt.param_groups[0]["lr"] = opt.param_groups[0]["lr"] = 0.01
+        eager_step(x, y)
+        compiled(x, y)
+    assert compiled.records == 1
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_item_in_the_step_raises_naming_it():
+    x, y = _data()
+    model = nn.Linear(3, 1).double()
+
+    def step(x):
+        loss = model(x).sum()
+        if loss.item() > 0:
+            return loss
+        return -loss
+    with pytest.raises(mg.CompileError, match=r"\.item\(\)"):
+        mg.compile(step)(x)
+
+
+def test_replay_makes_no_host_read_on_the_strict_device():
+    x, y = _data("strict")
+    _, _, step = _training(lambda p: mg.optim.Adam(p, lr=1e-2), device="strict")
+    compiled = mg.compile(step)
+    compiled(x, y)
+    with forbid_host_reads():
+        for _ in range(3):
+            loss = compiled(x, y)
+    assert compiled.records == 1
+    assert np.isfinite(loss.detach().numpy())
+
+
+def test_lstm_step_with_a_weight_used_at_every_time_step_matches_eager():
+    """The recurrent weights collect one gradient per time step (sums made in place)."""
+    rng = np.random.default_rng(1)
+    x = mg.tensor(rng.normal(size=(6, 4, 3)))
+    target = mg.tensor(rng.normal(size=(4, 5)))
+
+    def training():
+        mg.manual_seed(0)
+        lstm = nn.LSTM(3, 5).double()
+        optimizer = mg.optim.Adam(lstm.parameters(), lr=1e-2)
+
+        def step(x, target):
+            _, (h, _) = lstm(x)
+            loss = ((h[-1] - target) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return lstm, step
+    eager_lstm, eager_step = training()
+    lstm, step = training()
+    compiled = mg.compile(step)
+    for _ in range(10):
+        eager_step(x, target)
+        compiled(x, target)
+    for a, b in zip(eager_lstm.parameters(), lstm.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_gradient_sums_of_a_tensor_used_three_times_match_eager():
+    x, _ = _data()
+
+    def training():
+        w = mg.tensor(np.linspace(-1, 1, 9).reshape(3, 3), requires_grad=True)
+        optimizer = mg.optim.SGD([w], lr=0.05)
+
+        def step(x):
+            h = (x @ w).tanh()
+            loss = ((h @ w).tanh() @ w).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return w, step
+    eager_w, eager_step = training()
+    w, step = training()
+    compiled = mg.compile(step)
+    for _ in range(5):
+        eager_step(x)
+        compiled(x)
+    assert w.detach().numpy().tobytes() == eager_w.detach().numpy().tobytes()
+
+
+def test_random_tensor_made_in_the_step_is_refused():
+    x, _ = _data()
+    with pytest.raises(mg.CompileError, match="random tensor"):
+        mg.compile(lambda x: x + mg.randn(3, dtype=mg.float64))(x)
+
+
+def test_dropout_draws_fresh_masks_at_every_replay():
+    x = mg.ones(4, 50, dtype=mg.float64)
+    compiled = mg.compile(lambda x: mg.nn.functional.dropout(x, 0.5, training=True))
+    first, second, third = compiled(x), compiled(x), compiled(x)
+    assert compiled.records == 1
+    assert not np.array_equal(second.numpy(), third.numpy())
+    assert set(np.unique(third.numpy())) <= {0.0, 2.0}
+
+
+@pytest.mark.parametrize("optimizer", ["AdamW", "SGD"])
+def test_train_compile_gives_the_eager_runs_numbers(optimizer):
+    from minigrad.cli.training import TrainingRun
+    config = {"epochs": 2, "optimizer": optimizer, "clip_grad_norm": 1.0}
+    eager, compiled = TrainingRun(dict(config)), TrainingRun(dict(config))
+    compiled.use_compile()
+    for _ in range(2):
+        assert eager.train_epoch() == compiled.train_epoch()
+    for a, b in zip(eager.model.parameters(), compiled.model.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    assert compiled.compiled_step.records >= 1
+
+
+def test_train_compile_refuses_an_optimizer_whose_step_needs_a_closure():
+    from minigrad.cli.errors import UsageError
+    from minigrad.cli.training import TrainingRun
+    with pytest.raises(UsageError, match="--compile: LBFGS"):
+        TrainingRun({"epochs": 1, "optimizer": "LBFGS"}).use_compile()
+
+
+def test_a_tensor_computed_outside_an_op_is_refused():
+    x, _ = _data()
+
+    def step(x):
+        mask = x > 0  # a comparison: a tensor made without a recorded operation
+        return x * mask
+    with pytest.raises(mg.CompileError, match="comparison"):
+        mg.compile(step)(x)
+
+
+def test_constants_made_in_the_step_are_kept():
+    x, _ = _data()
+    compiled = mg.compile(lambda x: x + mg.ones(3, dtype=mg.float64) * mg.tensor(2.0, dtype=mg.float64))
+    compiled(x)
+    np.testing.assert_array_equal(compiled(x).numpy(), x.numpy() + 2)
+    np.testing.assert_array_equal(compiled(x * 3).numpy(), x.numpy() * 3 + 2)
+
+
+def test_eval_mode_and_frozen_parameters_record_again():
+    x, y = _data()
+    model, optimizer, step = _training(lambda p: mg.optim.SGD(p, lr=0.1))
+    eager_model, _, eager_step = _training(lambda p: mg.optim.SGD(p, lr=0.1))
+    compiled = mg.compile(step)
+    for switch in (None, "eval", "freeze", None):
+        for m in (model, eager_model):
+            if switch == "eval":
+                m.eval()
+            elif switch == "freeze":
+                m[0].weight.requires_grad_(False)
+        for i in range(2):
+            mg.manual_seed(i)
+            eager_step(x, y)
+            mg.manual_seed(i)
+            compiled(x, y)
+    assert compiled.records == 3
+    for a, b in zip(eager_model.state_dict().values(), model.state_dict().values()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_check_mode_runs_on_the_strict_device():
+    x, y = _data("strict")
+    _, _, step = _training(lambda p: mg.optim.Adam(p, lr=1e-2), device="strict")
+    compiled = mg.compile(step, mode="check")
+    for _ in range(3):
+        compiled(x, y)
+    assert compiled.records == 1
