@@ -18,3 +18,11 @@ def test_gpu_benchmark_smoke_run(device, capsys, monkeypatch):
     output = capsys.readouterr().out
     for line in ("MLP", "LSTM", "Adam step", "Adam floor"):
         assert line in output
+
+
+def test_models_benchmark_smoke_run(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["bench_models.py", "--tiny", "--rounds", "1"])
+    runpy.run_path(str(BENCHMARKS / "bench_models.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    for line in ("cnn", "gpt", "mg/PyTorch", "BLAS threads"):
+        assert line in output
