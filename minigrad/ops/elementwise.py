@@ -719,8 +719,15 @@ class Gelu(Function):
             ctx.save_intermediates(0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner)
                                    * inner_derivative)
             return 0.5 * x * (1 + tanh_inner)
-        cdf = 0.5 * (1 + ctx.backend.erf(x * _SQRT_HALF).astype(x.dtype, copy=False))
-        ctx.save_intermediates(cdf + x * (_ONE_OVER_SQRT_2PI * xp.exp(x * x * -0.5)))
+        # In place on two fresh arrays, in the order of the formulas (the same roundings).
+        cdf = ctx.backend.erf(x * _SQRT_HALF).astype(x.dtype, copy=False)
+        cdf += 1
+        cdf *= 0.5                                  # Φ(x) = ½ (1 + erf(x/√2))
+        derivative = xp.exp(x * x * -0.5)
+        derivative *= _ONE_OVER_SQRT_2PI            # φ(x)
+        derivative *= x
+        derivative += cdf                           # Φ(x) + x φ(x)
+        ctx.save_intermediates(derivative)
         return x * cdf
 
     @staticmethod
