@@ -211,7 +211,7 @@ class Convolution(Function):
         out = output_shape(x.shape, weight.shape, stride, padding, dilation)
         grouped = (groups, channels // groups, batch, math.prod(out))  # y as (G, O/G, N, P)
         if last:
-            y = (columns @ weights.swapaxes(1, 2)).reshape(groups, batch, -1, grouped[1])
+            y = (columns @ weights.swapaxes(1, 2)).reshape(groups, batch, grouped[3], grouped[1])
             y = y.transpose(1, 0, 3, 2)
         else:
             y = (weights @ columns).reshape(grouped).transpose(2, 0, 1, 3)
