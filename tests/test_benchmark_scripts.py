@@ -63,3 +63,11 @@ def test_compile_benchmark_smoke_run(capsys, monkeypatch):
     runpy.run_path(str(BENCHMARKS / "bench_compile.py"), run_name="__main__")
     output = capsys.readouterr().out
     assert "chain" in output and "c/PyTorch" in output
+
+
+def test_models_benchmark_smoke_run(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["bench_models.py", "--tiny", "--rounds", "1"])
+    runpy.run_path(str(BENCHMARKS / "bench_models.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    for line in ("cnn", "gpt", "mg/PyTorch", "BLAS threads"):
+        assert line in output

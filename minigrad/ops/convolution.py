@@ -47,38 +47,45 @@ function). Arrays stay arrays inside each face.
 The arrays
 ----------
 The input windows are a strided view of the padded input (``as_strided`` through
-the backend's ``xp``: NumPy, CuPy and the strict device alike) of shape
-(N, G, C/G, *out, *k), with no copy. One copy of that view, transposed, is the
-im2col matrix of each group: columns X_g of shape (C/G·∏k, N·∏out), one column per
-output position. With W_g the group's weight as an (O/G, C/G·∏k) matrix and dY_g
-the gradient dy as an (O/G, N·∏out) matrix, each face is one batched matrix product
-over the groups (BLAS):
+the backend's ``xp``: NumPy, CuPy and the strict device alike), with no copy. One
+copy of that view is the im2col matrix of each group, and each face is then one
+batched matrix product over the groups (BLAS). With X_g the windows of group g as an
+(N·∏out, ∏k·C/G) matrix, one row per output position, W_g its weight as an
+(O/G, ∏k·C/G) matrix and dY_g the gradient dy as an (O/G, N·∏out) matrix:
 
-    y_g = W_g X_g          dL/dW_g = dY_g X_gᵀ         columns of dL/dx̄: W_gᵀ dY_g
+    y_gᵀ = X_g W_gᵀ         dL/dW_g = dY_g X_g         rows of dL/dx̄: dY_gᵀ W_g
 
-and the input gradient's columns are added back into the padded input with one
+and the input gradient's rows are added back into the padded input with one
 strided slice per kernel position (9 for a 3×3 kernel), then the padding is cut off.
 
-Why im2col, measured on this machine (one thread, batch 128 of 8×8 images, 3×3
-kernels, padding 1: the two layers of the digits CNN, and the second with 4 groups;
-milliseconds, best of 5 × 10 runs, each face producing its contiguous result):
+The copy is the cost at small images, and it is fast when the view it reads has long
+contiguous runs. With the channels moved last in the padded input (N, *padded, C),
+one window's row is ∏k runs of C/G channels (a 3×3 window of 16 channels: runs of
+48 elements, as kernel rows are adjacent); with the channels first, the runs are
+rows of output positions (8 for an 8×8 image). ``_columns`` takes whichever is
+longer; the input gradient always scatters channels last.
 
-    ========================  ==============  ==============  ================
-    float32 (float64)         1 → 16          16 → 32         16 → 32, G = 4
-    ========================  ==============  ==============  ================
-    forward, einsum           0.31 (1.03)     18.9 (28.7)     5.47 (9.08)
-    forward, im2col           0.20 (0.43)      3.73 (11.5)    5.09 (11.1)
-    dL/dW, einsum             0.42 (1.73)     18.5 (30.2)     6.08 (11.9)
-    dL/dW, im2col             0.27 (0.46)      7.18 (12.6)    6.19 (12.2)
-    dL/dx, einsum             0.46 (1.01)     11.2 (17.1)     10.6 (12.7)
-    dL/dx, im2col             0.34 (1.20)      9.58 (14.2)    9.23 (11.6)
-    ========================  ==============  ==============  ================
+Why im2col, and which layout, measured on this machine (one thread, batch 128, 3×3
+kernels, padding 1: the two layers of the digits CNN; milliseconds, best of 5 × 10
+runs, each face producing its contiguous result; the machine shared with other
+jobs, so compare within a column):
 
-"einsum" is ``einsum(..., optimize=True)`` straight on the (N, G, C/G, *out, *k)
-window view. Without the group axis it was as fast as im2col (3.8 ms for the
-16 → 32 forward pass), but with it NumPy's einsum takes a slow batched path; the
-explicit column matrix and ``matmul`` are fast in every case, and are the
-textbook picture of a convolution as a matrix product.
+    ==================================  ========  =========  ========  =========
+    float32 | float64                   1 → 16    16 → 32    1 → 16    16 → 32
+                                        8×8       4×4        8×8       4×4
+    ==================================  ========  =========  ========  =========
+    forward, window view + tensordot    0.94      3.59       1.34      3.44
+    forward, im2col channels first      0.25      3.03       0.45      3.87
+    forward, im2col channels last       0.87      1.59       1.29      2.70
+    dL/dW, window view + tensordot      0.80      4.83       1.05      4.59
+    dL/dW, im2col channels first        0.28      4.00       0.97      3.80
+    dL/dW, im2col channels last         0.79      2.67       1.21      2.88
+    ==================================  ========  =========  ========  =========
+
+"window view + tensordot" contracts the (N, C, *out, *k) window view straight with
+the weight (``tensordot`` copies the view into a matrix itself, in its own order).
+im2col in the better layout is the fastest in every column, and it is the textbook
+picture of a convolution as a matrix product.
 """
 import itertools
 import math
@@ -99,35 +106,74 @@ def output_shape(input_shape, weight_shape, stride, padding, dilation):
         input_shape[2:], weight_shape[2:], stride, padding, dilation))
 
 
-def _input_windows(xp, x, kernel, stride, padding, dilation, groups):
-    """The strided view (N, G, C/G, *out, *kernel) of the zero-padded input: element
-    [n, g, c, p, q] is x̄[n, g·C/G + c, stride·p + dilation·q]. No copy but the padding."""
-    if any(low or high for low, high in padding):
-        x = xp.pad(x, ((0, 0), (0, 0), *padding))
-    batch, channels = x.shape[:2]
-    spatial_strides = x.strides[2:]
+def _pad_channels_last(xp, x, padding):
+    """The zero-padded input with its channels moved last, (N, *padded, C): one copy."""
+    batch, channels, *spatial = x.shape
+    padded = xp.zeros((batch, *(size + low + high for size, (low, high) in zip(spatial, padding)),
+                       channels), dtype=x.dtype)
+    inside = tuple(slice(low, low + size) for (low, _), size in zip(padding, spatial))
+    padded[(slice(None), *inside)] = xp.moveaxis(x, 1, -1)
+    return padded
+
+
+def _pad(xp, x, padding):
+    """The zero-padded input (N, C, *padded)."""
+    if not any(low or high for low, high in padding):
+        return x
+    padded = xp.zeros((*x.shape[:2], *(size + low + high for size, (low, high)
+                                       in zip(x.shape[2:], padding))), dtype=x.dtype)
+    padded[(slice(None), slice(None), *(slice(low, low + size) for (low, _), size
+                                         in zip(padding, x.shape[2:])))] = x
+    return padded
+
+
+def _channels_last(x, kernel, stride, dilation, groups):
+    """Whether ``_columns`` lays the windows out channels last: when that gives the copy
+    longer contiguous runs (∏kernel·C/G elements per window row, against the last output
+    dimension's positions channels first, when the stride is 1)."""
+    return dilation[-1] != 1 or stride[-1] != 1 or \
+        kernel[-1] * (x.shape[1] // groups) >= x.shape[-1]
+
+
+def _columns(xp, x, kernel, stride, padding, dilation, groups, channels_last):
+    """im2col: the input windows as G matrices, one copy of a strided view of the padded
+    input (``as_strided``: no copy until the reshape).
+
+    - channels last: rows (G, N·∏out, ∏kernel·C/G), one row per (sample, output
+      position) in the order (kernel position q, channel c); the view reads the
+      channels-last padded input, so each row is a few contiguous runs of C/G;
+    - channels first: columns (G, C/G·∏kernel, N·∏out), one column per (sample, output
+      position), in the order (c, q); the view reads the padded input as it is, whose
+      contiguous runs are rows of the output positions.
+
+    Entry [g, (n, p), (q, c)] (or its transpose) is x̄[n, g·C/G + c, stride·p + dilation·q]."""
+    batch, channels, spatial = x.shape[0], x.shape[1], len(kernel)
+    padded = _pad_channels_last(xp, x, padding) if channels_last else _pad(xp, x, padding)
+    sizes = padded.shape[1:-1] if channels_last else padded.shape[2:]
+    strides = padded.strides[1:-1] if channels_last else padded.strides[2:]
+    channel_stride = padded.strides[-1] if channels_last else padded.strides[1]
     out = tuple(output_size(size, k, s, (0, 0), d)
-                for size, k, s, d in zip(x.shape[2:], kernel, stride, dilation))
-    shape = (batch, groups, channels // groups, *out, *kernel)
-    strides = (x.strides[0], x.strides[1] * (channels // groups), x.strides[1],
-               *(step * s for step, s in zip(spatial_strides, stride)),
-               *(step * d for step, d in zip(spatial_strides, dilation)))
-    return xp.lib.stride_tricks.as_strided(x, shape, strides)
+                for size, k, s, d in zip(sizes, kernel, stride, dilation))
+    out_strides = tuple(step * s for step, s in zip(strides, stride))
+    kernel_strides = tuple(step * d for step, d in zip(strides, dilation))
+    group, window = channel_stride * (channels // groups), math.prod(kernel) * (channels // groups)
+    if channels_last:
+        view = xp.lib.stride_tricks.as_strided(
+            padded, (groups, batch, *out, *kernel, channels // groups),
+            (group, padded.strides[0], *out_strides, *kernel_strides, channel_stride))
+        return view.reshape(groups, batch * math.prod(out), window)
+    view = xp.lib.stride_tricks.as_strided(
+        padded, (groups, channels // groups, *kernel, batch, *out),
+        (group, channel_stride, *kernel_strides, padded.strides[0], *out_strides))
+    return view.reshape(groups, window, batch * math.prod(out))
 
 
-def _columns(xp, x, kernel, stride, padding, dilation, groups):
-    """im2col: the input windows as G matrices (G, C/G·∏kernel, N·∏out), one column per
-    (sample, output position)."""
-    windows = _input_windows(xp, x, kernel, stride, padding, dilation, groups)
-    spatial = len(kernel)
-    out = windows.shape[3:3 + spatial]
-    order = (1, 2, *range(3 + spatial, 3 + 2 * spatial), 0, *range(3, 3 + spatial))
-    return windows.transpose(order).reshape(groups, windows.shape[2] * math.prod(kernel),
-                                            x.shape[0] * math.prod(out))
-
-
-def _weight_matrices(weight, groups):
-    """W (O, C/G, *kernel) as G matrices (G, O/G, C/G·∏kernel)."""
+def _weight_matrices(weight, groups, channels_last):
+    """W (O, C/G, *kernel) as G matrices (G, O/G, ∏kernel·C/G), columns in the order of
+    ``_columns``' entries: (kernel position, channel) channels last, else (channel,
+    kernel position)."""
+    if channels_last:
+        weight = weight.transpose(0, *range(2, weight.ndim), 1)
     return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
@@ -157,11 +203,19 @@ class Convolution(Function):
         ctx.save_for_backward(x, weight)
         _keep_geometry(ctx, stride, padding, dilation, groups)
         ctx.input_size = x.shape[2:]
-        columns = _columns(ctx.xp, x, weight.shape[2:], stride, padding, dilation, groups)
-        y = ctx.backend.matmul(_weight_matrices(weight, groups), columns)  # (G, O/G, N·P)
+        kernel = weight.shape[2:]
+        last = _channels_last(x, kernel, stride, dilation, groups)
+        columns = _columns(ctx.xp, x, kernel, stride, padding, dilation, groups, last)
+        weights = _weight_matrices(weight, groups, last)
         batch, channels = x.shape[0], weight.shape[0]
         out = output_shape(x.shape, weight.shape, stride, padding, dilation)
-        y = y.reshape(channels, batch, *out).swapaxes(0, 1).reshape(batch, channels, *out)
+        grouped = (groups, channels // groups, batch, math.prod(out))  # y as (G, O/G, N, P)
+        if last:
+            y = ctx.backend.matmul(columns, weights.swapaxes(1, 2))
+            y = y.reshape(groups, batch, grouped[3], grouped[1]).transpose(1, 0, 3, 2)
+        else:
+            y = ctx.backend.matmul(weights, columns).reshape(grouped).transpose(2, 0, 1, 3)
+        y = y.reshape(batch, channels, *out)
         if bias is not None:
             y += bias.reshape(-1, *(1,) * len(out))
         return y
@@ -195,20 +249,23 @@ class ConvolutionInputGrad(Function):
         ctx.save_for_backward(grad, weight)
         _keep_geometry(ctx, stride, padding, dilation, groups)
         xp = ctx.xp
-        weights = _weight_matrices(weight, groups)
-        kernel, out = weight.shape[2:], grad.shape[2:]
-        columns = weights.swapaxes(1, 2) @ _gradient_matrices(grad, groups)  # (G, C/G·K, N·P)
-        columns = columns.reshape(groups, weight.shape[1], *kernel, grad.shape[0], *out)
-        padded = xp.zeros((*columns.shape[:2], grad.shape[0],
-                           *(size + low + high for size, (low, high) in zip(input_size, padding))),
-                          dtype=columns.dtype)  # (G, C/G, N, *padded input)
+        batch, spatial = grad.shape[0], len(input_size)
+        kernel, out, group_channels = weight.shape[2:], grad.shape[2:], weight.shape[1]
+        # Rows of dL/dx̄'s columns, channels last: (G, N·P, K·C/G) = dY_gᵀ W_g.
+        columns = (_gradient_matrices(grad, groups).swapaxes(1, 2)
+                   @ _weight_matrices(weight, groups, channels_last=True))
+        columns = columns.reshape(groups, batch, *out, *kernel, group_channels)
+        padded = xp.zeros((batch, *(size + low + high for size, (low, high)
+                                    in zip(input_size, padding)), groups, group_channels),
+                          dtype=columns.dtype)  # (N, *padded input, G, C/G)
         for position in itertools.product(*(range(k) for k in kernel)):
             window = tuple(slice(d * q, d * q + s * (n - 1) + 1, s)
                            for q, s, d, n in zip(position, stride, dilation, out))
-            padded[(Ellipsis, *window)] += columns[(slice(None), slice(None), *position)]
+            share = columns[(slice(None), slice(None), *(slice(None),) * spatial, *position)]
+            padded[(slice(None), *window)] += xp.moveaxis(share, 0, -2)  # (N, *out, G, C/G)
         inside = tuple(slice(low, low + size) for (low, _), size in zip(padding, input_size))
-        grad_x = padded[(Ellipsis, *inside)].transpose(2, 0, 1, *range(3, 3 + len(kernel)))
-        return grad_x.reshape(grad.shape[0], groups * weight.shape[1], *input_size)
+        grad_x = padded[(slice(None), *inside)].reshape(batch, *input_size, groups * group_channels)
+        return xp.moveaxis(grad_x, -1, 1).copy()
 
     @staticmethod
     def backward(ctx, upstream):
@@ -235,9 +292,13 @@ class ConvolutionWeightGrad(Function):
         ctx.save_for_backward(x, grad)
         _keep_geometry(ctx, stride, padding, dilation, groups)
         ctx.input_size = x.shape[2:]
-        columns = _columns(ctx.xp, x, kernel_size, stride, padding, dilation, groups)
-        grad_weight = _gradient_matrices(grad, groups) @ columns.swapaxes(1, 2)  # (G, O/G, C/G·K)
-        return grad_weight.reshape(grad.shape[1], -1, *kernel_size)
+        last = _channels_last(x, kernel_size, stride, dilation, groups)
+        columns = _columns(ctx.xp, x, kernel_size, stride, padding, dilation, groups, last)
+        grads = _gradient_matrices(grad, groups)
+        if not last:  # (G, O/G, C/G·K)
+            return (grads @ columns.swapaxes(1, 2)).reshape(grad.shape[1], -1, *kernel_size)
+        grad_weight = (grads @ columns).reshape(grad.shape[1], *kernel_size, -1)  # (O, *K, C/G)
+        return ctx.xp.moveaxis(grad_weight, -1, 1).copy()
 
     @staticmethod
     def backward(ctx, upstream):

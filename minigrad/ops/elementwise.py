@@ -709,31 +709,51 @@ class Gelu(Function):
 
     The derivative is computed first and multiplied by the incoming gradient once,
     as PyTorch does: spread over the terms of the product rule, an infinite
-    incoming gradient would give inf − inf = NaN where PyTorch gives ±inf. The
-    derivative is built from differentiable pieces, so gradients of any order are exact.
+    incoming gradient would give inf − inf = NaN where PyTorch gives ±inf. Forward
+    computes it next to y and keeps it, so a plain backward is one product on arrays
+    (erf, the costly part, runs once); under ``create_graph=True`` it is recomputed
+    from differentiable pieces, so gradients of any order are exact.
     """
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
         ctx.save_for_backward(x)
+        xp = ctx.xp
         if approximate == "tanh":
-            inner = _SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x)
-            return 0.5 * x * (1 + ctx.xp.tanh(inner))
-        return x * (0.5 * (1 + ctx.backend.erf(x * _SQRT_HALF).astype(x.dtype, copy=False)))
+            tanh_inner = xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x))
+            inner_derivative = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
+            ctx.save_intermediates(0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner)
+                                   * inner_derivative)
+            return 0.5 * x * (1 + tanh_inner)
+        # In place on two fresh arrays, in the order of the formulas (the same roundings).
+        cdf = ctx.backend.erf(x * _SQRT_HALF).astype(x.dtype, copy=False)
+        cdf += 1
+        cdf *= 0.5                                  # Φ(x) = ½ (1 + erf(x/√2))
+        derivative = xp.exp(x * x * -0.5)
+        derivative *= _ONE_OVER_SQRT_2PI            # φ(x)
+        derivative *= x
+        derivative += cdf                           # Φ(x) + x φ(x)
+        ctx.save_intermediates(derivative)
+        return x * cdf
 
     @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
+    def recompute_intermediates(ctx, x):
+        """dy/dx as a function of x (the class docstring), for a backward that builds a graph."""
         if ctx.approximate == "tanh":
             tanh_inner = tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x))
             inner_derivative = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
-            derivative = (0.5 * (1 + tanh_inner)
-                          + 0.5 * x * (1 - tanh_inner * tanh_inner) * inner_derivative)
-        else:
-            cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
-            pdf = _ONE_OVER_SQRT_2PI * exp(x * x * -0.5)
-            derivative = cdf + x * pdf
+            return (0.5 * (1 + tanh_inner)
+                    + 0.5 * x * (1 - tanh_inner * tanh_inner) * inner_derivative),
+        cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+        pdf = _ONE_OVER_SQRT_2PI * exp(x * x * -0.5)
+        return cdf + x * pdf,
+
+    @staticmethod
+    def backward(ctx, grad):
+        derivative, = ctx.saved_intermediates
         return grad * derivative
 
 

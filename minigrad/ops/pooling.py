@@ -87,6 +87,53 @@ def fold(xp, values, geometry, dtype):
     return padded[:, :, pad_h:pad_h + height, pad_w:pad_w + width]
 
 
+def _window_positions(xp, geometry, width):
+    """(k_h·k_w, out_h, out_w) int64: for each kernel position (row-major) and window,
+    the flat (row · width + column) position in the input plane that it reads. Where it
+    reads padding (only chosen when the whole window is −∞), PyTorch names the window's
+    first element inside the input instead: a negative row r becomes r mod dilation."""
+    (k_h, k_w), (s_h, s_w), (pad_h, pad_w), (d_h, d_w) = geometry[:4]
+    out_h, out_w = geometry.output
+    tables = []
+    for position in range(k_h * k_w):
+        rows = xp.arange(out_h).reshape(-1, 1) * s_h - pad_h + (position // k_w) * d_h
+        cols = xp.arange(out_w) * s_w - pad_w + (position % k_w) * d_w
+        rows = xp.where(rows < 0, rows % d_h, rows)
+        cols = xp.where(cols < 0, cols % d_w, cols)
+        tables.append(rows * width + cols)
+    return xp.stack(tables).astype(xp.int64)
+
+
+def _window_max(xp, window_view, positions, floating):
+    """(values, indices): each window's maximum and the position in the input plane of
+    the element it came from, for the (N, C, out_h, out_w, k_h, k_w) view of the windows
+    and the positions of ``_window_positions``.
+
+    One pass per kernel position over the (N, C, out_h, out_w) block of that position,
+    keeping the running maximum: a later element replaces it only when strictly larger,
+    so of equal maxima the first stays (PyTorch's tie rule); a NaN always replaces it and
+    nothing replaces a NaN but another NaN, so of several NaNs the last stays (PyTorch's
+    kernel). A few elementwise passes over the output are much faster than ``argmax``
+    over a short last axis."""
+    k_h, k_w = window_view.shape[-2:]
+    # Kernel positions first, each one contiguous (N, C, out_h, out_w) block: one copy
+    # of the windows, after which every pass runs over contiguous memory.
+    by_position = xp.ascontiguousarray(window_view.transpose(4, 5, 0, 1, 2, 3))
+    by_position = by_position.reshape(k_h * k_w, *window_view.shape[:4])
+    values = by_position[0]
+    indices = xp.broadcast_to(positions[0], values.shape)
+    for position in range(1, k_h * k_w):
+        candidate = by_position[position]
+        replace = candidate > values
+        if floating:
+            replace |= xp.isnan(candidate)
+        values = xp.where(replace, candidate, values)
+        indices = xp.where(replace, positions[position], indices)
+    if k_h * k_w == 1:  # no pass ran: own the results
+        values, indices = values.copy(), indices.copy()
+    return values, indices
+
+
 class MaxPool2d(Function):
     """y = max over each window;  dL/dx = g added at each window's arg-max (first maximal
     element, row-major), the positions PyTorch's ``return_indices`` gives.
@@ -100,22 +147,9 @@ class MaxPool2d(Function):
         xp = ctx.xp
         batch, channels, height, width = x.shape
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
-        (k_h, k_w), (s_h, s_w), (pad_h, pad_w), (d_h, d_w) = geometry[:4]
-        out_h, out_w = geometry.output
-        flat = windows(xp, x, geometry, fill).reshape(batch, channels, out_h, out_w, k_h * k_w)
-        arg = flat.argmax(axis=-1)   # the first maximum
-        if x.dtype.kind == "f":      # a NaN is the maximum: PyTorch's kernel keeps the last one
-            nan = xp.isnan(flat)
-            last_nan = k_h * k_w - 1 - nan[..., ::-1].argmax(axis=-1)
-            arg = xp.where(nan.any(axis=-1), last_nan, arg)
-        values = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        rows = xp.arange(out_h).reshape(-1, 1) * s_h - pad_h + (arg // k_w) * d_h
-        cols = xp.arange(out_w) * s_w - pad_w + (arg % k_w) * d_w
-        # A window of −∞ only has its first element as arg-max; where that is padding,
-        # PyTorch names the window's first element inside the input instead.
-        rows = xp.where(rows < 0, rows % d_h, rows)
-        cols = xp.where(cols < 0, cols % d_w, cols)
-        indices = (rows * width + cols).astype(xp.int64)
+        values, indices = _window_max(xp, windows(xp, x, geometry, fill),
+                                      _window_positions(xp, geometry, width),
+                                      x.dtype.kind == "f")
         planes = xp.arange(batch * channels).reshape(batch, channels, 1, 1) * (height * width)
         ctx.input_shape = x.shape
         ctx.save_intermediates(((indices + planes).reshape(-1),))  # a key: comes back as it is

@@ -18,14 +18,16 @@ give 0/0. PyTorch's CPU result for such a row is zeros, with zero gradients, and
 minigrad's: the scores of those rows are replaced by zeros before the softmax (so
 nothing divides 0 by 0, forward or backward) and their weights by zeros after it.
 
-The whole function is composed of differentiable operations (matmul, masked_fill,
-softmax, where, dropout), so its gradients, and their gradients, come from those.
+Without dropout, and with a mask that needs no gradient, the whole computation is
+one operation (``ops/attention.Attention``: the backward derived there on arrays).
+Otherwise it is composed of differentiable operations (matmul, softmax, where,
+dropout), so its gradients, and their gradients, come from those.
 """
 import math
 
 from ...autograd.autocast_hook import autocast_op
 from ...creation import ones
-from ...ops.nonfinite import nan_to_num
+from ...ops.attention import Attention, attention_weights
 from ...ops.selection import where
 from .arguments import check_tensor
 from .dropout import dropout
@@ -46,19 +48,37 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa:
         key, value = _repeat_heads(query, key), _repeat_heads(query, value)
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = query.matmul(key.transpose(-2, -1)) * scale
+    mask = None
     if is_causal:
-        length, source_length = scores.shape[-2], scores.shape[-1]
-        allowed = ones(length, source_length, dtype=bool, device=query.device).tril()
-        scores = scores + _additive(allowed, scores.dtype)
+        allowed = ones(query.shape[-2], key.shape[-2], dtype=bool, device=query.device).tril()
+        mask = _additive(allowed, query.dtype)
     elif attn_mask is not None and attn_mask.dtype.kind == "b":
-        scores = scores + _additive(attn_mask, scores.dtype)
+        mask = _additive(attn_mask, query.dtype)
     elif attn_mask is not None:
-        scores = scores + attn_mask
-    weights = _softmax_zero_for_masked_rows(scores)
+        mask = attn_mask
+    if dropout_p == 0 and _one_operation_fits(query, key, value, mask):
+        return Attention.apply(query, key, value, mask, scale=scale)
+    scores = query.matmul(key.transpose(-2, -1)) * scale
+    if mask is not None:
+        scores = scores + mask
+    weights = attention_weights(scores)
     if dropout_p > 0:
         weights = dropout(weights, dropout_p)
     return weights.matmul(value)
+
+
+def _one_operation_fits(query, key, value, mask):
+    """Whether ``Attention`` computes this call: Q, K and V with the same batch
+    dimensions, and a mask (if any) of the query's dtype that needs no gradient and
+    broadcasts to the scores without enlarging them."""
+    batch_shape = tuple(query.shape[:-2])
+    if tuple(key.shape[:-2]) != batch_shape or tuple(value.shape[:-2]) != batch_shape:
+        return False
+    if mask is None:
+        return True
+    scores_shape = (*batch_shape, query.shape[-2], key.shape[-2])
+    return (mask.dtype == query.dtype and not mask.requires_grad and mask.ndim <= len(scores_shape)
+            and all(m in (1, s) for m, s in zip(reversed(mask.shape), reversed(scores_shape))))
 
 
 def _additive(allowed, dtype):
@@ -67,19 +87,6 @@ def _additive(allowed, dtype):
     gradient passes through as PyTorch's does (an infinite incoming gradient meets its
     zero weight there: ∞ · 0 = NaN, as in PyTorch)."""
     return where(allowed, 0.0, -math.inf).to(dtype)
-
-
-def _softmax_zero_for_masked_rows(scores):
-    """softmax over the last dim, and zeros in the rows that are −∞ throughout
-    (where a plain softmax would give NaN), as PyTorch's CPU attention gives them.
-
-    Its gradient is PyTorch's too: such a row's weights are a softmax times 0, and its
-    scores made finite by ``nan_to_num``, whose gradient is the incoming one times 0, so
-    a finite incoming gradient gives 0 there and an infinite one NaN (∞ · 0), as PyTorch's
-    P ⊙ (dP − D) with P = 0 does."""
-    masked_row = (scores == -math.inf).all(dim=-1, keepdim=True)
-    finite_scores = where(masked_row, nan_to_num(scores, neginf=0.0), scores)
-    return finite_scores.softmax(-1) * where(masked_row, 0.0, 1.0).to(scores.dtype)
 
 
 def _repeat_heads(query, key_or_value):
