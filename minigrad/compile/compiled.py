@@ -71,6 +71,11 @@ class Replay:
 def _slot_step(call, ins, outs):
     """One entry as a function of the slot list, specialised for the common shapes
     (one or two inputs and outputs), so that the replay loop does nothing else."""
+    make_step = getattr(call, "make_step", None)
+    if make_step is not None:
+        step = make_step(ins, outs)
+        if step is not None:
+            return step
     if len(outs) == 2 and len(ins) == 1:
         (a,), (o, p) = ins, outs
 

@@ -184,6 +184,9 @@ def _forward_call(cls, options, values, backend, marker, converted):
     tensor_positions = [i for i, v in enumerate(values) if v is _TENSOR]
     asarray = backend.xp.asarray
 
+    if cls.array_backward and converted is None and len(tensor_positions) == len(values):
+        return _lean_forward_call(cls, options, backend, marker)
+
     def run(*arrays):
         if len(tensor_positions) == len(values):  # every argument a tensor: the common case
             args = arrays
@@ -208,6 +211,57 @@ def _forward_call(cls, options, values, backend, marker, converted):
                            for r, dtype in zip(result, converted))
         return (ctx,) + result
     return run
+
+
+def _lean_forward_call(cls, options, backend, marker):
+    """The forward of an op whose arguments are all tensors and whose backward runs on
+    arrays, on a context class made for this entry: what ``apply`` would set on each
+    node (the backend, which inputs need a gradient, the array world) are class
+    attributes, and ``saved_tensors`` hands back what forward saved, as it is."""
+    context = type(cls.__name__, (cls,), {
+        "_backend": backend, "xp": backend.xp, "backend": backend, "_on_arrays": True,
+        "next_edges": marker, "needs_input_grad": tuple(m is not None for m in marker),
+        "saved_tensors": property(_saved_as_arrays)})
+    forward = cls.forward
+    new = object.__new__
+
+    def run(*arrays):
+        ctx = new(context)
+        result = forward(ctx, *arrays, **options)
+        return (ctx,) + result if type(result) is tuple else (ctx, result)
+
+    def make_step(ins, outs):
+        """The entry as a function of the slot list, for one input or two."""
+        if len(outs) != 2:
+            return None
+        o, p = outs
+        if len(ins) == 1 and not options:
+            a, = ins
+
+            def step(slots):
+                slots[o] = ctx = new(context)
+                result = forward(ctx, slots[a])
+                slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
+            return step
+        if len(ins) == 2 and not options:
+            a, b = ins
+
+            def step(slots):
+                slots[o] = ctx = new(context)
+                result = forward(ctx, slots[a], slots[b])
+                slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
+            return step
+        return None
+    run.make_step = make_step
+    return run
+
+
+def _saved_as_arrays(ctx):
+    saved = ctx._to_save
+    for value in saved:
+        if isinstance(value, Tensor):  # a Tensor option (a weight passed by keyword)
+            return tuple([v._array if isinstance(v, Tensor) else v for v in saved])
+    return saved
 
 
 def _backward_call(ctx, *grads):
