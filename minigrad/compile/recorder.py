@@ -279,6 +279,29 @@ def _backward_call(ctx, *grads):
     return results
 
 
+def _backward_step(ins, outs):
+    """A ``_backward_call`` entry as a function of the slot list (one gradient in)."""
+    if len(ins) != 2:
+        return None
+    c, g = ins
+
+    def step(slots):
+        ctx = slots[c]
+        results = ctx.backward(ctx, slots[g])
+        if type(results) is not tuple:
+            results = (results,)
+        backend = ctx._backend
+        array_type = backend.array_type
+        for slot, r in zip(outs, results):
+            if r is not None and type(r) is not array_type and not backend.is_array(r):
+                r = backend.xp.asarray(r)  # NumPy gives scalars for 0-d results
+            slots[slot] = r
+    return step
+
+
+_backward_call.make_step = _backward_step
+
+
 def _adder(backend):
     is_array, asarray = backend.is_array, backend.xp.asarray
 
@@ -317,13 +340,28 @@ def _add_in_place(a, b):
 def _accumulator(leaf):
     from ..tensor import new_tensor
 
+    backend = leaf._backend
+
     def accumulate(grad):
-        current = leaf.grad
+        # shapes, dtypes and device are those checked when .grad was set at recording
+        current = leaf._grad
         if current is None:
-            leaf.grad = new_tensor(grad.copy(), leaf._backend, None, 0)
+            leaf._grad = new_tensor(grad.copy(), backend, None, 0)
         else:
             current._array += grad
         return ()
+
+    def make_step(ins, outs):
+        g, = ins
+
+        def step(slots):
+            current = leaf._grad
+            if current is None:
+                leaf._grad = new_tensor(slots[g].copy(), backend, None, 0)
+            else:
+                current._array += slots[g]
+        return step
+    accumulate.make_step = make_step
     return accumulate
 
 
