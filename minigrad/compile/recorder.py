@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd import tracing
 from ..tensor import Tensor
+from .optimizer_step import direct_step
 
 
 class CompileError(RuntimeError):
@@ -166,12 +167,17 @@ class Recorder:
         # a generator (model.parameters()) is used up by one call: keep its items
         args = tuple(list(a) if isinstance(a, types.GeneratorType) else a for a in args)
         self.whole_calls.append((method, args))
-        self.entries.append((_whole(method, args, kwargs), (), ()))
         saved, tracing.recorder = tracing.recorder, None
         try:
-            return method(*args, **kwargs)
+            result = method(*args, **kwargs)
         finally:
             tracing.recorder = saved
+        call = direct_step(method, args, kwargs)  # an optimizer's kernels, called directly
+        if call is None:
+            call = _whole(method, args, kwargs)
+        call.owner = args[0] if args else None
+        self.entries.append((call, (), ()))
+        return result
 
 
 # -- the replayed calls (built once at recording time) ------------------------
