@@ -190,8 +190,8 @@ def _forward_call(cls, options, values, backend, marker, converted):
     tensor_positions = [i for i, v in enumerate(values) if v is _TENSOR]
     asarray = backend.xp.asarray
 
-    if cls.array_backward and converted is None and len(tensor_positions) == len(values):
-        return _lean_forward_call(cls, options, backend, marker)
+    if cls.array_backward and converted is None:
+        return _lean_forward_call(cls, options, values, tensor_positions, backend, marker)
 
     def run(*arrays):
         if len(tensor_positions) == len(values):  # every argument a tensor: the common case
@@ -219,37 +219,49 @@ def _forward_call(cls, options, values, backend, marker, converted):
     return run
 
 
-def _lean_forward_call(cls, options, backend, marker):
-    """The forward of an op whose arguments are all tensors and whose backward runs on
-    arrays, on a context class made for this entry: what ``apply`` would set on each
-    node (the backend, which inputs need a gradient, the array world) are class
-    attributes, and ``saved_tensors`` hands back what forward saved, as it is."""
+def _lean_forward_call(cls, options, values, tensor_positions, backend, marker):
+    """The forward of an op whose backward runs on arrays, on a context class made for
+    this entry: what ``apply`` would set on each node (the backend, which inputs need
+    a gradient, the array world) are class attributes, and ``saved_tensors`` hands
+    back what forward saved, as it is. Plain arguments (a number, an axis) are placed
+    once; the arrays fill the other positions."""
+    from ..ops.formula_math import array_math
     context = type(cls.__name__, (cls,), {
         "_backend": backend, "xp": backend.xp, "backend": backend, "_on_arrays": True,
-        "next_edges": marker, "needs_input_grad": tuple(m is not None for m in marker),
+        "math": array_math(backend.xp), "next_edges": marker,
+        "needs_input_grad": tuple(m is not None for m in marker),
         "saved_tensors": property(_saved_as_arrays)})
     forward = cls.forward
     new = object.__new__
+    all_tensors = len(tensor_positions) == len(values)
 
     def run(*arrays):
+        if all_tensors:
+            args = arrays
+        else:
+            args = list(values)
+            for position, array in zip(tensor_positions, arrays):
+                args[position] = array
         ctx = new(context)
-        result = forward(ctx, *arrays, **options)
+        result = forward(ctx, *args, **options)
         return (ctx,) + result if type(result) is tuple else (ctx, result)
 
     def make_step(ins, outs):
-        """The entry as a function of the slot list, for one input or two."""
-        if len(outs) != 2:
+        """The entry as a function of the slot list: one array and plain values after
+        it (``x * 1.5``, ``x.sum(0)``), or two arrays."""
+        if len(outs) != 2 or options:
             return None
         o, p = outs
-        if len(ins) == 1 and not options:
+        if len(ins) == 1 and tensor_positions == [0]:
             a, = ins
+            rest = tuple(values[1:])
 
             def step(slots):
                 slots[o] = ctx = new(context)
-                result = forward(ctx, slots[a])
+                result = forward(ctx, slots[a], *rest)
                 slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
             return step
-        if len(ins) == 2 and not options:
+        if len(ins) == 2 and all_tensors:
             a, b = ins
 
             def step(slots):
