@@ -298,22 +298,49 @@ def _backward_call(ctx, *grads):
 
 
 def _backward_step(ins, outs):
-    """A ``_backward_call`` entry as a function of the slot list (one gradient in)."""
+    """A ``_backward_call`` entry as a function of the slot list (one gradient in);
+    one or two results that are arrays (or None) are stored without a loop."""
     if len(ins) != 2:
         return None
     c, g = ins
 
-    def step(slots):
-        ctx = slots[c]
-        results = ctx.backward(ctx, slots[g])
+    def store(slots, ctx, results):
         if type(results) is not tuple:
             results = (results,)
         backend = ctx._backend
-        array_type = backend.array_type
         for slot, r in zip(outs, results):
-            if r is not None and type(r) is not array_type and not backend.is_array(r):
+            if r is not None and not backend.is_array(r):
                 r = backend.xp.asarray(r)  # NumPy gives scalars for 0-d results
             slots[slot] = r
+
+    if len(outs) == 1:
+        o, = outs
+
+        def step(slots):
+            ctx = slots[c]
+            r = ctx.backward(ctx, slots[g])
+            if type(r) is ctx._backend.array_type:
+                slots[o] = r
+            else:
+                store(slots, ctx, r)
+    elif len(outs) == 2:
+        o, p = outs
+
+        def step(slots):
+            ctx = slots[c]
+            results = ctx.backward(ctx, slots[g])
+            if type(results) is tuple and len(results) == 2:
+                r, q = results
+                array_type = ctx._backend.array_type
+                if (r is None or type(r) is array_type) and (q is None or type(q) is array_type):
+                    slots[o] = r
+                    slots[p] = q
+                    return
+            store(slots, ctx, results)
+    else:
+        def step(slots):
+            ctx = slots[c]
+            store(slots, ctx, ctx.backward(ctx, slots[g]))
     return step
 
 
