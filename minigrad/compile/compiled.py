@@ -76,7 +76,10 @@ def _slot_step(call, ins, outs):
         step = make_step(ins, outs)
         if step is not None:
             return step
-    if len(outs) == 2 and len(ins) == 1:
+    if not outs and not ins:  # a whole call (zero_grad, a scheduler's step)
+        def step(slots):
+            call()
+    elif len(outs) == 2 and len(ins) == 1:
         (a,), (o, p) = ins, outs
 
         def step(slots):

@@ -190,8 +190,9 @@ def _forward_call(cls, options, values, backend, marker, converted):
     tensor_positions = [i for i, v in enumerate(values) if v is _TENSOR]
     asarray = backend.xp.asarray
 
-    if cls.array_backward and converted is None:
-        return _lean_forward_call(cls, options, values, tensor_positions, backend, marker)
+    if cls.array_backward and (converted is None or len(converted) == 1):
+        return _lean_forward_call(cls, options, values, tensor_positions, backend, marker,
+                                  converted and converted[0])
 
     def run(*arrays):
         if len(tensor_positions) == len(values):  # every argument a tensor: the common case
@@ -219,12 +220,13 @@ def _forward_call(cls, options, values, backend, marker, converted):
     return run
 
 
-def _lean_forward_call(cls, options, values, tensor_positions, backend, marker):
+def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, dtype):
     """The forward of an op whose backward runs on arrays, on a context class made for
     this entry: what ``apply`` would set on each node (the backend, which inputs need
     a gradient, the array world) are class attributes, and ``saved_tensors`` hands
     back what forward saved, as it is. Plain arguments (a number, an axis) are placed
-    once; the arrays fill the other positions."""
+    once; the arrays fill the other positions. ``dtype`` (or None): the dtype ``apply``
+    gave the one result (a NumPy scalar made an array, PyTorch's dtype rule)."""
     from ..ops.formula_math import array_math
     context = type(cls.__name__, (cls,), {
         "_backend": backend, "xp": backend.xp, "backend": backend, "_on_arrays": True,
@@ -233,6 +235,7 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker):
         "saved_tensors": property(_saved_as_arrays)})
     forward = cls.forward
     new = object.__new__
+    asarray = backend.xp.asarray
     all_tensors = len(tensor_positions) == len(values)
 
     def run(*arrays):
@@ -244,13 +247,17 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker):
                 args[position] = array
         ctx = new(context)
         result = forward(ctx, *args, **options)
-        return (ctx,) + result if type(result) is tuple else (ctx, result)
+        if dtype is None:
+            return (ctx,) + result if type(result) is tuple else (ctx, result)
+        if type(result) is tuple:
+            result, = result
+        return ctx, asarray(result).astype(dtype, copy=False)
 
     def make_step(ins, outs):
         """The entry as a function of the slot list: one array and plain values after
         it (``x * 1.5``, ``x.sum(0)``), or two arrays."""
-        if len(outs) != 2 or options:
-            return None
+        if len(outs) != 2 or options or dtype is not None:
+            return run_step(ins, outs)
         o, p = outs
         if len(ins) == 1 and tensor_positions == [0]:
             a, = ins
@@ -269,7 +276,21 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker):
                 result = forward(ctx, slots[a], slots[b])
                 slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
             return step
-        return None
+        if len(ins) == 3 and all_tensors:
+            a, b, d = ins
+
+            def step(slots):
+                slots[o] = ctx = new(context)
+                result = forward(ctx, slots[a], slots[b], slots[d])
+                slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
+            return step
+        return run_step(ins, outs)
+
+    def run_step(ins, outs):
+        def step(slots):
+            for slot, value in zip(outs, run(*[slots[i] for i in ins])):
+                slots[slot] = value
+        return step
     run.make_step = make_step
     return run
 
@@ -337,6 +358,22 @@ def _backward_step(ins, outs):
                     slots[p] = q
                     return
             store(slots, ctx, results)
+    elif len(outs) == 3:  # a linear layer: x, weight, bias
+        o, p, q = outs
+
+        def step(slots):
+            ctx = slots[c]
+            results = ctx.backward(ctx, slots[g])
+            if type(results) is tuple and len(results) == 3:
+                r, t, u = results
+                array_type = ctx._backend.array_type
+                if (r is None or type(r) is array_type) and (t is None or type(t) is array_type) \
+                        and (u is None or type(u) is array_type):
+                    slots[o] = r
+                    slots[p] = t
+                    slots[q] = u
+                    return
+            store(slots, ctx, results)
     else:
         def step(slots):
             ctx = slots[c]
@@ -353,6 +390,15 @@ def _adder(backend):
     def add(a, b):
         total = a + b
         return (total if is_array(total) else asarray(total),)  # NumPy: two 0-d give a scalar
+
+    def make_step(ins, outs):
+        (a, b), (o,) = ins, outs
+
+        def step(slots):
+            total = slots[a] + slots[b]
+            slots[o] = total if is_array(total) else asarray(total)
+        return step
+    add.make_step = make_step
     return add
 
 
