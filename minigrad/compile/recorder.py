@@ -9,6 +9,7 @@ entry of the replay list; every array the step produces gets a slot. An array
 the step did not produce is read at replay time from the tensor that held it
 (a parameter, a buffer, an input) and its shape and dtype become guards.
 """
+import operator
 import types
 
 import numpy as np
@@ -232,7 +233,8 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, 
         "_backend": backend, "xp": backend.xp, "backend": backend, "_on_arrays": True,
         "math": array_math(backend.xp), "next_edges": marker,
         "needs_input_grad": tuple(m is not None for m in marker),
-        "saved_tensors": property(_saved_as_arrays)})
+        "saved_tensors": property(_saved_as_arrays if _holds_a_tensor(values, options)
+                                  else operator.attrgetter("_to_save"))})
     forward = cls.forward
     new = object.__new__
     asarray = backend.xp.asarray
@@ -293,6 +295,12 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, 
         return step
     run.make_step = make_step
     return run
+
+
+def _holds_a_tensor(values, options):
+    """Whether a forward's plain arguments hold a Tensor (which it may save): otherwise
+    everything it saves is an array or a plain value, handed back as it is."""
+    return any(isinstance(v, Tensor) for v in list(values) + list(options.values()))
 
 
 def _saved_as_arrays(ctx):
