@@ -349,3 +349,32 @@ def test_returned_loss_kept_across_replays_is_not_overwritten():
     compiled(x, y)
     assert [loss.detach().numpy().tobytes() for loss in losses] == [v.tobytes() for v in values]
     assert len({v.tobytes() for v in values}) == 4
+
+
+def test_optimizer_kernel_replayed_directly_on_a_parameter_cut_into_slices():
+    """A parameter larger than one kernel slice (and small ones gathered into one)."""
+    from minigrad.compile.optimizer_step import direct_step
+    rng = np.random.default_rng(1)
+    x, y = mg.tensor(rng.normal(size=(4, 600))), mg.tensor(rng.normal(size=(4, 1)))
+
+    def training():
+        mg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(600, 500), nn.Tanh(), nn.Linear(500, 1)).double()
+        optimizer = mg.optim.Adam(model.parameters(), lr=1e-3)
+
+        def step(x, y):
+            loss = ((model(x) - y) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return model, step
+    eager_model, eager_step = training()
+    model, step = training()
+    compiled = mg.compile(step)
+    for _ in range(4):
+        assert compiled(x, y).detach().numpy().tobytes() == eager_step(x, y).detach().numpy().tobytes()
+    replay, = compiled.replays.values()
+    assert any(call.__qualname__.startswith(direct_step.__name__) for call, _, _ in replay.entries)
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()

@@ -18,6 +18,7 @@ whole ``step()`` as it is.
 from ..optim import fast
 from ..optim.fast.buckets import the_same_bucket
 from ..optim.fast.choice import kernel_to_run
+from ..optim.fast.thread_pool import for_each_slice
 from ..optim.optimizer import Optimizer
 
 _PLAIN_STEP = Optimizer.step.__wrapped__  # the method under tracing.whole_call
@@ -57,7 +58,7 @@ class _GroupPlan:
         self.scalar_names = [name for _, name in kernel.scalars]
         self.negate = group.get("maximize", False)
         self.xp = bucket.params[0]._backend.xp
-        self.slices = [(pieces, bucket.scratch[number], bucket.param[start:stop],
+        self.slices = [(pieces, bucket.scratch.get(number), bucket.param[start:stop],
                         [bucket.state[name][start:stop] for name in kernel.state])
                        for number, (start, stop, pieces) in enumerate(bucket.chunks)]
 
@@ -72,25 +73,31 @@ class _GroupPlan:
         return the_same_bucket(old, params, optimizer.state) is self.bucket
 
     def run(self):
-        """``fast.step._step_bucket`` for this bucket, its slices in turn."""
+        """The fast path's step of this bucket (its slices, each by the kernel)."""
         optimizer, group, bucket = self.optimizer, self.group, self.bucket
         step, _scalars = optimizer._advance_step(group, bucket.params)
         values = optimizer.kernel_scalars(group, step)
         scalars = [values[name] for name in self.scalar_names]
         grads = [p._grad._array.reshape(-1) for p in bucket.params]
-        compiled, negate = self.compiled, self.negate
-        for pieces, scratch, param, state in self.slices:
+        compiled, negate, xp = self.compiled, self.negate, self.xp
+
+        def update_slice(piece):
+            pieces, scratch, param, state = piece
             if len(pieces) == 1:
                 index, low, high, _ = pieces[0]
                 grad = grads[index][low:high]
                 if negate:
                     grad = -grad
             else:
-                grad = self.xp.concatenate([grads[index] for index, _, _, _ in pieces],
-                                           out=scratch)
+                grad = xp.concatenate([grads[index] for index, _, _, _ in pieces], out=scratch)
                 if negate:
                     grad *= -1
             compiled(grad, *scalars, param, *state)
+
+        if len(self.slices) == 1:
+            update_slice(self.slices[0])
+        else:  # split between the cores, as the eager fast path does
+            for_each_slice(update_slice, self.slices)
         for param in bucket.params:
             param._version[0] += 1
 
