@@ -378,3 +378,18 @@ def test_optimizer_kernel_replayed_directly_on_a_parameter_cut_into_slices():
     assert any(call.__qualname__.startswith(direct_step.__name__) for call, _, _ in replay.entries)
     for a, b in zip(eager_model.parameters(), model.parameters()):
         assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_an_optimizer_that_changes_the_steps_bookkeeping_is_replayed_whole():
+    counted = []
+
+    class CountingSGD(mg.optim.SGD):
+        def _advance_step(self, group, params):
+            counted.append(len(params))
+            return super()._advance_step(group, params)
+    x, y = _data()
+    _, _, step = _training(lambda p: CountingSGD(p, lr=0.05), extras=False)
+    compiled = mg.compile(step)
+    for _ in range(3):
+        compiled(x, y)
+    assert compiled.records == 1 and len(counted) == 3

@@ -22,6 +22,8 @@ from ..optim.fast.thread_pool import for_each_slice
 from ..optim.optimizer import Optimizer
 
 _PLAIN_STEP = Optimizer.step.__wrapped__  # the method under tracing.whole_call
+# the methods of step() that the direct replay stands in for
+_REPLACED = ("_step_groups", "_step_group", "_params_with_grads", "_advance_step", "_device_scope")
 
 
 def direct_step(method, args, kwargs):
@@ -31,9 +33,8 @@ def direct_step(method, args, kwargs):
         return None
     optimizer = args[0]
     cls = type(optimizer)
-    if cls._step_groups is not Optimizer._step_groups or cls._step_group is not Optimizer._step_group \
-            or cls._advance_step is not Optimizer._advance_step:
-        return None
+    if any(getattr(cls, name) is not getattr(Optimizer, name) for name in _REPLACED):
+        return None  # a subclass changed what step() does around the kernel
     plans = [_group_plan(optimizer, group) for group in optimizer.param_groups]
     if not plans or any(plan is None for plan in plans):
         return None
