@@ -384,9 +384,9 @@ def test_an_optimizer_that_changes_the_steps_bookkeeping_is_replayed_whole():
     counted = []
 
     class CountingSGD(mg.optim.SGD):
-        def _advance_step(self, group, params):
-            counted.append(len(params))
-            return super()._advance_step(group, params)
+        def _params_with_grads(self, group):
+            counted.append(len(group["params"]))
+            return super()._params_with_grads(group)
     x, y = _data()
     _, _, step = _training(lambda p: CountingSGD(p, lr=0.05), extras=False)
     compiled = mg.compile(step)
