@@ -306,3 +306,90 @@ def test_check_mode_runs_on_the_strict_device():
     for _ in range(3):
         compiled(x, y)
     assert compiled.records == 1
+
+
+def test_optimizer_kernel_replayed_directly_follows_option_changes_and_hooks():
+    """A fast-path step is replayed as direct kernel calls; a changed kernel (momentum
+    switched off), maximize, or a step hook make the replay run the whole step()."""
+    from minigrad.compile.optimizer_step import direct_step
+    x, y = _data()
+    make = lambda p: mg.optim.SGD(p, lr=0.05, momentum=0.9)  # noqa: E731
+    eager_model, eager_opt, eager_step = _training(make, extras=False)
+    model, opt, step = _training(make, extras=False)
+    compiled = mg.compile(step)
+    calls = []
+    for i in range(12):
+        if i == 4:
+            for o in (eager_opt, opt):
+                o.param_groups[0]["momentum"] = 0.0
+        if i == 7:
+            for o in (eager_opt, opt):
+                o.param_groups[0]["maximize"] = True
+        if i == 9:
+            for o in (eager_opt, opt):
+                o.register_step_post_hook(lambda o, args, kwargs: calls.append(id(o)))
+        expected, got = eager_step(x, y), compiled(x, y)
+        assert got.detach().numpy().tobytes() == expected.detach().numpy().tobytes(), i
+        if i == 1:  # recorded at i = 0, replayed since: the step is a direct kernel call
+            replay, = compiled.replays.values()
+            assert any(call.__qualname__.startswith(direct_step.__name__)
+                       for call, _ins, _outs in replay.entries)
+    assert compiled.records == 1
+    assert calls.count(id(opt)) == 3 and calls.count(id(eager_opt)) == 3
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_returned_loss_kept_across_replays_is_not_overwritten():
+    x, y = _data()
+    _, _, step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)
+    compiled = mg.compile(step)
+    losses = [compiled(x, y) for _ in range(4)]
+    values = [loss.detach().numpy().copy() for loss in losses]
+    compiled(x, y)
+    assert [loss.detach().numpy().tobytes() for loss in losses] == [v.tobytes() for v in values]
+    assert len({v.tobytes() for v in values}) == 4
+
+
+def test_optimizer_kernel_replayed_directly_on_a_parameter_cut_into_slices():
+    """A parameter larger than one kernel slice (and small ones gathered into one)."""
+    from minigrad.compile.optimizer_step import direct_step
+    rng = np.random.default_rng(1)
+    x, y = mg.tensor(rng.normal(size=(4, 600))), mg.tensor(rng.normal(size=(4, 1)))
+
+    def training():
+        mg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(600, 500), nn.Tanh(), nn.Linear(500, 1)).double()
+        optimizer = mg.optim.Adam(model.parameters(), lr=1e-3)
+
+        def step(x, y):
+            loss = ((model(x) - y) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return model, step
+    eager_model, eager_step = training()
+    model, step = training()
+    compiled = mg.compile(step)
+    for _ in range(4):
+        assert compiled(x, y).detach().numpy().tobytes() == eager_step(x, y).detach().numpy().tobytes()
+    replay, = compiled.replays.values()
+    assert any(call.__qualname__.startswith(direct_step.__name__) for call, _, _ in replay.entries)
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_an_optimizer_that_changes_the_steps_bookkeeping_is_replayed_whole():
+    counted = []
+
+    class CountingSGD(mg.optim.SGD):
+        def _params_with_grads(self, group):
+            counted.append(len(group["params"]))
+            return super()._params_with_grads(group)
+    x, y = _data()
+    _, _, step = _training(lambda p: CountingSGD(p, lr=0.05), extras=False)
+    compiled = mg.compile(step)
+    for _ in range(3):
+        compiled(x, y)
+    assert compiled.records == 1 and len(counted) == 3

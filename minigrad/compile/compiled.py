@@ -33,6 +33,9 @@ class Replay:
         self.requires_grad = [(tensor, tensor._requires_grad) for tensor in recorder.live.values()]
         self.modules = [(module, module.training) for module in recorder.modules.values()]
         self.constants = list(recorder.constants.items())
+        self.empty_slots = [None] * self.slot_count
+        for slot, array in self.constants:
+            self.empty_slots[slot] = array
         self.optimizers = []
         for method, args in recorder.whole_calls:
             owner = args[0] if args else None
@@ -43,12 +46,10 @@ class Replay:
         self.steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
 
     def guards_hold(self):
-        for _slot, tensor, shape, dtype in self.live:
+        for (_slot, tensor, shape, dtype), (_, requires_grad) in zip(self.live, self.requires_grad):
             array = tensor._array
-            if array.shape != shape or array.dtype != dtype:
-                return False
-        for tensor, requires_grad in self.requires_grad:
-            if tensor._requires_grad is not requires_grad:
+            if array.shape != shape or (array.dtype is not dtype and array.dtype != dtype) \
+                    or tensor._requires_grad is not requires_grad:
                 return False
         for module, training in self.modules:
             if module.training is not training:
@@ -56,13 +57,11 @@ class Replay:
         return all(_parameter_ids(opt) == ids for opt, ids in self.optimizers)
 
     def run(self, tensors):
-        slots = [None] * self.slot_count
+        slots = self.empty_slots.copy()  # the constants already in place
         for slot, tensor in zip(self.argument_slots, tensors):
             slots[slot] = tensor._array
         for slot, tensor, _shape, _dtype in self.live:
             slots[slot] = tensor._array
-        for slot, array in self.constants:
-            slots[slot] = array
         for step in self.steps:
             step(slots)
         return _rebuild(self.outputs, slots)
@@ -71,7 +70,15 @@ class Replay:
 def _slot_step(call, ins, outs):
     """One entry as a function of the slot list, specialised for the common shapes
     (one or two inputs and outputs), so that the replay loop does nothing else."""
-    if len(outs) == 2 and len(ins) == 1:
+    make_step = getattr(call, "make_step", None)
+    if make_step is not None:
+        step = make_step(ins, outs)
+        if step is not None:
+            return step
+    if not outs and not ins:  # a whole call (zero_grad, a scheduler's step)
+        def step(slots):
+            call()
+    elif len(outs) == 2 and len(ins) == 1:
         (a,), (o, p) = ins, outs
 
         def step(slots):

@@ -9,12 +9,14 @@ entry of the replay list; every array the step produces gets a slot. An array
 the step did not produce is read at replay time from the tensor that held it
 (a parameter, a buffer, an input) and its shape and dtype become guards.
 """
+import operator
 import types
 
 import numpy as np
 
 from ..autograd import tracing
 from ..tensor import Tensor
+from .optimizer_step import direct_step
 
 
 class CompileError(RuntimeError):
@@ -166,12 +168,17 @@ class Recorder:
         # a generator (model.parameters()) is used up by one call: keep its items
         args = tuple(list(a) if isinstance(a, types.GeneratorType) else a for a in args)
         self.whole_calls.append((method, args))
-        self.entries.append((_whole(method, args, kwargs), (), ()))
         saved, tracing.recorder = tracing.recorder, None
         try:
-            return method(*args, **kwargs)
+            result = method(*args, **kwargs)
         finally:
             tracing.recorder = saved
+        call = direct_step(method, args, kwargs)  # an optimizer's kernels, called directly
+        if call is None:
+            call = _whole(method, args, kwargs)
+        call.owner = args[0] if args else None
+        self.entries.append((call, (), ()))
+        return result
 
 
 # -- the replayed calls (built once at recording time) ------------------------
@@ -183,6 +190,10 @@ def _forward_call(cls, options, values, backend, marker, converted):
     new = cls.__new__
     tensor_positions = [i for i, v in enumerate(values) if v is _TENSOR]
     asarray = backend.xp.asarray
+
+    if cls.array_backward and (converted is None or len(converted) == 1):
+        return _lean_forward_call(cls, options, values, tensor_positions, backend, marker,
+                                  converted and converted[0])
 
     def run(*arrays):
         if len(tensor_positions) == len(values):  # every argument a tensor: the common case
@@ -210,6 +221,96 @@ def _forward_call(cls, options, values, backend, marker, converted):
     return run
 
 
+def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, dtype):
+    """The forward of an op whose backward runs on arrays, on a context class made for
+    this entry: what ``apply`` would set on each node (the backend, which inputs need
+    a gradient, the array world) are class attributes, and ``saved_tensors`` hands
+    back what forward saved, as it is. Plain arguments (a number, an axis) are placed
+    once; the arrays fill the other positions. ``dtype`` (or None): the dtype ``apply``
+    gave the one result (a NumPy scalar made an array, PyTorch's dtype rule)."""
+    from ..ops.formula_math import array_math
+    context = type(cls.__name__, (cls,), {
+        "_backend": backend, "xp": backend.xp, "backend": backend, "_on_arrays": True,
+        "math": array_math(backend.xp), "next_edges": marker,
+        "needs_input_grad": tuple(m is not None for m in marker),
+        "saved_tensors": property(_saved_as_arrays if _holds_a_tensor(values, options)
+                                  else operator.attrgetter("_to_save"))})
+    forward = cls.forward
+    new = object.__new__
+    asarray = backend.xp.asarray
+    all_tensors = len(tensor_positions) == len(values)
+
+    def run(*arrays):
+        if all_tensors:
+            args = arrays
+        else:
+            args = list(values)
+            for position, array in zip(tensor_positions, arrays):
+                args[position] = array
+        ctx = new(context)
+        result = forward(ctx, *args, **options)
+        if dtype is None:
+            return (ctx,) + result if type(result) is tuple else (ctx, result)
+        if type(result) is tuple:
+            result, = result
+        return ctx, asarray(result).astype(dtype, copy=False)
+
+    def make_step(ins, outs):
+        """The entry as a function of the slot list: one array and plain values after
+        it (``x * 1.5``, ``x.sum(0)``), or two arrays."""
+        if len(outs) != 2 or options or dtype is not None:
+            return run_step(ins, outs)
+        o, p = outs
+        if len(ins) == 1 and tensor_positions == [0]:
+            a, = ins
+            rest = tuple(values[1:])
+
+            def step(slots):
+                slots[o] = ctx = new(context)
+                result = forward(ctx, slots[a], *rest)
+                slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
+            return step
+        if len(ins) == 2 and all_tensors:
+            a, b = ins
+
+            def step(slots):
+                slots[o] = ctx = new(context)
+                result = forward(ctx, slots[a], slots[b])
+                slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
+            return step
+        if len(ins) == 3 and all_tensors:
+            a, b, d = ins
+
+            def step(slots):
+                slots[o] = ctx = new(context)
+                result = forward(ctx, slots[a], slots[b], slots[d])
+                slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
+            return step
+        return run_step(ins, outs)
+
+    def run_step(ins, outs):
+        def step(slots):
+            for slot, value in zip(outs, run(*[slots[i] for i in ins])):
+                slots[slot] = value
+        return step
+    run.make_step = make_step
+    return run
+
+
+def _holds_a_tensor(values, options):
+    """Whether a forward's plain arguments hold a Tensor (which it may save): otherwise
+    everything it saves is an array or a plain value, handed back as it is."""
+    return any(isinstance(v, Tensor) for v in list(values) + list(options.values()))
+
+
+def _saved_as_arrays(ctx):
+    saved = ctx._to_save
+    for value in saved:
+        if isinstance(value, Tensor):  # a Tensor option (a weight passed by keyword)
+            return tuple([v._array if isinstance(v, Tensor) else v for v in saved])
+    return saved
+
+
 def _backward_call(ctx, *grads):
     """A backward on arrays (``array_backward``); the replayed ctx was made with
     ``_on_arrays`` set, so its saved values are arrays."""
@@ -225,12 +326,87 @@ def _backward_call(ctx, *grads):
     return results
 
 
+def _backward_step(ins, outs):
+    """A ``_backward_call`` entry as a function of the slot list (one gradient in);
+    one or two results that are arrays (or None) are stored without a loop."""
+    if len(ins) != 2:
+        return None
+    c, g = ins
+
+    def store(slots, ctx, results):
+        if type(results) is not tuple:
+            results = (results,)
+        backend = ctx._backend
+        for slot, r in zip(outs, results):
+            if r is not None and not backend.is_array(r):
+                r = backend.xp.asarray(r)  # NumPy gives scalars for 0-d results
+            slots[slot] = r
+
+    if len(outs) == 1:
+        o, = outs
+
+        def step(slots):
+            ctx = slots[c]
+            r = ctx.backward(ctx, slots[g])
+            if type(r) is ctx._backend.array_type:
+                slots[o] = r
+            else:
+                store(slots, ctx, r)
+    elif len(outs) == 2:
+        o, p = outs
+
+        def step(slots):
+            ctx = slots[c]
+            results = ctx.backward(ctx, slots[g])
+            if type(results) is tuple and len(results) == 2:
+                r, q = results
+                array_type = ctx._backend.array_type
+                if (r is None or type(r) is array_type) and (q is None or type(q) is array_type):
+                    slots[o] = r
+                    slots[p] = q
+                    return
+            store(slots, ctx, results)
+    elif len(outs) == 3:  # a linear layer: x, weight, bias
+        o, p, q = outs
+
+        def step(slots):
+            ctx = slots[c]
+            results = ctx.backward(ctx, slots[g])
+            if type(results) is tuple and len(results) == 3:
+                r, t, u = results
+                array_type = ctx._backend.array_type
+                if (r is None or type(r) is array_type) and (t is None or type(t) is array_type) \
+                        and (u is None or type(u) is array_type):
+                    slots[o] = r
+                    slots[p] = t
+                    slots[q] = u
+                    return
+            store(slots, ctx, results)
+    else:
+        def step(slots):
+            ctx = slots[c]
+            store(slots, ctx, ctx.backward(ctx, slots[g]))
+    return step
+
+
+_backward_call.make_step = _backward_step
+
+
 def _adder(backend):
     is_array, asarray = backend.is_array, backend.xp.asarray
 
     def add(a, b):
         total = a + b
         return (total if is_array(total) else asarray(total),)  # NumPy: two 0-d give a scalar
+
+    def make_step(ins, outs):
+        (a, b), (o,) = ins, outs
+
+        def step(slots):
+            total = slots[a] + slots[b]
+            slots[o] = total if is_array(total) else asarray(total)
+        return step
+    add.make_step = make_step
     return add
 
 
@@ -263,13 +439,28 @@ def _add_in_place(a, b):
 def _accumulator(leaf):
     from ..tensor import new_tensor
 
+    backend = leaf._backend
+
     def accumulate(grad):
-        current = leaf.grad
+        # shapes, dtypes and device are those checked when .grad was set at recording
+        current = leaf._grad
         if current is None:
-            leaf.grad = new_tensor(grad.copy(), leaf._backend, None, 0)
+            leaf._grad = new_tensor(grad.copy(), backend, None, 0)
         else:
             current._array += grad
         return ()
+
+    def make_step(ins, outs):
+        g, = ins
+
+        def step(slots):
+            current = leaf._grad
+            if current is None:
+                leaf._grad = new_tensor(slots[g].copy(), backend, None, 0)
+            else:
+                current._array += slots[g]
+        return step
+    accumulate.make_step = make_step
     return accumulate
 
 

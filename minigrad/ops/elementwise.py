@@ -470,6 +470,8 @@ class Abs(Function):
 class Sin(Function):
     """y = sin x;  dy/dx = cos x"""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -478,11 +480,13 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * cos(x)
+        return grad * ctx.math.cos(x)
 
 
 class Cos(Function):
     """y = cos x;  dy/dx = -sin x"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -492,7 +496,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return -grad * sin(x)
+        return -grad * ctx.math.sin(x)
 
 
 class Tanh(Function):

@@ -8,7 +8,7 @@ minigrad's differentiable operations, while backward builds a graph;
 a plain ``backward()``. Each array function is the same function as its operation
 (computed stably, equal up to rounding), so a formula means the same in both worlds.
 """
-from .elementwise import sigmoid, tanh, where
+from .elementwise import cos, sigmoid, sin, tanh, where
 from .reduction import log_softmax, log_softmax_array
 from .shape import IndexAdd, cat, stack
 
@@ -27,6 +27,8 @@ class TensorMath:
 
     sigmoid = staticmethod(sigmoid)
     tanh = staticmethod(tanh)
+    sin = staticmethod(sin)
+    cos = staticmethod(cos)
     where = staticmethod(where)
 
     @staticmethod
@@ -59,6 +61,12 @@ class ArrayMath:
 
     def tanh(self, x):
         return self.xp.tanh(x)
+
+    def sin(self, x):
+        return self.xp.sin(x)
+
+    def cos(self, x):
+        return self.xp.cos(x)
 
     def where(self, condition, x, y):
         return self.xp.where(condition, x, y)
