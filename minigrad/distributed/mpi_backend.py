@@ -25,15 +25,21 @@ class MpiBackend:
         self._ops = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
                      ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN}
 
-    # -- the collectives, on arrays ------------------------------------------
-    def all_reduce(self, array, op, async_op, xp=np):
-        buffer, write_back = _contiguous(array)
+    def _after_reduction(self, buffer, write_back, op):
+        """What completes a reduction once MPI has summed: AVG divides the sum by the world
+        size (MPI has no average), then the result goes back into a non-contiguous input."""
         world = self.comm.Get_size()
 
         def finish():
             if op is ReduceOp.AVG:
                 _divide(buffer, world)
             write_back()
+        return finish
+
+    # -- the collectives, on arrays ------------------------------------------
+    def all_reduce(self, array, op, async_op, xp=np):
+        buffer, write_back = _contiguous(array)
+        finish = self._after_reduction(buffer, write_back, op)
         if async_op:
             request = self.comm.Iallreduce(self._MPI.IN_PLACE, buffer, self._ops[op])
             return self._work(request, finish)
@@ -62,12 +68,7 @@ class MpiBackend:
     def reduce_scatter(self, array, arrays, op, async_op, xp=np):
         send = np.ascontiguousarray(np.stack(arrays))
         buffer, write_back = _contiguous(array)
-        world = self.comm.Get_size()
-
-        def finish():
-            if op is ReduceOp.AVG:
-                _divide(buffer, world)
-            write_back()
+        finish = self._after_reduction(buffer, write_back, op)
         if async_op:
             request = self.comm.Ireduce_scatter_block(send, buffer, self._ops[op])
             return self._work(request, finish)
