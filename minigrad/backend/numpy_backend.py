@@ -5,26 +5,16 @@ Everything above the backend writes array code once against ``backend.xp``
 that differ between array libraries are methods of the backend object, so the
 rest of minigrad never branches on the device.
 """
-import math
-
 import numpy as np
 
 
-def _vectorized_math_erf():
-    erf = np.frompyfunc(math.erf, 1, 1)
-
-    def erf_array(x):
-        return erf(x).astype(x.dtype)
-
-    return erf_array
-
-
 def _pick_erf():
-    """``scipy.special.erf`` when SciPy is installed, else ``math.erf`` per element."""
+    """``scipy.special.erf`` when SciPy is installed, else minigrad's own on arrays
+    (``backend/erf.py``: the same rational approximations, within a few ulp)."""
     try:
         from scipy.special import erf
-    except ImportError:  # SciPy is optional: fall back to the exact scalar erf.
-        return _vectorized_math_erf()
+    except ImportError:  # SciPy is optional
+        from .erf import erf
     return erf
 
 
