@@ -41,6 +41,12 @@ def _training(make_optimizer, device="cpu", extras=True):
     return model, optimizer, step
 
 
+def _assert_same_bits(expected, got):
+    """The compiled run's tensors are the eager run's, bit for bit, one for one."""
+    for a, b in zip(expected, got, strict=True):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
 def _assert_same_trajectory(make_optimizer, steps=50, extras=True):
     x, y = _data()
     eager_model, _, eager_step = _training(make_optimizer, extras=extras)
@@ -143,8 +149,7 @@ def test_learning_rate_changed_by_hand_is_read_at_replay_time():
         eager_step(x, y)
         compiled(x, y)
     assert compiled.records == 1
-    for a, b in zip(eager_model.parameters(), model.parameters()):
-        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    _assert_same_bits(eager_model.parameters(), model.parameters())
 
 
 def test_item_in_the_step_raises_naming_it():
@@ -197,8 +202,7 @@ def test_lstm_step_with_a_weight_used_at_every_time_step_matches_eager():
     for _ in range(10):
         eager_step(x, target)
         compiled(x, target)
-    for a, b in zip(eager_lstm.parameters(), lstm.parameters()):
-        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    _assert_same_bits(eager_lstm.parameters(), lstm.parameters())
 
 
 def test_gradient_sums_of_a_tensor_used_three_times_match_eager():
@@ -222,7 +226,7 @@ def test_gradient_sums_of_a_tensor_used_three_times_match_eager():
     for _ in range(5):
         eager_step(x)
         compiled(x)
-    assert w.detach().numpy().tobytes() == eager_w.detach().numpy().tobytes()
+    _assert_same_bits([eager_w], [w])
 
 
 def test_random_tensor_made_in_the_step_is_refused():
@@ -248,8 +252,7 @@ def test_train_compile_gives_the_eager_runs_numbers(optimizer):
     compiled.use_compile()
     for _ in range(2):
         assert eager.train_epoch() == compiled.train_epoch()
-    for a, b in zip(eager.model.parameters(), compiled.model.parameters()):
-        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    _assert_same_bits(eager.model.parameters(), compiled.model.parameters())
     assert compiled.compiled_step.records >= 1
 
 
@@ -295,8 +298,7 @@ def test_eval_mode_and_frozen_parameters_record_again():
             mg.manual_seed(i)
             compiled(x, y)
     assert compiled.records == 3
-    for a, b in zip(eager_model.state_dict().values(), model.state_dict().values()):
-        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    _assert_same_bits(eager_model.state_dict().values(), model.state_dict().values())
 
 
 def test_check_mode_runs_on_the_strict_device():
@@ -336,8 +338,7 @@ def test_optimizer_kernel_replayed_directly_follows_option_changes_and_hooks():
                        for call, _ins, _outs in replay.entries)
     assert compiled.records == 1
     assert calls.count(id(opt)) == 3 and calls.count(id(eager_opt)) == 3
-    for a, b in zip(eager_model.parameters(), model.parameters()):
-        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    _assert_same_bits(eager_model.parameters(), model.parameters())
 
 
 def test_returned_loss_kept_across_replays_is_not_overwritten():
@@ -376,8 +377,7 @@ def test_optimizer_kernel_replayed_directly_on_a_parameter_cut_into_slices():
         assert compiled(x, y).detach().numpy().tobytes() == eager_step(x, y).detach().numpy().tobytes()
     replay, = compiled.replays.values()
     assert any(call.__qualname__.startswith(direct_step.__name__) for call, _, _ in replay.entries)
-    for a, b in zip(eager_model.parameters(), model.parameters()):
-        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+    _assert_same_bits(eager_model.parameters(), model.parameters())
 
 
 def test_an_optimizer_that_changes_the_steps_bookkeeping_is_replayed_whole():
