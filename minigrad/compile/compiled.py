@@ -11,6 +11,7 @@ records again. Steps that make Python decisions on tensor values can't be
 replayed and raise ``CompileError`` while recording.
 """
 import copy
+import operator
 
 import numpy as np
 
@@ -22,45 +23,70 @@ from .recorder import CompileError, Recorder
 
 
 class Replay:
-    """One recorded step: the call list and what it must find at replay time."""
+    """One recorded step: the call list and what it must find at replay time.
+
+    The tensors the step reads without making them (parameters, buffers) are
+    guarded by their arrays: the same array object as last time has the same
+    shape and dtype, so the usual check is one identity test per tensor, and the
+    slot list starts as a copy of one already holding these arrays and the
+    constants. A tensor whose array was replaced is checked for shape and dtype.
+    """
 
     def __init__(self, recorder, outputs):
         self.entries = recorder.entries
         self.slot_count = recorder.slot_count
         self.argument_slots = recorder.argument_slots
-        self.live = [(slot, tensor, tensor._array.shape, tensor._array.dtype)
-                     for slot, tensor in recorder.live.items()]
-        self.requires_grad = [(tensor, tensor._requires_grad) for tensor in recorder.live.values()]
-        self.modules = [(module, module.training) for module in recorder.modules.values()]
+        self.live_slots = list(recorder.live)
+        self.live_tensors = list(recorder.live.values())
+        self.live_arrays = [tensor._array for tensor in self.live_tensors]
+        self.live_layouts = [(array.shape, array.dtype) for array in self.live_arrays]
+        self.requires_grad = [tensor._requires_grad for tensor in self.live_tensors]
+        self.modules = list(recorder.modules.values())
+        self.training = [module.training for module in self.modules]
         self.constants = list(recorder.constants.items())
-        self.empty_slots = [None] * self.slot_count
-        for slot, array in self.constants:
-            self.empty_slots[slot] = array
         self.optimizers = []
         for method, args in recorder.whole_calls:
             owner = args[0] if args else None
             groups = getattr(owner, "param_groups", None)
             if groups is not None and all(o is not owner for o, _ in self.optimizers):
-                self.optimizers.append((owner, _parameter_ids(owner)))
+                self.optimizers.append((owner, _parameters_of(owner)))
         self.outputs = outputs  # the structure of fn's result, slots for its tensors
         self.steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
+        self._fill_slots()
+
+    def _fill_slots(self):
+        """The slot list a replay starts from: the constants and the live arrays."""
+        self.filled_slots = [None] * self.slot_count
+        for slot, array in self.constants:
+            self.filled_slots[slot] = array
+        for slot, array in zip(self.live_slots, self.live_arrays):
+            self.filled_slots[slot] = array
 
     def guards_hold(self):
-        for (_slot, tensor, shape, dtype), (_, requires_grad) in zip(self.live, self.requires_grad):
-            array = tensor._array
-            if array.shape != shape or (array.dtype is not dtype and array.dtype != dtype) \
-                    or tensor._requires_grad is not requires_grad:
+        arrays = [tensor._array for tensor in self.live_tensors]
+        if not all(map(operator.is_, arrays, self.live_arrays)):
+            for array, (shape, dtype) in zip(arrays, self.live_layouts):
+                if array.shape != shape or array.dtype != dtype:
+                    return False
+            self.live_arrays = arrays  # new arrays of the recorded shapes (p.data = ...)
+            self._fill_slots()
+        if [tensor._requires_grad for tensor in self.live_tensors] != self.requires_grad \
+                or [module.training for module in self.modules] != self.training:
+            return False
+        for optimizer, parameters in self.optimizers:
+            groups = optimizer.param_groups
+            if len(groups) != len(parameters):
                 return False
-        for module, training in self.modules:
-            if module.training is not training:
-                return False
-        return all(_parameter_ids(opt) == ids for opt, ids in self.optimizers)
+            for group, recorded in zip(groups, parameters):
+                params = group["params"]
+                if len(params) != len(recorded) or not all(map(operator.is_, params, recorded)):
+                    return False
+        return True
 
     def run(self, tensors):
-        slots = self.empty_slots.copy()  # the constants already in place
+        """The recorded calls on ``tensors`` (after ``guards_hold``)."""
+        slots = self.filled_slots.copy()
         for slot, tensor in zip(self.argument_slots, tensors):
-            slots[slot] = tensor._array
-        for slot, tensor, _shape, _dtype in self.live:
             slots[slot] = tensor._array
         for step in self.steps:
             step(slots)
@@ -106,8 +132,9 @@ def _slot_step(call, ins, outs):
     return step
 
 
-def _parameter_ids(optimizer):
-    return tuple(tuple(id(p) for p in group["params"]) for group in optimizer.param_groups)
+def _parameters_of(optimizer):
+    """Each group's list of parameters (a copy): the replay checks they are the same."""
+    return [list(group["params"]) for group in optimizer.param_groups]
 
 
 def _outputs_to_slots(value, recorder):
@@ -239,7 +266,7 @@ class _Snapshot:
     optimizers' state), the optimizers' groups and the schedulers, to rerun it."""
 
     def __init__(self, replay):
-        self.tensors = [tensor for _s, tensor, _sh, _dt in replay.live]
+        self.tensors = list(replay.live_tensors)
         self.names = [f"a tensor of shape {tuple(t.shape)} read by the step" for t in self.tensors]
         self.names += [f"the gradient of a tensor of shape {tuple(t.shape)}" for t in self.tensors]
         self.arrays = [t._array.copy() for t in self.tensors]

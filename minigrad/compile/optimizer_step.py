@@ -13,7 +13,7 @@ the recorded bucket's slices, in the eager order: the same numbers bit for bit.
 Before each replayed step it checks what the recording assumed: no step hooks,
 the same path and kernel for each group's options, the same bucket, still intact,
 holding exactly the parameters that have a gradient. Anything else runs the
-whole ``step()`` as it is.
+whole ``step()`` as it is. ``zero_grad()`` is replayed as its assignments.
 """
 from ..optim import fast
 from ..optim.fast.buckets import the_same_bucket
@@ -21,14 +21,18 @@ from ..optim.fast.choice import kernel_to_run
 from ..optim.fast.thread_pool import for_each_slice
 from ..optim.optimizer import Optimizer
 
-_PLAIN_STEP = Optimizer.step.__wrapped__  # the method under tracing.whole_call
+_PLAIN_STEP = Optimizer.step.__wrapped__  # the methods under tracing.whole_call
+_PLAIN_ZERO_GRAD = Optimizer.zero_grad.__wrapped__
 # the methods of step() that the direct replay stands in for
 _REPLACED = ("_step_groups", "_step_group", "_params_with_grads", "_advance_step", "_device_scope")
 
 
 def direct_step(method, args, kwargs):
     """A replay of ``method(*args, **kwargs)`` (just recorded, eagerly) that calls the
-    kernels directly, or None where the step did not take the one-bucket kernel path."""
+    kernels directly, or None where the step did not take the one-bucket kernel path.
+    ``zero_grad()`` (to None) is replayed as the assignments it makes."""
+    if method is _PLAIN_ZERO_GRAD:
+        return _direct_zero_grad(args, kwargs)
     if method is not _PLAIN_STEP or len(args) != 1 or kwargs:
         return None
     optimizer = args[0]
@@ -50,18 +54,46 @@ def direct_step(method, args, kwargs):
     return step
 
 
+def _direct_zero_grad(args, kwargs):
+    """``optimizer.zero_grad()``, which sets each parameter's gradient to None, as those
+    assignments on the recorded parameters (the replay's guards check that the
+    optimizer still holds exactly these); None for ``set_to_none=False``."""
+    optimizer, *rest = args
+    set_to_none = kwargs.get("set_to_none", rest[0] if rest else True)
+    if set_to_none is not True:
+        return None
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+
+    def zero_grad():
+        for param in params:
+            param._grad = None
+        return ()
+    return zero_grad
+
+
 class _GroupPlan:
-    """One group's recorded step: its bucket, path and kernel, each slice's views."""
+    """One group's recorded step: its bucket, path and kernel, each slice's views.
+
+    A slice of small parameters, whose gradients are gathered into the bucket's
+    scratch buffer, calls the kernel bound to its fixed arrays (``on``: their
+    addresses read once, at recording time); a slice of one big parameter uses
+    that gradient where it lies, so the kernel reads its address at each call."""
 
     def __init__(self, optimizer, group, bucket, path, kernel, compiled):
         self.optimizer, self.group, self.bucket = optimizer, group, bucket
         self.path, self.kernel, self.compiled = path, kernel, compiled
         self.scalar_names = [name for _, name in kernel.scalars]
         self.negate = group.get("maximize", False)
+        self.with_grad = [p._grad is not None for p in group["params"]]
         self.xp = bucket.params[0]._backend.xp
-        self.slices = [(pieces, bucket.scratch.get(number), bucket.param[start:stop],
-                        [bucket.state[name][start:stop] for name in kernel.state])
-                       for number, (start, stop, pieces) in enumerate(bucket.chunks)]
+        self.slices = []
+        for number, (start, stop, pieces) in enumerate(bucket.chunks):
+            scratch, param = bucket.scratch.get(number), bucket.param[start:stop]
+            state = [bucket.state[name][start:stop] for name in kernel.state]
+            bound = None
+            if scratch is not None and hasattr(compiled, "on"):
+                bound = compiled.on(scratch, param, *state)
+            self.slices.append((pieces, scratch, param, state, bound))
 
     def holds(self):
         optimizer, group = self.optimizer, self.group
@@ -69,9 +101,11 @@ class _GroupPlan:
                 or optimizer.fused_kernel(group) is not self.kernel \
                 or group.get("maximize", False) != self.negate:
             return False
-        params = [p for p in group["params"] if p._grad is not None]
-        old = optimizer._buckets.get(id(group))
-        return the_same_bucket(old, params, optimizer.state) is self.bucket
+        if [p._grad is not None for p in group["params"]] != self.with_grad:
+            return False
+        buckets = optimizer._buckets.get(id(group))
+        return buckets is not None and len(buckets) == 1 and buckets[0] is self.bucket \
+            and self.bucket.is_intact(optimizer.state, check_grads=True)
 
     def run(self):
         """The fast path's step of this bucket (its slices, each by the kernel)."""
@@ -83,17 +117,21 @@ class _GroupPlan:
         compiled, negate, xp = self.compiled, self.negate, self.xp
 
         def update_slice(piece):
-            pieces, scratch, param, state = piece
+            pieces, scratch, param, state, bound = piece
             if len(pieces) == 1:
                 index, low, high, _ = pieces[0]
                 grad = grads[index][low:high]
                 if negate:
                     grad = -grad
+                compiled(grad, *scalars, param, *state)
+                return
+            xp.concatenate([grads[index] for index, _, _, _ in pieces], out=scratch)
+            if negate:
+                scratch *= -1
+            if bound is not None:
+                bound(*scalars)
             else:
-                grad = xp.concatenate([grads[index] for index, _, _, _ in pieces], out=scratch)
-                if negate:
-                    grad *= -1
-            compiled(grad, *scalars, param, *state)
+                compiled(scratch, *scalars, param, *state)
 
         if len(self.slices) == 1:
             update_slice(self.slices[0])

@@ -93,21 +93,36 @@ class Sum(Function):
 
 
 class Mean(Function):
-    """y = (1/n) Σ x over dims;  dy/dx = 1/n"""
+    """y = (1/n) Σ x over dims;  dy/dx = 1/n
+
+    On arrays the mean is the sum divided by n (float16 summed in float32, as
+    PyTorch and NumPy's ``mean`` do) and the gradient one division written
+    straight into an array of the input's shape: both are a single array call
+    each, where NumPy's ``mean`` and ``broadcast_to`` run Python code around it.
+    """
 
     array_backward = True
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        return x.mean(axis=dims, keepdims=keepdim)
+        ctx.count = 1
+        for axis in dims:
+            ctx.count *= x.shape[axis]
+        accumulate = ctx.xp.float32 if x.dtype == ctx.xp.float16 else None
+        total = x.sum(axis=dims, keepdims=keepdim, dtype=accumulate)
+        if ctx.count == 0:
+            return ctx.xp.full(total.shape, float("nan"), dtype=x.dtype)
+        mean = ctx.xp.empty(total.shape, dtype=x.dtype)  # an array, also for a 0-d total
+        return ctx.xp.divide(total, ctx.count, out=mean)
 
     @staticmethod
     def backward(ctx, grad):
-        count = 1
-        for axis in ctx.dims:
-            count *= ctx.input_shape[axis]
-        return spread_back(grad, ctx.input_shape, ctx.dims) / count
+        if isinstance(grad, Tensor):
+            return spread_back(grad, ctx.input_shape, ctx.dims) / ctx.count
+        spread = ctx.xp.empty(ctx.input_shape, dtype=grad.dtype)
+        ctx.xp.divide(grad.reshape(kept_shape(ctx.input_shape, ctx.dims)), ctx.count, out=spread)
+        return spread
 
 
 class Amax(Function):

@@ -147,6 +147,25 @@ class CompiledKernel:
                       *[kind(value) for kind, value in zip(self.scalar_types, scalars)],
                       *[array.ctypes.data for array in arrays[1:]])
 
+    def on(self, grad, param, *state):
+        """This kernel on arrays whose memory stays put (a bucket's buffers and its
+        scratch for the gradients): ``run(*scalars)``. The arrays are checked and
+        their addresses read once here; reading an address costs about as much as
+        updating a few hundred numbers. The caller keeps the arrays alive."""
+        arrays = (grad, param) + state
+        size = grad.size
+        for array in arrays:
+            if array.dtype != self.dtype or array.size != size or not array.flags.c_contiguous:
+                raise ValueError(f"kernel {self.kernel.name}: arrays must be contiguous "
+                                 f"{self.dtype} of {size} elements")
+        function, scalar_types = self.function, self.scalar_types
+        grad_address, *addresses = [array.ctypes.data for array in arrays]
+
+        def run(*scalars):
+            function(size, grad_address,
+                     *[kind(value) for kind, value in zip(scalar_types, scalars)], *addresses)
+        return run
+
 
 def compile_kernel(kernel, dtype):
     """The ``FusedKernel`` compiled for ``dtype`` (float32 or float64); raises
