@@ -89,6 +89,20 @@ def test_regression_target_broadcasts_with_pytorchs_warning(rng):
                 [x, y], "cpu", differentiable=(0, 1))
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_loss_gradient_is_pytorchs_bit_for_bit_in_float32(reduction, rng):
+    """mse_loss is one operation whose backward computes PyTorch's c·(x − y)·g in
+    PyTorch's order, c = 2/n rounded to float32: the same float32 gradients."""
+    x, y = rng.standard_normal((7, 13)).astype(np.float32), rng.standard_normal((7, 13)).astype(np.float32)
+    upstream = rng.standard_normal((7, 13) if reduction == "none" else ()).astype(np.float32)
+    ours = [mg.tensor(v, requires_grad=True) for v in (x, y)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (x, y)]
+    F.mse_loss(*ours, reduction=reduction).backward(mg.tensor(upstream))
+    TF.mse_loss(*theirs, reduction=reduction).backward(torch.tensor(upstream))
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_array_equal(mine.grad.numpy(), reference.grad.numpy())
+
+
 def test_regression_losses_are_twice_differentiable(rng):
     x = mg.tensor(rng.standard_normal((3, 4)) * 2, requires_grad=True)
     y = mg.tensor(rng.standard_normal((3, 4)), requires_grad=True)

@@ -104,8 +104,10 @@ class _GroupPlan:
         if [p._grad is not None for p in group["params"]] != self.with_grad:
             return False
         buckets = optimizer._buckets.get(id(group))
+        # (each gradient has its parameter's shape: ``.grad = `` checks it, and the replay
+        # accumulates gradients of the recorded shapes)
         return buckets is not None and len(buckets) == 1 and buckets[0] is self.bucket \
-            and self.bucket.is_intact(optimizer.state, check_grads=True)
+            and self.bucket.is_intact(optimizer.state)
 
     def run(self):
         """The fast path's step of this bucket (its slices, each by the kernel)."""

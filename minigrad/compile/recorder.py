@@ -257,8 +257,9 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, 
 
     def make_step(ins, outs):
         """The entry as a function of the slot list: one array and plain values after
-        it (``x * 1.5``, ``x.sum(0)``), or two arrays."""
-        if len(outs) != 2 or options or dtype is not None:
+        it (``x * 1.5``, ``x.sum(0)``), or two or three arrays; keyword options are
+        passed as they were recorded (``dims=(0,), keepdim=False``)."""
+        if len(outs) != 2 or dtype is not None:
             return run_step(ins, outs)
         o, p = outs
         if len(ins) == 1 and tensor_positions == [0]:
@@ -267,7 +268,7 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, 
 
             def step(slots):
                 slots[o] = ctx = new(context)
-                result = forward(ctx, slots[a], *rest)
+                result = forward(ctx, slots[a], *rest, **options)
                 slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
             return step
         if len(ins) == 2 and all_tensors:
@@ -275,7 +276,7 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, 
 
             def step(slots):
                 slots[o] = ctx = new(context)
-                result = forward(ctx, slots[a], slots[b])
+                result = forward(ctx, slots[a], slots[b], **options)
                 slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
             return step
         if len(ins) == 3 and all_tensors:
@@ -283,7 +284,7 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, 
 
             def step(slots):
                 slots[o] = ctx = new(context)
-                result = forward(ctx, slots[a], slots[b], slots[d])
+                result = forward(ctx, slots[a], slots[b], slots[d], **options)
                 slots[p] = result if type(result) is not tuple else result[0]  # (y,) or y
             return step
         return run_step(ins, outs)

@@ -92,6 +92,26 @@ class Sum(Function):
         return spread_back(grad, ctx.input_shape, ctx.dims)
 
 
+def _count(shape, dims):
+    """How many elements a reduction over ``dims`` of an array of ``shape`` combines."""
+    count = 1
+    for axis in dims:
+        count *= shape[axis]
+    return count
+
+
+def mean_of_array(xp, x, dims, keepdim):
+    """The mean of the array ``x`` over ``dims``: its sum (float16 summed in float32, as
+    PyTorch and NumPy's ``mean`` do) divided by the count, as an array of x's dtype;
+    NaN over no elements."""
+    count = _count(x.shape, dims)
+    total = x.sum(axis=dims, keepdims=keepdim, dtype=xp.float32 if x.dtype == xp.float16 else None)
+    if count == 0:
+        return xp.full(total.shape, float("nan"), dtype=x.dtype)
+    mean = xp.empty(total.shape, dtype=x.dtype)  # an array, also for a 0-d total
+    return xp.divide(total, count, out=mean)
+
+
 class Mean(Function):
     """y = (1/n) Σ x over dims;  dy/dx = 1/n
 
@@ -106,15 +126,8 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        ctx.count = 1
-        for axis in dims:
-            ctx.count *= x.shape[axis]
-        accumulate = ctx.xp.float32 if x.dtype == ctx.xp.float16 else None
-        total = x.sum(axis=dims, keepdims=keepdim, dtype=accumulate)
-        if ctx.count == 0:
-            return ctx.xp.full(total.shape, float("nan"), dtype=x.dtype)
-        mean = ctx.xp.empty(total.shape, dtype=x.dtype)  # an array, also for a 0-d total
-        return ctx.xp.divide(total, ctx.count, out=mean)
+        ctx.count = _count(x.shape, dims)
+        return mean_of_array(ctx.xp, x, dims, keepdim)
 
     @staticmethod
     def backward(ctx, grad):

@@ -40,6 +40,7 @@ from ...autograd.autocast_hook import autocast_op
 from ...ops.cross_entropy import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits,
                                   NegativeLogLikelihood, SoftmaxCrossEntropy, values_are_on_host)
 from ...ops.elementwise import abs, where
+from ...ops.squared_error import SquaredError
 from ...tensor import Tensor
 from .arguments import check_tensor
 
@@ -54,8 +55,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 def mse_loss(input, target, *, reduction="mean"):
     """(input − target)², reduced."""
     _check_arguments("mse_loss", input, target, reduction)
-    difference = input - target
-    return _reduce(difference * difference, reduction)
+    return SquaredError.apply(input, target, reduction=reduction)
 
 
 @autocast_op("l1_loss")
