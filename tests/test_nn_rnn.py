@@ -11,6 +11,7 @@ that does not grow from window to window.
 """
 import functools
 import gc
+import warnings
 import weakref
 
 import numpy as np
@@ -460,3 +461,23 @@ def test_whole_sequence_lstm_op_passes_gradcheck_and_gradgradcheck(reverse):
 
     assert mg.gradcheck(outputs, inputs)
     assert mg.gradgradcheck(outputs, inputs)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_the_cells_sigmoid_is_pytorchs_to_a_few_ulp_without_warnings(dtype):
+    """The recurrent cells' σ on arrays, against torch.sigmoid, over the whole range
+    where σ is a normal number of the dtype (small values keep their digits), and
+    at ±1000, where e^(−x) overflows silently to σ's limits 0 and 1."""
+    from minigrad.ops.formula_math import sigmoid_array
+    tiny = np.finfo(dtype).tiny
+    low = float(np.log(np.float64(tiny))) + 1  # σ(low) is still a normal number
+    x = np.concatenate([np.linspace(low, -low, 20001), [-1000.0, 1000.0]]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = sigmoid_array(np, x)
+    expected = torch.sigmoid(torch.tensor(x, dtype=torch.float64)).numpy().astype(dtype)
+    assert ours.dtype == dtype
+    ulp = np.spacing(np.abs(expected).astype(dtype)).astype(np.float64)
+    error_in_ulp = np.abs(ours.astype(np.float64) - expected) / ulp
+    assert error_in_ulp.max() <= 4, error_in_ulp.max()
+    assert ours[-2] == 0 and ours[-1] == 1

@@ -8,18 +8,28 @@ minigrad's differentiable operations, while backward builds a graph;
 a plain ``backward()``. Each array function is the same function as its operation
 (computed stably, equal up to rounding), so a formula means the same in both worlds.
 """
+import contextlib
+
 from .elementwise import cos, sigmoid, sin, tanh, where
 from .reduction import log_softmax, log_softmax_array
 from .shape import IndexAdd, cat, stack
 
 
 def sigmoid_array(xp, x):
-    """σ(x) = (1 + tanh(x/2)) / 2 on an array: never overflows, four array passes."""
-    y = x * 0.5
-    xp.tanh(y, out=y)
-    y *= 0.5
-    y += 0.5
-    return y
+    """σ(x) = 1 / (1 + e^(−x)) on an array, in four passes (negate, exp, add 1, invert),
+    as PyTorch computes it: accurate to a few ulp wherever σ(x) is a normal number
+    (the form (1 + tanh(x/2)) / 2 loses every digit of σ's small values). Below
+    about −88 (float32) e^(−x) overflows to ∞ and 1 / (1 + ∞) = 0, σ's limit there
+    (PyTorch gives the subnormal numbers of the last few units instead), so NumPy's
+    overflow warning is silenced. float16 is computed in float32: its e^(−x) would
+    overflow below −11, where σ is still far above float16's smallest number."""
+    computed = x.astype(xp.float32) if x.dtype == xp.float16 else x
+    y = xp.negative(computed)
+    with xp.errstate(over="ignore") if hasattr(xp, "errstate") else contextlib.nullcontext():
+        xp.exp(y, out=y)
+    y += 1
+    xp.reciprocal(y, out=y)
+    return y.astype(x.dtype, copy=False)
 
 
 class TensorMath:
