@@ -152,6 +152,50 @@ def test_learning_rate_changed_by_hand_is_read_at_replay_time():
     _assert_same_bits(eager_model.parameters(), model.parameters())
 
 
+def test_a_parameter_given_new_data_of_its_shape_is_read_by_the_replay():
+    """The replay reads a parameter's array afresh when ``.data`` replaced it (its
+    guard is the array object; a new one of the same shape and dtype is taken)."""
+    x, y = _data()
+    eager_model, _, eager_step = _training(lambda p: mg.optim.SGD(p, lr=0.1, momentum=0.9))
+    model, _, step = _training(lambda p: mg.optim.SGD(p, lr=0.1, momentum=0.9))
+    compiled = mg.compile(step)
+    for i in range(6):
+        if i == 3:
+            for m in (eager_model, model):
+                m[0].weight.data = m[0].weight.data * 0.5
+        mg.manual_seed(i)
+        expected = eager_step(x, y)
+        mg.manual_seed(i)
+        assert compiled(x, y).detach().numpy().tobytes() == expected.detach().numpy().tobytes()
+    assert compiled.records == 1
+    _assert_same_bits(eager_model.parameters(), model.parameters())
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_either_way_matches_eager(set_to_none):
+    """zero_grad() to None is replayed as those assignments, zero_grad(set_to_none=False)
+    as the whole call: both give the eager trajectory and the eager .grad."""
+    x, y = _data()
+    runs = []
+    for compile_it in (False, True):
+        mg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)).double()
+        optimizer = mg.optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(x, y, model=model, optimizer=optimizer):
+            optimizer.zero_grad(set_to_none=set_to_none)
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            return loss
+        run = mg.compile(step) if compile_it else step
+        for _ in range(5):
+            run(x, y)
+        runs.append(model)
+    _assert_same_bits(runs[0].parameters(), runs[1].parameters())
+    _assert_same_bits([p.grad for p in runs[0].parameters()], [p.grad for p in runs[1].parameters()])
+
+
 def test_item_in_the_step_raises_naming_it():
     x, y = _data()
     model = nn.Linear(3, 1).double()
