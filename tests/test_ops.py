@@ -3,7 +3,8 @@
 - forward equals PyTorch's (float64, tight tolerance; shapes, dtypes, device),
 - the same in float32 with float32 tolerances,
 - backward equals PyTorch's: d(Σ out · w)/d(input) for random w, every float input,
-- gradcheck and gradgradcheck (double backward) pass in float64;
+- gradcheck and gradgradcheck (double backward) pass in float64 (the latter on
+  each op's first sample only on devices other than the CPU);
 
 then the numerical-stability checks at ±1e4 and the conventions at kinks and ties.
 """
@@ -13,6 +14,7 @@ import torch
 import torch.nn.functional as TF
 
 import minigrad as mg
+from conftest import _devices
 from op_table import OPS, OPS_BY_NAME, REQUIRED
 
 
@@ -123,8 +125,30 @@ def test_gradcheck(op, sample, device):
     assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps)
 
 
-@pytest.mark.parametrize("op, sample", cases(gradients=True))
-def test_gradgradcheck(op, sample, device):
+def second_derivative_cases():
+    """(device, op, sample) for ``test_gradgradcheck``: every sample of every op on the
+    CPU, and each op's first sample on the other test devices (the 'strict' stand-in,
+    CUDA where available). The second derivatives' numbers are the CPU's (the strict
+    device computes with NumPy too); what another device adds, that nothing reads a
+    value back implicitly and every array stays on the device, shows on one sample,
+    at a quarter of the cost of all. ``MINIGRAD_TEST_DEVICE`` (one device) runs
+    every sample there."""
+    devices = _devices()
+    params = []
+    for op in OPS:
+        if not op.differentiable:
+            continue
+        for i, sample in enumerate(op.sample_inputs()):
+            for device in devices if i == 0 else devices[:1]:
+                marks = getattr(device, "marks", ())
+                name = getattr(device, "values", [device])[0]
+                params.append(pytest.param(name, op, sample, marks=marks,
+                                           id=f"{name}-{op.name}-{i}-{sample!r}"))
+    return params
+
+
+@pytest.mark.parametrize("device, op, sample", second_derivative_cases())
+def test_gradgradcheck(device, op, sample):
     inputs = [mg_value(a, device, "float64") for a in sample.args]
     assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
                             eps=op.gradcheck_eps)
