@@ -337,7 +337,8 @@ def assert_same_numbers(compiled, eager, where="the results"):
 COMPILED_RUNS = {  # the examples with --compile, and the options of a short run
     "mlp_classifier": ("--epochs", "2"), "optimizer_zoo": (), "lr_schedules": (),
     "adam_to_sgd": ("--runs", "1", "--steps", "40"), "large_batch": (), "adam_l2_vs_adamw": (),
-    "sine_forecasting": (), "digits_cnn": (),
+    "sine_forecasting": (), "digits_cnn": (), "momentum_ravine": ("--max-steps", "300"),
+    "sharpness": (),
 }
 
 
