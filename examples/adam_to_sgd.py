@@ -84,7 +84,7 @@ def train(strategy, steps, sgd_lr, seed, device, compile=False):
     for step in range(steps):
         if strategy == MATCHED and step == switch_at - 1:
             before_last_adam_step = flat(parameters)
-        if strategy == MATCHED and step == switch_at:  # SGD's first lr comes from this gradient
+        if strategy == MATCHED and step == switch_at:  # SGD's lr needs this gradient: step by hand
             loss = loss_function(model(train_x), train_y)
             optimizer.zero_grad()
             loss.backward()
