@@ -50,6 +50,8 @@ def main(argv=None):
     parser = example_parser(__doc__, __file__)
     parser.add_argument("--epochs", type=positive_int, default=None,
                         help="epochs (default 30, smoke 1)")
+    parser.add_argument("--compile", action="store_true",
+                        help="train with mg.compile (the same numbers, faster steps)")
     args = parse_args(parser, argv)
     epochs = args.epochs or (1 if args.smoke else 30)
 
@@ -59,14 +61,20 @@ def main(argv=None):
                                 batch_size=32, shuffle=True, seed=args.seed)
     optimizer = mg.optim.Adam(model.parameters(), lr=0.005)
     scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * len(loader))
+
+    def train_step(images, labels):
+        loss = nn.functional.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        return loss
+    if args.compile:  # the same numbers, less Python per step
+        train_step = mg.compile(train_step)
     accuracies = [accuracy(model, test_images, test_labels)]
     for _ in range(epochs):
         for images, labels in loader:
-            loss = nn.functional.cross_entropy(model(images), labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
+            train_step(images, labels)
         accuracies.append(accuracy(model, test_images, test_labels))
     parameters = sum(p.numel() for p in model.parameters())
     print(f"digits: {len(train_labels)} images to train on, {len(test_labels)} to test; "

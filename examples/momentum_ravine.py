@@ -46,7 +46,7 @@ METHODS = {"gradient descent": dict(momentum=0.0),
            "Nesterov (μ = 0.9)": dict(momentum=0.9, nesterov=True)}
 
 
-def descend_grid(lrs, options, max_steps, device):
+def descend_grid(lrs, options, max_steps, device, compile=False):
     """Run SGD from START once per learning rate, all runs side by side.
 
     Each lr is one param group holding its own copy of θ, so one forward, one
@@ -55,17 +55,27 @@ def descend_grid(lrs, options, max_steps, device):
     up (f > 1e12) is frozen by setting its group's lr to 0. The loop ends when
     every run has settled (f below TARGET for SETTLE steps in a row: momentum
     makes f rise and fall, so the first dip below TARGET can be a lucky zero
-    crossing of x) or blown up, or after ``max_steps``.
+    crossing of x) or blown up, or after ``max_steps``. The loop reads f between the
+    backward and ``optimizer.step()``; ``compile=True`` runs f and its gradient
+    through ``mg.compile``: the same numbers, less Python.
     """
     points = [mg.tensor(START, dtype=mg.float64, device=device, requires_grad=True) for _ in lrs]
     optimizer = mg.optim.SGD([{"params": [point], "lr": lr} for point, lr in zip(points, lrs)],
                              **options)
     curvature = mg.tensor(CURVATURE, dtype=mg.float64, device=device)
+
+    def values_and_gradients():
+        grid = mg.stack(points)                       # (runs, 2)
+        f = 0.5 * (curvature * grid ** 2).sum(dim=1)  # one f per run
+        optimizer.zero_grad()
+        f.sum().backward()
+        return grid, f
+    if compile:
+        values_and_gradients = mg.compile(values_and_gradients)
     paths, values = [], []
     below = np.zeros(len(lrs), dtype=int)
     for _ in range(max_steps + 1):
-        grid = mg.stack(points)                       # (runs, 2)
-        f = 0.5 * (curvature * grid ** 2).sum(dim=1)  # one f per run
+        grid, f = values_and_gradients()
         paths.append(grid.detach().numpy())
         values.append(f.detach().numpy())
         below = np.where(values[-1] < TARGET, below + 1, 0)
@@ -75,8 +85,6 @@ def descend_grid(lrs, options, max_steps, device):
                 group["lr"] = 0.0
         if np.all((below >= SETTLE) | blown_up) or len(values) > max_steps:
             break
-        optimizer.zero_grad()
-        f.sum().backward()
         optimizer.step()
     return np.array(paths), np.array(values)
 
@@ -92,6 +100,8 @@ def main(argv=None):
     parser = example_parser(__doc__, __file__)
     parser.add_argument("--max-steps", type=positive_int, default=None,
                         help="steps before a run counts as not converged (default 1500, smoke 800)")
+    parser.add_argument("--compile", action="store_true",
+                        help="train with mg.compile (the same numbers, faster steps)")
     args = parse_args(parser, argv)
     max_steps = args.max_steps or (800 if args.smoke else 1500)
     grid = np.array([0.007, 0.011, 0.015, 0.019]) if args.smoke else np.geomspace(3e-3, 4e-2, 20)
@@ -100,7 +110,7 @@ def main(argv=None):
     print(f"f(x, y) = ½(x² + 100 y²) from {START}; steps until f < {TARGET:g} for good "
           f"({len(grid)} lrs from {grid[0]:.3g} to {grid[-1]:.3g}, at most {max_steps} steps)")
     for name, options in METHODS.items():
-        paths, values = descend_grid(grid, options, max_steps, args.device)
+        paths, values = descend_grid(grid, options, max_steps, args.device, args.compile)
         steps = [steps_to_target(values[:, run]) for run in range(len(grid))]
         finished = [(count, run) for run, count in enumerate(steps) if count is not None]
         if not finished:

@@ -217,14 +217,6 @@ def test_mlp_classifier(run_example):
 
 
 @pytest.mark.slow
-def test_mlp_classifier_compiled_gives_the_eager_numbers(run_example):
-    eager = run_example("mlp_classifier", "--epochs", "2")
-    for path in Path.cwd().iterdir():
-        path.unlink()  # run_example expects its own figure alone in the directory
-    assert run_example("mlp_classifier", "--epochs", "2", "--compile") == eager
-
-
-@pytest.mark.slow
 def test_sine_forecasting(run_example):
     results = run_example("sine_forecasting")
     assert results["train_losses"][-1] < results["train_losses"][0]
@@ -319,3 +311,48 @@ def test_a_bad_option_of_an_example_is_one_line(monkeypatch, capsys, name, optio
     assert exit_info.value.code == 2
     error = capsys.readouterr().err.splitlines()[-1]
     assert error.startswith(f"{name}.py: error: argument {option}: expected a "), error
+
+
+def assert_same_numbers(compiled, eager, where="the results"):
+    """``compiled`` equals ``eager`` exactly: the same keys, the same floats and arrays bit for bit
+    (a NaN equals a NaN at the same place)."""
+    assert type(compiled) is type(eager), where
+    if isinstance(eager, dict):
+        assert compiled.keys() == eager.keys(), where
+        for key in eager:
+            assert_same_numbers(compiled[key], eager[key], f"{where}[{key!r}]")
+    elif isinstance(eager, (list, tuple)):
+        assert len(compiled) == len(eager), where
+        for index, (a, b) in enumerate(zip(compiled, eager)):
+            assert_same_numbers(a, b, f"{where}[{index}]")
+    elif isinstance(eager, np.ndarray):
+        assert compiled.dtype == eager.dtype, where
+        np.testing.assert_array_equal(compiled, eager, err_msg=where, strict=True)
+    elif isinstance(eager, float) and math.isnan(eager):
+        assert math.isnan(compiled), where
+    else:
+        assert compiled == eager, where
+
+
+COMPILED_RUNS = {  # the examples with --compile, and the options of a short run
+    "mlp_classifier": ("--epochs", "2"), "optimizer_zoo": (), "lr_schedules": (),
+    "adam_to_sgd": ("--runs", "1", "--steps", "40"), "large_batch": (), "adam_l2_vs_adamw": (),
+    "sine_forecasting": (), "digits_cnn": (), "momentum_ravine": ("--max-steps", "300"),
+    "sharpness": (),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", COMPILED_RUNS)
+def test_compiled_training_gives_the_eager_numbers(run_example, monkeypatch, name):
+    """``--compile`` wraps the example's training step in ``mg.compile``: the run's numbers are
+    the eager run's, bit for bit."""
+    eager = run_example(name, *COMPILED_RUNS[name])
+    for path in Path.cwd().iterdir():
+        path.unlink()  # run_example expects its own figure alone in the directory
+    compiled_steps = []
+    compile_function = mg.compile
+    monkeypatch.setattr(mg, "compile", lambda step: compiled_steps.append(step) or
+                        compile_function(step))
+    assert_same_numbers(run_example(name, *COMPILED_RUNS[name], "--compile"), eager)
+    assert compiled_steps, f"{name} --compile did not call mg.compile"
