@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .autograd import tracing
 from .tensor import Tensor
 
 
@@ -36,11 +37,21 @@ def index_key(key, tensor):
             host = np.asarray(item)
             if host.size == 0:  # ``x[[]]`` selects nothing: an empty *integer* index
                 host = host.astype(np.int64)
-            return tensor._backend.from_host(host)
+            return _constant(tensor._backend.from_host(host))
+        if isinstance(item, np.ndarray):
+            return _constant(item)
         return item
     if isinstance(key, tuple):
         return tuple(convert(item) for item in key)
     return convert(key)
+
+
+def _constant(array):
+    """An index array made from the caller's Python data (a list, a NumPy array): while
+    ``mg.compile`` records a step it is a constant of the replay."""
+    if tracing.recorder is not None:
+        tracing.recorder.constant_array(array)
+    return array
 
 
 def setitem_keys(key, tensor, value):

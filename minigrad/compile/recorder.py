@@ -35,6 +35,7 @@ class Recorder:
         self.whole_calls = []      # (method, args) of every whole call
         self.made_outside = {}     # id -> array of tensors made in the step outside an op
         self.modules = {}          # id -> module called in the step (train/eval is a guard)
+        self.constant_arrays = {}  # id -> array made from Python data (an index list)
         for tensor in arguments:
             self.argument_slots.append(self._new_slot(tensor._array))
 
@@ -71,6 +72,10 @@ class Recorder:
         if id(array) not in self.slot_of:
             self.made_outside[id(array)] = array
 
+    def constant_array(self, array):
+        """An array made from the caller's Python data (an index list): replayed as it is."""
+        self.constant_arrays[id(array)] = array
+
     def constant_tensor(self, tensor):
         """``mg.zeros``, ``mg.ones``, ... made ``tensor`` in the step: a constant."""
         self.made_outside.pop(id(tensor._array), None)
@@ -90,25 +95,53 @@ class Recorder:
     def forward(self, cls, ctx, options, args, backend, raw_results, results):
         """``cls.forward`` ran on ``args`` (Tensors and plain values) and gave ``results``
         (``raw_results`` before apply made arrays of scalars and applied PyTorch's dtype rule)."""
-        inputs, values = [], []
+        inputs, values, referenced = [], [], []
         for arg in args:
             if isinstance(arg, Tensor):
                 inputs.append(self.slot_of_tensor(arg))
                 values.append(_TENSOR)
             else:
-                values.append(arg)
+                values.append(self._array_references(arg, cls, backend, referenced))
+        options = {name: self._array_references(value, cls, backend, referenced)
+                   for name, value in options.items()}
         marker = tuple(True if isinstance(arg, Tensor) and arg._requires_grad else None
                        for arg in args)
         converted = tuple(None if raw is final else final.dtype
                           for raw, final in zip(raw_results, results))
         if not any(d is not None for d in converted):
             converted = None
-        run = _forward_call(cls, options, values, backend, marker, converted)
+        run = _forward_call(cls, options, values, backend, marker, converted, len(inputs),
+                            bool(referenced))
+        inputs += referenced
         node_slot = self.slot_count  # the replayed node (ctx) gets a slot of its own
         self.slot_count += 1
         ctx._compile_slot = (self, node_slot)
         outs = (node_slot,) + self.outputs(results)
         self.entries.append((run, tuple(inputs), outs))
+
+    def _array_references(self, value, cls, backend, referenced):
+        """``value`` (a plain argument or option of ``cls.forward``) with each array the
+        step made (an index tensor's array in an indexing key) replaced by a reference
+        to its slot, which ``referenced`` collects; an array the step did not make is
+        refused: a replay would reuse its first values."""
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+            return tuple(self._array_references(v, cls, backend, referenced) for v in value)
+        if isinstance(value, list):
+            return [self._array_references(v, cls, backend, referenced) for v in value]
+        if not backend.is_array(value):
+            return value
+        slot = self.slot_of.get(id(value))
+        if slot is None and id(value) in self.constant_arrays:
+            return value
+        if slot is None:
+            self.refuse(
+                f"{cls.__name__} was given an array of shape {tuple(value.shape)} computed "
+                "outside a recorded operation (an index or mask made from a tensor's values "
+                "or from a Python list, such as the key of x[[0, 2]], or the positions of "
+                "gather or index_select), so a replay would reuse its first values; pass a "
+                "tensor the step computed, or run this step eagerly")
+        referenced.append(slot)
+        return _ArrayReference(len(referenced) - 1)
 
     def backward(self, node, grads, results):
         recorded = getattr(node, "_compile_slot", None)
@@ -173,11 +206,12 @@ class Recorder:
             result = method(*args, **kwargs)
         finally:
             tracing.recorder = saved
-        call = direct_step(method, args, kwargs)  # an optimizer's kernels, called directly
+        returned = _tensors_in(result)  # clip_grad_norm_'s norm, a closure's loss
+        call = None if returned else direct_step(method, args, kwargs)  # kernels, called directly
         if call is None:
-            call = _whole(method, args, kwargs)
+            call = _whole(method, args, kwargs, len(returned))
         call.owner = args[0] if args else None
-        self.entries.append((call, (), ()))
+        self.entries.append((call, (), self.outputs([t._array for t in returned])))
         return result
 
 
@@ -185,18 +219,48 @@ class Recorder:
 _TENSOR = object()  # marks where a forward call takes an array from a slot
 
 
-def _forward_call(cls, options, values, backend, marker, converted):
+class _ArrayReference:
+    """Where a forward's plain argument or option holds an array the step made: the
+    ``index``-th of the arrays that follow the tensors' in the entry's inputs."""
+
+    def __init__(self, index):
+        self.index = index
+
+
+def _fill_references(value, arrays):
+    """``value`` with each ``_ArrayReference`` replaced by its array."""
+    if type(value) is _ArrayReference:
+        return arrays[value.index]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_fill_references(v, arrays) for v in value)
+    if isinstance(value, list):
+        return [_fill_references(v, arrays) for v in value]
+    return value
+
+
+def _forward_call(cls, options, values, backend, marker, converted, tensor_count, references):
+    """The replay of one forward: ``tensor_count`` arrays for the Tensor arguments,
+    then, where ``references``, the arrays that plain arguments and options refer to
+    (an indexing key's index arrays)."""
     forward = cls.forward
     new = cls.__new__
     tensor_positions = [i for i, v in enumerate(values) if v is _TENSOR]
     asarray = backend.xp.asarray
+    recorded_options = options
 
-    if cls.array_backward and (converted is None or len(converted) == 1):
+    if cls.array_backward and not references and (converted is None or len(converted) == 1):
         return _lean_forward_call(cls, options, values, tensor_positions, backend, marker,
                                   converted and converted[0])
 
     def run(*arrays):
-        if len(tensor_positions) == len(values):  # every argument a tensor: the common case
+        options = recorded_options
+        if references:
+            arrays, referred = arrays[:tensor_count], arrays[tensor_count:]
+            options = {name: _fill_references(v, referred) for name, v in options.items()}
+            args = [_fill_references(v, referred) for v in values]
+            for position, array in zip(tensor_positions, arrays):
+                args[position] = array
+        elif len(tensor_positions) == len(values):  # every argument a tensor: the common case
             args = arrays
         else:
             args = list(values)
@@ -484,9 +548,23 @@ def _write_value(version, value):
     return write
 
 
-def _whole(method, args, kwargs):
+def _tensors_in(result):
+    """The Tensors a whole call returned: itself, or those of a tuple or list."""
+    if isinstance(result, Tensor):
+        return [result]
+    if isinstance(result, (tuple, list)):
+        return [r for r in result if isinstance(r, Tensor)]
+    return []
+
+
+def _whole(method, args, kwargs, returned):
+    """The call as it is; the arrays of the ``returned`` Tensors of its result (a
+    clipping's total norm) go to their slots, read fresh at every replay."""
     def call():
-        method(*args, **kwargs)
-        return ()
+        tensors = _tensors_in(method(*args, **kwargs))
+        if len(tensors) != returned:
+            raise CompileError(f"{getattr(method, '__qualname__', method)} returned {len(tensors)} "
+                               f"tensors in a replay, {returned} when the step was recorded")
+        return tuple(t._array for t in tensors)
     call.owner = args[0] if args else None
     return call
