@@ -47,34 +47,43 @@ from minigrad import nn
 from _common import example_parser, parse_args, plt, save_figure
 
 
-def train(parameters, loss_function, optimizer, steps, max_norm):
+def train(parameters, loss_function, optimizer, steps, max_norm, compile=False):
     """Run ``steps`` steps; return the losses (before each step and after the last one)
     and the gradient norms before clipping.
 
-    Stops at the first non-finite loss. ``max_norm=None`` means no clipping (the
-    norm is still measured, with ``max_norm=inf``, which leaves gradients as they are).
+    Stops at the first non-finite loss, before stepping from it: the loop reads the
+    loss between the clipped gradient and ``optimizer.step()``. ``max_norm=None``
+    means no clipping (the norm is still measured, with ``max_norm=inf``, which
+    leaves gradients as they are). ``compile=True`` runs the loss and the clipped
+    gradient through ``mg.compile``: the same numbers, less Python.
     """
+    def loss_and_clipped_gradient():
+        loss = loss_function()
+        optimizer.zero_grad()
+        loss.backward()
+        norm = nn.utils.clip_grad_norm_(parameters, math.inf if max_norm is None else max_norm)
+        return loss, norm
+    if compile:
+        loss_and_clipped_gradient = mg.compile(loss_and_clipped_gradient)
     losses, norms = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # overflow: the unclipped run's point
         for step in range(steps + 1):
-            loss = loss_function()
+            loss, norm = loss_and_clipped_gradient()
             losses.append(loss.item())
             if step == steps or not math.isfinite(losses[-1]):
                 break
-            optimizer.zero_grad()
-            loss.backward()
-            norm = nn.utils.clip_grad_norm_(parameters, math.inf if max_norm is None else max_norm)
             norms.append(norm.item())
             optimizer.step()
     return np.array(losses), np.array(norms)
 
 
-def scalar_chain(max_norm, steps, device):
+def scalar_chain(max_norm, steps, device, compile=False):
     """Experiment 1: y = w^50, loss (y - 1)², from w = 1.5."""
     w = mg.tensor([1.5], dtype=mg.float64, device=device, requires_grad=True)
     optimizer = mg.optim.SGD([w], lr=0.01)
-    losses, norms = train([w], lambda: ((w ** 50 - 1) ** 2).sum(), optimizer, steps, max_norm)
+    losses, norms = train([w], lambda: ((w ** 50 - 1) ** 2).sum(), optimizer, steps, max_norm,
+                          compile)
     return losses, norms, w.item()
 
 
@@ -94,7 +103,7 @@ class LastStepRNN(nn.Module):
         return self.head(outputs[:, -1])
 
 
-def exploding_rnn(max_norm, steps, seed, device):
+def exploding_rnn(max_norm, steps, seed, device, compile=False):
     """Experiment 2: sum the last five of 50 inputs with a spectral-radius-1.5 ReLU RNN."""
     mg.manual_seed(seed)
     model = LastStepRNN(hidden_size=32, spectral_radius=1.5).to(device)
@@ -104,7 +113,7 @@ def exploding_rnn(max_norm, steps, seed, device):
     parameters = list(model.parameters())
     optimizer = mg.optim.SGD(parameters, lr=0.05, momentum=0.9)
     loss_function = lambda: ((model(inputs) - targets) ** 2).mean()  # noqa: E731
-    return train(parameters, loss_function, optimizer, steps, max_norm)
+    return train(parameters, loss_function, optimizer, steps, max_norm, compile)
 
 
 def describe(name, losses, norms):
@@ -118,19 +127,22 @@ def describe(name, losses, norms):
 
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
+    parser.add_argument("--compile", action="store_true",
+                        help="train with mg.compile (the same numbers, faster steps)")
     args = parse_args(parser, argv)
     chain_steps, rnn_steps = (100, 40) if args.smoke else (500, 200)
 
     results = {}
     print(f"1. y = w^50, loss (y - 1)², w0 = 1.5, SGD lr 0.01, {chain_steps} steps")
     for name, max_norm in (("no clipping", None), ("clip_grad_norm_ 1.0", 1.0)):
-        losses, norms, w = scalar_chain(max_norm, chain_steps, args.device)
+        losses, norms, w = scalar_chain(max_norm, chain_steps, args.device, args.compile)
         results["chain", name] = dict(losses=losses, norms=norms, w=w)
         print(describe(name, losses, norms) + f", w = {w:.5g}")
     print(f"2. ReLU RNN, spectral radius 1.5, 50 steps, sum of the last five inputs; SGD lr 0.05 "
           f"momentum 0.9, {rnn_steps} steps")
     for name, max_norm in (("no clipping", None), ("clip_grad_norm_ 1.0", 1.0)):
-        losses, norms = exploding_rnn(max_norm, rnn_steps, args.seed, args.device)
+        losses, norms = exploding_rnn(max_norm, rnn_steps, args.seed, args.device,
+                                     args.compile)
         results["rnn", name] = dict(losses=losses, norms=norms)
         print(describe(name, losses, norms))
     clipped_finite = all(np.all(np.isfinite(results[task, "clip_grad_norm_ 1.0"]["losses"]))

@@ -338,7 +338,7 @@ COMPILED_RUNS = {  # the examples with --compile, and the options of a short run
     "mlp_classifier": ("--epochs", "2"), "optimizer_zoo": (), "lr_schedules": (),
     "adam_to_sgd": ("--runs", "1", "--steps", "40"), "large_batch": (), "adam_l2_vs_adamw": (),
     "sine_forecasting": (), "digits_cnn": (), "momentum_ravine": ("--max-steps", "300"),
-    "sharpness": (),
+    "sharpness": (), "gradient_clipping": (),
 }
 
 
