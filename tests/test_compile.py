@@ -500,3 +500,22 @@ def test_a_whole_call_s_returned_tensor_is_fresh_at_every_replay():
         run = mg.compile(step) if compile_it else step
         norms.append([run().item() for _ in range(4)])
     assert norms[0] == norms[1] and len(set(norms[1])) == 4
+
+
+def test_embedding_on_the_strict_device_replays_without_host_reads_and_reports_bad_indices():
+    """On a device the lookup's indices are clamped and counted by a recorded call (no
+    host read); a bad index raises at the next read, as it does eagerly."""
+    mg.manual_seed(0)
+    table = nn.Embedding(6, 4).double().to("strict")
+    compiled = mg.compile(lambda index: mg.autograd.grad((table(index) ** 2).sum(), table.weight)[0])
+    batches = [mg.tensor(np.array(i), device="strict") for i in ([0, 1], [3, 5], [5, 2])]
+    compiled(batches[0])
+    with forbid_host_reads():
+        got = [compiled(index) for index in batches[1:]]
+    for index, gradient in zip(batches[1:], got):
+        expected = mg.autograd.grad((table(index) ** 2).sum(), table.weight)[0]
+        assert gradient.numpy().tobytes() == expected.numpy().tobytes()
+    assert compiled.records == 1
+    compiled(mg.tensor(np.array([0, 9]), device="strict"))
+    with pytest.raises(IndexError, match="got 9"):
+        table.weight.sum().item()  # the next read from the device

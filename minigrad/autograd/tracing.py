@@ -20,3 +20,12 @@ def whole_call(method):
             return method(*args, **kwargs)
         return recorder.whole_call(method, args, kwargs)
     return recorded_or_run
+
+
+def derived(function, array, *options):
+    """``function(array, *options)``: an array computed outside an op from an array of
+    the step (an index clamped into its dimension on a device). While a step is
+    recorded, the call is an entry of the replay, so each replay computes it again."""
+    if recorder is None:
+        return function(array, *options)
+    return recorder.derived(function, array, options)

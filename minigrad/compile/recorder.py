@@ -119,6 +119,21 @@ class Recorder:
         outs = (node_slot,) + self.outputs(results)
         self.entries.append((run, tuple(inputs), outs))
 
+    def derived(self, function, array, options):
+        """``function(array, *options)`` computed outside an op from an array the step
+        made: an entry of the replay (see ``tracing.derived``)."""
+        slot = self.slot_of.get(id(array))
+        if slot is None:
+            self.refuse(f"{getattr(function, '__name__', function)} was given an array of shape "
+                        f"{tuple(array.shape)} that is not a tensor of the step (a view or a copy "
+                        "made outside a recorded operation)")
+        result = function(array, *options)
+
+        def call(array):
+            return (function(array, *options),)
+        self.entries.append((call, (slot,), self.outputs((result,))))
+        return result
+
     def _array_references(self, value, cls, backend, referenced):
         """``value`` (a plain argument or option of ``cls.forward``) with each array the
         step made (an index tensor's array in an indexing key) replaced by a reference
@@ -271,8 +286,10 @@ def _forward_call(cls, options, values, backend, marker, converted, tensor_count
         ctx.next_edges = marker
         ctx._on_arrays = True  # forward reads neither saved_tensors nor saved_intermediates
         result = forward(ctx, *args, **options)
-        if ctx._to_save:
-            ctx._saved = tuple([("raw", v, 0) for v in ctx._to_save])
+        if ctx._to_save:  # a plain argument's array (an index) stays an array, as in apply
+            plain = referred if references else ()
+            ctx._saved = tuple([("plain" if any(v is p for p in plain) else "raw", v, 0)
+                                for v in ctx._to_save])
             ctx._to_save = ()
         if type(result) is not tuple:
             if converted is None:
@@ -482,8 +499,8 @@ def _tensor_backward_call(ctx, *grads):
     from ..tensor import new_tensor
     backend = ctx._backend
     is_array = backend.is_array
-    ctx._saved = tuple([(kind, new_tensor(v, backend, None, 0) if is_array(v) else v, version)
-                        for kind, v, version in ctx._saved])
+    ctx._saved = tuple([(kind, new_tensor(v, backend, None, 0) if kind == "raw" and is_array(v)
+                         else v, version) for kind, v, version in ctx._saved])
     ctx._on_arrays = False
     ctx._on_tensors = True
     try:

@@ -33,11 +33,19 @@ def checked_index(backend, index, size, message, negative=True, error=IndexError
     if index.dtype.kind == "b" or index.size == 0:
         return index
     low = -size if negative else 0
-    bad = (index < low) | (index >= size)
     if xp is np:
+        bad = (index < low) | (index >= size)
         if bad.any():
             raise error(message.format(int(index[bad].flat[0])))
         return index
+    from ..autograd import tracing  # here: the backends import this module before autograd exists
+    return tracing.derived(_clamped_and_counted, index, backend, low, size, message, error)
+
+
+def _clamped_and_counted(index, backend, low, size, message, error):
+    """``index`` clamped into [low, size) on a device, its bad values counted there."""
+    xp = backend.xp
+    bad = (index < low) | (index >= size)
     flat = bad.reshape(-1)
     count = xp.count_nonzero(flat)
     value = index.reshape(-1)[xp.argmax(flat)]
