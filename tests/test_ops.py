@@ -3,8 +3,8 @@
 - forward equals PyTorch's (float64, tight tolerance; shapes, dtypes, device),
 - the same in float32 with float32 tolerances,
 - backward equals PyTorch's: d(Σ out · w)/d(input) for random w, every float input,
-- gradcheck and gradgradcheck (double backward) pass in float64 (the latter on
-  each op's first sample only on devices other than the CPU);
+- gradcheck and gradgradcheck (double backward) pass in float64 (on devices
+  other than the CPU for each op's first sample);
 
 then the numerical-stability checks at ±1e4 and the conventions at kinks and ties.
 """
@@ -119,20 +119,15 @@ def test_backward_matches_torch(op, sample, device):
         mg.testing.assert_close(x.grad, t.grad, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("op, sample", cases(gradients=True))
-def test_gradcheck(op, sample, device):
-    inputs = [mg_value(a, device, "float64") for a in sample.args]
-    assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps)
-
-
-def second_derivative_cases():
-    """(device, op, sample) for ``test_gradgradcheck``: every sample of every op on the
-    CPU, and each op's first sample on the other test devices (the 'strict' stand-in,
-    CUDA where available). The second derivatives' numbers are the CPU's (the strict
-    device computes with NumPy too); what another device adds, that nothing reads a
-    value back implicitly and every array stays on the device, shows on one sample,
-    at a quarter of the cost of all. ``MINIGRAD_TEST_DEVICE`` (one device) runs
-    every sample there."""
+def derivative_check_cases():
+    """(device, op, sample) for ``test_gradcheck`` and ``test_gradgradcheck``: every
+    sample of every op on the CPU, and each op's first sample on the other test
+    devices (the 'strict' stand-in, CUDA where available). The finite-difference
+    checks' numbers are the CPU's (the strict device computes with NumPy too, and
+    ``test_backward_matches_torch`` compares every sample's gradient there); what
+    another device adds, that nothing reads a value back implicitly and every array
+    stays on the device, shows on one sample, at a quarter of the cost of all.
+    ``MINIGRAD_TEST_DEVICE`` (one device) runs every sample there."""
     devices = _devices()
     params = []
     for op in OPS:
@@ -147,7 +142,13 @@ def second_derivative_cases():
     return params
 
 
-@pytest.mark.parametrize("device, op, sample", second_derivative_cases())
+@pytest.mark.parametrize("device, op, sample", derivative_check_cases())
+def test_gradcheck(device, op, sample):
+    inputs = [mg_value(a, device, "float64") for a in sample.args]
+    assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps)
+
+
+@pytest.mark.parametrize("device, op, sample", derivative_check_cases())
 def test_gradgradcheck(device, op, sample):
     inputs = [mg_value(a, device, "float64") for a in sample.args]
     assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
