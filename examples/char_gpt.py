@@ -79,6 +79,17 @@ def attention_map(model, indices, layer, head):
     return weights[0, head].numpy()
 
 
+def next_character_logits(model, indices, positions, mask):
+    """``model(indices)``, CharGPT's forward written out, with the positions 0 … T−1 and the
+    causal mask given rather than made inside: so the training step takes them as
+    arguments, made once, and ``mg.compile`` can record the position embedding's lookup
+    (it refuses an index tensor made inside the step)."""
+    x = model.dropout(model.token_embedding(indices) + model.position_embedding(positions))
+    for block in model.blocks:
+        x = block(x, src_mask=mask, is_causal=True)
+    return model.head(model.norm(x))
+
+
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
     parser.add_argument("--steps", type=positive_int, default=None,
@@ -102,9 +113,14 @@ def main(argv=None):
                         help="batches per loss estimate (default 20)")
     parser.add_argument("--sample-length", type=positive_int, default=500,
                         help="characters to sample after training (default 500)")
+    parser.add_argument("--compile", action="store_true",
+                        help="train with mg.compile (the same numbers, faster steps)")
     args = parse_args(parser, argv)
     if args.width % args.heads:
         parser.error(f"--width {args.width} is not a multiple of --heads {args.heads}")
+    if args.compile and args.dropout:
+        parser.error("--compile trains without dropout: mg.compile can't record the "
+                     "attention's dropout (leave out --dropout, or --compile)")
     if args.smoke:
         args.layers, args.heads, args.width, args.context, args.batch_size = 1, 2, 16, 16, 4
         args.eval_batches, args.sample_length = 2, 40
@@ -138,17 +154,26 @@ def main(argv=None):
         print(f"step {step:5d}: train loss {losses['train']:.3f}, val loss {losses['val']:.3f} "
               f"({time.perf_counter() - start:.0f} s)")
 
-    start = time.perf_counter()
-    record(0)
-    for step in range(1, steps + 1):
-        x, y = corpus.get_batch("train", args.batch_size, args.context, batches)
-        logits = model(x)
+    def train_step(x, y, positions, mask):
+        """One optimizer step on a batch of windows; returns the batch's loss."""
+        logits = next_character_logits(model, x, positions, mask)
         loss = nn.functional.cross_entropy(logits.reshape(-1, corpus.vocab_size), y.reshape(-1))
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
+        return loss
+    if args.compile:
+        train_step = mg.compile(train_step)
+
+    positions = mg.arange(args.context, device=args.device)
+    mask = causal_mask(args.context, device=args.device)
+    start = time.perf_counter()
+    record(0)
+    for step in range(1, steps + 1):
+        x, y = corpus.get_batch("train", args.batch_size, args.context, batches)
+        train_step(x, y, positions, mask)
         if step % eval_every == 0 or step == steps:
             record(step)
     seconds = time.perf_counter() - start
