@@ -79,17 +79,6 @@ def attention_map(model, indices, layer, head):
     return weights[0, head].numpy()
 
 
-def next_character_logits(model, indices, positions, mask):
-    """``model(indices)``, CharGPT's forward written out, with the positions 0 … T−1 and the
-    causal mask given rather than made inside: so the training step takes them as
-    arguments, made once, and ``mg.compile`` can record the position embedding's lookup
-    (it refuses an index tensor made inside the step)."""
-    x = model.dropout(model.token_embedding(indices) + model.position_embedding(positions))
-    for block in model.blocks:
-        x = block(x, src_mask=mask, is_causal=True)
-    return model.head(model.norm(x))
-
-
 def main(argv=None):
     parser = example_parser(__doc__, __file__)
     parser.add_argument("--steps", type=positive_int, default=None,
@@ -154,9 +143,9 @@ def main(argv=None):
         print(f"step {step:5d}: train loss {losses['train']:.3f}, val loss {losses['val']:.3f} "
               f"({time.perf_counter() - start:.0f} s)")
 
-    def train_step(x, y, positions, mask):
+    def train_step(x, y):
         """One optimizer step on a batch of windows; returns the batch's loss."""
-        logits = next_character_logits(model, x, positions, mask)
+        logits = model(x)
         loss = nn.functional.cross_entropy(logits.reshape(-1, corpus.vocab_size), y.reshape(-1))
         optimizer.zero_grad()
         loss.backward()
@@ -167,13 +156,11 @@ def main(argv=None):
     if args.compile:
         train_step = mg.compile(train_step)
 
-    positions = mg.arange(args.context, device=args.device)
-    mask = causal_mask(args.context, device=args.device)
     start = time.perf_counter()
     record(0)
     for step in range(1, steps + 1):
         x, y = corpus.get_batch("train", args.batch_size, args.context, batches)
-        train_step(x, y, positions, mask)
+        train_step(x, y)
         if step % eval_every == 0 or step == steps:
             record(step)
     seconds = time.perf_counter() - start

@@ -519,3 +519,17 @@ def test_embedding_on_the_strict_device_replays_without_host_reads_and_reports_b
     compiled(mg.tensor(np.array([0, 9]), device="strict"))
     with pytest.raises(IndexError, match="got 9"):
         table.weight.sum().item()  # the next read from the device
+
+
+@pytest.mark.parametrize("device", ["cpu", "strict"])
+def test_an_index_made_by_arange_in_the_step_is_a_constant(device):
+    """Positions made in the step by mg.arange (a GPT's position embedding) depend only on
+    shapes, which the guards fix: a constant of the replay."""
+    mg.manual_seed(0)
+    table = nn.Embedding(5, 3).double().to(device)
+
+    def step(index):
+        positions = mg.arange(index.shape[0], device=device)
+        return mg.autograd.grad((table(index) * table(positions)).sum(), table.weight)[0]
+    batches = [[mg.tensor(np.array(i), device=device)] for i in ([1, 2, 3], [4, 0, 2])]
+    _replays_like_eager(step, batches[0], batches[1:])

@@ -77,8 +77,10 @@ class Recorder:
         self.constant_arrays[id(array)] = array
 
     def constant_tensor(self, tensor):
-        """``mg.zeros``, ``mg.ones``, ... made ``tensor`` in the step: a constant."""
+        """``mg.zeros``, ``mg.ones``, ``mg.arange`` ... made ``tensor`` in the step from
+        Python values: a constant (also where an op takes its array as an index)."""
         self.made_outside.pop(id(tensor._array), None)
+        self.constant_arrays[id(tensor._array)] = tensor._array
 
     def slot_of_array(self, array):
         """The slot of an array; one the step did not make is a constant of the replay."""
@@ -123,6 +125,10 @@ class Recorder:
         """``function(array, *options)`` computed outside an op from an array the step
         made: an entry of the replay (see ``tracing.derived``)."""
         slot = self.slot_of.get(id(array))
+        if slot is None and id(array) in self.constant_arrays:  # computed once, from a constant
+            result = function(array, *options)
+            self.constant_arrays[id(result)] = result
+            return result
         if slot is None:
             self.refuse(f"{getattr(function, '__name__', function)} was given an array of shape "
                         f"{tuple(array.shape)} that is not a tensor of the step (a view or a copy "
