@@ -472,16 +472,37 @@ def test_index_list_key_is_a_constant_of_the_replay():
                         [[mg.full((3,), 2.0, dtype=mg.float64)]])
 
 
+@pytest.mark.parametrize("device", ["cpu", "strict"])
 @pytest.mark.parametrize("name, lookup", [
     ("gather", lambda w, i: w.gather(1, i.reshape(-1, 1))),
     ("index_select", lambda w, i: w.index_select(0, i)),
+    ("scatter_add", lambda w, i: mg.zeros(4, 3, dtype=w.dtype, device=w.device)
+     .scatter_add(0, i.reshape(-1, 1).expand(-1, 3), w[:2])),
 ])
-def test_positions_computed_outside_an_op_are_refused(name, lookup):
-    """gather and index_select turn their index tensor into positions outside the
-    recorded operation: refused, naming the reason, rather than replaying the first."""
+def test_positions_made_from_an_index_tensor_follow_it(name, lookup, device):
+    """gather, index_select and scatter turn their index tensor into an indexing key
+    outside the operation: a recorded call, so each replay makes this step's key."""
+    weight = mg.tensor(np.arange(12.0).reshape(4, 3), device=device, requires_grad=True)
+
+    def step(index):
+        out = lookup(weight, index)
+        return mg.cat([out.reshape(-1), mg.autograd.grad((out ** 2).sum(), weight)[0].reshape(-1)])
+    batches = [[mg.tensor(np.array(i), device=device)] for i in ([0, 2], [2, 1], [1, 1])]
+    _replays_like_eager(step, batches[0], batches[1:])
+
+
+def test_an_array_made_in_the_step_outside_any_operation_is_refused():
+    """An array a forward receives that the step made outside a recorded operation
+    can't be replayed: refused, naming the operation."""
+    class Pick(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, key):
+            return x[key]
+
     weight = mg.tensor(np.arange(12.0).reshape(4, 3))
-    with pytest.raises(mg.CompileError, match="computed outside a recorded operation"):
-        mg.compile(lambda i: lookup(weight, i))(mg.tensor(np.array([0, 2])))
+    with pytest.raises(mg.CompileError, match="Pick was given an array of shape"):
+        mg.compile(lambda t: Pick.apply(weight, key=np.flatnonzero(np.array([1, 0, 1, 0]))) * t)(
+            mg.ones(3, dtype=mg.float64))
 
 
 def test_a_whole_call_s_returned_tensor_is_fresh_at_every_replay():

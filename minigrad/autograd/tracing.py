@@ -23,9 +23,10 @@ def whole_call(method):
 
 
 def derived(function, array, *options):
-    """``function(array, *options)``: an array computed outside an op from an array of
-    the step (an index clamped into its dimension on a device). While a step is
-    recorded, the call is an entry of the replay, so each replay computes it again."""
+    """``function(array, *options)``: an array (or a tuple of arrays) computed outside
+    an op from an array of the step (an index clamped into its dimension on a device,
+    gather's indexing key). While a step is recorded, the call is an entry of the
+    replay, so each replay computes it again."""
     if recorder is None:
         return function(array, *options)
     return recorder.derived(function, array, options)

@@ -122,22 +122,29 @@ class Recorder:
         self.entries.append((run, tuple(inputs), outs))
 
     def derived(self, function, array, options):
-        """``function(array, *options)`` computed outside an op from an array the step
-        made: an entry of the replay (see ``tracing.derived``)."""
+        """``function(array, *options)`` (an array, or a tuple of arrays such as an
+        indexing key) computed outside an op from an array the step made: an entry of
+        the replay (see ``tracing.derived``)."""
         slot = self.slot_of.get(id(array))
-        if slot is None and id(array) in self.constant_arrays:  # computed once, from a constant
+        saved, tracing.recorder = tracing.recorder, None  # what it calls is part of this entry
+        try:
             result = function(array, *options)
-            self.constant_arrays[id(result)] = result
+        finally:
+            tracing.recorder = saved
+        results = result if isinstance(result, tuple) else (result,)
+        if slot is None and id(array) in self.constant_arrays:  # computed once, from a constant
+            for r in results:
+                self.constant_arrays[id(r)] = r
             return result
         if slot is None:
             self.refuse(f"{getattr(function, '__name__', function)} was given an array of shape "
                         f"{tuple(array.shape)} that is not a tensor of the step (a view or a copy "
                         "made outside a recorded operation)")
-        result = function(array, *options)
 
         def call(array):
-            return (function(array, *options),)
-        self.entries.append((call, (slot,), self.outputs((result,))))
+            result = function(array, *options)
+            return result if isinstance(result, tuple) else (result,)
+        self.entries.append((call, (slot,), self.outputs(results)))
         return result
 
     def _array_references(self, value, cls, backend, referenced):

@@ -15,6 +15,7 @@ index must lie in 0..size-1 (checked: NumPy would wrap a negative index).
 """
 import numpy as np
 
+from ..autograd import tracing
 from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
@@ -50,10 +51,14 @@ def _checked_key(op, x, dim, index, src=None):
         if src is not None and size > src.shape[d]:
             raise RuntimeError(f"{op}: expected index {tuple(index.shape)} to be no larger than "
                                f"src {tuple(src.shape)} in dimension {d}")
-    positions = checked_index(x._backend, index._array, x.shape[dim],
-                              f"{op}: index {{}} is out of bounds for dimension {dim} with "
-                              f"size {x.shape[dim]}", negative=False, error=RuntimeError)
-    return _full_key(positions, dim, x._backend.xp)
+    message = f"{op}: index {{}} is out of bounds for dimension {dim} with size {x.shape[dim]}"
+    return tracing.derived(_checked_full_key, index._array, x._backend, dim, x.shape[dim], message)
+
+
+def _checked_full_key(index, backend, dim, size, message):
+    """``_full_key`` of ``index`` after checking it against the dimension's ``size``."""
+    positions = checked_index(backend, index, size, message, negative=False, error=RuntimeError)
+    return _full_key(positions, dim, backend.xp)
 
 
 @tensor_arguments("x", "index")

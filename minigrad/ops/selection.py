@@ -8,6 +8,7 @@ came from (an index chosen twice receives both gradients). ``nonzero`` and
 """
 import numpy as np
 
+from ..autograd import tracing
 from ..tensor import Tensor, new_tensor
 from .dims import normalize_dim
 from .index_bounds import checked_index
@@ -50,15 +51,20 @@ def index_select(input, dim, index):
                                f"{index.numel()} value(s)")
         return reshape(index_select(reshape(input, 1), 0, index), ())
     size = input.shape[dim]
-    positions = index._array.reshape(-1)
-    if positions.size:
-        if size == 0:
-            raise RuntimeError(f"index_select(): self indexing axis dim should be positive: "
-                               f"dimension {dim} has size 0, so no index is valid")
-        positions = checked_index(input._backend, positions, size,
-                                  f"index_select(): index out of range in self: index {{}} "
-                                  f"for dimension {dim} of size {size}", negative=False)
+    if index.numel() and size == 0:
+        raise RuntimeError(f"index_select(): self indexing axis dim should be positive: "
+                           f"dimension {dim} has size 0, so no index is valid")
+    positions = tracing.derived(_checked_positions, index._array, input._backend, dim, size)
     return GetItem.apply(input, key=(slice(None),) * dim + (positions,))
+
+
+def _checked_positions(index, backend, dim, size):
+    """``index_select``'s index as a vector of positions checked against ``size``."""
+    positions = index.reshape(-1)
+    if not positions.size:
+        return positions
+    return checked_index(backend, positions, size, f"index_select(): index out of range in "
+                         f"self: index {{}} for dimension {dim} of size {size}", negative=False)
 
 
 @tensor_arguments("input")
