@@ -107,9 +107,6 @@ def main(argv=None):
     args = parse_args(parser, argv)
     if args.width % args.heads:
         parser.error(f"--width {args.width} is not a multiple of --heads {args.heads}")
-    if args.compile and args.dropout:
-        parser.error("--compile trains without dropout: mg.compile can't record the "
-                     "attention's dropout (leave out --dropout, or --compile)")
     if args.smoke:
         args.layers, args.heads, args.width, args.context, args.batch_size = 1, 2, 16, 16, 4
         args.eval_batches, args.sample_length = 2, 40

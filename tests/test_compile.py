@@ -307,13 +307,29 @@ def test_train_compile_refuses_an_optimizer_whose_step_needs_a_closure():
         TrainingRun({"epochs": 1, "optimizer": "LBFGS"}).use_compile()
 
 
+@pytest.mark.parametrize("device", ["cpu", "strict"])
+def test_comparisons_casts_and_truth_reductions_follow_their_inputs(device):
+    """A mask made in the step (x > 0, cast to the input's dtype, any/all, logical ops)
+    is a recorded call: each replay computes it from this call's input."""
+    def step(x):
+        positive = x > 0
+        mask = (positive & ~(x > 1)) | (x < -1)
+        rows = positive.all(dim=1, keepdim=True) | mg.logical_not(positive.any(dim=1, keepdim=True))
+        kept = x * mask.to(x.dtype) + rows.to(x.dtype) + positive.count_nonzero().to(x.dtype)
+        return mg.autograd.grad((kept ** 2).sum(), x)[0] + kept
+    rng = np.random.default_rng(0)
+    batches = [[mg.tensor(rng.normal(size=(5, 3)) * 2, device=device, requires_grad=True)]
+               for _ in range(3)]
+    _replays_like_eager(step, batches[0], batches[1:])
+
+
 def test_a_tensor_computed_outside_an_op_is_refused():
-    x, _ = _data()
+    x = mg.tensor(np.array([0, 2, 1]))
+    weight = mg.tensor(np.arange(12.0).reshape(3, 4))
 
     def step(x):
-        mask = x > 0  # a comparison: a tensor made without a recorded operation
-        return x * mask
-    with pytest.raises(mg.CompileError, match="comparison"):
+        return nn.functional.one_hot(x, 3).to(weight.dtype) @ weight  # one_hot: not recorded
+    with pytest.raises(mg.CompileError, match="not a recorded operation"):
         mg.compile(step)(x)
 
 

@@ -313,16 +313,6 @@ def test_a_bad_option_of_an_example_is_one_line(monkeypatch, capsys, name, optio
     assert error.startswith(f"{name}.py: error: argument {option}: expected a "), error
 
 
-def test_char_gpt_refuses_compile_with_dropout_in_one_line(monkeypatch, capsys):
-    """mg.compile can't record the attention's dropout: the example says so before training."""
-    monkeypatch.syspath_prepend(str(EXAMPLES))
-    with pytest.raises(SystemExit) as exit_info:
-        importlib.import_module("char_gpt").main(["--smoke", "--compile", "--dropout", "0.1"])
-    assert exit_info.value.code == 2
-    error = capsys.readouterr().err.splitlines()[-1]
-    assert error.startswith("char_gpt.py: error: --compile trains without dropout"), error
-
-
 def assert_same_numbers(compiled, eager, where="the results"):
     """``compiled`` equals ``eager`` exactly: the same keys, the same floats and arrays bit for bit
     (a NaN equals a NaN at the same place)."""
@@ -348,7 +338,7 @@ COMPILED_RUNS = {  # the examples with --compile, and the options of a short run
     "mlp_classifier": ("--epochs", "2"), "optimizer_zoo": (), "lr_schedules": (),
     "adam_to_sgd": ("--runs", "1", "--steps", "40"), "large_batch": (), "adam_l2_vs_adamw": (),
     "sine_forecasting": (), "digits_cnn": (), "momentum_ravine": ("--max-steps", "300"),
-    "sharpness": (), "gradient_clipping": (), "char_language_model": (), "char_gpt": (),
+    "sharpness": (), "gradient_clipping": (), "char_language_model": (), "char_gpt": ("--dropout", "0.1"),
 }
 WALL_TIMES = {"char_gpt": "seconds"}  # results that are a wall time, not numbers of the run
 

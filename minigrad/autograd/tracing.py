@@ -22,11 +22,13 @@ def whole_call(method):
     return recorded_or_run
 
 
-def derived(function, array, *options):
-    """``function(array, *options)``: an array (or a tuple of arrays) computed outside
-    an op from an array of the step (an index clamped into its dimension on a device,
+def derived(function, *arguments):
+    """``function`` of the arrays of ``arguments`` (Tensors given as their arrays, other
+    values as they are): an array, or a tuple of arrays, computed outside an op from
+    tensors of the step (a comparison, an index clamped into its dimension on a device,
     gather's indexing key). While a step is recorded, the call is an entry of the
     replay, so each replay computes it again."""
     if recorder is None:
-        return function(array, *options)
-    return recorder.derived(function, array, options)
+        from ..tensor import Tensor  # here: this module is imported while Tensor is defined
+        return function(*[a._array if isinstance(a, Tensor) else a for a in arguments])
+    return recorder.derived(function, arguments)

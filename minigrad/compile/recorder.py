@@ -121,30 +121,46 @@ class Recorder:
         outs = (node_slot,) + self.outputs(results)
         self.entries.append((run, tuple(inputs), outs))
 
-    def derived(self, function, array, options):
-        """``function(array, *options)`` (an array, or a tuple of arrays such as an
-        indexing key) computed outside an op from an array the step made: an entry of
-        the replay (see ``tracing.derived``)."""
-        slot = self.slot_of.get(id(array))
+    def derived(self, function, arguments):
+        """``function`` of ``arguments``' arrays (an array, or a tuple of arrays such as
+        an indexing key), computed outside an op from tensors or arrays of the step: an
+        entry of the replay (see ``tracing.derived``). Computed once where every array
+        it reads is a constant."""
+        values, ins, positions = [], [], []
+        for position, argument in enumerate(arguments):
+            if isinstance(argument, Tensor):
+                ins.append(self.slot_of_tensor(argument))
+                positions.append(position)
+                values.append(argument._array)
+            elif _is_array(argument):
+                slot = self.slot_of.get(id(argument))
+                if slot is None and id(argument) not in self.constant_arrays:
+                    self.refuse(f"{getattr(function, '__name__', function)} was given an array "
+                                f"of shape {tuple(argument.shape)} that is not a tensor of the "
+                                "step (a view or a copy made outside a recorded operation)")
+                if slot is not None:
+                    ins.append(slot)
+                    positions.append(position)
+                values.append(argument)
+            else:
+                values.append(argument)
         saved, tracing.recorder = tracing.recorder, None  # what it calls is part of this entry
         try:
-            result = function(array, *options)
+            result = function(*values)
         finally:
             tracing.recorder = saved
         results = result if isinstance(result, tuple) else (result,)
-        if slot is None and id(array) in self.constant_arrays:  # computed once, from a constant
+        if not ins:  # every array it read is a constant: so is the result
             for r in results:
                 self.constant_arrays[id(r)] = r
             return result
-        if slot is None:
-            self.refuse(f"{getattr(function, '__name__', function)} was given an array of shape "
-                        f"{tuple(array.shape)} that is not a tensor of the step (a view or a copy "
-                        "made outside a recorded operation)")
 
-        def call(array):
-            result = function(array, *options)
+        def call(*arrays):
+            for position, array in zip(positions, arrays):
+                values[position] = array
+            result = function(*values)
             return result if isinstance(result, tuple) else (result,)
-        self.entries.append((call, (slot,), self.outputs(results)))
+        self.entries.append((call, tuple(ins), self.outputs(results)))
         return result
 
     def _array_references(self, value, cls, backend, referenced):
@@ -241,6 +257,12 @@ class Recorder:
         call.owner = args[0] if args else None
         self.entries.append((call, (), self.outputs([t._array for t in returned])))
         return result
+
+
+def _is_array(value):
+    """Whether ``value`` is an array of one of the backends (NumPy, CuPy, 'strict')."""
+    from ..backend import _backends
+    return isinstance(value, np.ndarray) or any(b.is_array(value) for b in _backends.values())
 
 
 # -- the replayed calls (built once at recording time) ------------------------

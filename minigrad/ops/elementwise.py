@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..autograd import tracing
 from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..backend import array_module
@@ -991,8 +992,12 @@ def cast(x, dtype):
     if x.dtype.kind != "f":
         # Integer and boolean tensors never require grad, so there is nothing to record;
         # and Function.apply would turn an int -> float64 result into the default dtype.
-        return new_tensor(x._array.astype(dtype), x._backend, None, 0)
+        return new_tensor(tracing.derived(_astype, x, dtype), x._backend, None, 0)
     return Cast.apply(x, dtype=dtype)
+
+
+def _astype(array, dtype):
+    return array.astype(dtype)
 
 
 def to_device(x, device):
@@ -1027,22 +1032,20 @@ def compare(a, b, ufunc_name):
             raise RuntimeError(f"cannot compare tensors on {a.device} and {b.device}; "
                                f"move one with .to({str(a.device)!r})")
         broadcast_shapes((a.shape, b.shape), ufunc_name)
-        b = b._array
     else:
         a, b = wrapped_ints(a, b)
-    return new_tensor(getattr(backend.xp, ufunc_name)(a._array, b), backend, None, 0)
+    return new_tensor(tracing.derived(getattr(backend.xp, ufunc_name), a, b), backend, None, 0)
 
 
 def logical(a, b, ufunc_name):
     """``~a``, ``a & b``, ``a | b``, ``a ^ b`` on boolean or integer tensors."""
-    xp = a._backend.xp
+    function = getattr(a._backend.xp, ufunc_name)
     if b is None:
-        return new_tensor(getattr(xp, ufunc_name)(a._array), a._backend, None, 0)
+        return new_tensor(tracing.derived(function, a), a._backend, None, 0)
     b = _operand(b, ufunc_name, 2, "other")
     if isinstance(b, Tensor):
         broadcast_shapes((a.shape, b.shape), ufunc_name)
-    return new_tensor(getattr(xp, ufunc_name)(a._array, b._array if isinstance(b, Tensor) else b),
-                        a._backend, None, 0)
+    return new_tensor(tracing.derived(function, a, b), a._backend, None, 0)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

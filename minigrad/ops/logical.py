@@ -2,6 +2,7 @@
 not zero (NaN is true), and the result is a boolean tensor outside the graph,
 as in PyTorch's logical_and, logical_or, logical_xor and logical_not.
 """
+from ..autograd import tracing
 from ..tensor import new_tensor
 from .arguments import check_tensor
 from .broadcasting import broadcast_shapes
@@ -15,8 +16,7 @@ def _logical(ufunc_name, function_name, *tensors):
         raise RuntimeError(f"{function_name}: expected both tensors on the same device, got "
                            f"{tensors[0].device} and {tensors[1].device}")
     broadcast_shapes([tensor.shape for tensor in tensors], function_name)
-    result = getattr(backend.xp, ufunc_name)(*[tensor._array for tensor in tensors])
-    return new_tensor(result, backend, None, 0)
+    return new_tensor(tracing.derived(getattr(backend.xp, ufunc_name), *tensors), backend, None, 0)
 
 
 def logical_and(input, other):

@@ -5,6 +5,7 @@ in PyTorch. ``dim`` is an int, a tuple of ints, or None for every dimension.
 """
 import numpy as np
 
+from ..autograd import tracing
 from ..tensor import new_tensor
 from .reduction import normalize_dims, resolve_keepdim
 
@@ -12,14 +13,16 @@ from .reduction import normalize_dims, resolve_keepdim
 def _truth_reduction(x, dim, keepdim, keepdims, op):
     """all/any: the truth of every element (or of one) along ``dim``. The result is
     boolean, except for a uint8 input, which gives uint8 as in PyTorch."""
-    xp = x._backend.xp
-    reduce = xp.all if op == "all" else xp.any
-    result = reduce(x._array, axis=normalize_dims(dim, x.ndim, op),
-                    keepdims=resolve_keepdim(keepdim, keepdims))
-    result = xp.asarray(result)
-    if x.dtype == np.uint8:
-        result = result.astype(np.uint8)
+    result = tracing.derived(_truth, x, x._backend.xp, op, normalize_dims(dim, x.ndim, op),
+                             resolve_keepdim(keepdim, keepdims))
     return new_tensor(result, x._backend, None, 0)
+
+
+def _truth(array, xp, op, dims, keepdim):
+    """all/any of ``array`` over ``dims``, as an array (uint8 for uint8, else bool)."""
+    reduce = xp.all if op == "all" else xp.any
+    result = xp.asarray(reduce(array, axis=dims, keepdims=keepdim))
+    return result.astype(np.uint8) if array.dtype == np.uint8 else result
 
 
 def all(input, dim=None, keepdim=False, *, keepdims=None):
@@ -37,7 +40,10 @@ def any(input, dim=None, keepdim=False, *, keepdims=None):
 def count_nonzero(input, dim=None):
     """The number of nonzero elements along ``dim`` (an int or tuple; all dims by
     default), as int64. PyTorch has no ``keepdim`` here."""
-    xp = input._backend.xp
     dims = normalize_dims(dim, input.ndim, "count_nonzero")
-    counts = xp.asarray((input._array != 0).sum(axis=dims, dtype=np.int64))
-    return new_tensor(counts, input._backend, None, 0)
+    return new_tensor(tracing.derived(_nonzero_count, input, input._backend.xp, dims),
+                      input._backend, None, 0)
+
+
+def _nonzero_count(array, xp, dims):
+    return xp.asarray((array != 0).sum(axis=dims, dtype=np.int64))
