@@ -3,7 +3,9 @@
 ``recorder`` is None except while ``mg.compile`` records a step. The places that
 do array work outside an op's ``forward`` (the backward walk, in-place writes,
 the optimizer's step) check it with one module-level ``is None`` test, so the
-eager engine pays nothing for the feature. A learner can skip this module.
+eager engine pays nothing for the feature; what computes arrays from tensors
+outside an op (comparisons, indexing keys) goes through ``derived``, which then
+simply calls its function. A learner can skip this module.
 """
 import functools
 
