@@ -137,15 +137,7 @@ class CompiledKernel:
 
     def __call__(self, grad, *arguments):
         count = len(self.kernel.scalars)
-        scalars, arrays = arguments[:count], (grad,) + arguments[count:]
-        size = grad.size
-        for array in arrays:
-            if array.dtype != self.dtype or array.size != size or not array.flags.c_contiguous:
-                raise ValueError(f"kernel {self.kernel.name}: arrays must be contiguous "
-                                 f"{self.dtype} of {size} elements")
-        self.function(size, arrays[0].ctypes.data,
-                      *[kind(value) for kind, value in zip(self.scalar_types, scalars)],
-                      *[array.ctypes.data for array in arrays[1:]])
+        self.on(grad, *arguments[count:])(*arguments[:count])
 
     def on(self, grad, param, *state):
         """This kernel on arrays whose memory stays put (a bucket's buffers and its
