@@ -19,6 +19,7 @@ from ..autograd import tracing
 from ..autograd.grad_mode import _state
 from ..backend import backend_of_array
 from ..tensor import Tensor, new_tensor
+from .fusion import fuse
 from .recorder import CompileError, Recorder
 
 
@@ -51,7 +52,10 @@ class Replay:
             if groups is not None and all(o is not owner for o, _ in self.optimizers):
                 self.optimizers.append((owner, _parameters_of(owner)))
         self.outputs = outputs  # the structure of fn's result, slots for its tensors
-        self.steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
+        steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
+        # consecutive elementwise entries as one compiled loop (fusion.py)
+        self.steps, self.fused_runs = fuse(self.entries, steps, recorder.elementwise,
+                                           recorder.layouts, _slots_in(outputs))
         self._fill_slots()
 
     def _fill_slots(self):
@@ -148,6 +152,17 @@ def _outputs_to_slots(value, recorder):
     if isinstance(value, dict):
         return (dict, {k: _outputs_to_slots(v, recorder) for k, v in value.items()})
     return ("value", value)
+
+
+def _slots_in(spec):
+    """The slots of the tensors in the structure ``_outputs_to_slots`` made."""
+    kind = spec[0]
+    if kind == "slot":
+        return {spec[1]}
+    if kind == "live" or kind == "value":
+        return set()
+    values = spec[1].values() if kind is dict else spec[1]
+    return set().union(*[_slots_in(v) for v in values])
 
 
 def _rebuild(spec, slots):

@@ -36,6 +36,8 @@ class Recorder:
         self.made_outside = {}     # id -> array of tensors made in the step outside an op
         self.modules = {}          # id -> module called in the step (train/eval is a guard)
         self.constant_arrays = {}  # id -> array made from Python data (an index list)
+        self.layouts = {}          # slot -> (shape, dtype) of the array it held when recorded
+        self.elementwise = {}      # entry index -> what fusion.py needs of an elementwise entry
         for tensor in arguments:
             self.argument_slots.append(self._new_slot(tensor._array))
 
@@ -44,6 +46,7 @@ class Recorder:
         slot = self.slot_count
         self.slot_count += 1
         self.slot_of[id(array)] = slot
+        self.layouts[slot] = (array.shape, array.dtype)
         self.made_outside.pop(id(array), None)
         self.keep.append(array)
         return slot
@@ -104,6 +107,11 @@ class Recorder:
                 values.append(_TENSOR)
             else:
                 values.append(self._array_references(arg, cls, backend, referenced))
+        if not options and not referenced and len(results) == 1 and results[0] is raw_results[0]:
+            operands = iter(inputs)
+            self.elementwise[len(self.entries)] = (
+                "forward", cls, backend,
+                tuple(("slot", next(operands)) if v is _TENSOR else ("value", v) for v in values))
         options = {name: self._array_references(value, cls, backend, referenced)
                    for name, value in options.items()}
         marker = tuple(True if isinstance(arg, Tensor) and arg._requires_grad else None
@@ -193,6 +201,10 @@ class Recorder:
             self.refuse("backward() reached a graph built before the compiled step began")
         ins = (recorded[1],) + tuple(self.slot_of_array(g._array) for g in grads)
         call = _backward_call if node.array_backward else _tensor_backward_call
+        if node.array_backward and not getattr(node, "_intermediates", ()):
+            self.elementwise[len(self.entries)] = (
+                "backward", type(node), node._backend, self._saved_operands(node),
+                tuple(r is not None for r in results))
         outs = []
         for r in results:
             if r is None:
@@ -201,6 +213,24 @@ class Recorder:
             else:
                 outs.append(self._new_slot(r._array))
         self.entries.append((call, ins, tuple(outs)))
+
+    def _saved_operands(self, node):
+        """What ``node`` saved for backward, each as ``("slot", s)`` (an array of the
+        step) or ``("value", v)`` (a number); None where something else was saved."""
+        operands = []
+        for kind, value, _version in getattr(node, "_saved", ()):
+            if kind == "tensor":
+                value = value._array
+            elif kind == "output":
+                value = value[0]
+            elif kind == "constant" and type(value) in (int, float):
+                operands.append(("value", value))
+                continue
+            slot = self.slot_of.get(id(value)) if _is_array(value) else None
+            if slot is None:
+                return None
+            operands.append(("slot", slot))
+        return tuple(operands)
 
     def check_backward(self, create_graph):
         if create_graph:
@@ -214,6 +244,7 @@ class Recorder:
         if in_place:
             self.entries.append((_add_in_place, ins, ()))
         else:
+            self.elementwise[len(self.entries)] = ("sum", backend)
             self.entries.append((_adder(backend), ins, self.outputs((total,))))
 
     def accumulate(self, leaf, grad):

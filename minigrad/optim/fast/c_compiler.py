@@ -25,11 +25,14 @@ their ``update()``.
 """
 import ctypes
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 from pathlib import Path
@@ -98,16 +101,16 @@ def _this_cpu():
         return f"{platform.machine()} {platform.processor()}"
 
 
-def _build(source, cc):
+def _build(source, cc, extra_flags=()):
     """Compile ``source`` into a shared library (or find it in the cache); its path.
 
     For this machine's own vector instructions (``-march=native``), falling back to
     the compiler's default target where that flag is refused.
     """
     try:
-        return _build_with(source, cc, _FLAGS + ["-march=native"])
+        return _build_with(source, cc, _FLAGS + ["-march=native", *extra_flags])
     except subprocess.CalledProcessError:
-        return _build_with(source, cc, _FLAGS)
+        return _build_with(source, cc, _FLAGS + list(extra_flags))
 
 
 def _build_with(source, cc, flags):
@@ -157,6 +160,28 @@ class CompiledKernel:
             function(size, grad_address,
                      *[kind(value) for kind, value in zip(scalar_types, scalars)], *addresses)
         return run
+
+
+def load_extension(source, name):
+    """The Python extension module ``name`` built from the C ``source`` (or found in
+    the cache) and imported. A call of its functions costs a fraction of a ctypes
+    call, which the fused loops of ``minigrad.compile`` need on small arrays.
+    ``KernelUnavailable`` says why where it can't be built."""
+    cc = compiler()
+    include = sysconfig.get_paths().get("include")
+    if cc is None:
+        raise KernelUnavailable("no C compiler (or MINIGRAD_CPU_KERNELS=0)")
+    if not include or not os.path.exists(os.path.join(include, "Python.h")):
+        raise KernelUnavailable("Python's C headers (Python.h) are not installed")
+    try:
+        path = _build(source, cc, [f"-I{include}"])
+        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+        spec = importlib.util.spec_from_file_location(name, str(path), loader=loader)
+        module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+        return module
+    except (OSError, ImportError, subprocess.CalledProcessError) as error:
+        raise KernelUnavailable(f"the C compiler could not build {name} ({error})") from None
 
 
 def compile_kernel(kernel, dtype):

@@ -1,0 +1,291 @@
+"""Fusing runs of elementwise entries of a replay into one compiled loop.
+
+A replayed step is a list of array calls. For an elementwise chain such as
+``y = x * 1.001 + 0.001`` and its backward, each call is one pass over the data
+and one Python call. Where consecutive entries are elementwise operations of
+the table below on contiguous arrays of one size and dtype (float32 or float64,
+on the CPU), the run becomes one C loop that takes each element through all of
+them and writes only the arrays that something after the run reads (a later
+entry, a gradient, the step's result).
+
+Bit for bit: only operations whose NumPy result is the IEEE-rounded result of
+the same C expression are fused: +, −, ×, ÷ and negation, and the derivatives
+written with them (tanh's 1 − y², the sigmoid's y(1 − y)). tanh, exp or sin
+themselves are not: NumPy's vectorised versions round differently from the C
+library's. The expressions keep the ops' own order, a Python number meets a
+float32 array as NumPy 2 makes it (rounded to float32 first), and the loop is
+compiled like the optimizers' kernels, without contraction into fused
+multiply-adds, so the replay's numbers stay the eager step's.
+
+Where it pays: a fused run replaces at least two array calls (a gradient
+passed on unchanged, as the backward of ``+`` does, is not a call). An input
+that isn't contiguous at replay time (a transposed argument, the broadcast
+gradient of a sum) is copied into a contiguous array first. Nothing is fused
+where ``MINIGRAD_CPU_KERNELS=0`` or no C compiler is found.
+"""
+import hashlib
+import math
+import re
+
+import numpy as np
+
+from ..ops.elementwise import Add, Div, Mul, Neg, Sigmoid, Sub, Tanh
+from ..optim.fast import c_compiler
+from ..optim.fast.kernel import KernelUnavailable
+
+# y of each op, from its operands {0}, {1}
+FORWARD = {Add: "{0} + {1}", Sub: "{0} - {1}", Mul: "{0} * {1}", Div: "{0} / {1}", Neg: "-{0}"}
+# each input's gradient, from the output's gradient g and what the op saved {0}, {1}
+BACKWARD = {
+    Add: ("{g}", "{g}"),
+    Sub: ("{g}", "-{g}"),
+    Mul: ("{g} * {1}", "{g} * {0}"),
+    Div: ("{g} / {1}", "-{g} * (({0} / {1}) / {1})"),
+    Neg: ("-{g}",),
+    Tanh: ("{g} * ((T)1 - {0} * {0})",),
+    Sigmoid: ("{g} * {0} * ((T)1 - {0})",),
+}
+_C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+
+
+class _Element:
+    """One entry as C: the slots it reads, and for each output slot its expression
+    (None for an output the entry leaves empty)."""
+
+    def __init__(self, index, reads, results, node_slot, size, dtype):
+        self.index, self.reads, self.results = index, reads, results
+        self.node_slot, self.size, self.dtype = node_slot, size, dtype
+        # a call, unless every result is a gradient passed on as it came
+        self.computes = any(e is not None and e not in (f"v{s}" for s in reads)
+                            for _, e in results)
+
+
+def fuse(entries, steps, elementwise, layouts, result_slots):
+    """``steps`` with runs of fusable entries replaced by one step each; also the
+    number of runs fused (tests read it)."""
+    if c_compiler.compiler() is None:
+        return steps, 0
+    elements = {}
+    for index, description in elementwise.items():
+        element = _element(index, entries[index], description, layouts)
+        if element is not None:
+            elements[index] = element
+    readers = {}  # slot -> indices of the entries that read it
+    for index, (_, ins, _) in enumerate(entries):
+        for slot in ins:
+            readers.setdefault(slot, set()).add(index)
+    while True:
+        runs = _runs(elements)
+        fused = {index for run in runs for index in run}
+        # a fused forward makes no node: every backward that reads it must be fused too
+        dropped = [index for index in fused if elements[index].node_slot is not None
+                   and not readers.get(elements[index].node_slot, set()) <= fused]
+        dropped += [index for index in elements if index not in fused]
+        if not dropped:
+            break
+        for index in dropped:
+            elements.pop(index, None)
+    for run in runs:  # a fused backward reads what its op saved from the slots
+        for index in run:
+            for slot in elements[index].reads:
+                readers.setdefault(slot, set()).add(index)
+    new_steps = list(steps)
+    for run in reversed(runs):
+        try:
+            new_steps[run[0]:run[-1] + 1] = [_fused_step(run, elements, readers, result_slots,
+                                                         layouts)]
+        except KernelUnavailable:  # (the runs depend on each other: all or none)
+            return steps, 0
+    return new_steps, len(runs)
+
+
+def _element(index, entry, description, layouts):
+    """The ``_Element`` of an entry, or None where it can't be fused."""
+    _call, ins, outs = entry
+    kind = description[0]
+    backend = description[1] if kind == "sum" else description[2]
+    if backend.name != "numpy":
+        return None
+    if kind == "forward":
+        cls, operands = description[1], description[3]
+        if cls not in FORWARD:
+            return None
+        names = [_name(o) for o in operands]
+        if None in names:
+            return None
+        node_slot, out_slots = outs[0], outs[1:]
+        results = [(out_slots[0], FORWARD[cls].format(*names))]
+        reads = [o[1] for o in operands if o[0] == "slot"]
+    elif kind == "backward":
+        cls, saved, present = description[1], description[3], description[4]
+        if cls not in BACKWARD or saved is None or len(ins) != 2:
+            return None
+        names = [_name(o) for o in saved]
+        if None in names:
+            return None
+        g = f"v{ins[1]}"
+        node_slot = None
+        results = [(slot, formula.format(*names, g=g) if here else None)
+                   for slot, formula, here in zip(outs, BACKWARD[cls], present)]
+        reads = [ins[1]] + [o[1] for o in saved if o[0] == "slot"]
+    else:  # a sum of two gradients
+        node_slot = None
+        results = [(outs[0], f"v{ins[0]} + v{ins[1]}")]
+        reads = list(ins)
+    if any(slot not in layouts for slot in reads):
+        return None
+    arrays = [layouts[slot] for slot in reads]
+    arrays += [layouts[slot] for slot, expression in results if expression is not None]
+    shape, dtype = arrays[0]
+    if dtype not in _C_TYPES or any(layout != (shape, dtype) for layout in arrays):
+        return None
+    return _Element(index, reads, results, node_slot, math.prod(shape), dtype)
+
+
+def _name(operand):
+    """An operand in C: a slot's variable, or a number rounded to T as NumPy does."""
+    kind, value = operand
+    if kind == "slot":
+        return f"v{value}"
+    if type(value) not in (int, float) or not math.isfinite(value) \
+            or type(value) is int and abs(value) >= 2 ** 53:
+        return None
+    return f"((T){float(value)!r})"
+
+
+def _runs(elements):
+    """Runs of consecutive entries of one size and dtype that make at least two calls."""
+    runs, run = [], []
+    for index in sorted(elements):
+        element = elements[index]
+        if run and (index != run[-1] + 1 or (element.size, element.dtype)
+                    != (elements[run[-1]].size, elements[run[-1]].dtype)):
+            runs.append(run)
+            run = []
+        run.append(index)
+    runs.append(run)
+    return [run for run in runs if sum(elements[i].computes for i in run) >= 2]
+
+
+def _fused_step(run, elements, readers, result_slots, layouts):
+    """One step computing the run in one C loop (``KernelUnavailable`` where it can't
+    be compiled)."""
+    members = set(run)
+    inputs, variables, empty = [], [], []
+    made = set()
+    roots = {}  # slot -> the slot whose array it is (a gradient passed on unchanged)
+    for index in run:
+        element = elements[index]
+        for slot in element.reads:
+            if slot not in made and slot not in inputs:
+                inputs.append(slot)
+        for slot, expression in element.results:
+            if expression is None:
+                empty.append(slot)
+                continue
+            made.add(slot)
+            variables.append((slot, expression))
+            source = expression[1:]
+            if expression.startswith("v") and source.isdigit():
+                roots[slot] = roots.get(int(source), int(source))
+    # what an entry after the run, or the step's result, reads
+    needed = {slot for slot in made | set(empty)
+              if slot in result_slots or not readers.get(slot, set()) <= members}
+    written = {roots.get(slot, slot) for slot in needed if slot in made} - set(inputs)
+    outputs = [slot for slot, _ in variables if slot in written]
+    dtype = elements[run[0]].dtype
+    loop = _compiled(_c_source(_C_TYPES[dtype], inputs, variables, outputs))
+    shapes = [layouts[slot][0] for slot in outputs]
+    passed_on = [(slot, roots[slot]) for slot in sorted(needed) if slot in roots]
+    empty = [slot for slot in empty if slot in needed]
+    new_array = np.empty
+
+    def step(slots):
+        arrays = [slots[slot] for slot in inputs]
+        results = [new_array(shape, dtype) for shape in shapes]
+        try:
+            loop(*arrays, *results)
+        except (ValueError, BufferError):  # an input that isn't contiguous (a transposed one)
+            loop(*[np.ascontiguousarray(array) for array in arrays], *results)
+        for slot, array in zip(outputs, results):
+            slots[slot] = array
+        for slot, root in passed_on:
+            slots[slot] = slots[root]
+        for slot in empty:
+            slots[slot] = None
+    step.fused_entries = len(run)
+    return step
+
+
+def _c_source(c_type, inputs, variables, outputs):
+    """A Python extension whose ``run(*inputs, *outputs)`` takes each element through
+    the run. It checks that every array is C-contiguous and of the run's dtype and
+    size before it writes anything (NumPy's ValueError for one that isn't contiguous)."""
+    count, format_letter = len(inputs) + len(outputs), {"float": "f", "double": "d"}[c_type]
+    # slots renumbered in order of appearance: runs of the same shape share one source
+    number = {slot: n for n, slot in enumerate(inputs + [slot for slot, _ in variables])}
+    inputs, outputs = [number[slot] for slot in inputs], [number[slot] for slot in outputs]
+    variables = [(number[slot], re.sub(r"\bv(\d+)\b", lambda m: f"v{number[int(m[1])]}", e))
+                 for slot, e in variables]
+    views = [f"a{slot}" for slot in inputs] + [f"r{slot}" for slot in outputs]
+    pointers = "\n        ".join(
+        f"{'const ' if k < len(inputs) else ''}T* restrict {name} = views[{k}].buf;"
+        for k, name in enumerate(views))
+    lines = [f"const T v{slot} = a{slot}[i];" for slot in inputs]
+    lines += [f"const T v{slot} = {expression};" for slot, expression in variables]
+    lines += [f"r{slot}[i] = v{slot};" for slot in outputs]
+    body = "\n            ".join(lines)
+    return f"""#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+typedef {c_type} T;
+
+static PyObject* run(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {{
+    Py_buffer views[{count}];
+    Py_ssize_t taken = 0;
+    PyObject* result = NULL;
+    if (nargs != {count}) {{
+        PyErr_Format(PyExc_TypeError, "a fused loop takes {count} arrays, not %zd", nargs);
+        return NULL;
+    }}
+    for (; taken < {count}; ++taken) {{
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (taken < {len(inputs)} ? 0 : PyBUF_WRITABLE);
+        if (PyObject_GetBuffer(args[taken], &views[taken], flags) < 0) goto done;
+        if (strcmp(views[taken].format, "{format_letter}") != 0 || views[taken].len != views[0].len) {{
+            ++taken;
+            PyErr_SetString(PyExc_TypeError, "a fused loop of the replay was given an array "
+                            "of another dtype or size than when the step was recorded");
+            goto done;
+        }}
+    }}
+    {{
+        const Py_ssize_t n = views[0].len / (Py_ssize_t)sizeof(T);
+        {pointers}
+        for (Py_ssize_t i = 0; i < n; ++i) {{
+            {body}
+        }}
+    }}
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (Py_ssize_t k = 0; k < taken; ++k) PyBuffer_Release(&views[k]);
+    return result;
+}}
+
+static PyMethodDef methods[] = {{
+    {{"run", (PyCFunction)(void (*)(void))run, METH_FASTCALL, "the fused loop"}},
+    {{NULL, NULL, 0, NULL}}}};
+static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "MODULE", NULL, -1, methods}};
+PyMODINIT_FUNC PyInit_MODULE(void) {{ return PyModule_Create(&module); }}
+"""
+
+
+_loops = {}  # C source -> its compiled ``run``
+
+
+def _compiled(source):
+    loop = _loops.get(source)
+    if loop is None:
+        name = "minigrad_fused_" + hashlib.sha256(source.encode()).hexdigest()[:16]
+        loop = _loops[source] = c_compiler.load_extension(source.replace("MODULE", name),
+                                                          name).run
+    return loop
