@@ -3,7 +3,9 @@
 The workloads are the existing ones: the 1000-op elementwise chain of
 ``bench_overhead.py`` (forward + backward, µs per op) and the training steps of
 ``bench_nn.py`` (tiny 2-16-16-1 SGD, the 784-512-512-10 MLP with Adam, the LSTM
-with Adam), each compiled with ``mg.compile`` after the same trajectory check.
+with Adam), each compiled with ``mg.compile`` after the same trajectory check,
+and once more with ``fuse=False`` (no fused elementwise loops) to show what they
+gain.
 Frameworks are timed in rounds in a rotating order; the table gives medians over
 rounds and the median of the per-round ratios. Run:
 
@@ -34,6 +36,7 @@ def training_steps(name):
     runs = {framework: step for framework, (step, _) in bench_nn.make_steps(name).items()}
     compiled_runs = bench_nn.make_steps(name)
     runs["compiled"] = mg.compile(compiled_runs["minigrad"][0])
+    runs["unfused"] = mg.compile(bench_nn.make_steps(name)["minigrad"][0], fuse=False)
     # the compiled step must follow the same trajectory as PyTorch's (bench_nn's tolerance)
     reference = bench_nn.make_steps(name)
     for _ in range(3):
@@ -57,6 +60,8 @@ def chain_steps():
         return mg.autograd.grad(bench_overhead.chain(x_mg, length), x_mg)
 
     compiled = mg.compile(lambda x: mg.autograd.grad(bench_overhead.chain(x, length), x))
+    unfused = mg.compile(lambda x: mg.autograd.grad(bench_overhead.chain(x, length), x),
+                         fuse=False)
     got, expected = compiled(x_mg)[0], eager()[0]
     compiled(x_mg)
     np.testing.assert_array_equal(compiled(x_mg)[0].numpy(), expected.numpy())
@@ -80,7 +85,7 @@ def chain_steps():
             elif kind == 3:
                 g = g * np.cos(saved[step])
         return g
-    runs = {"minigrad": eager, "compiled": lambda: compiled(x_mg),
+    runs = {"minigrad": eager, "compiled": lambda: compiled(x_mg), "unfused": lambda: unfused(x_mg),
             "PyTorch": lambda: torch.autograd.grad(bench_overhead.chain(x_torch, length), x_torch),
             "NumPy": numpy_chain}
     return runs, 1
@@ -110,7 +115,8 @@ def main():
     torch.set_num_threads(1)
     print(f"PyTorch {torch.__version__} CPU (1 thread), NumPy {np.__version__}, float32; "
           f"median of {args.rounds} rounds")
-    header = (f"{'workload':8s} {'compiled':>11s} {'eager mg':>11s} {'NumPy':>11s} {'PyTorch':>11s}"
+    header = (f"{'workload':8s} {'compiled':>11s} {'fuse=False':>11s} {'eager mg':>11s} "
+              f"{'NumPy':>11s} {'PyTorch':>11s}"
               f"  {'c/PyTorch':>9s} {'c/NumPy':>8s}  target")
     print(header)
     print("-" * len(header))
@@ -124,10 +130,11 @@ def main():
         ratio = to_torch if reference == "PyTorch" else to_numpy
         verdict = "met" if ratio <= limit else "NOT met"
         cells = " ".join(bench_nn.format_time(np.median(times[k]) * scale)
-                         for k in ("compiled", "minigrad", "NumPy", "PyTorch"))
+                         for k in ("compiled", "unfused", "minigrad", "NumPy", "PyTorch"))
         print(f"{name:8s} {cells}  {to_torch:8.2f}x {to_numpy:7.2f}x  "
               f"≤ {limit:.2f}x {reference}: {verdict}")
-    print("\nchain: µs per op of the 1000-op chain (forward + backward); others: one training step")
+    print("\nchain: µs per op of the 1000-op chain (forward + backward); others: one training step;"
+          "\nfuse=False: compiled without the fused elementwise loops")
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ def test_a_training_step_with_a_hand_written_activation_is_fused_and_follows_eag
     assert _replay_of(compiled).fused_runs >= 2
 
 
-def test_nothing_is_fused_without_the_cpu_kernels_or_off_the_cpu(monkeypatch):
+def test_nothing_is_fused_with_fuse_false_without_the_cpu_kernels_or_off_the_cpu(monkeypatch):
     def step(x):
         y = x * 2 + 1
         return y * y - 3
@@ -148,6 +148,10 @@ def test_nothing_is_fused_without_the_cpu_kernels_or_off_the_cpu(monkeypatch):
     on_strict(x.to("strict"))
     assert _replay_of(on_strict).fused_runs == 0
     _assert_same([step(x.to("strict"))], [on_strict(x.to("strict"))])
+    unfused = mg.compile(step, fuse=False)
+    unfused(x)
+    assert _replay_of(unfused).fused_runs == 0
+    _assert_same([step(x)], [unfused(x)])
     monkeypatch.setenv("MINIGRAD_CPU_KERNELS", "0")
     switched_off = mg.compile(step)
     switched_off(x)
@@ -180,3 +184,11 @@ def test_a_fused_loop_checks_its_arrays_before_writing():
     with pytest.raises(TypeError, match="takes 2 arrays"):
         loop(out)
     assert out.tolist() == [1.0, 4.0, 9.0]
+
+
+def test_compile_s_options_are_checked():
+    assert mg.compile(lambda x: x * 2, mode=None)(mg.tensor([1.0])).tolist() == [2.0]
+    with pytest.raises(ValueError, match="mode must be None, 'default' or 'check'"):
+        mg.compile(lambda x: x, mode="max-autotune")
+    with pytest.raises(TypeError, match="fuse must be True or False"):
+        mg.compile(lambda x: x, fuse="yes")

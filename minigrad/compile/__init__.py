@@ -11,10 +11,13 @@ from .recorder import CompileError
 __all__ = ["compile", "CompileError", "Compiled"]
 
 
-def compile(fn=None, *, mode="default"):
-    """``fn`` recorded once, replayed afterwards. ``mode="check"`` replays and also
+def compile(fn=None, *, mode=None, fuse=True):
+    """``fn`` recorded once, replayed afterwards. ``mode`` None (or "default", as in
+    ``torch.compile``) replays; ``mode="check"`` replays and also
     runs ``fn`` eagerly from the same state, raising ``CompileError`` at the first
-    difference. Usable as a decorator, with or without arguments."""
+    difference. ``fuse=False`` replays the elementwise arithmetic op by op instead of
+    in fused loops (the same numbers; to compare the speed). Usable as a decorator,
+    with or without arguments."""
     if fn is None:
-        return lambda f: Compiled(f, mode)
-    return Compiled(fn, mode)
+        return lambda f: Compiled(f, mode, fuse)
+    return Compiled(fn, mode, fuse)

@@ -33,7 +33,7 @@ class Replay:
     constants. A tensor whose array was replaced is checked for shape and dtype.
     """
 
-    def __init__(self, recorder, outputs):
+    def __init__(self, recorder, outputs, fuse_loops=True):
         self.entries = recorder.entries
         self.slot_count = recorder.slot_count
         self.argument_slots = recorder.argument_slots
@@ -52,10 +52,11 @@ class Replay:
             if groups is not None and all(o is not owner for o, _ in self.optimizers):
                 self.optimizers.append((owner, _parameters_of(owner)))
         self.outputs = outputs  # the structure of fn's result, slots for its tensors
-        steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
-        # consecutive elementwise entries as one compiled loop (fusion.py)
-        self.steps, self.fused_runs = fuse(self.entries, steps, recorder.elementwise,
-                                           recorder.layouts, _slots_in(outputs))
+        self.steps = [_slot_step(call, ins, outs) for call, ins, outs in self.entries]
+        self.fused_runs = 0
+        if fuse_loops:  # consecutive elementwise entries as one compiled loop (fusion.py)
+            self.steps, self.fused_runs = fuse(self.entries, self.steps, recorder.elementwise,
+                                               recorder.layouts, _slots_in(outputs))
         self._fill_slots()
 
     def _fill_slots(self):
@@ -179,11 +180,14 @@ def _rebuild(spec, slots):
 class Compiled:
     """The callable ``mg.compile`` returns (see the module docstring)."""
 
-    def __init__(self, fn, mode="default"):
-        if mode not in ("default", "check"):
-            raise ValueError(f"compile: mode must be 'default' or 'check', got {mode!r}")
+    def __init__(self, fn, mode=None, fuse=True):
+        if mode not in (None, "default", "check"):
+            raise ValueError(f"compile: mode must be None, 'default' or 'check', got {mode!r}")
+        if not isinstance(fuse, bool):
+            raise TypeError(f"compile: fuse must be True or False, got {fuse!r}")
         self.fn = fn
         self.mode = mode
+        self.fuse = fuse
         self.replays = {}
         self.records = 0  # how many times a step was recorded (tests read it)
 
@@ -210,7 +214,7 @@ class Compiled:
             result = self.fn(*args, **kwargs)
         finally:
             tracing.recorder = None
-        self.replays[key] = Replay(recorder, _outputs_to_slots(result, recorder))
+        self.replays[key] = Replay(recorder, _outputs_to_slots(result, recorder), self.fuse)
         self.records += 1
         return result
 
