@@ -18,6 +18,7 @@ skipped, unless ``MINIGRAD_REQUIRE_NVRTC=1`` (set by CI) makes that a failure.
 import importlib
 import os
 import pkgutil
+import re
 
 import numpy as np
 import pytest
@@ -115,3 +116,51 @@ def test_every_fused_kernel_compiles_with_nvrtc(kernel, dtype):
         pytest.fail(f"{kernel.name} does not compile for {dtype.__name__}:\n{error}")
     text = ptx.decode() if isinstance(ptx, bytes) else ptx
     assert f".entry {kernel.name}(" in text
+
+
+def fused_loop_source(name, in_params, out_params, body, type_name):
+    """The CUDA C++ that ``cupy.ElementwiseKernel(in_params, out_params, body, name)``
+    generates for contiguous 1-d arrays of ``type_name``, every parameter a ``T``."""
+    array = f"CArray<{type_name}, 1, 1, 1>"
+    inputs = [p.split()[1] for p in in_params.split(", ")]
+    outputs = [p.split()[1] for p in out_params.split(", ")]
+    parameters = [f"const {array} _raw_{n}" for n in inputs]
+    parameters += [f"{array} _raw_{n}" for n in outputs] + ["CIndexer<1, 1> _ind"]
+    references = [f"const {type_name} &{n} = _raw_{n}[_ind.get()];" for n in inputs]
+    references += [f"{type_name} &{n} = _raw_{n}[_ind.get()];" for n in outputs]
+    return "\n".join(
+        ["#include <cupy/complex.cuh>", "#include <cupy/carray.cuh>",
+         "#include <cupy/atomics.cuh>", f"typedef {type_name} T;",
+         f'extern "C" __global__ void {name}({", ".join(parameters)}) {{',
+         "  #pragma unroll 1", "  CUPY_FOR(i, _ind.size()) {", "    _ind.set(i);"]
+        + [f"    {line}" for line in references] + [body, "  ;", "  }", "}", ""])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_mg_compile_s_fused_loops_compile_with_nvrtc(dtype):
+    """One loop that uses every formula of the fusion table (each op's forward on two
+    inputs and a number, each backward on a gradient and two saved values), as
+    ``mg.compile`` hands it to CuPy on CUDA."""
+    import sys
+    fusion = sys.modules["minigrad.compile.fusion"]
+    compiler, includes = _nvrtc_or_skip()
+    variables = []
+    for formula in fusion.FORWARD.values():
+        variables.append((3 + len(variables), formula.format("v0", "((T)0.5)")))
+    for formulas in fusion.BACKWARD.values():
+        for formula in formulas:
+            variables.append((3 + len(variables), formula.format("v0", "v1", g="v2")))
+    outputs = [slot for slot, _ in variables]
+    parts = fusion.cuda_parts([0, 1, 2], variables, outputs)
+    source = fused_loop_source("fused_loop", *parts, DTYPES[dtype])
+    program = compiler._NVRTCProgram(source, "fused_loop.cu")
+    options = [f"-arch={ARCHITECTURE}", "--fmad=false", "-std=c++17"] + includes
+    try:
+        ptx, _ = program.compile(tuple(options))
+    except compiler.CompileException as error:
+        pytest.fail(f"the fused loop does not compile for {dtype.__name__}:\n{error}\n{source}")
+    text = ptx.decode() if isinstance(ptx, bytes) else ptx
+    assert ".entry fused_loop(" in text
+    # without contraction every product and sum is rounded on its own (".rn"): a plain
+    # mul.f32 would let the assembler fuse it with the next add
+    assert not re.search(r"\b(mul|add|sub)\.f(32|64)\b", text)

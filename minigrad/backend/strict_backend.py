@@ -438,6 +438,13 @@ class StrictBackend:
         raise_pending(self)
         return self.to_host_unchecked(array)
 
+    def device_memory(self, array):
+        """The NumPy array that holds a StrictArray's values: the device memory that a
+        kernel compiled for this device reads and writes in place, as a CUDA kernel
+        takes a CuPy array's memory (``minigrad.compile``'s fused loops). Not a
+        transfer: nothing is read on the host."""
+        return array._data
+
     def to_host_unchecked(self, array):
         if isinstance(array, StrictArray):
             return array.get()

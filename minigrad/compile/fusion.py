@@ -3,10 +3,13 @@
 A replayed step is a list of array calls. For an elementwise chain such as
 ``y = x * 1.001 + 0.001`` and its backward, each call is one pass over the data
 and one Python call. Where consecutive entries are elementwise operations of
-the table below on contiguous arrays of one size and dtype (float32 or float64,
-on the CPU), the run becomes one C loop that takes each element through all of
-them and writes only the arrays that something after the run reads (a later
-entry, a gradient, the step's result).
+the table below on arrays of one size, dtype (float32 or float64) and device,
+the run becomes one compiled loop that takes each element through all of them
+and writes only the arrays that something after the run reads (a later entry,
+a gradient, the step's result). The loop is compiled like the optimizers'
+kernels: by the C compiler on the CPU (a small Python extension, whose call
+costs about one NumPy operation on a small array) and on the 'strict' test
+device, as a CuPy ``ElementwiseKernel`` on CUDA.
 
 Bit for bit: only operations whose NumPy result is the IEEE-rounded result of
 the same C expression are fused: +, −, ×, ÷ and negation, and the derivatives
@@ -14,14 +17,15 @@ written with them (tanh's 1 − y², the sigmoid's y(1 − y)). tanh, exp or sin
 themselves are not: NumPy's vectorised versions round differently from the C
 library's. The expressions keep the ops' own order, a Python number meets a
 float32 array as NumPy 2 makes it (rounded to float32 first), and the loop is
-compiled like the optimizers' kernels, without contraction into fused
-multiply-adds, so the replay's numbers stay the eager step's.
+compiled without contraction into fused multiply-adds, so the replay's numbers
+stay the eager step's.
 
 Where it pays: a fused run replaces at least two array calls (a gradient
 passed on unchanged, as the backward of ``+`` does, is not a call). An input
 that isn't contiguous at replay time (a transposed argument, the broadcast
-gradient of a sum) is copied into a contiguous array first. Nothing is fused
-where ``MINIGRAD_CPU_KERNELS=0`` or no C compiler is found.
+gradient of a sum) is copied into a contiguous array first on the CPU. Nothing
+is fused on the CPU and the 'strict' device where ``MINIGRAD_CPU_KERNELS=0``, or
+where no C compiler or no Python C headers are found.
 """
 import hashlib
 import math
@@ -52,9 +56,9 @@ class _Element:
     """One entry as C: the slots it reads, and for each output slot its expression
     (None for an output the entry leaves empty)."""
 
-    def __init__(self, index, reads, results, node_slot, size, dtype):
+    def __init__(self, index, reads, results, node_slot, size, dtype, backend):
         self.index, self.reads, self.results = index, reads, results
-        self.node_slot, self.size, self.dtype = node_slot, size, dtype
+        self.node_slot, self.size, self.dtype, self.backend = node_slot, size, dtype, backend
         # a call, unless every result is a gradient passed on as it came
         self.computes = any(e is not None and e not in (f"v{s}" for s in reads)
                             for _, e in results)
@@ -63,8 +67,6 @@ class _Element:
 def fuse(entries, steps, elementwise, layouts, result_slots):
     """``steps`` with runs of fusable entries replaced by one step each; also the
     number of runs fused (tests read it)."""
-    if c_compiler.compiler() is None:
-        return steps, 0
     elements = {}
     for index, description in elementwise.items():
         element = _element(index, entries[index], description, layouts)
@@ -104,7 +106,7 @@ def _element(index, entry, description, layouts):
     _call, ins, outs = entry
     kind = description[0]
     backend = description[1] if kind == "sum" else description[2]
-    if backend.name != "numpy":
+    if backend.name not in ("numpy", "strict", "cupy"):
         return None
     if kind == "forward":
         cls, operands = description[1], description[3]
@@ -139,7 +141,7 @@ def _element(index, entry, description, layouts):
     shape, dtype = arrays[0]
     if dtype not in _C_TYPES or any(layout != (shape, dtype) for layout in arrays):
         return None
-    return _Element(index, reads, results, node_slot, math.prod(shape), dtype)
+    return _Element(index, reads, results, node_slot, math.prod(shape), dtype, backend)
 
 
 def _name(operand):
@@ -154,12 +156,13 @@ def _name(operand):
 
 
 def _runs(elements):
-    """Runs of consecutive entries of one size and dtype that make at least two calls."""
+    """Runs of consecutive entries of one size, dtype and device that make at least
+    two calls."""
     runs, run = [], []
     for index in sorted(elements):
-        element = elements[index]
-        if run and (index != run[-1] + 1 or (element.size, element.dtype)
-                    != (elements[run[-1]].size, elements[run[-1]].dtype)):
+        element, last = elements[index], run and elements[run[-1]]
+        if run and (index != run[-1] + 1 or (element.size, element.dtype, element.backend)
+                    != (last.size, last.dtype, last.backend)):
             runs.append(run)
             run = []
         run.append(index)
@@ -168,8 +171,8 @@ def _runs(elements):
 
 
 def _fused_step(run, elements, readers, result_slots, layouts):
-    """One step computing the run in one C loop (``KernelUnavailable`` where it can't
-    be compiled)."""
+    """One step computing the run in one compiled loop (``KernelUnavailable`` where it
+    can't be compiled)."""
     members = set(run)
     inputs, variables, empty = [], [], []
     made = set()
@@ -193,12 +196,12 @@ def _fused_step(run, elements, readers, result_slots, layouts):
               if slot in result_slots or not readers.get(slot, set()) <= members}
     written = {roots.get(slot, slot) for slot in needed if slot in made} - set(inputs)
     outputs = [slot for slot, _ in variables if slot in written]
-    dtype = elements[run[0]].dtype
-    loop = _compiled(_c_source(_C_TYPES[dtype], inputs, variables, outputs))
+    dtype, backend = elements[run[0]].dtype, elements[run[0]].backend
+    loop = _loop(backend, dtype, *_renumbered(inputs, variables, outputs))
     shapes = [layouts[slot][0] for slot in outputs]
     passed_on = [(slot, roots[slot]) for slot in sorted(needed) if slot in roots]
     empty = [slot for slot in empty if slot in needed]
-    new_array = np.empty
+    new_array, contiguous = backend.xp.empty, backend.xp.ascontiguousarray
 
     def step(slots):
         arrays = [slots[slot] for slot in inputs]
@@ -206,7 +209,7 @@ def _fused_step(run, elements, readers, result_slots, layouts):
         try:
             loop(*arrays, *results)
         except (ValueError, BufferError):  # an input that isn't contiguous (a transposed one)
-            loop(*[np.ascontiguousarray(array) for array in arrays], *results)
+            loop(*[contiguous(array) for array in arrays], *results)
         for slot, array in zip(outputs, results):
             slots[slot] = array
         for slot, root in passed_on:
@@ -217,16 +220,66 @@ def _fused_step(run, elements, readers, result_slots, layouts):
     return step
 
 
+def _renumbered(inputs, variables, outputs):
+    """The run with its slots numbered 0, 1, ... in order of appearance, so that runs of
+    the same shape share one compiled loop."""
+    number = {slot: n for n, slot in enumerate(inputs + [slot for slot, _ in variables])}
+    return ([number[slot] for slot in inputs],
+            [(number[slot], re.sub(r"\bv(\d+)\b", lambda m: f"v{number[int(m[1])]}", e))
+             for slot, e in variables],
+            [number[slot] for slot in outputs])
+
+
+def _loop(backend, dtype, inputs, variables, outputs):
+    """The run compiled for ``backend``'s arrays, called as ``loop(*inputs, *outputs)``:
+    a C loop on the CPU and on the 'strict' device (whose host memory it reads and
+    writes, as the optimizers' kernels do there), an ``ElementwiseKernel`` on CUDA."""
+    if backend.name == "cupy":
+        return _cuda_loop(dtype, inputs, variables, outputs)
+    run = _compiled(_c_source(_C_TYPES[dtype], inputs, variables, outputs))
+    if backend.name == "strict":
+        memory = backend.device_memory
+        return lambda *arrays: run(*[memory(array) for array in arrays])
+    return run
+
+
+def cuda_parts(inputs, variables, outputs):
+    """The ``ElementwiseKernel`` parameters and body of a (renumbered) run."""
+    in_params = ", ".join(f"T a{slot}" for slot in inputs)
+    out_params = ", ".join(f"T r{slot}" for slot in outputs)
+    lines = [f"const T v{slot} = a{slot};" for slot in inputs]
+    lines += [f"const T v{slot} = {expression};" for slot, expression in variables]
+    lines += [f"r{slot} = v{slot};" for slot in outputs]
+    return in_params, out_params, "\n".join(lines)
+
+
+def _cuda_loop(dtype, inputs, variables, outputs):
+    """The run as a CuPy ``ElementwiseKernel``, compiled without fused multiply-adds and
+    tried once here (CuPy compiles at the first call), so that a loop NVRTC rejects
+    leaves the step unfused instead of failing in a replay."""
+    import cupy
+    parts = cuda_parts(inputs, variables, outputs)
+    kernel = _cuda_kernels.get(parts)
+    if kernel is None:
+        name = "minigrad_fused_" + hashlib.sha256("".join(parts).encode()).hexdigest()[:16]
+        kernel = cupy.ElementwiseKernel(*parts, name, options=("--fmad=false",))
+        try:
+            kernel(*[cupy.zeros(1, dtype) for _ in inputs],
+                   *[cupy.empty(1, dtype) for _ in outputs])
+        except cupy.cuda.compiler.CompileException as error:
+            raise KernelUnavailable(f"NVRTC could not compile a fused loop ({error})") from None
+        _cuda_kernels[parts] = kernel
+    return kernel
+
+
+_cuda_kernels = {}  # (in_params, out_params, body) -> its ElementwiseKernel
+
+
 def _c_source(c_type, inputs, variables, outputs):
     """A Python extension whose ``run(*inputs, *outputs)`` takes each element through
     the run. It checks that every array is C-contiguous and of the run's dtype and
     size before it writes anything (NumPy's ValueError for one that isn't contiguous)."""
     count, format_letter = len(inputs) + len(outputs), {"float": "f", "double": "d"}[c_type]
-    # slots renumbered in order of appearance: runs of the same shape share one source
-    number = {slot: n for n, slot in enumerate(inputs + [slot for slot, _ in variables])}
-    inputs, outputs = [number[slot] for slot in inputs], [number[slot] for slot in outputs]
-    variables = [(number[slot], re.sub(r"\bv(\d+)\b", lambda m: f"v{number[int(m[1])]}", e))
-                 for slot, e in variables]
     views = [f"a{slot}" for slot in inputs] + [f"r{slot}" for slot in outputs]
     pointers = "\n        ".join(
         f"{'const ' if k < len(inputs) else ''}T* restrict {name} = views[{k}].buf;"
@@ -283,6 +336,8 @@ _loops = {}  # C source -> its compiled ``run``
 
 
 def _compiled(source):
+    if c_compiler.compiler() is None:  # none found, or switched off since the last build
+        raise KernelUnavailable("no C compiler (or MINIGRAD_CPU_KERNELS=0)")
     loop = _loops.get(source)
     if loop is None:
         name = "minigrad_fused_" + hashlib.sha256(source.encode()).hexdigest()[:16]
