@@ -276,60 +276,14 @@ _cuda_kernels = {}  # (in_params, out_params, body) -> its ElementwiseKernel
 
 
 def _c_source(c_type, inputs, variables, outputs):
-    """A Python extension whose ``run(*inputs, *outputs)`` takes each element through
-    the run. It checks that every array is C-contiguous and of the run's dtype and
-    size before it writes anything (NumPy's ValueError for one that isn't contiguous)."""
-    count, format_letter = len(inputs) + len(outputs), {"float": "f", "double": "d"}[c_type]
-    views = [f"a{slot}" for slot in inputs] + [f"r{slot}" for slot in outputs]
-    pointers = "\n        ".join(
-        f"{'const ' if k < len(inputs) else ''}T* restrict {name} = views[{k}].buf;"
-        for k, name in enumerate(views))
-    lines = [f"const T v{slot} = a{slot}[i];" for slot in inputs]
+    """The C extension whose ``run(*inputs, *outputs)`` takes each element through the
+    (renumbered) run (``c_compiler.extension_source``: NumPy's ValueError for an input
+    that isn't contiguous, a TypeError for one of another dtype or size)."""
+    arguments = [("in", f"a{slot}") for slot in inputs] + [("out", f"r{slot}") for slot in outputs]
+    lines = [f"const T v{slot} = a{slot}_[i];" for slot in inputs]
     lines += [f"const T v{slot} = {expression};" for slot, expression in variables]
-    lines += [f"r{slot}[i] = v{slot};" for slot in outputs]
-    body = "\n            ".join(lines)
-    return f"""#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-typedef {c_type} T;
-
-static PyObject* run(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {{
-    Py_buffer views[{count}];
-    Py_ssize_t taken = 0;
-    PyObject* result = NULL;
-    if (nargs != {count}) {{
-        PyErr_Format(PyExc_TypeError, "a fused loop takes {count} arrays, not %zd", nargs);
-        return NULL;
-    }}
-    for (; taken < {count}; ++taken) {{
-        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (taken < {len(inputs)} ? 0 : PyBUF_WRITABLE);
-        if (PyObject_GetBuffer(args[taken], &views[taken], flags) < 0) goto done;
-        if (strcmp(views[taken].format, "{format_letter}") != 0 || views[taken].len != views[0].len) {{
-            ++taken;
-            PyErr_SetString(PyExc_TypeError, "a fused loop of the replay was given an array "
-                            "of another dtype or size than when the step was recorded");
-            goto done;
-        }}
-    }}
-    {{
-        const Py_ssize_t n = views[0].len / (Py_ssize_t)sizeof(T);
-        {pointers}
-        for (Py_ssize_t i = 0; i < n; ++i) {{
-            {body}
-        }}
-    }}
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    for (Py_ssize_t k = 0; k < taken; ++k) PyBuffer_Release(&views[k]);
-    return result;
-}}
-
-static PyMethodDef methods[] = {{
-    {{"run", (PyCFunction)(void (*)(void))run, METH_FASTCALL, "the fused loop"}},
-    {{NULL, NULL, 0, NULL}}}};
-static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "MODULE", NULL, -1, methods}};
-PyMODINIT_FUNC PyInit_MODULE(void) {{ return PyModule_Create(&module); }}
-"""
+    lines += [f"r{slot}_[i] = v{slot};" for slot in outputs]
+    return c_compiler.extension_source(c_type, arguments, "\n".join(lines))
 
 
 _loops = {}  # C source -> its compiled ``run``
@@ -340,7 +294,5 @@ def _compiled(source):
         raise KernelUnavailable("no C compiler (or MINIGRAD_CPU_KERNELS=0)")
     loop = _loops.get(source)
     if loop is None:
-        name = "minigrad_fused_" + hashlib.sha256(source.encode()).hexdigest()[:16]
-        loop = _loops[source] = c_compiler.load_extension(source.replace("MODULE", name),
-                                                          name).run
+        loop = _loops[source] = c_compiler.load_extension(source)
     return loop

@@ -72,12 +72,9 @@ def _direct_zero_grad(args, kwargs):
 
 
 class _GroupPlan:
-    """One group's recorded step: its bucket, path and kernel, each slice's views.
-
-    A slice of small parameters, whose gradients are gathered into the bucket's
-    scratch buffer, calls the kernel bound to its fixed arrays (``on``: their
-    addresses read once, at recording time); a slice of one big parameter uses
-    that gradient where it lies, so the kernel reads its address at each call."""
+    """One group's recorded step: its bucket, path and kernel, each slice's views
+    (a slice of one big parameter uses that gradient where it lies; the gradients of
+    a slice of small parameters are gathered into the bucket's scratch buffer)."""
 
     def __init__(self, optimizer, group, bucket, path, kernel, compiled):
         self.optimizer, self.group, self.bucket = optimizer, group, bucket
@@ -90,10 +87,7 @@ class _GroupPlan:
         for number, (start, stop, pieces) in enumerate(bucket.chunks):
             scratch, param = bucket.scratch.get(number), bucket.param[start:stop]
             state = [bucket.state[name][start:stop] for name in kernel.state]
-            bound = None
-            if scratch is not None and hasattr(compiled, "on"):
-                bound = compiled.on(scratch, param, *state)
-            self.slices.append((pieces, scratch, param, state, bound))
+            self.slices.append((pieces, scratch, param, state))
 
     def holds(self):
         optimizer, group = self.optimizer, self.group
@@ -119,7 +113,7 @@ class _GroupPlan:
         compiled, negate, xp = self.compiled, self.negate, self.xp
 
         def update_slice(piece):
-            pieces, scratch, param, state, bound = piece
+            pieces, scratch, param, state = piece
             if len(pieces) == 1:
                 index, low, high, _ = pieces[0]
                 grad = grads[index][low:high]
@@ -130,10 +124,7 @@ class _GroupPlan:
             xp.concatenate([grads[index] for index, _, _, _ in pieces], out=scratch)
             if negate:
                 scratch *= -1
-            if bound is not None:
-                bound(*scalars)
-            else:
-                compiled(scratch, *scalars, param, *state)
+            compiled(scratch, *scalars, param, *state)
 
         if len(self.slices) == 1:
             update_slice(self.slices[0])

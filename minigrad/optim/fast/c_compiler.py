@@ -7,23 +7,24 @@ module compiles a kernel's body with the C compiler found on the machine
 (``cc``/``gcc``/``clang``, or ``$CC``):
 
 - the body (C statements for one element) is placed in a loop over contiguous
-  arrays, for ``float`` or ``double``; the pointers are declared ``restrict``
-  (a parameter, its gradient and its state never share memory), so the
-  compiler may vectorise the loop;
+  arrays, for ``float`` or ``double``, inside a small Python extension
+  (``extension_source``), whose call costs a fraction of a microsecond; the
+  pointers are declared ``restrict`` (a parameter, its gradient and its state
+  never share memory), so the compiler may vectorise the loop;
 - it is compiled for this processor's vector instructions (``-march=native``)
   but without fused multiply-add and without fast-math, so every operation
   rounds exactly as NumPy's does and the results equal ``update()``'s bit for
   bit;
 - the shared library is cached on disk under a hash of its source, the flags
   and the processor's identity, so each kernel is compiled once per machine;
-- it is called through ``ctypes``, which releases the interpreter lock, so
-  slices of a buffer can be updated by several threads at once.
+- the loop runs without the interpreter lock, so slices of a buffer can be
+  updated by several threads at once.
 
-Without a compiler, or with ``MINIGRAD_CPU_KERNELS=0`` in the environment,
+``mg.compile``'s fused loops are built the same way. Without a compiler or
+Python's C headers, or with ``MINIGRAD_CPU_KERNELS=0`` in the environment,
 nothing is compiled (``KernelUnavailable`` says so) and the optimizers run
 their ``update()``.
 """
-import ctypes
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -41,7 +42,6 @@ import numpy as np
 
 from .kernel import KernelUnavailable
 
-_C_TYPES = {"float64": "double", "int32": "int"}
 _ELEMENT_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _lock = threading.Lock()
 _compiled = {}  # (kernel, dtype) -> CompiledKernel, or the reason there is none
@@ -61,20 +61,99 @@ def compiler():
 
 
 def c_source(kernel, element_type):
-    """The C function ``run(n, grad, scalars..., param, state...)`` around the kernel body."""
+    """The extension whose ``run(grad, *scalars, param, *state)`` applies the kernel
+    body to every element."""
     arrays = ["param"] + list(kernel.state)
-    arguments = (["long n", "const T* restrict grad_"]
-                 + [f"{_C_TYPES[kind]} {name}" for kind, name in kernel.scalars]
-                 + [f"T* restrict {name}_" for name in arrays])
+    arguments = ([("in", "grad")] + [(kind, name) for kind, name in kernel.scalars]
+                 + [("out", name) for name in arrays])
     loads = " ".join(f"T {name} = {name}_[i];" for name in arrays)
     stores = " ".join(f"{name}_[i] = {name};" for name in arrays)
-    return (f"#include <tgmath.h>\ntypedef {element_type} T;\n"
-            f"void run({', '.join(arguments)}) {{\n"
-            f"    for (long i = 0; i < n; ++i) {{\n"
-            f"        const T grad = grad_[i]; {loads}\n"
-            f"        {{ {kernel.body} }}\n"
-            f"        {stores}\n"
-            f"    }}\n}}\n")
+    statements = f"const T grad = grad_[i]; {loads}\n{{ {kernel.body} }}\n{stores}"
+    return extension_source(element_type, arguments, statements)
+
+
+def extension_source(element_type, arguments, statements):
+    """The C source of a Python extension with one function, ``run(*arguments)``, that
+    runs ``statements`` for every element ``i`` of its arrays, for ``T`` the
+    ``element_type`` ("float" or "double").
+
+    ``arguments``: ``(kind, name)`` in call order, kind "in" (an array read through the
+    pointer ``name_``), "out" (an array written in place through ``name_``), "float64"
+    or "int32" (a number, the C variable ``name``). Every array must be C-contiguous,
+    of type ``T`` and as long as the first one: all of it is checked before anything
+    is written. The loop runs without the interpreter lock, so threads can update
+    slices of one buffer at once. A call costs a fraction of a microsecond.
+    """
+    letter = {"float": "f", "double": "d"}[element_type]
+    take, parameters, values = [], [], []
+    for position, (kind, name) in enumerate(arguments):
+        if kind in ("in", "out"):
+            view = sum(k in ("in", "out") for k, _ in arguments[:position])
+            flags = "PyBUF_C_CONTIGUOUS | PyBUF_FORMAT" + (" | PyBUF_WRITABLE" if kind == "out"
+                                                           else "")
+            take.append(
+                f"    if (PyObject_GetBuffer(args[{position}], &views[{view}], {flags}) < 0) "
+                f"goto done;\n    taken = {view + 1};\n"
+                f"    if (strcmp(views[{view}].format, \"{letter}\") != 0 "
+                f"|| views[{view}].len != views[0].len) {{ wrong_array(); goto done; }}")
+            parameters.append(f"{'const ' if kind == 'in' else ''}T* restrict {name}_")
+            values.append(f"views[{view}].buf")
+        else:
+            c_type, convert = {"float64": ("double", "PyFloat_AsDouble"),
+                               "int32": ("int", "(int)PyLong_AsLong")}[kind]
+            take.append(f"    {name} = {convert}(args[{position}]);\n"
+                        "    if (PyErr_Occurred()) goto done;")
+            parameters.append(f"const {c_type} {name}")
+            values.append(name)
+    numbers = [f"{p.rsplit(' ', 1)[0][len('const '):]} {p.rsplit(' ', 1)[1]};"
+               for p in parameters if "*" not in p]
+    array_count = sum(k in ("in", "out") for k, _ in arguments)
+    body = "\n        ".join(statements.splitlines())
+    return f"""#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <tgmath.h>
+typedef {element_type} T;
+
+/* the loop, its arrays as restrict parameters so that the compiler may vectorise it
+   (not inlined: inlined into run(), GCC forgets that they don't overlap) */
+__attribute__((noinline)) static void loop(Py_ssize_t n, {", ".join(parameters)}) {{
+    for (Py_ssize_t i = 0; i < n; ++i) {{
+        {body}
+    }}
+}}
+
+static void wrong_array(void) {{
+    PyErr_SetString(PyExc_TypeError, "a compiled loop was given an array of another dtype or "
+                    "size than its first one ({element_type})");
+}}
+
+static PyObject* run(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {{
+    Py_buffer views[{array_count}];
+    Py_ssize_t taken = 0;
+    PyObject* result = NULL;
+    {" ".join(numbers)}
+    if (nargs != {len(arguments)}) {{
+        PyErr_Format(PyExc_TypeError, "a compiled loop takes {len(arguments)} arguments, not %zd",
+                     nargs);
+        return NULL;
+    }}
+{chr(10).join(take)}
+    Py_BEGIN_ALLOW_THREADS
+    loop(views[0].len / (Py_ssize_t)sizeof(T), {", ".join(values)});
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (Py_ssize_t k = 0; k < taken; ++k) PyBuffer_Release(&views[k]);
+    return result;
+}}
+
+static PyMethodDef methods[] = {{
+    {{"run", (PyCFunction)(void (*)(void))run, METH_FASTCALL, "the compiled loop"}},
+    {{NULL, NULL, 0, NULL}}}};
+static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "MODULE", NULL, -1, methods}};
+PyMODINIT_FUNC PyInit_MODULE(void) {{ return PyModule_Create(&module); }}
+"""
 
 
 def _cache_folder():
@@ -130,62 +209,44 @@ def _build_with(source, cc, flags):
     return library
 
 
-class CompiledKernel:
-    """A compiled kernel, called like CuPy's: ``kernel(grad, *scalars, param, *state)``
-    on contiguous 1-D arrays of one dtype, updating ``param`` and ``state`` in place."""
-
-    def __init__(self, function, kernel, dtype):
-        self.function, self.kernel, self.dtype = function, kernel, dtype
-        self.scalar_types = [float if kind == "float64" else int for kind, _ in kernel.scalars]
-
-    def __call__(self, grad, *arguments):
-        count = len(self.kernel.scalars)
-        self.on(grad, *arguments[count:])(*arguments[:count])
-
-    def on(self, grad, param, *state):
-        """This kernel on arrays whose memory stays put (a bucket's buffers and its
-        scratch for the gradients): ``run(*scalars)``. The arrays are checked and
-        their addresses read once here; reading an address costs about as much as
-        updating a few hundred numbers. The caller keeps the arrays alive."""
-        arrays = (grad, param) + state
-        size = grad.size
-        for array in arrays:
-            if array.dtype != self.dtype or array.size != size or not array.flags.c_contiguous:
-                raise ValueError(f"kernel {self.kernel.name}: arrays must be contiguous "
-                                 f"{self.dtype} of {size} elements")
-        function, scalar_types = self.function, self.scalar_types
-        grad_address, *addresses = [array.ctypes.data for array in arrays]
-
-        def run(*scalars):
-            function(size, grad_address,
-                     *[kind(value) for kind, value in zip(scalar_types, scalars)], *addresses)
-        return run
-
-
-def load_extension(source, name):
-    """The Python extension module ``name`` built from the C ``source`` (or found in
-    the cache) and imported. A call of its functions costs a fraction of a ctypes
-    call, which the fused loops of ``minigrad.compile`` need on small arrays.
-    ``KernelUnavailable`` says why where it can't be built."""
-    cc = compiler()
+def python_headers():
+    """The folder of Python's C headers, or None where ``Python.h`` is not installed."""
     include = sysconfig.get_paths().get("include")
+    return include if include and os.path.exists(os.path.join(include, "Python.h")) else None
+
+
+def load_extension(source):
+    """The ``run`` function of the extension built from ``source`` (``extension_source``),
+    compiled (or found in the cache) and imported. Raises ``KernelUnavailable`` saying
+    why where it can't be: no compiler, no Python headers, a failed compile (whose
+    compiler output is in the message)."""
+    cc = compiler()
     if cc is None:
-        raise KernelUnavailable("no C compiler (or MINIGRAD_CPU_KERNELS=0)")
-    if not include or not os.path.exists(os.path.join(include, "Python.h")):
+        raise KernelUnavailable("no C compiler was found (looked for $CC, cc, gcc and clang)"
+                                if not switched_off() else
+                                "MINIGRAD_CPU_KERNELS=0 switches the compiled CPU kernels off")
+    include = python_headers()
+    if include is None:
         raise KernelUnavailable("Python's C headers (Python.h) are not installed")
+    name = "minigrad_loop_" + hashlib.sha256(source.encode()).hexdigest()[:20]
+    source = source.replace("MODULE", name)
     try:
-        path = _build(source, cc, [f"-I{include}"])
-        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
-        spec = importlib.util.spec_from_file_location(name, str(path), loader=loader)
-        module = importlib.util.module_from_spec(spec)
+        path = str(_build(source, cc, [f"-I{include}"]))
+        loader = importlib.machinery.ExtensionFileLoader(name, path)
+        module = importlib.util.module_from_spec(
+            importlib.util.spec_from_file_location(name, path, loader=loader))
         loader.exec_module(module)
-        return module
-    except (OSError, ImportError, subprocess.CalledProcessError) as error:
-        raise KernelUnavailable(f"the C compiler could not build {name} ({error})") from None
+    except subprocess.CalledProcessError as error:
+        detail = (error.stderr or b"").decode(errors="replace")[:500]
+        raise KernelUnavailable(f"the C compiler could not build it ({error}): {detail}") from None
+    except (OSError, ImportError) as error:
+        raise KernelUnavailable(f"it could not be loaded ({error})") from None
+    return module.run
 
 
 def compile_kernel(kernel, dtype):
-    """The ``FusedKernel`` compiled for ``dtype`` (float32 or float64); raises
+    """The ``FusedKernel`` compiled for ``dtype`` (float32 or float64), called as
+    ``compiled(grad, *scalars, param, *state)`` on contiguous arrays of one size; raises
     ``KernelUnavailable`` saying why where it cannot be (no compiler, switched off,
     another dtype, a failed compile). Each answer is worked out once per process."""
     key = (kernel, np.dtype(dtype))
@@ -201,24 +262,13 @@ def compile_kernel(kernel, dtype):
 
 def _compile(kernel, dtype):
     """The compiled kernel, or the reason there is none (a string)."""
-    if switched_off():
-        return "MINIGRAD_CPU_KERNELS=0 switches the compiled CPU kernels off"
-    cc = compiler()
-    if cc is None:
-        return "no C compiler was found (looked for $CC, cc, gcc and clang)"
     if dtype not in _ELEMENT_TYPES:
         return f"the CPU kernels are compiled for float32 and float64, not {dtype}"
     try:
-        library = _build(c_source(kernel, _ELEMENT_TYPES[dtype]), cc)
-        function = ctypes.CDLL(str(library)).run
-    except (OSError, subprocess.CalledProcessError) as error:
-        detail = (getattr(error, "stderr", b"") or b"").decode(errors="replace")[:500]
-        print(f"minigrad: could not compile the CPU kernel {kernel.name} ({error}); the "
-              f"optimizer runs its update() instead. {detail}", file=sys.stderr)
-        return f"the C compiler could not build the kernel {kernel.name} ({error})"
-    function.restype = None
-    function.argtypes = ([ctypes.c_long, ctypes.c_void_p]
-                         + [ctypes.c_double if kind == "float64" else ctypes.c_int
-                            for kind, _ in kernel.scalars]
-                         + [ctypes.c_void_p] * (1 + len(kernel.state)))
-    return CompiledKernel(function, kernel, dtype)
+        return load_extension(c_source(kernel, _ELEMENT_TYPES[dtype]))
+    except KernelUnavailable as error:
+        if compiler() is not None and python_headers() is not None:  # it failed to build
+            print(f"minigrad: could not compile the CPU kernel {kernel.name} ({error}); the "
+                  "optimizer runs its update() instead.", file=sys.stderr)
+            return f"the C compiler could not build the kernel {kernel.name} ({error})"
+        return str(error)

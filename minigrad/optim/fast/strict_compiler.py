@@ -31,8 +31,12 @@ def compile_kernel(kernel, dtype):
                                 f"float64, not {key[1]}")
     compiled = _compiled.get(key)
     if compiled is None:
-        def first_call_compiles(*arguments):
-            return c_compiler.compile_kernel(kernel, key[1])(*arguments)
+        from ...backend import get_backend
+        strict = get_backend("strict")
+
+        def first_call_compiles(*arguments):  # on the device's memory, as a CUDA kernel
+            return c_compiler.compile_kernel(kernel, key[1])(
+                *[strict.device_memory(a) if strict.is_array(a) else a for a in arguments])
         compiled = CompiledAtFirstCall(kernel, key[1], first_call_compiles,
                                        (KernelUnavailable,), _failed, "the C compiler")
         _compiled[key] = compiled

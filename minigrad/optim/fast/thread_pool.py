@@ -1,7 +1,7 @@
 """The optimizer's worker threads: slices of the flat buffers updated in parallel.
 
-NumPy, and a compiled kernel called through ``ctypes``, release the interpreter
-lock while they compute, so threads working on disjoint slices of the flat
+NumPy, and a compiled kernel (``c_compiler.py``), release the interpreter lock
+while they compute, so threads working on disjoint slices of the flat
 buffers run truly in parallel (as PyTorch's CPU kernels do). At most
 ``mg.get_num_threads()`` threads work (the caller's included), as PyTorch's
 kernels follow ``torch.set_num_threads``; the slices are disjoint and each
