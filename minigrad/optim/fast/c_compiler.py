@@ -44,7 +44,7 @@ from .kernel import KernelUnavailable
 
 _ELEMENT_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _lock = threading.Lock()
-_compiled = {}  # (kernel, dtype) -> CompiledKernel, or the reason there is none
+_compiled = {}  # (kernel, dtype) -> the compiled run(grad, *scalars, param, *state), or why not
 
 
 def switched_off():
