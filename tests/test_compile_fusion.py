@@ -224,3 +224,19 @@ def test_compile_s_options_are_checked():
         mg.compile(lambda x: x, mode="max-autotune")
     with pytest.raises(TypeError, match="fuse must be True or False"):
         mg.compile(lambda x: x, fuse="yes")
+
+
+@needs_a_compiler
+def test_a_run_whose_values_nothing_reads_is_skipped():
+    """Arithmetic whose results the step drops: the run writes nothing, and the
+    replay still returns the eager result."""
+    def step(x):
+        y = x * 2 + 1
+        (y * y - 3) / 2
+        return x.sum()
+
+    compiled = mg.compile(step)
+    compiled(mg.tensor(np.arange(4.0)))
+    assert _replay_of(compiled).fused_runs == 1
+    x = mg.tensor(np.arange(4.0) + 1)
+    _assert_same([step(x)], [compiled(x)])

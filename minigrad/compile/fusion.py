@@ -197,7 +197,8 @@ def _fused_step(run, elements, readers, result_slots, layouts):
     written = {roots.get(slot, slot) for slot in needed if slot in made} - set(inputs)
     outputs = [slot for slot, _ in variables if slot in written]
     dtype, backend = elements[run[0]].dtype, elements[run[0]].backend
-    loop = _loop(backend, dtype, *_renumbered(inputs, variables, outputs))
+    # (a run whose values nothing reads only passes gradients on: no loop to call)
+    loop = _loop(backend, dtype, *_renumbered(inputs, variables, outputs)) if outputs else None
     shapes = [layouts[slot][0] for slot in outputs]
     passed_on = [(slot, roots[slot]) for slot in sorted(needed) if slot in roots]
     empty = [slot for slot in empty if slot in needed]
@@ -207,7 +208,8 @@ def _fused_step(run, elements, readers, result_slots, layouts):
         arrays = [slots[slot] for slot in inputs]
         results = [new_array(shape, dtype) for shape in shapes]
         try:
-            loop(*arrays, *results)
+            if loop is not None:
+                loop(*arrays, *results)
         except (ValueError, BufferError):  # an input that isn't contiguous (a transposed one)
             loop(*[contiguous(array) for array in arrays], *results)
         for slot, array in zip(outputs, results):
@@ -279,7 +281,8 @@ def _c_source(c_type, inputs, variables, outputs):
     """The C extension whose ``run(*inputs, *outputs)`` takes each element through the
     (renumbered) run (``c_compiler.extension_source``: NumPy's ValueError for an input
     that isn't contiguous, a TypeError for one of another dtype or size)."""
-    arguments = [("in", f"a{slot}") for slot in inputs] + [("out", f"r{slot}") for slot in outputs]
+    arguments = ([("in", f"a{slot}") for slot in inputs]
+                 + [("out", f"r{slot}") for slot in outputs])
     lines = [f"const T v{slot} = a{slot}_[i];" for slot in inputs]
     lines += [f"const T v{slot} = {expression};" for slot, expression in variables]
     lines += [f"r{slot}_[i] = v{slot};" for slot in outputs]
