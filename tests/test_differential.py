@@ -433,8 +433,7 @@ def describe(arrays, steps, target=None):
 # ---------------------------------------------------------------- float64: values, first and second derivatives
 # The test devices (conftest's) this machine has: each program runs on every one in turn,
 # so that it is generated once (generating takes about half the time of checking it).
-DEVICES = [name for name in (getattr(d, "values", [d])[0] for d in _devices())
-           if name != "cuda" or mg.cuda.is_available()]
+DEVICES = _devices()
 
 
 @settings(max_examples=FLOAT64_PROGRAMS, **SETTINGS)

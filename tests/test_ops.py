@@ -144,11 +144,9 @@ def derivative_check_cases():
             continue
         for i, sample in enumerate(op.sample_inputs()):
             for position, device in enumerate(devices if i == 0 else devices[:1]):
-                marks = getattr(device, "marks", ())
-                name = getattr(device, "values", [device])[0]
                 fast_mode = None if position == 0 else True
-                params.append(pytest.param(name, op, sample, fast_mode, marks=marks,
-                                           id=f"{name}-{op.name}-{i}-{sample!r}"))
+                params.append(pytest.param(device, op, sample, fast_mode,
+                                           id=f"{device}-{op.name}-{i}-{sample!r}"))
     return params
 
 
