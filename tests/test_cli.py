@@ -185,10 +185,15 @@ def test_a_diverging_run_says_so_with_exit_code_1(capsys):
     (["--batch-size", "many"], r"argument --batch-size: expected a positive integer or 'full', "
                                r"got 'many'$"),
 ], ids=["optimizer", "hyperparameter", "opt-syntax", "cuda", "scheduler", "batch-size"])
-def test_bad_options_exit_2_with_one_line(argv, message):
-    if argv[:2] == ["--device", "cuda"] and mg.cuda.is_available():
-        pytest.skip("a GPU is available here")
-    code, out, err = minigrad("train", "--epochs", 1, *argv)
+def test_bad_options_exit_2_with_one_line(argv, message, capsys):
+    """``main()`` in-process; the refused ``--device cuda`` through ``python -m minigrad``,
+    a fresh process that looks for CuPy and a GPU itself."""
+    if argv[:2] == ["--device", "cuda"]:
+        if mg.cuda.is_available():
+            pytest.skip("a GPU is available here")
+        code, out, err = minigrad("train", "--epochs", 1, *argv)
+    else:
+        code, out, err = run_main(capsys, "train", "--epochs", 1, *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1
     assert re.match(r"minigrad train: error: " + message, err.strip()), err

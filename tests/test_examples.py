@@ -13,6 +13,7 @@ claims need the full budget and are weak even then), the test checks that
 the run produced sane numbers. One example also runs as a script through a
 subprocess, with ``--help`` and a refused ``--device cuda``.
 """
+import copy
 import importlib
 import math
 import os
@@ -39,17 +40,27 @@ def git_status():
     return result.stdout if result.returncode == 0 else None
 
 
+# (example, options) -> the numbers of a run of it that passed run_example's checks
+_RESULTS = {}
+
+
 @pytest.fixture
 def run_example(tmp_path, monkeypatch):
     """``run_example(name, *options)``: the example's main() in smoke mode, run from an empty
     current directory as a user would; checks the PNG it writes there, and that the run
     changed nothing in the repository (its tracked figures included). A test that uses it
-    runs an example and ``git status``: it is marked slow."""
+    runs an example and ``git status``: it is marked slow.
+
+    ``reuse=True``: the numbers of a run of the same example with the same options that an
+    earlier test of this session made and checked, if there was one (a copy), instead of
+    running it again; an example's numbers depend on its options alone."""
     monkeypatch.syspath_prepend(str(EXAMPLES))
     monkeypatch.chdir(tmp_path)
     threads = mg.get_num_threads()
 
-    def run(name, *options):
+    def run(name, *options, reuse=False):
+        if reuse and (name, options) in _RESULTS:
+            return copy.deepcopy(_RESULTS[name, options])
         module = importlib.import_module(name)
         before = git_status()
         try:
@@ -62,6 +73,7 @@ def run_example(tmp_path, monkeypatch):
         data = (tmp_path / f"{name}.png").read_bytes()
         assert data[:8] == PNG_SIGNATURE, f"{name} did not write a PNG"
         assert len(data) > 10_000, f"{name}'s figure is suspiciously small ({len(data)} bytes)"
+        _RESULTS[name, options] = copy.deepcopy(results)
         return results
 
     return run
@@ -348,7 +360,7 @@ WALL_TIMES = {"char_gpt": "seconds"}  # results that are a wall time, not number
 def test_compiled_training_gives_the_eager_numbers(run_example, monkeypatch, name):
     """``--compile`` wraps the example's training step in ``mg.compile``: the run's numbers are
     the eager run's, bit for bit."""
-    eager = run_example(name, *COMPILED_RUNS[name])
+    eager = run_example(name, *COMPILED_RUNS[name], reuse=True)  # test_<name>'s run, if the same
     for path in Path.cwd().iterdir():
         path.unlink()  # run_example expects its own figure alone in the directory
     compiled_steps = []

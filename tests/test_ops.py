@@ -3,8 +3,9 @@
 - forward equals PyTorch's (float64, tight tolerance; shapes, dtypes, device),
 - the same in float32 with float32 tolerances,
 - backward equals PyTorch's: d(Σ out · w)/d(input) for random w, every float input,
-- gradcheck and gradgradcheck (double backward) pass in float64 (on devices
-  other than the CPU for each op's first sample);
+- gradcheck and gradgradcheck (double backward) pass in float64: every sample on
+  the CPU, the whole Jacobian; each op's first sample on the other devices, in
+  gradcheck's random-direction mode;
 
 then the numerical-stability checks at ±1e4 and the conventions at kinks and ties.
 """
@@ -120,39 +121,47 @@ def test_backward_matches_torch(op, sample, device):
 
 
 def derivative_check_cases():
-    """(device, op, sample) for ``test_gradcheck`` and ``test_gradgradcheck``: every
-    sample of every op on the CPU, and each op's first sample on the other test
-    devices (the 'strict' stand-in, CUDA where available). The finite-difference
-    checks' numbers are the CPU's (the strict device computes with NumPy too, and
-    ``test_backward_matches_torch`` compares every sample's gradient there); what
-    another device adds, that nothing reads a value back implicitly and every array
-    stays on the device, shows on one sample, at a quarter of the cost of all.
-    ``MINIGRAD_TEST_DEVICE`` (one device) runs every sample there."""
+    """(device, op, sample, fast_mode) for ``test_gradcheck`` and ``test_gradgradcheck``:
+    every sample of every op on the CPU, and each op's first sample on the other test
+    devices (the 'strict' stand-in, CUDA where available).
+
+    The finite-difference checks' numbers are the CPU's: there the whole Jacobian is
+    compared, element by element (``fast_mode=None``: gradcheck's own choice, the
+    random-direction mode only for inputs or outputs of more than 400 elements). The
+    strict device computes with NumPy too, and ``test_backward_matches_torch``
+    compares every sample's gradient there with PyTorch's; what another device adds,
+    that nothing reads a value back implicitly and every array stays on the device,
+    shows in any pass through the forward, backward and double backward, so there
+    gradcheck runs in its random-direction mode (``fast_mode=True``: the derivative
+    along one random direction, weighted by random output weights, against its
+    central difference), one sample per op, at a few percent of the cost of the
+    whole Jacobian. ``MINIGRAD_TEST_DEVICE`` (one device) runs every sample there,
+    the whole Jacobian."""
     devices = _devices()
     params = []
     for op in OPS:
         if not op.differentiable:
             continue
         for i, sample in enumerate(op.sample_inputs()):
-            for device in devices if i == 0 else devices[:1]:
-                marks = getattr(device, "marks", ())
-                name = getattr(device, "values", [device])[0]
-                params.append(pytest.param(name, op, sample, marks=marks,
-                                           id=f"{name}-{op.name}-{i}-{sample!r}"))
+            for position, device in enumerate(devices if i == 0 else devices[:1]):
+                fast_mode = None if position == 0 else True
+                params.append(pytest.param(device, op, sample, fast_mode,
+                                           id=f"{device}-{op.name}-{i}-{sample!r}"))
     return params
 
 
-@pytest.mark.parametrize("device, op, sample", derivative_check_cases())
-def test_gradcheck(device, op, sample):
+@pytest.mark.parametrize("device, op, sample, fast_mode", derivative_check_cases())
+def test_gradcheck(device, op, sample, fast_mode):
     inputs = [mg_value(a, device, "float64") for a in sample.args]
-    assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps)
+    assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps,
+                        fast_mode=fast_mode)
 
 
-@pytest.mark.parametrize("device, op, sample", derivative_check_cases())
-def test_gradgradcheck(device, op, sample):
+@pytest.mark.parametrize("device, op, sample, fast_mode", derivative_check_cases())
+def test_gradgradcheck(device, op, sample, fast_mode):
     inputs = [mg_value(a, device, "float64") for a in sample.args]
     assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
-                            eps=op.gradcheck_eps)
+                            eps=op.gradcheck_eps, fast_mode=fast_mode)
 
 
 @pytest.mark.parametrize("what, row", sorted(REQUIRED.items()))

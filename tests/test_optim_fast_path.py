@@ -46,12 +46,15 @@ needs_kernels = pytest.mark.skipif(c_compiler.compiler() is None, reason=NO_COMP
 
 
 # ------------------------------------------------------------------------- the problem
-def shapes_for(device):
-    """Two parameters larger than a compiled kernel's slice on ``device`` (one packed in
-    a bucket with the others, one alone: ``late`` below), and many small ones that a
-    bucket gathers into shared slices."""
-    chunk = get_backend(device).elementwise_chunk or 1 << 15  # a GPU does not slice
-    big = 8 * chunk + 1234
+def shapes_for(device, kernel=True):
+    """Two parameters larger than a slice on ``device`` (one packed in a bucket with the
+    others, one alone: ``late`` below), and many small ones that a bucket gathers into
+    shared slices. A slice is ``elementwise_chunk`` elements, 8 times more where a
+    compiled kernel runs (``kernel``: the optimizer has one). A GPU, and the 'strict'
+    device that takes its path, do not slice: each bucket is one call, whatever its
+    size, so there the big parameters are 2¹⁵ + 1234 elements."""
+    chunk = get_backend(device).elementwise_chunk
+    big = (8 if kernel and chunk else 1) * (chunk or 1 << 15) + 1234
     return [(big,), (3, 4), (5,), (2, 3, 2), (7,)] + [(13,)] * 30 + [(1,), (big // 2, 2)]
 
 
@@ -388,9 +391,14 @@ def test_the_default_path_equals_the_plain_loop_bit_for_bit(info, index, device)
     def with_choice(choice):
         return lambda params: info.build([{"params": params, **choice}], hyper)
 
-    fast, _, optimizer = run(with_choice({}), device)
-    assert optimizer._buckets.get(id(optimizer.param_groups[0])), "no bucket was used"
-    plain, _, _ = run(with_choice({"foreach": False, "fused": False}), device)
+    # parameters larger than the slices this optimizer's updates run on
+    shapes = shapes_for(device, kernel=permission(object.__new__(info.cls)).kernel)
+    fast, _, optimizer = run(with_choice({}), device, shapes=shapes)
+    buckets = optimizer._buckets.get(id(optimizer.param_groups[0]))
+    assert buckets, "no bucket was used"
+    if get_backend(device).elementwise_chunk:  # the big parameter was cut into slices
+        assert max(len(bucket.chunks) for bucket in buckets) >= 3
+    plain, _, _ = run(with_choice({"foreach": False, "fused": False}), device, shapes=shapes)
     assert_bit_equal(fast, plain, f"{info.name} {hyper}: default path against the plain loop")
 
 

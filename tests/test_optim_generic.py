@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from conftest import _devices
 from minigrad.optim.fast.rule import permission
 from optim_registry import LARGE_SHAPES, Problem, all_infos, takes_the_fast_path
 
@@ -107,6 +108,12 @@ def test_trajectory_with_parameters_larger_than_a_slice_equals_reference(info):
     assert_trajectories_equal(mine, run_reference(info, hyper, problem, 5), info, " (large)")
 
 
+# The devices the CPU's trajectory is compared with: every test device but the CPU itself
+# (the CPU against the CPU would only run the same steps twice).
+OTHER_DEVICES = [device for device in _devices() if device != "cpu"]
+
+
+@pytest.mark.parametrize("device", OTHER_DEVICES)
 @pytest.mark.parametrize("info", INFOS, ids=str)
 def test_trajectory_is_the_same_on_every_device(info, device):
     problem = Problem(seed=1)

@@ -20,6 +20,7 @@ import pytest
 import minigrad as mg
 from minigrad.cli.sam import SAMFromClosure
 from optim_registry import Problem
+from optim_registry_optax_family import optax_reference
 from optim_registry_prodigy_dadapt_sam import INFOS, sam_reference, torch_settings_for_reference
 from tensor_mlp import cross_entropy, forward, init_mlp
 from test_optim_generic import run_minigrad
@@ -151,24 +152,20 @@ def test_float32_parameters_keep_float32_statistics_and_float_estimates(name):
     assert optimizer.param_groups[0]["d"] > 1e-6
 
 
+def _optax_prodigy(hyper):
+    import optax
+    return optax.contrib.prodigy(learning_rate=1.0)
+
+
 def test_prodigy_equals_optax_contrib_prodigy_where_they_share_the_algorithm():
     """optax.contrib.prodigy (0.2.8) always corrects the bias (bias_correction=True) and
-    has no growth_rate (= inf): with those, the same algorithm."""
-    jax = pytest.importorskip("jax")
-    optax = pytest.importorskip("optax")
-    import jax.numpy as jnp
-    jax.config.update("jax_enable_x64", True)
+    has no growth_rate (= inf): with those, the same algorithm. (optax runs its step
+    jitted, as the registry's optax references do.)"""
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
     problem = Problem(seed=0)
     mine, _, _ = run_minigrad(INFO["Prodigy"], {"bias_correction": True}, problem, 50)
-    transform = optax.contrib.prodigy(learning_rate=1.0)
-    params = [jnp.asarray(p, dtype=jnp.float64) for p in problem.init]
-    state = transform.init(params)
-    theirs = []
-    for step in range(50):
-        grads = [jnp.asarray(g) for g in problem.grad_fn(step, [np.array(p) for p in params])]
-        updates, state = transform.update(grads, state, params)
-        params = optax.apply_updates(params, updates)
-        theirs.append([np.array(p) for p in params])
+    theirs = optax_reference(_optax_prodigy)({}, problem.init, problem.grad_fn, 50)
     assert_close(mine, theirs)
 
 
