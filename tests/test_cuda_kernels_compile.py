@@ -72,26 +72,45 @@ def every_fused_kernel():
 def elementwise_kernel_source(kernel, type_name):
     """The CUDA C++ that ``cupy.ElementwiseKernel(kernel.in_params, kernel.out_params,
     kernel.body, kernel.name)`` generates for contiguous 1-d arrays of ``type_name``."""
+    scalars = [f"{SCALAR_TYPES[kind]} {name}" for kind, name in kernel.scalars]
+    return cuda_source(kernel.name, ["grad"], scalars, ("param",) + kernel.state, kernel.body,
+                       type_name)
+
+
+def cuda_source(name, inputs, scalars, outputs, body, type_name):
+    """The CUDA C++ that CuPy's ``ElementwiseKernel`` generates for contiguous 1-d arrays
+    of ``type_name``: ``inputs`` read, then the ``scalars`` ("type name"), then ``outputs``
+    written, each array element a ``T`` reference."""
     array = f"CArray<{type_name}, 1, 1, 1>"
-    parameters = [f"const {array} _raw_grad"]
-    parameters += [f"const {SCALAR_TYPES[kind]} {name}" for kind, name in kernel.scalars]
-    parameters += [f"{array} _raw_{name}" for name in ("param",) + kernel.state]
-    parameters.append("CIndexer<1, 1> _ind")
-    references = [f"const {type_name} &grad = _raw_grad[_ind.get()];"]
-    references += [f"{type_name} &{name} = _raw_{name}[_ind.get()];"
-                   for name in ("param",) + kernel.state]
+    parameters = [f"const {array} _raw_{n}" for n in inputs] + [f"const {s}" for s in scalars]
+    parameters += [f"{array} _raw_{n}" for n in outputs] + ["CIndexer<1, 1> _ind"]
+    references = [f"const {type_name} &{n} = _raw_{n}[_ind.get()];" for n in inputs]
+    references += [f"{type_name} &{n} = _raw_{n}[_ind.get()];" for n in outputs]
     headers = ["cupy/complex.cuh", "cupy/carray.cuh", "cupy/atomics.cuh"]
     if type_name == "float16":
         headers.append("cupy/float16.cuh")
     return "\n".join(
         [f"#include <{header}>" for header in headers]
         + [f"typedef {type_name} T;",
-           f'extern "C" __global__ void {kernel.name}({", ".join(parameters)}) {{',
+           f'extern "C" __global__ void {name}({", ".join(parameters)}) {{',
            "  #pragma unroll 1",
            "  CUPY_FOR(i, _ind.size()) {",
            "    _ind.set(i);"]
         + [f"    {line}" for line in references]
-        + [kernel.body, "  ;", "  }", "}", ""])
+        + [body, "  ;", "  }", "}", ""])
+
+
+def compiled_ptx(source, name, what):
+    """``source`` compiled by NVRTC for an H100/H200 with the options minigrad passes:
+    the PTX text, or a test failure naming ``what`` and NVRTC's message."""
+    compiler, includes = _nvrtc_or_skip()
+    program = compiler._NVRTCProgram(source, f"{name}.cu")
+    options = [f"-arch={ARCHITECTURE}", "--fmad=false", "-std=c++17"] + includes
+    try:
+        ptx, _ = program.compile(tuple(options))
+    except compiler.CompileException as error:
+        pytest.fail(f"{what} does not compile:\n{error}")
+    return ptx.decode() if isinstance(ptx, bytes) else ptx
 
 
 KERNELS = every_fused_kernel()
@@ -106,34 +125,9 @@ def test_the_kernels_are_found():
 @pytest.mark.parametrize("dtype", list(DTYPES), ids=[d.__name__ for d in DTYPES])
 @pytest.mark.parametrize("kernel", KERNELS, ids=[k.name for k in KERNELS])
 def test_every_fused_kernel_compiles_with_nvrtc(kernel, dtype):
-    compiler, includes = _nvrtc_or_skip()
     source = elementwise_kernel_source(kernel, DTYPES[dtype])
-    program = compiler._NVRTCProgram(source, f"{kernel.name}.cu")
-    options = [f"-arch={ARCHITECTURE}", "--fmad=false", "-std=c++17"] + includes
-    try:
-        ptx, _ = program.compile(tuple(options))
-    except compiler.CompileException as error:
-        pytest.fail(f"{kernel.name} does not compile for {dtype.__name__}:\n{error}")
-    text = ptx.decode() if isinstance(ptx, bytes) else ptx
+    text = compiled_ptx(source, kernel.name, f"{kernel.name} for {dtype.__name__}")
     assert f".entry {kernel.name}(" in text
-
-
-def fused_loop_source(name, in_params, out_params, body, type_name):
-    """The CUDA C++ that ``cupy.ElementwiseKernel(in_params, out_params, body, name)``
-    generates for contiguous 1-d arrays of ``type_name``, every parameter a ``T``."""
-    array = f"CArray<{type_name}, 1, 1, 1>"
-    inputs = [p.split()[1] for p in in_params.split(", ")]
-    outputs = [p.split()[1] for p in out_params.split(", ")]
-    parameters = [f"const {array} _raw_{n}" for n in inputs]
-    parameters += [f"{array} _raw_{n}" for n in outputs] + ["CIndexer<1, 1> _ind"]
-    references = [f"const {type_name} &{n} = _raw_{n}[_ind.get()];" for n in inputs]
-    references += [f"{type_name} &{n} = _raw_{n}[_ind.get()];" for n in outputs]
-    return "\n".join(
-        ["#include <cupy/complex.cuh>", "#include <cupy/carray.cuh>",
-         "#include <cupy/atomics.cuh>", f"typedef {type_name} T;",
-         f'extern "C" __global__ void {name}({", ".join(parameters)}) {{',
-         "  #pragma unroll 1", "  CUPY_FOR(i, _ind.size()) {", "    _ind.set(i);"]
-        + [f"    {line}" for line in references] + [body, "  ;", "  }", "}", ""])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
@@ -143,7 +137,6 @@ def test_mg_compile_s_fused_loops_compile_with_nvrtc(dtype):
     ``mg.compile`` hands it to CuPy on CUDA."""
     import sys
     fusion = sys.modules["minigrad.compile.fusion"]
-    compiler, includes = _nvrtc_or_skip()
     variables = []
     for formula in fusion.FORWARD.values():
         variables.append((3 + len(variables), formula.format("v0", "((T)0.5)")))
@@ -151,15 +144,10 @@ def test_mg_compile_s_fused_loops_compile_with_nvrtc(dtype):
         for formula in formulas:
             variables.append((3 + len(variables), formula.format("v0", "v1", g="v2")))
     outputs = [slot for slot, _ in variables]
-    parts = fusion.cuda_parts([0, 1, 2], variables, outputs)
-    source = fused_loop_source("fused_loop", *parts, DTYPES[dtype])
-    program = compiler._NVRTCProgram(source, "fused_loop.cu")
-    options = [f"-arch={ARCHITECTURE}", "--fmad=false", "-std=c++17"] + includes
-    try:
-        ptx, _ = program.compile(tuple(options))
-    except compiler.CompileException as error:
-        pytest.fail(f"the fused loop does not compile for {dtype.__name__}:\n{error}\n{source}")
-    text = ptx.decode() if isinstance(ptx, bytes) else ptx
+    in_params, out_params, body = fusion.cuda_parts([0, 1, 2], variables, outputs)
+    source = cuda_source("fused_loop", [p.split()[1] for p in in_params.split(", ")], [],
+                         [p.split()[1] for p in out_params.split(", ")], body, DTYPES[dtype])
+    text = compiled_ptx(source, "fused_loop", f"the fused loop for {dtype.__name__}")
     assert ".entry fused_loop(" in text
     # without contraction every product and sum is rounded on its own (".rn"): a plain
     # mul.f32 would let the assembler fuse it with the next add
