@@ -416,6 +416,21 @@ def test_without_a_compiler_the_kernel_is_unavailable_and_update_runs(monkeypatc
     np.testing.assert_allclose(param.detach().numpy(), [0.9, 2.1], rtol=1e-6)
 
 
+def test_without_python_s_c_headers_the_kernel_is_unavailable_and_says_why(monkeypatch):
+    """The kernels are built as Python extensions: without Python.h, update() runs and
+    fused=True names the missing headers."""
+    monkeypatch.setattr(c_compiler, "compiler", lambda: "cc")  # not run: no headers
+    monkeypatch.setattr(c_compiler, "python_headers", lambda: None)
+    monkeypatch.setattr(c_compiler, "_compiled", {})
+    with pytest.raises(RuntimeError, match=r"Python's C headers \(Python.h\) are not installed"):
+        mg.optim.SGD([mg.zeros(2, requires_grad=True)], fused=True)
+    param = mg.tensor([1.0, 2.0], requires_grad=True)
+    optimizer = mg.optim.SGD([param], lr=0.5)
+    param.grad = mg.tensor([1.0, -1.0])
+    optimizer.step()
+    assert param.detach().numpy().tolist() == [0.5, 2.5]
+
+
 @needs_kernels
 def test_a_kernel_that_does_not_compile_is_unavailable_with_a_message(capsys, monkeypatch):
     monkeypatch.setattr(c_compiler, "_compiled", {})
