@@ -203,7 +203,7 @@ def test_operations_outside_the_table_or_broadcasting_are_not_fused():
 
 @needs_a_compiler
 def test_a_fused_loop_checks_its_arrays_before_writing():
-    loop = fusion._compiled(fusion._c_source("float", [0], [(1, "v0 * v0")], [1]))
+    loop = c_compiler.load_extension(fusion._c_source("float", [0], [(1, "v0 * v0")], [1]))
     out = np.full(3, 7.0, np.float32)
     loop(np.array([1.0, 2.0, -3.0], np.float32), out)
     assert out.tolist() == [1.0, 4.0, 9.0]

@@ -31,8 +31,6 @@ import hashlib
 import math
 import re
 
-import numpy as np
-
 from ..ops.elementwise import Add, Div, Mul, Neg, Sigmoid, Sub, Tanh
 from ..optim.fast import c_compiler
 from ..optim.fast.kernel import KernelUnavailable
@@ -49,15 +47,14 @@ BACKWARD = {
     Tanh: ("{g} * ((T)1 - {0} * {0})",),
     Sigmoid: ("{g} * {0} * ((T)1 - {0})",),
 }
-_C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 
 
 class _Element:
     """One entry as C: the slots it reads, and for each output slot its expression
     (None for an output the entry leaves empty)."""
 
-    def __init__(self, index, reads, results, node_slot, size, dtype, backend):
-        self.index, self.reads, self.results = index, reads, results
+    def __init__(self, reads, results, node_slot, size, dtype, backend):
+        self.reads, self.results = reads, results
         self.node_slot, self.size, self.dtype, self.backend = node_slot, size, dtype, backend
         # a call, unless every result is a gradient passed on as it came
         self.computes = any(e is not None and e not in (f"v{s}" for s in reads)
@@ -69,7 +66,7 @@ def fuse(entries, steps, elementwise, layouts, result_slots):
     number of runs fused (tests read it)."""
     elements = {}
     for index, description in elementwise.items():
-        element = _element(index, entries[index], description, layouts)
+        element = _element(entries[index], description, layouts)
         if element is not None:
             elements[index] = element
     readers = {}  # slot -> indices of the entries that read it
@@ -101,11 +98,10 @@ def fuse(entries, steps, elementwise, layouts, result_slots):
     return new_steps, len(runs)
 
 
-def _element(index, entry, description, layouts):
+def _element(entry, description, layouts):
     """The ``_Element`` of an entry, or None where it can't be fused."""
     _call, ins, outs = entry
-    kind = description[0]
-    backend = description[1] if kind == "sum" else description[2]
+    kind, backend = description[0], description[2]
     if backend.name not in ("numpy", "strict", "cupy"):
         return None
     if kind == "forward":
@@ -139,9 +135,10 @@ def _element(index, entry, description, layouts):
     arrays = [layouts[slot] for slot in reads]
     arrays += [layouts[slot] for slot, expression in results if expression is not None]
     shape, dtype = arrays[0]
-    if dtype not in _C_TYPES or any(layout != (shape, dtype) for layout in arrays):
+    if dtype not in c_compiler.ELEMENT_TYPES or any(layout != (shape, dtype)
+                                                    for layout in arrays):
         return None
-    return _Element(index, reads, results, node_slot, math.prod(shape), dtype, backend)
+    return _Element(reads, results, node_slot, math.prod(shape), dtype, backend)
 
 
 def _name(operand):
@@ -205,20 +202,19 @@ def _fused_step(run, elements, readers, result_slots, layouts):
     new_array, contiguous = backend.xp.empty, backend.xp.ascontiguousarray
 
     def step(slots):
-        arrays = [slots[slot] for slot in inputs]
-        results = [new_array(shape, dtype) for shape in shapes]
-        try:
-            if loop is not None:
+        if loop is not None:
+            arrays = [slots[slot] for slot in inputs]
+            results = [new_array(shape, dtype) for shape in shapes]
+            try:
                 loop(*arrays, *results)
-        except (ValueError, BufferError):  # an input that isn't contiguous (a transposed one)
-            loop(*[contiguous(array) for array in arrays], *results)
-        for slot, array in zip(outputs, results):
-            slots[slot] = array
+            except (ValueError, BufferError):  # an input that isn't contiguous (transposed)
+                loop(*[contiguous(array) for array in arrays], *results)
+            for slot, array in zip(outputs, results):
+                slots[slot] = array
         for slot, root in passed_on:
             slots[slot] = slots[root]
         for slot in empty:
             slots[slot] = None
-    step.fused_entries = len(run)
     return step
 
 
@@ -238,7 +234,8 @@ def _loop(backend, dtype, inputs, variables, outputs):
     writes, as the optimizers' kernels do there), an ``ElementwiseKernel`` on CUDA."""
     if backend.name == "cupy":
         return _cuda_loop(dtype, inputs, variables, outputs)
-    run = _compiled(_c_source(_C_TYPES[dtype], inputs, variables, outputs))
+    run = c_compiler.load_extension(
+        _c_source(c_compiler.ELEMENT_TYPES[dtype], inputs, variables, outputs))
     if backend.name == "strict":
         memory = backend.device_memory
         return lambda *arrays: run(*[memory(array) for array in arrays])
@@ -287,15 +284,3 @@ def _c_source(c_type, inputs, variables, outputs):
     lines += [f"const T v{slot} = {expression};" for slot, expression in variables]
     lines += [f"r{slot}_[i] = v{slot};" for slot in outputs]
     return c_compiler.extension_source(c_type, arguments, "\n".join(lines))
-
-
-_loops = {}  # C source -> its compiled ``run``
-
-
-def _compiled(source):
-    if c_compiler.compiler() is None:  # none found, or switched off since the last build
-        raise KernelUnavailable("no C compiler (or MINIGRAD_CPU_KERNELS=0)")
-    loop = _loops.get(source)
-    if loop is None:
-        loop = _loops[source] = c_compiler.load_extension(source)
-    return loop

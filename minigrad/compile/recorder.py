@@ -244,7 +244,7 @@ class Recorder:
         if in_place:
             self.entries.append((_add_in_place, ins, ()))
         else:
-            self.elementwise[len(self.entries)] = ("sum", backend)
+            self.elementwise[len(self.entries)] = ("sum", None, backend)
             self.entries.append((_adder(backend), ins, self.outputs((total,))))
 
     def accumulate(self, leaf, grad):

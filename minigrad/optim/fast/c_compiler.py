@@ -42,7 +42,8 @@ import numpy as np
 
 from .kernel import KernelUnavailable
 
-_ELEMENT_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+# the C type of each dtype the CPU kernels and mg.compile's fused loops are built for
+ELEMENT_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _lock = threading.Lock()
 _compiled = {}  # (kernel, dtype) -> the compiled run(grad, *scalars, param, *state), or why not
 
@@ -85,10 +86,10 @@ def extension_source(element_type, arguments, statements):
     slices of one buffer at once. A call costs a fraction of a microsecond.
     """
     letter = {"float": "f", "double": "d"}[element_type]
-    take, parameters, values = [], [], []
+    take, parameters, values, numbers = [], [], [], []
     for position, (kind, name) in enumerate(arguments):
         if kind in ("in", "out"):
-            view = sum(k in ("in", "out") for k, _ in arguments[:position])
+            view = len(take) - len(numbers)  # the arrays before this one
             flags = "PyBUF_C_CONTIGUOUS | PyBUF_FORMAT" + (" | PyBUF_WRITABLE" if kind == "out"
                                                            else "")
             take.append(
@@ -105,9 +106,8 @@ def extension_source(element_type, arguments, statements):
                         "    if (PyErr_Occurred()) goto done;")
             parameters.append(f"const {c_type} {name}")
             values.append(name)
-    numbers = [f"{p.rsplit(' ', 1)[0][len('const '):]} {p.rsplit(' ', 1)[1]};"
-               for p in parameters if "*" not in p]
-    array_count = sum(k in ("in", "out") for k, _ in arguments)
+            numbers.append(f"{c_type} {name};")
+    array_count = len(arguments) - len(numbers)
     body = "\n        ".join(statements.splitlines())
     return f"""#define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -215,11 +215,19 @@ def python_headers():
     return include if include and os.path.exists(os.path.join(include, "Python.h")) else None
 
 
+class BuildFailed(KernelUnavailable):
+    """The C compiler ran and could not build an extension, or it could not be loaded."""
+
+
+_extensions = {}  # C source -> the run function of its extension, in this process
+
+
 def load_extension(source):
     """The ``run`` function of the extension built from ``source`` (``extension_source``),
-    compiled (or found in the cache) and imported. Raises ``KernelUnavailable`` saying
-    why where it can't be: no compiler, no Python headers, a failed compile (whose
-    compiler output is in the message)."""
+    compiled (or found in the caches on disk and in this process) and imported. Raises
+    ``KernelUnavailable`` saying why where it can't be: no compiler (looked for at each
+    call, so that ``MINIGRAD_CPU_KERNELS=0`` set later is obeyed), no Python headers,
+    or ``BuildFailed`` (with the compiler's output)."""
     cc = compiler()
     if cc is None:
         raise KernelUnavailable("no C compiler was found (looked for $CC, cc, gcc and clang)"
@@ -228,19 +236,21 @@ def load_extension(source):
     include = python_headers()
     if include is None:
         raise KernelUnavailable("Python's C headers (Python.h) are not installed")
+    if source in _extensions:
+        return _extensions[source]
     name = "minigrad_loop_" + hashlib.sha256(source.encode()).hexdigest()[:20]
-    source = source.replace("MODULE", name)
     try:
-        path = str(_build(source, cc, [f"-I{include}"]))
+        path = str(_build(source.replace("MODULE", name), cc, [f"-I{include}"]))
         loader = importlib.machinery.ExtensionFileLoader(name, path)
         module = importlib.util.module_from_spec(
             importlib.util.spec_from_file_location(name, path, loader=loader))
         loader.exec_module(module)
     except subprocess.CalledProcessError as error:
         detail = (error.stderr or b"").decode(errors="replace")[:500]
-        raise KernelUnavailable(f"the C compiler could not build it ({error}): {detail}") from None
+        raise BuildFailed(f"the C compiler could not build it ({error}): {detail}") from None
     except (OSError, ImportError) as error:
-        raise KernelUnavailable(f"it could not be loaded ({error})") from None
+        raise BuildFailed(f"it could not be loaded ({error})") from None
+    _extensions[source] = module.run
     return module.run
 
 
@@ -262,13 +272,13 @@ def compile_kernel(kernel, dtype):
 
 def _compile(kernel, dtype):
     """The compiled kernel, or the reason there is none (a string)."""
-    if dtype not in _ELEMENT_TYPES:
+    if dtype not in ELEMENT_TYPES:
         return f"the CPU kernels are compiled for float32 and float64, not {dtype}"
     try:
-        return load_extension(c_source(kernel, _ELEMENT_TYPES[dtype]))
-    except KernelUnavailable as error:
-        if compiler() is not None and python_headers() is not None:  # it failed to build
-            print(f"minigrad: could not compile the CPU kernel {kernel.name} ({error}); the "
-                  "optimizer runs its update() instead.", file=sys.stderr)
-            return f"the C compiler could not build the kernel {kernel.name} ({error})"
+        return load_extension(c_source(kernel, ELEMENT_TYPES[dtype]))
+    except BuildFailed as error:
+        print(f"minigrad: could not compile the CPU kernel {kernel.name} ({error}); the "
+              "optimizer runs its update() instead.", file=sys.stderr)
+        return f"the C compiler could not build the kernel {kernel.name} ({error})"
+    except KernelUnavailable as error:  # no compiler, switched off, no Python headers
         return str(error)
