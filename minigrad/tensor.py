@@ -80,6 +80,8 @@ class Tensor:
     @property
     def grad(self):
         """dL/d(this tensor) after ``backward()``: a Tensor of the same shape, or None."""
+        if _tracing.recorder is not None:  # mg.compile: is it a gradient the step computed?
+            _tracing.recorder.read_grad(self)
         return self._grad
 
     @grad.setter
@@ -96,6 +98,8 @@ class Tensor:
             if value._array.dtype != self._array.dtype:  # as PyTorch: .grad has the tensor's dtype
                 raise RuntimeError(f"assigned grad has dtype {value._array.dtype}, but the tensor "
                                    f"has dtype {self._array.dtype}")
+        if _tracing.recorder is not None:  # mg.compile: replayed as it is
+            _tracing.recorder.set_grad(self, value)
         self._grad = value
 
     def requires_grad_(self, requires_grad=True):

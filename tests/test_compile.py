@@ -127,6 +127,222 @@ def test_dtype_change_records_again():
     np.testing.assert_array_equal(got.numpy(), (x.float() * x.float()).sum(0).numpy())
 
 
+def test_default_dtype_change_records_again():
+    w = mg.tensor(np.arange(4.0).reshape(2, 2), dtype=mg.float32)
+
+    def step(x):  # mg.ones takes the default dtype
+        return (x @ w + mg.ones(2)).sum()
+    compiled = mg.compile(step)
+    x = mg.tensor([[0.5, -1.5]], dtype=mg.float32)
+    compiled(x)
+    compiled(x)
+    mg.set_default_dtype(mg.float64)
+    try:
+        got = compiled(x)
+        expected = step(x)
+    finally:
+        mg.set_default_dtype(mg.float32)
+    assert compiled.records == 2
+    assert got.dtype == expected.dtype == mg.float64
+    assert got.item() == expected.item()
+
+
+def _linear_step(seed=0):
+    """A float32 linear layer trained with SGD: the usual autocast set-up."""
+    mg.manual_seed(seed)
+    layer = nn.Linear(4, 3)
+    optimizer = mg.optim.SGD(layer.parameters(), lr=0.5)
+
+    def step(x):
+        loss = layer(x).float().pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss
+    return layer, step
+
+
+def test_autocast_entered_around_a_compiled_step_records_again_and_gives_the_eager_numbers():
+    x = mg.tensor(np.random.default_rng(1).normal(size=(8, 4)), dtype=mg.float32)
+    eager_layer, eager_step = _linear_step()
+    layer, step = _linear_step()
+    compiled = mg.compile(step)
+    for autocast in (False, True, True, False, True):
+        with mg.autocast("cpu", dtype=mg.float16, enabled=autocast):
+            assert compiled(x).item() == eager_step(x).item()
+    assert compiled.records == 2  # one record with the region, one without
+    assert layer.weight.detach().numpy().tobytes() == eager_layer.weight.detach().numpy().tobytes()
+
+
+def test_a_step_compiled_inside_an_autocast_region_makes_its_own_casts():
+    """An eager forward in the region first caches the weight's float16 cast; the
+    compiled step must not read that cast as a constant: it casts the weight itself."""
+    x = mg.tensor(np.random.default_rng(2).normal(size=(8, 4)), dtype=mg.float32)
+    eager_layer, eager_step = _linear_step()
+    layer, step = _linear_step()
+    compiled = mg.compile(step)
+    with mg.autocast("cpu", dtype=mg.float16):
+        eager_layer(x)
+        layer(x)
+        for _ in range(4):
+            assert compiled(x).item() == eager_step(x).item()
+    assert compiled.records == 1
+    assert layer.weight.detach().numpy().tobytes() == eager_layer.weight.detach().numpy().tobytes()
+
+
+def test_anomaly_detection_runs_the_step_eagerly_and_raises_as_eager_does():
+    w = mg.tensor([1.0, -1.0], requires_grad=True)
+
+    def step():
+        loss = w.sqrt().nansum()
+        loss.backward()
+        return loss
+    compiled = mg.compile(step)
+    for _ in range(2):
+        compiled()
+        w.grad = None
+    with mg.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError, match="nan values in its gradient"):
+            compiled()
+    assert compiled.records == 1
+
+
+def _forward_step(model):
+    return lambda x: model(x).sum()
+
+
+def test_a_modules_plain_attribute_changed_records_again():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.1))
+    step = _forward_step(model)
+    compiled = mg.compile(step)
+    x, _ = _data()
+    x = x.float()
+    compiled(x)
+    compiled(x)
+    model[1].negative_slope = 0.5
+    assert compiled(x).item() == step(x).item()
+    assert compiled.records == 2
+
+
+def test_a_forward_hook_registered_or_removed_after_recording_is_followed():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    step = _forward_step(model)
+    compiled = mg.compile(step)
+    x = _data()[0].float()
+    plain = compiled(x).item()
+    compiled(x)
+    handle = model[1].register_forward_hook(lambda module, args, output: output * 2)
+    hooked = compiled(x).item()
+    assert hooked == step(x).item() != plain
+    handle.remove()
+    assert compiled(x).item() == plain
+    assert compiled.records == 3
+
+
+def test_a_parameter_or_a_layer_replaced_after_recording_is_read():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    step = _forward_step(model)
+    compiled = mg.compile(step)
+    x = _data()[0].float()
+    compiled(x)
+    compiled(x)
+    model[0].weight = nn.Parameter(mg.ones(4, 3))  # another Parameter of the same shape
+    assert compiled(x).item() == step(x).item()
+    model[0] = nn.Linear(3, 4)  # another layer
+    assert compiled(x).item() == step(x).item()
+    assert compiled.records == 3
+
+
+learning_rate = 0.5  # a global that the step below reads
+
+
+def _manual_sgd_step(w):
+    def step(x):
+        loss = (x @ w).pow(2).sum()
+        loss.backward()
+        with mg.no_grad():
+            w.sub_(learning_rate * w.grad)
+        w.grad = None
+        return loss
+    return step
+
+
+def test_a_global_or_a_closure_variable_changed_records_again():
+    global learning_rate
+    x = _data()[0].float()
+    w_eager = mg.tensor([[0.5], [-0.25], [0.125]], requires_grad=True)
+    w = mg.tensor([[0.5], [-0.25], [0.125]], requires_grad=True)
+    eager, compiled = _manual_sgd_step(w_eager), mg.compile(_manual_sgd_step(w))
+    try:
+        for rate in (0.01, 0.01, 0.001, 0.001, 0.0):
+            learning_rate = rate
+            assert compiled(x).item() == eager(x).item()
+    finally:
+        learning_rate = 0.5
+    assert compiled.records == 3
+    assert w.detach().numpy().tobytes() == w_eager.detach().numpy().tobytes()
+
+    scale = 1.0
+
+    def scaled(x):
+        return (x * scale).sum()
+    compiled = mg.compile(scaled)
+    compiled(x)
+    compiled(x)
+    scale = -0.0  # not 0.0: the same number, another sign of zero
+    assert compiled(x).item() == scaled(x).item() == 0.0
+    scale = 2
+    assert compiled(x).item() == scaled(x).item()
+    assert compiled.records == 3
+
+
+@pytest.mark.parametrize("reset", ["model.zero_grad()", "p.grad = None"])
+def test_gradients_reset_inside_the_step_are_reset_at_every_replay(reset):
+    """A replay that skipped the reset would add each step's gradient to the last one."""
+    def make():
+        mg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+        optimizer = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y):
+            if reset == "model.zero_grad()":
+                model.zero_grad()
+            else:
+                for p in model.parameters():
+                    p.grad = None
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return model, step
+    x, y = _data()
+    eager_model, eager_step = make()
+    model, step = make()
+    compiled = mg.compile(step)
+    for _ in range(5):
+        assert compiled(x, y).item() == eager_step(x, y).item()
+    assert compiled.records == 1
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        assert a.grad.numpy().tobytes() == b.grad.numpy().tobytes()
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_reading_a_gradient_the_step_did_not_compute_is_refused():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        if w.grad is not None:  # a decision on what an earlier step left
+            w.grad = None
+        loss = (x * w).sum()
+        loss.backward()
+        return loss
+    with pytest.raises(mg.CompileError, match="reads the .grad of a tensor before computing"):
+        mg.compile(step)(mg.tensor([3.0, 4.0]))
+
+
 def test_parameter_added_to_the_optimizer_records_again():
     x, y = _data()
     _, optimizer, step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)

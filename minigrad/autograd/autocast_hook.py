@@ -72,6 +72,13 @@ def set_setting(device_type, setting):
     return previous
 
 
+def settings_key():
+    """The autocast regions entered on this thread, as plain values (device type,
+    enabled, lower dtype): the key of work done under them (``mg.compile``'s guard)."""
+    return tuple(sorted((device_type, setting.enabled, str(setting.dtype))
+                        for device_type, setting in _state.settings.items()))
+
+
 def clear_cast_cache():
     """Forget the cached casts of leaf tensors (done when the outermost region exits)."""
     _state.cast_cache.clear()

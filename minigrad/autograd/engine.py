@@ -329,16 +329,17 @@ def accumulate_grad(tensor, grad, create_graph):
     object). Later gradients are added in place, unless a graph is being built
     (``create_graph=True``), when the sum must stay differentiable.
     """
-    if tracing.recorder is not None:
-        tracing.recorder.accumulate(tensor, grad._array)
-    if tensor.grad is None:
-        tensor.grad = grad if create_graph else new_tensor(grad._array.copy(), grad._backend, None, 0)
-    elif tensor.grad._array.shape != grad._array.shape or tensor.grad._backend is not grad._backend:
+    current = tensor._grad
+    if current is None:
+        tensor._grad = grad if create_graph else new_tensor(grad._array.copy(), grad._backend, None, 0)
+    elif current._array.shape != grad._array.shape or current._backend is not grad._backend:
         raise RuntimeError(  # e.g. `p.data = ...` gave the tensor another shape or device since
             f"the gradient computed for a tensor of shape {tuple(grad.shape)} on {grad.device} "
-            f"can't be added to its .grad of shape {tuple(tensor.grad.shape)} on "
-            f"{tensor.grad.device}; set .grad = None first")
-    elif create_graph or tensor.grad.requires_grad:
-        tensor.grad = tensor.grad + grad
+            f"can't be added to its .grad of shape {tuple(current.shape)} on "
+            f"{current.device}; set .grad = None first")
+    elif create_graph or current.requires_grad:
+        tensor._grad = current + grad
     else:
-        tensor.grad._array += grad._array
+        current._array += grad._array
+    if tracing.recorder is not None:  # mg.compile: the addition, and what .grad holds now
+        tracing.recorder.accumulate(tensor, grad._array)

@@ -1,25 +1,31 @@
 """``mg.compile(fn)``: record a step once, replay its array calls afterwards.
 
 A call first builds the guard key of its arguments: each Tensor argument's
-shape, dtype and device, every other argument's value, and whether grad mode is
-on. A new key records: ``fn`` runs eagerly (its result is the real one) while
-the recorder collects the flat list of array calls. A known key replays that
-list, after checking the guards recorded with it: every tensor the step read
-without making it (parameters, buffers) still has its shape and dtype, and
-every optimizer it stepped still holds the same parameters. A failed guard
-records again. Steps that make Python decisions on tensor values can't be
-replayed and raise ``CompileError`` while recording.
+shape, dtype and device, every other argument's value, whether grad mode is on,
+the default dtype and the autocast regions entered. A new key records: ``fn``
+runs eagerly (its result is the real one) while the recorder collects the flat
+list of array calls. A known key replays that list, after checking the guards
+recorded with it: every tensor the step read without making it (parameters,
+buffers) still has its shape and dtype, every module it called its
+configuration (``python_guards.py``), the step's own code the Python values it
+read, and every optimizer it stepped still holds the same parameters. A failed
+guard records again. Steps that make Python decisions on tensor values can't be
+replayed and raise ``CompileError`` while recording. While anomaly detection is
+on, the step runs eagerly: it checks each gradient as the engine computes it,
+which a replay does not do.
 """
 import copy
 import operator
 
 import numpy as np
 
-from ..autograd import tracing
+from ..autograd import autocast_hook, tracing
 from ..autograd.grad_mode import _state
 from ..backend import backend_of_array
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
 from .fusion import fuse
+from .python_guards import ModuleConfigurations, StepValues
 from .recorder import CompileError, Recorder
 
 
@@ -33,7 +39,7 @@ class Replay:
     constants. A tensor whose array was replaced is checked for shape and dtype.
     """
 
-    def __init__(self, recorder, outputs, fuse_loops=True):
+    def __init__(self, recorder, outputs, fn, fuse_loops=True):
         self.entries = recorder.entries
         self.slot_count = recorder.slot_count
         self.argument_slots = recorder.argument_slots
@@ -43,7 +49,9 @@ class Replay:
         self.live_layouts = [(array.shape, array.dtype) for array in self.live_arrays]
         self.requires_grad = [tensor._requires_grad for tensor in self.live_tensors]
         self.modules = list(recorder.modules.values())
-        self.training = [module.training for module in self.modules]
+        # what the step read of its modules and of its own code's Python values
+        self.configurations = ModuleConfigurations(self.modules)
+        self.step_values = StepValues(fn)
         self.constants = list(recorder.constants.items())
         self.optimizers = []
         for method, args in recorder.whole_calls:
@@ -75,8 +83,9 @@ class Replay:
                     return False
             self.live_arrays = arrays  # new arrays of the recorded shapes (p.data = ...)
             self._fill_slots()
-        if [tensor._requires_grad for tensor in self.live_tensors] != self.requires_grad \
-                or [module.training for module in self.modules] != self.training:
+        if [tensor._requires_grad for tensor in self.live_tensors] != self.requires_grad:
+            return False
+        if not self.configurations.hold() or not self.step_values.hold():
             return False
         for optimizer, parameters in self.optimizers:
             groups = optimizer.param_groups
@@ -195,6 +204,8 @@ class Compiled:
         if tracing.recorder is not None:
             raise CompileError("compiled functions can't be nested: this one was called while "
                                "another compiled step was being recorded")
+        if _state.anomaly:  # (detect_anomaly: the engine checks every gradient)
+            return self.fn(*args, **kwargs)
         key = _guard_key(args, kwargs)
         replay = self.replays.get(key)
         if replay is not None and not replay.guards_hold():
@@ -208,19 +219,23 @@ class Compiled:
 
     def _record(self, key, tensors, args, kwargs):
         self.replays.pop(key, None)
+        # a parameter's cast that autocast cached before this call would be read as a
+        # constant: the step makes its own casts, which the replay repeats
+        autocast_hook.clear_cast_cache()
         recorder = Recorder(tensors)
         tracing.recorder = recorder
         try:
             result = self.fn(*args, **kwargs)
         finally:
             tracing.recorder = None
-        self.replays[key] = Replay(recorder, _outputs_to_slots(result, recorder), self.fuse)
+        self.replays[key] = Replay(recorder, _outputs_to_slots(result, recorder), self.fn,
+                                   self.fuse)
         self.records += 1
         return result
 
 
 def _guard_key(args, kwargs):
-    parts = [_state.enabled]
+    parts = [_state.enabled, get_default_dtype(), autocast_hook.settings_key()]
     for value in list(args) + sorted(kwargs.items()):
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Tensor):
             value = value[1]

@@ -37,6 +37,7 @@ class Recorder:
         self.modules = {}          # id -> module called in the step (train/eval is a guard)
         self.constant_arrays = {}  # id -> array made from Python data (an index list)
         self.layouts = {}          # slot -> (shape, dtype) of the array it held when recorded
+        self.grads_set = {}        # id -> tensor whose .grad the step computed or set
         self.elementwise = {}      # entry index -> what fusion.py needs of an elementwise entry
         for tensor in arguments:
             self.argument_slots.append(self._new_slot(tensor._array))
@@ -248,7 +249,35 @@ class Recorder:
             self.entries.append((_adder(backend), ins, self.outputs((total,))))
 
     def accumulate(self, leaf, grad):
-        self.entries.append((_accumulator(leaf), (self.slot_of_array(grad),), ()))
+        """``grad`` was added to ``leaf.grad`` (made, or added in place); a read of
+        ``.grad`` later in the step reads this entry's result."""
+        ins = (self.slot_of_array(grad),)
+        self.entries.append((_accumulator(leaf), ins, self.outputs([leaf._grad._array])))
+        self.grads_set[id(leaf)] = leaf
+
+    def set_grad(self, tensor, value):
+        """``tensor.grad = value`` (None, or a tensor the step made or read)."""
+        if value is None:
+            self.entries.append((_grad_setter(tensor), (), ()))
+        else:
+            ins = (self.slot_of_tensor(value),)
+            self.entries.append((_grad_setter(tensor), ins, ()))
+        self.grads_set[id(tensor)] = tensor
+
+    def read_grad(self, tensor):
+        """The step reads ``tensor.grad``: it must be what the step made it (by backward,
+        or by setting it), which a replay makes the same way. A gradient from before the
+        step, or one that a whole call (optimizer.zero_grad()) left, is not: a decision
+        on it (``if p.grad is None``) or its values would be those of this recording."""
+        grad = tensor._grad
+        if id(tensor) in self.grads_set if grad is None else id(grad._array) in self.slot_of:
+            return
+        self.refuse(
+            "the step reads the .grad of a tensor before computing or setting it in the step "
+            "(a gradient left from before the step, or by a call such as optimizer.zero_grad()); "
+            "a replay would repeat what this recording found. Reset gradients with "
+            "optimizer.zero_grad(), model.zero_grad() or `p.grad = None`, and read .grad "
+            "after backward()")
 
     def write(self, tensor, name, values, key, view_key):
         if key is not Ellipsis or view_key is not Ellipsis:
@@ -593,23 +622,34 @@ def _accumulator(leaf):
         # shapes, dtypes and device are those checked when .grad was set at recording
         current = leaf._grad
         if current is None:
-            leaf._grad = new_tensor(grad.copy(), backend, None, 0)
+            leaf._grad = current = new_tensor(grad.copy(), backend, None, 0)
         else:
             current._array += grad
-        return ()
+        return (current._array,)
 
     def make_step(ins, outs):
-        g, = ins
+        (g,), (o,) = ins, outs
 
         def step(slots):
             current = leaf._grad
             if current is None:
-                leaf._grad = new_tensor(slots[g].copy(), backend, None, 0)
+                leaf._grad = current = new_tensor(slots[g].copy(), backend, None, 0)
             else:
                 current._array += slots[g]
+            slots[o] = current._array
         return step
     accumulate.make_step = make_step
     return accumulate
+
+
+def _grad_setter(tensor):
+    """``tensor.grad = None``, or ``tensor.grad =`` a tensor around the array given."""
+    from ..tensor import new_tensor
+
+    def set_grad(*array):
+        tensor._grad = new_tensor(array[0], tensor._backend, None, 0) if array else None
+        return ()
+    return set_grad
 
 
 def _write_array(version):

@@ -10,6 +10,7 @@ after a deletion the children are renumbered "0", "1", ... again.
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
+from ..autograd import tracing as _tracing
 from .module import Module
 
 
@@ -23,6 +24,7 @@ def _checked_index(index, length):
 
 def _renumber(container, modules):
     """Make ``modules`` the container's children, named "0", "1", ..."""
+    _tracing.module_changed()
     container._modules.clear()
     for position, module in enumerate(modules):
         container._modules[str(position)] = module
@@ -184,6 +186,7 @@ class ModuleDict(Module):
         self.add_module(key, module)
 
     def __delitem__(self, key):
+        _tracing.module_changed()
         del self._modules[key]
 
     def __len__(self):
@@ -205,6 +208,7 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def clear(self):
+        _tracing.module_changed()
         self._modules.clear()
 
     def pop(self, key):

@@ -5,6 +5,7 @@ Tensors (``register_hook``), modules (``register_forward_hook``,
 ``register_forward_pre_hook``) and optimizers (``register_step_pre_hook``,
 ``register_step_post_hook``) all return one; ``handle.remove()`` unregisters the hook.
 """
+from ..autograd import tracing as _tracing
 
 
 class RemovableHandle:
@@ -25,6 +26,7 @@ class RemovableHandle:
             hooks[self.id] = hook
 
     def remove(self):
+        _tracing.module_changed()  # (a module's forward hook, perhaps)
         if isinstance(self._hooks, dict):
             self._hooks.pop(self.id, None)
         elif self._hook in self._hooks:

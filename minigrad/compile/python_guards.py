@@ -1,0 +1,132 @@
+"""Guards on the Python values a recorded step read: a change records it again.
+
+A replay repeats array calls, so every Python value the step read while it was
+recorded is fixed in the record: a dropout's ``p``, a loss's ``reduction``, a
+layer's parameters (the objects), a learning rate kept in a global of the step's
+code. Where such a value changes, the eager step would compute something else,
+so the replay is refused and the step recorded again. Two kinds are watched:
+
+- each module the step called: its plain attributes (numbers, strings, booleans,
+  tuples of them: ``training``, ``p``, ``eps``, ``kernel_size``), and which
+  parameters, buffers, submodules and forward hooks it holds (as objects: a
+  parameter replaced by another, a hook registered or removed);
+- the step function's own code: the values it reads from its globals and from
+  the variables of the functions around it (its closure): the same objects (the
+  model, the optimizer), or equal plain values (``lr = 0.1`` at the top of a
+  script).
+
+Values read deeper, by other functions the step calls, are not watched (see the
+guide, "What breaks a trace").
+"""
+import operator
+import types
+
+from ..autograd import tracing
+
+_PLAIN = (bool, int, float, complex, str, type(None))
+
+
+def _is_plain(value):
+    if type(value) is tuple:
+        return all(_is_plain(item) for item in value)
+    return type(value) in _PLAIN
+
+
+class ModuleConfigurations:
+    """What the modules a step called may read besides their tensors' values, as it
+    was at recording: each module's plain attributes, the parameters, buffers and
+    submodules it holds (the objects) and its forward hooks. ``hold()`` tells whether
+    all of it is unchanged; it compares them only when a module somewhere changed
+    since it last looked (``tracing.module_changes``), so a replay usually pays one
+    comparison of two numbers."""
+
+    def __init__(self, modules):
+        self.modules = modules
+        # each module's plain attributes are read by name (an attribute added or
+        # deleted since changes the number of attributes, or raises KeyError)
+        self.readers = []
+        for module in modules:
+            names = [name for name, value in vars(module).items() if _is_plain(value)]
+            self.readers.append(operator.itemgetter(*names) if names else _nothing)
+        self.plain, self.objects = self._current()
+        self.seen = tracing.module_changes
+
+    def _current(self):
+        plain, objects = [], []
+        for module, read in zip(self.modules, self.readers):
+            attributes = module.__dict__
+            plain += [read(attributes), len(attributes), tuple(attributes["_forward_pre_hooks"]),
+                      tuple(attributes["_forward_hooks"])]
+            objects += attributes["_parameters"].values()
+            objects += attributes["_buffers"].values()
+            objects += attributes["_modules"].values()
+        return plain, objects
+
+    def hold(self):
+        if tracing.module_changes == self.seen:
+            return True
+        try:
+            plain, objects = self._current()
+        except KeyError:  # a plain attribute was deleted
+            return False
+        # (objects by identity: a Tensor's == is elementwise)
+        if plain != self.plain or len(objects) != len(self.objects) \
+                or not all(map(operator.is_, objects, self.objects)):
+            return False
+        self.seen = tracing.module_changes  # (a change elsewhere, or undone: model.train())
+        return True
+
+
+def _nothing(attributes):
+    return ()
+
+
+class StepValues:
+    """The values ``fn``'s own code reads from its globals and its closure (the model,
+    the optimizer, a learning rate kept in a global), as they were at recording;
+    ``hold()`` tells whether each is still the same object, or a plain value equal to
+    it (of the same type: 1 is not 1.0 for the arithmetic, nor -0.0 0.0)."""
+
+    def __init__(self, fn):
+        self.names, self.namespace, self.cells = [], {}, []
+        if isinstance(fn, types.MethodType):
+            fn = fn.__func__
+        if isinstance(fn, types.FunctionType):  # (a callable object, a partial: not read)
+            self.namespace = fn.__globals__
+            self.names = sorted(name for name in _global_names(fn.__code__)
+                                if name in self.namespace)
+            self.cells = [cell for cell in fn.__closure__ or () if _assigned(cell)]
+        self.values = self._current()
+
+    def _current(self):
+        namespace = self.namespace
+        return [namespace[name] for name in self.names] + [c.cell_contents for c in self.cells]
+
+    def hold(self):
+        if not self.values:
+            return True
+        try:
+            now = self._current()
+        except (KeyError, ValueError):  # a global deleted, a variable of the closure too
+            return False
+        if all(map(operator.is_, now, self.values)):
+            return True
+        return all(a is b or (_is_plain(a) and type(a) is type(b) and repr(a) == repr(b))
+                   for a, b in zip(now, self.values))
+
+
+def _assigned(cell):
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def _global_names(code):
+    """The global names read by ``code`` and the code nested in it (comprehensions, lambdas)."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _global_names(constant)
+    return names
