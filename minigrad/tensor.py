@@ -439,6 +439,7 @@ class Tensor:
                 self.grad_fn._hooks = {}
             hooks = self.grad_fn._hooks.setdefault(self._output_index, [])
         hooks.append(hook)
+        _tracing.configuration_changed()  # (mg.compile: a replay can't run it)
         if self._retains_grad:  # the retain_grad() hook runs last, to store the final gradient
             hooks.sort(key=lambda h: getattr(h, "stores_grad", False))
         return RemovableHandle(hooks, hook)
@@ -458,6 +459,7 @@ class Tensor:
         if self._post_accumulate_grad_hooks is None:
             self._post_accumulate_grad_hooks = []
         self._post_accumulate_grad_hooks.append(hook)
+        _tracing.configuration_changed()  # (mg.compile: a replay can't run it)
         return RemovableHandle(self._post_accumulate_grad_hooks, hook)
 
     # -- in-place updates (for optimizers and initialisation, outside the graph) --

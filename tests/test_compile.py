@@ -343,6 +343,27 @@ def test_reading_a_gradient_the_step_did_not_compute_is_refused():
         mg.compile(step)(mg.tensor([3.0, 4.0]))
 
 
+@pytest.mark.parametrize("register", ["register_hook", "register_post_accumulate_grad_hook"])
+def test_a_gradient_hook_registered_after_recording_is_refused_not_skipped(register):
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        loss = (x * w).sum()
+        loss.backward()
+        return loss
+    compiled = mg.compile(step)
+    x = mg.tensor([3.0, 4.0])
+    compiled(x)
+    compiled(x)
+    handle = getattr(w, register)(lambda value: None)
+    with pytest.raises(mg.CompileError, match="gradient hook"):
+        compiled(x)
+    handle.remove()
+    compiled(x)
+    assert w.grad.tolist() == [3.0, 4.0]
+
+
 def test_parameter_added_to_the_optimizer_records_again():
     x, y = _data()
     _, optimizer, step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)

@@ -307,8 +307,9 @@ def _deliver_to_leaf(leaf, grad, capture, create_graph):
     """
     if capture is not None and leaf not in capture:
         return
-    if leaf._hooks and tracing.recorder is not None:
-        tracing.recorder.refuse("a gradient hook (register_hook) runs Python on the gradients")
+    if (leaf._hooks or leaf._post_accumulate_grad_hooks) and tracing.recorder is not None:
+        tracing.recorder.refuse("a gradient hook (register_hook, register_post_accumulate_grad_hook"
+                                ") runs Python on the gradients")
     for hook in list(leaf._hooks or ()):
         replaced = hook(grad)
         if replaced is not None:

@@ -10,15 +10,16 @@ simply calls its function. A learner can skip this module.
 import functools
 
 recorder = None  # the active minigrad.compile recorder, or None
-# How many times a module's attributes, registered children or forward hooks changed
-# (Module and its containers count each change): a compiled step compares its
-# recorded modules again only when this moved since it last looked.
-module_changes = 0
+# How many times a module's attributes, registered children or forward hooks, or a
+# tensor's gradient hooks changed (Module, its containers and the hooks' registration
+# count each change): a compiled step compares what it recorded of them again only
+# when this moved since it last looked.
+configuration_changes = 0
 
 
-def module_changed():
-    global module_changes
-    module_changes += 1
+def configuration_changed():
+    global configuration_changes
+    configuration_changes += 1
 
 
 def whole_call(method):

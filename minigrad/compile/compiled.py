@@ -6,9 +6,9 @@ the default dtype and the autocast regions entered. A new key records: ``fn``
 runs eagerly (its result is the real one) while the recorder collects the flat
 list of array calls. A known key replays that list, after checking the guards
 recorded with it: every tensor the step read without making it (parameters,
-buffers) still has its shape and dtype, every module it called its
-configuration (``python_guards.py``), the step's own code the Python values it
-read, and every optimizer it stepped still holds the same parameters. A failed
+buffers) still has its shape and dtype (and no gradient hook), every module it
+called its configuration (``python_guards.py``), the step's own code the Python
+values it read, and every optimizer it stepped still holds the same parameters. A failed
 guard records again. Steps that make Python decisions on tensor values can't be
 replayed and raise ``CompileError`` while recording. While anomaly detection is
 on, the step runs eagerly: it checks each gradient as the engine computes it,
@@ -25,7 +25,7 @@ from ..backend import backend_of_array
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, new_tensor
 from .fusion import fuse
-from .python_guards import ModuleConfigurations, StepValues
+from .python_guards import Configuration, StepValues
 from .recorder import CompileError, Recorder
 
 
@@ -50,7 +50,7 @@ class Replay:
         self.requires_grad = [tensor._requires_grad for tensor in self.live_tensors]
         self.modules = list(recorder.modules.values())
         # what the step read of its modules and of its own code's Python values
-        self.configurations = ModuleConfigurations(self.modules)
+        self.configuration = Configuration(self.modules, self.live_tensors)
         self.step_values = StepValues(fn)
         self.constants = list(recorder.constants.items())
         self.optimizers = []
@@ -85,7 +85,7 @@ class Replay:
             self._fill_slots()
         if [tensor._requires_grad for tensor in self.live_tensors] != self.requires_grad:
             return False
-        if not self.configurations.hold() or not self.step_values.hold():
+        if not self.configuration.hold() or not self.step_values.hold():
             return False
         for optimizer, parameters in self.optimizers:
             groups = optimizer.param_groups

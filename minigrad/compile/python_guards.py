@@ -4,12 +4,15 @@ A replay repeats array calls, so every Python value the step read while it was
 recorded is fixed in the record: a dropout's ``p``, a loss's ``reduction``, a
 layer's parameters (the objects), a learning rate kept in a global of the step's
 code. Where such a value changes, the eager step would compute something else,
-so the replay is refused and the step recorded again. Two kinds are watched:
+so the replay is refused and the step recorded again. Watched are:
 
 - each module the step called: its plain attributes (numbers, strings, booleans,
   tuples of them: ``training``, ``p``, ``eps``, ``kernel_size``), and which
   parameters, buffers, submodules and forward hooks it holds (as objects: a
   parameter replaced by another, a hook registered or removed);
+- each tensor the step read without making it (a parameter): whether it has
+  gradient hooks, which a replay can't run (registered since, the step is
+  recorded again, and the recording refuses them);
 - the step function's own code: the values it reads from its globals and from
   the variables of the functions around it (its closure): the same objects (the
   model, the optimizer), or equal plain values (``lr = 0.1`` at the top of a
@@ -32,16 +35,18 @@ def _is_plain(value):
     return type(value) in _PLAIN
 
 
-class ModuleConfigurations:
+class Configuration:
     """What the modules a step called may read besides their tensors' values, as it
     was at recording: each module's plain attributes, the parameters, buffers and
-    submodules it holds (the objects) and its forward hooks. ``hold()`` tells whether
-    all of it is unchanged; it compares them only when a module somewhere changed
-    since it last looked (``tracing.module_changes``), so a replay usually pays one
-    comparison of two numbers."""
+    submodules it holds (the objects) and its forward hooks; and which of the tensors
+    it read have gradient hooks (a replay can't run them: a hook registered since
+    records again, which refuses it). ``hold()`` tells whether all of it is unchanged;
+    it compares them only when a module or a hook somewhere changed since it last
+    looked (``tracing.configuration_changes``), so a replay usually pays one comparison
+    of two numbers."""
 
-    def __init__(self, modules):
-        self.modules = modules
+    def __init__(self, modules, tensors):
+        self.modules, self.tensors = modules, tensors
         # each module's plain attributes are read by name (an attribute added or
         # deleted since changes the number of attributes, or raises KeyError)
         self.readers = []
@@ -49,7 +54,7 @@ class ModuleConfigurations:
             names = [name for name, value in vars(module).items() if _is_plain(value)]
             self.readers.append(operator.itemgetter(*names) if names else _nothing)
         self.plain, self.objects = self._current()
-        self.seen = tracing.module_changes
+        self.seen = tracing.configuration_changes
 
     def _current(self):
         plain, objects = [], []
@@ -60,10 +65,11 @@ class ModuleConfigurations:
             objects += attributes["_parameters"].values()
             objects += attributes["_buffers"].values()
             objects += attributes["_modules"].values()
+        plain += [bool(t._hooks or t._post_accumulate_grad_hooks) for t in self.tensors]
         return plain, objects
 
     def hold(self):
-        if tracing.module_changes == self.seen:
+        if tracing.configuration_changes == self.seen:
             return True
         try:
             plain, objects = self._current()
@@ -73,7 +79,7 @@ class ModuleConfigurations:
         if plain != self.plain or len(objects) != len(self.objects) \
                 or not all(map(operator.is_, objects, self.objects)):
             return False
-        self.seen = tracing.module_changes  # (a change elsewhere, or undone: model.train())
+        self.seen = tracing.configuration_changes  # (a change elsewhere, or undone: model.train())
         return True
 
 

@@ -24,7 +24,7 @@ def _checked_index(index, length):
 
 def _renumber(container, modules):
     """Make ``modules`` the container's children, named "0", "1", ..."""
-    _tracing.module_changed()
+    _tracing.configuration_changed()
     container._modules.clear()
     for position, module in enumerate(modules):
         container._modules[str(position)] = module
@@ -186,7 +186,7 @@ class ModuleDict(Module):
         self.add_module(key, module)
 
     def __delitem__(self, key):
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         del self._modules[key]
 
     def __len__(self):
@@ -208,7 +208,7 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def clear(self):
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         self._modules.clear()
 
     def pop(self, key):

@@ -68,7 +68,7 @@ class Module:
                                  "call super().__init__() first in your __init__")
 
     def __setattr__(self, name, value):
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         if isinstance(value, Parameter):
             self._check_setup(name)
             self._forget(name, keep=self._parameters)
@@ -115,7 +115,7 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
@@ -146,7 +146,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r} "
                             "(mg.nn.Parameter or None expected)")
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -158,7 +158,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r} "
                             "(a Tensor or None expected)")
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -170,19 +170,19 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._check_new_name("module", name, self.__dict__.get("_modules", ()))
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         self._modules[name] = module
 
     register_module = add_module
 
     def register_forward_hook(self, hook):
         """``hook(module, args, output)`` runs after ``forward``; a non-None result replaces the output."""
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         return RemovableHandle(self._forward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, args)`` runs before ``forward``; a non-None result replaces the args."""
-        _tracing.module_changed()
+        _tracing.configuration_changed()
         return RemovableHandle(self._forward_pre_hooks, hook)
 
     # -- walking the tree ----------------------------------------------------------

@@ -26,7 +26,7 @@ class RemovableHandle:
             hooks[self.id] = hook
 
     def remove(self):
-        _tracing.module_changed()  # (a module's forward hook, perhaps)
+        _tracing.configuration_changed()  # (a module's forward hook, perhaps)
         if isinstance(self._hooks, dict):
             self._hooks.pop(self.id, None)
         elif self._hook in self._hooks:
