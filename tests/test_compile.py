@@ -364,6 +364,17 @@ def test_a_gradient_hook_registered_after_recording_is_refused_not_skipped(regis
     assert w.grad.tolist() == [3.0, 4.0]
 
 
+@pytest.mark.parametrize("draw", ["random.random()", "np.random.rand()"])
+def test_python_and_numpy_random_draws_in_the_step_are_refused(draw):
+    import random
+
+    def step(x):
+        coin = random.random() if draw == "random.random()" else np.random.rand()
+        return x * (2.0 if coin < 0.5 else -1.0)  # a decision the replay would repeat
+    with pytest.raises(mg.CompileError, match="random module or numpy.random"):
+        mg.compile(step)(mg.tensor([1.0, 2.0]))
+
+
 def test_parameter_added_to_the_optimizer_records_again():
     x, y = _data()
     _, optimizer, step = _training(lambda p: mg.optim.SGD(p, lr=0.1), extras=False)

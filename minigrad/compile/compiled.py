@@ -16,6 +16,7 @@ which a replay does not do.
 """
 import copy
 import operator
+import random
 
 import numpy as np
 
@@ -223,15 +224,33 @@ class Compiled:
         # constant: the step makes its own casts, which the replay repeats
         autocast_hook.clear_cast_cache()
         recorder = Recorder(tensors)
+        python_random = _python_random_state()
         tracing.recorder = recorder
         try:
             result = self.fn(*args, **kwargs)
         finally:
             tracing.recorder = None
+        if not _same_random_state(python_random, _python_random_state()):
+            raise CompileError(
+                "the step drew numbers from Python's random module or numpy.random while it "
+                "was recorded: a replay would repeat this recording's draws (and the decisions "
+                "made on them). Draw them outside the step and pass them in")
         self.replays[key] = Replay(recorder, _outputs_to_slots(result, recorder), self.fn,
                                    self.fuse)
         self.records += 1
         return result
+
+
+def _python_random_state():
+    """Where the global generators of ``random`` and ``numpy.random`` stand."""
+    numpy_state = np.random.get_state(legacy=False)
+    return random.getstate(), numpy_state["state"]["key"], numpy_state["state"]["pos"], \
+        numpy_state["has_gauss"]
+
+
+def _same_random_state(before, after):
+    return before[0] == after[0] and np.array_equal(before[1], after[1]) \
+        and before[2:] == after[2:]
 
 
 def _guard_key(args, kwargs):
