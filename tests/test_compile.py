@@ -818,3 +818,44 @@ def test_an_index_made_by_arange_in_the_step_is_a_constant(device):
         return mg.autograd.grad((table(index) * table(positions)).sum(), table.weight)[0]
     batches = [[mg.tensor(np.array(i), device=device)] for i in ([1, 2, 3], [4, 0, 2])]
     _replays_like_eager(step, batches[0], batches[1:])
+
+
+def _amp_training(init_scale):
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    optimizer = mg.optim.Adam(model.parameters(), lr=0.01)
+    scaler = mg.amp.GradScaler("cpu", init_scale=init_scale, growth_interval=2)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        with mg.autocast("cpu", dtype=mg.float16):
+            loss = ((model(x) - y) ** 2).mean()
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(optimizer)
+        scaler.update()
+        return loss
+    return model, scaler, step
+
+
+@pytest.mark.parametrize("mode", [None, "check"])
+def test_mixed_precision_with_a_grad_scaler_matches_eager_skipped_steps_included(mode):
+    """unscale_, step and update are replayed as calls: the inf check, the skipped
+    step and the scale's backoff and growth happen at every replay as eagerly."""
+    x, y = (t.float() for t in _data())
+    eager_model, eager_scaler, eager_step = _amp_training(2.0 ** 14)
+    model, scaler, step = _amp_training(2.0 ** 14)
+    compiled = mg.compile(step, mode=mode)
+    scales = []
+    for number in range(7):
+        target = y * (1e6 if number == 3 else 1.0)  # float16 overflows: the step is skipped
+        expected, got = eager_step(x, target).item(), compiled(x, target).item()
+        assert got == expected
+        assert scaler.get_scale() == eager_scaler.get_scale()
+        scales.append(scaler.get_scale())
+    assert compiled.records == 1
+    changes = [b / a for a, b in zip(scales, scales[1:])]
+    assert 2.0 in changes and 0.5 in changes  # the scale grew and backed off
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()

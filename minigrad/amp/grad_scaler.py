@@ -31,6 +31,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd import tracing as _tracing
 from ..autograd.grad_mode import no_grad
 from ..creation import full
 from ..ops.nonfinite import isfinite
@@ -82,6 +83,7 @@ class GradScaler:
             return map(self.scale, outputs)
         raise ValueError("outputs must be a Tensor or an iterable of Tensors")
 
+    @_tracing.whole_call  # (mg.compile replays these three calls as they are)
     def unscale_(self, optimizer):
         """Divide the gradients of ``optimizer``'s parameters by the scale, in place,
         and record per device whether any of them is inf or NaN. At most once per
@@ -119,6 +121,7 @@ class GradScaler:
                     grad.mul_(inv_scale.to(grad.device))
         return found_inf_per_device
 
+    @_tracing.whole_call
     def step(self, optimizer, *args, **kwargs):
         """Unscale the gradients if ``unscale_`` was not called, then call
         ``optimizer.step(*args, **kwargs)`` unless a gradient was inf or NaN
@@ -143,6 +146,7 @@ class GradScaler:
         state["stage"] = _STEPPED
         return result
 
+    @_tracing.whole_call
     def update(self, new_scale=None):
         """Set the scale for the next iteration: ``new_scale`` if given, else back
         off (×``backoff_factor``, counter to 0) when this iteration found an inf/NaN,

@@ -334,7 +334,7 @@ class _Snapshot:
         for call, _ins, _outs in replay.entries:
             owner = getattr(call, "owner", None)
             if hasattr(owner, "__dict__") and not hasattr(owner, "param_groups"):
-                self.others.append((owner, copy.copy(owner.__dict__)))
+                self.others.append((owner, _attributes_of(owner)))
         self.generators = _generator_states()
 
     def current(self):
@@ -352,9 +352,22 @@ class _Snapshot:
             _restore_state(opt.state, state)
             for group, saved in zip(opt.param_groups, groups):
                 group.update(saved)
-        for owner, saved in self.others:
+        for owner, (saved, arrays) in self.others:
             owner.__dict__.update(saved)
+            for tensor, array in arrays:
+                tensor._array[...] = array
         _restore_generators(self.generators)
+
+
+def _attributes_of(owner):
+    """What a whole call may change of ``owner`` (a scheduler, a GradScaler): its
+    attributes, with dicts and lists copied one level (the call may fill them in
+    place), and the values of the tensors among them (changed in place)."""
+    attributes = {name: copy.copy(value) if isinstance(value, (dict, list)) else value
+                  for name, value in vars(owner).items()}
+    arrays = [(value, value._array.copy()) for value in attributes.values()
+              if isinstance(value, Tensor)]
+    return attributes, arrays
 
 
 def _restore_state(live, saved):
