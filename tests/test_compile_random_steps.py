@@ -1,9 +1,11 @@
 """mg.compile against the eager step on random training loops: random small models,
-optimizers, schedulers, gradient clipping, ways of resetting the gradients, and
+optimizers, schedulers, gradient clipping, mixed precision (autocast and a GradScaler), ways
+of resetting the gradients, and
 changes between steps that a replay must follow (the learning rate set by hand,
 eval mode, a dropout's p, a frozen layer, a new batch size, a parameter replaced).
 Two copies of the same model run the same loop, one compiled; every loss and, at
-the end, every parameter and gradient must be equal bit for bit (float64).
+the end, every parameter and gradient must be equal bit for bit (float64, or
+float32 under autocast).
 Deterministic: hypothesis runs the same loops on every run."""
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
@@ -45,13 +47,17 @@ def _model(blocks):
     return nn.Sequential(*layers).double()
 
 
-def _loop(blocks, optimizer_name, scheduler_name, clip, reset):
-    """A model, its optimizer, and the training step written as a user would."""
+def _loop(blocks, optimizer_name, scheduler_name, clip, reset, amp):
+    """A model, its optimizer, and the training step written as a user would (with
+    ``amp``: float32, autocast to float16 and a GradScaler)."""
     mg.manual_seed(0)
     model = _model(blocks)
+    if amp:
+        model = model.float()
     optimizer = OPTIMIZERS[optimizer_name](model.parameters())
     make_scheduler = SCHEDULERS[scheduler_name]
     scheduler = make_scheduler(optimizer) if make_scheduler else None
+    scaler = mg.amp.GradScaler("cpu", init_scale=2.0 ** 10, growth_interval=2, enabled=amp)
 
     def step(x, y):
         if reset == "optimizer.zero_grad()":
@@ -61,13 +67,17 @@ def _loop(blocks, optimizer_name, scheduler_name, clip, reset):
         elif reset == "p.grad = None":
             for p in model.parameters():
                 p.grad = None
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
+        with mg.autocast("cpu", dtype=mg.float16, enabled=amp):
+            loss = ((model(x.to(model[0].weight.dtype)) - y.to(model[0].weight.dtype)) ** 2).mean()
+        scaler.scale(loss).backward()
+        if clip is not None:
+            scaler.unscale_(optimizer)
         if clip == "norm":
             nn.utils.clip_grad_norm_(model.parameters(), 0.5)
         elif clip == "value":
             nn.utils.clip_grad_value_(model.parameters(), 0.1)
-        optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
         if reset == "optimizer.zero_grad(set_to_none=False)":
             optimizer.zero_grad(set_to_none=False)
         if scheduler is not None:
@@ -104,14 +114,15 @@ def _apply(event, model, optimizer, step_number):
        scheduler_name=st.sampled_from([None, "StepLR", "CosineAnnealingLR"]),
        clip=st.sampled_from([None, "norm", "value"]),
        reset=st.sampled_from(RESETS),
-       events=st.lists(st.sampled_from(EVENTS), min_size=6, max_size=6))
+       events=st.lists(st.sampled_from(EVENTS), min_size=6, max_size=6),
+       amp=st.booleans())
 def test_a_compiled_training_loop_follows_the_eager_one_bit_for_bit(
-        blocks, optimizer_name, scheduler_name, clip, reset, events):
+        blocks, optimizer_name, scheduler_name, clip, reset, events, amp):
     rng = np.random.default_rng(len(events))
     data = mg.tensor(rng.normal(size=(8, 3))), mg.tensor(rng.normal(size=(8, 1)))
     eager_model, eager_optimizer, eager_step = _loop(blocks, optimizer_name, scheduler_name,
-                                                     clip, reset)
-    model, optimizer, step = _loop(blocks, optimizer_name, scheduler_name, clip, reset)
+                                                     clip, reset, amp)
+    model, optimizer, step = _loop(blocks, optimizer_name, scheduler_name, clip, reset, amp)
     compiled = mg.compile(step)
     batch = 8
     for number, event in enumerate(events):
