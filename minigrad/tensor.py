@@ -1271,6 +1271,8 @@ def new_tensor(array, backend, grad_fn, output_index, _new=object.__new__):
     ``grad_fn`` is the node that produced it (None for a leaf or a constant);
     a tensor with a grad_fn requires grad.
     """
+    if isinstance(array, np.generic):  # NumPy gives some 0-d results as scalars (np.isnan)
+        array = np.asarray(array)
     tensor = _new(Tensor)
     _init(tensor, array, backend, grad_fn, output_index)
     if _tracing.recorder is not None:

@@ -10,6 +10,8 @@ compared with PyTorch on every test device:
 - reductions and the softmax family over zero-size dimensions;
 - out-of-range and repeated dims: PyTorch's exception types;
 - ``keepdims=``, PyTorch's alias of ``keepdim=``;
+- a 0-d result of a comparison, a predicate or a cast holds an array, which
+  ``zero_()``, ``fill_()`` and ``x[...] =`` change (not a NumPy scalar's copy);
 """
 import math
 
@@ -419,3 +421,24 @@ def test_a_python_int_outside_an_integer_dtype_wraps_like_torch(dtype, number, n
     theirs = op(torch.tensor(values), number)
     np.testing.assert_allclose(ours.numpy().astype(float), theirs.numpy().astype(float))
     assert str(ours.numpy().dtype) == str(theirs.numpy().dtype)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: mg.tensor(1.0) < 2.0, lambda: mg.tensor(1.0) == mg.tensor(1.0),
+    lambda: ~(mg.tensor(1.0) > 2.0), lambda: (mg.tensor(1.0) > 0) & (mg.tensor(2.0) > 0),
+    lambda: mg.isfinite(mg.tensor(1.0)), lambda: mg.isnan(mg.tensor(float("nan"))),
+    lambda: mg.isclose(mg.tensor(1.0), mg.tensor(1.0)), lambda: mg.tensor(1.0).any(),
+    lambda: (mg.tensor(1.0) < 2.0).float(), lambda: (mg.tensor(1.0) < 2.0).long(),
+], ids=["lt", "eq", "invert", "and", "isfinite", "isnan", "isclose", "any", "float", "long"])
+def test_a_0d_result_holds_an_array_that_in_place_ops_change(make):
+    """NumPy gives these 0-d results as scalars; a tensor around a scalar ignored
+    zero_(), fill_() and x[...] = (they changed a copy)."""
+    t = make()
+    assert isinstance(t._array, np.ndarray) and t.shape == ()
+    t.zero_()
+    assert t.item() == 0
+    t.fill_(1)
+    assert t.item() == 1
+    t[...] = 0
+    assert t.item() == 0
+    assert isinstance(t.numpy(), np.ndarray)

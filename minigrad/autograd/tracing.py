@@ -9,6 +9,8 @@ simply calls its function. A learner can skip this module.
 """
 import functools
 
+import numpy as np
+
 recorder = None  # the active minigrad.compile recorder, or None
 # How many times a module's attributes, registered children or forward hooks, or a
 # tensor's gradient hooks changed (Module, its containers and the hooks' registration
@@ -42,5 +44,13 @@ def derived(function, *arguments):
     replay, so each replay computes it again."""
     if recorder is None:
         from ..tensor import Tensor  # here: this module is imported while Tensor is defined
-        return function(*[a._array if isinstance(a, Tensor) else a for a in arguments])
+        return as_array(function(*[a._array if isinstance(a, Tensor) else a for a in arguments]))
     return recorder.derived(function, arguments)
+
+
+def as_array(result):
+    """``result``, a NumPy scalar made a 0-d array: NumPy gives a comparison of 0-d
+    arrays (``np.less``) as a scalar, and a Tensor holds an array."""
+    if isinstance(result, np.generic):
+        return np.asarray(result)
+    return result

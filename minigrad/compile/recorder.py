@@ -155,7 +155,7 @@ class Recorder:
                 values.append(argument)
         saved, tracing.recorder = tracing.recorder, None  # what it calls is part of this entry
         try:
-            result = function(*values)
+            result = tracing.as_array(function(*values))
         finally:
             tracing.recorder = saved
         results = result if isinstance(result, tuple) else (result,)
@@ -168,7 +168,7 @@ class Recorder:
             for position, array in zip(positions, arrays):
                 values[position] = array
             result = function(*values)
-            return result if isinstance(result, tuple) else (result,)
+            return result if isinstance(result, tuple) else (tracing.as_array(result),)
         self.entries.append((call, tuple(ins), self.outputs(results)))
         return result
 
@@ -391,8 +391,13 @@ def _forward_call(cls, options, values, backend, marker, converted, tensor_count
                 return ctx, result
             result = (result,)
         if converted is not None:
+            raw = result
             result = tuple(asarray(r).astype(dtype, copy=False) if dtype is not None else r
-                           for r, dtype in zip(result, converted))
+                           for r, dtype in zip(raw, converted))
+            # (a saved result is the one apply made, as the eager backward reads it)
+            final = {id(r): f for r, f in zip(raw, result) if f is not r}
+            ctx._saved = tuple([(kind, final.get(id(v), v), version)
+                                for kind, v, version in getattr(ctx, "_saved", ())])
         return (ctx,) + result
     return run
 
@@ -429,7 +434,11 @@ def _lean_forward_call(cls, options, values, tensor_positions, backend, marker, 
             return (ctx,) + result if type(result) is tuple else (ctx, result)
         if type(result) is tuple:
             result, = result
-        return ctx, asarray(result).astype(dtype, copy=False)
+        final = asarray(result).astype(dtype, copy=False)
+        # (what forward saved of its result is the result apply made: a NumPy scalar as an
+        # array of the dtype PyTorch gives, as the eager backward reads it)
+        ctx._to_save = tuple([final if v is result else v for v in ctx._to_save])
+        return ctx, final
 
     def make_step(ins, outs):
         """The entry as a function of the slot list: one array and plain values after
