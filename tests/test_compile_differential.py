@@ -6,15 +6,19 @@ with a CompileError).
 The programs are those of ``test_differential.py``: elementwise math with Python
 numbers, reductions, shape ops, indexing with integer arrays and boolean masks,
 matmul with batch dims, over broadcasting shapes with 0-d and zero-size dims.
-Each replay gets inputs it was not recorded with, so a value baked into the
-record would show. Deterministic: the same programs on every run."""
+The short dtype-mix programs (int64 to bool, float16 to float64, Python numbers)
+are replayed the same way. Each replay gets inputs it was not recorded with, so
+a value baked into the record would show. Deterministic: the same programs on
+every run."""
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
 import minigrad as mg
-from test_differential import SETTINGS, Lib, programs, run_program
+from test_differential import (DTYPE_BINARY, DTYPE_UNARY, MG, SETTINGS, TENSOR_ONLY, Lib,
+                               dtype_programs, make_operand, programs, run_program)
 
 PROGRAMS = 150
+DTYPE_PROGRAMS = 300
 OURS = Lib(mg, mg.nn.functional, "cpu")
 
 
@@ -64,3 +68,50 @@ def test_random_programs_and_their_gradients_replay_to_the_eager_numbers(program
         for index, (a, b) in enumerate(zip(got, expected)):
             assert _same_bits(a, b), f"call {number}, result {index}, steps {steps}"
     assert compiled.records == 1
+
+
+def _new_values(rng, dtype, array):
+    """Other values of ``array``'s dtype and shape, in the ranges the programs draw."""
+    low, high = (0, 2) if dtype == "bool" else (0, 5) if dtype == "uint8" else (-3, 5)
+    values = rng.integers(low, high, array.shape)
+    if dtype.startswith("float"):
+        values = values + rng.choice([0.0, 0.5, 0.25], array.shape)
+    return values.astype(dtype)
+
+
+@settings(max_examples=DTYPE_PROGRAMS, **SETTINGS)
+@given(program=dtype_programs(), data_seed=st.integers(0, 2 ** 16))
+def test_random_dtype_mixes_replay_to_the_eager_numbers(program, data_seed):
+    operands, steps = program
+
+    def fn(*tensors):
+        given = iter(tensors)
+        values = [data if dtype == "scalar" else next(given) for dtype, data in operands]
+        for name, refs in steps:  # as test_differential's run_dtype_program
+            args = [values[r] for r in refs]
+            op = DTYPE_UNARY.get(name) or DTYPE_BINARY[name]
+            if not any(hasattr(a, "dtype") for a in args):
+                args[0] = make_operand(MG, "float32", args[0])
+            if name in TENSOR_ONLY:
+                args = [a if hasattr(a, "dtype") else MG.const(np.array(a)) for a in args]
+            values.append(op(MG, *args))
+        return values[-1]
+
+    rng = np.random.default_rng(data_seed)
+    input_sets = [[data for dtype, data in operands if dtype != "scalar"]]
+    input_sets += [[_new_values(rng, dtype, data) for dtype, data in operands if dtype != "scalar"]
+                   for _ in range(2)]
+    compiled = mg.compile(fn)
+    for number, inputs in enumerate(input_sets):
+        try:
+            expected = fn(*[mg.tensor(a) for a in inputs])
+        except (RuntimeError, IndexError, ValueError, TypeError, ZeroDivisionError):
+            return  # refused eagerly (as torch refuses): nothing to replay
+        if not isinstance(expected, mg.Tensor):
+            return  # Python numbers only
+        try:
+            got = compiled(*[mg.tensor(a) for a in inputs])
+        except mg.CompileError:
+            assert number == 0, "refused at a replay, not while recording"
+            return
+        assert _same_bits(got, expected), f"call {number}: {operands}, {steps}"

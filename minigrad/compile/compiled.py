@@ -155,6 +155,11 @@ def _parameters_of(optimizer):
 def _outputs_to_slots(value, recorder):
     if isinstance(value, Tensor):
         slot = recorder.slot_of.get(id(value._array))
+        if slot is None and id(value._array) in recorder.made_outside:
+            recorder.refuse(f"the step returns a tensor of shape {tuple(value.shape)} computed by "
+                            "something that is not a recorded operation (an index search such "
+                            "as argsort or nonzero, ...): a replay would return its first value; "
+                            "compute it outside the step")
         if slot is None or slot in recorder.live:
             return ("live", value)
         return ("slot", slot, value._backend)
@@ -184,7 +189,8 @@ def _rebuild(spec, slots):
         return spec[1]
     if kind is dict:
         return {k: _rebuild(v, slots) for k, v in spec[1].items()}
-    return kind(_rebuild(v, slots) for v in spec[1])
+    items = [_rebuild(v, slots) for v in spec[1]]
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # (a named tuple: max)
 
 
 class Compiled:

@@ -9,6 +9,7 @@ numbers, also at infinities and NaN, are PyTorch's.
 """
 import numpy as np
 
+from ..autograd import tracing
 from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
@@ -109,10 +110,13 @@ def sgn(input):
     (0 < x) − (x < 0)); a boolean tensor is its own sign. For real tensors PyTorch's
     ``sgn`` is ``sign``. A constant: its gradient is zero almost everywhere."""
     check_tensor("sgn", "input", input, 1)
-    array, xp = input._array, input._backend.xp
-    if input.dtype.kind != "b":
-        array = ((0 < array).astype(input.dtype) - (array < 0).astype(input.dtype))
-    return new_tensor(xp.array(array, copy=True), input._backend, None, 0)
+    return new_tensor(tracing.derived(_sgn_of, input, input._backend.xp), input._backend, None, 0)
+
+
+def _sgn_of(array, xp):
+    if array.dtype.kind != "b":
+        array = (0 < array).astype(array.dtype) - (array < 0).astype(array.dtype)
+    return xp.array(array, copy=True)
 
 
 # ---------------------------------------------------------------- reciprocal and rsqrt

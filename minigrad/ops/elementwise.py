@@ -1013,14 +1013,15 @@ def clone(x):
 def sign(x):
     """-1, 0 or 1 (a constant: its gradient is zero almost everywhere), and 0 for NaN;
     a boolean tensor is its own sign, as in PyTorch."""
-    xp = x._backend.xp
-    if x.dtype.kind == "b":
-        array = x._array.copy()
-    elif x.dtype.kind == "f":
-        array = xp.where(xp.isnan(x._array), 0, xp.sign(x._array)).astype(x.dtype, copy=False)
-    else:
-        array = xp.sign(x._array)
-    return new_tensor(array, x._backend, None, 0)
+    return new_tensor(tracing.derived(_sign_of, x, x._backend.xp), x._backend, None, 0)
+
+
+def _sign_of(array, xp):
+    if array.dtype.kind == "b":
+        return array.copy()
+    if array.dtype.kind == "f":
+        return xp.where(xp.isnan(array), 0, xp.sign(array)).astype(array.dtype, copy=False)
+    return xp.sign(array)
 
 
 def compare(a, b, ufunc_name):
@@ -1064,20 +1065,23 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if rtol < 0 or atol < 0:
         raise RuntimeError(f"isclose(): rtol and atol must be non-negative, got rtol={rtol}, atol={atol}")
     broadcast_shapes((input.shape, other.shape), "isclose")
-    xp = input._backend.xp
-    a, b = input._array, other._array
+    close = tracing.derived(_close, input, other, input._backend.xp, rtol, atol, equal_nan,
+                            get_default_dtype())
+    return new_tensor(close, input._backend, None, 0)
+
+
+def _close(a, b, xp, rtol, atol, equal_nan, default_dtype):
     close = a == b
     if equal_nan and a.dtype.kind == "f":
         close = close | (xp.isnan(a) & xp.isnan(b))
     if rtol == 0 and atol == 0:
-        return new_tensor(close, input._backend, None, 0)
+        return close
     if a.dtype.kind != "f":  # PyTorch computes the errors of integers in the default dtype
-        a, b = a.astype(get_default_dtype()), b.astype(get_default_dtype())
+        a, b = a.astype(default_dtype), b.astype(default_dtype)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN: not finite, not close
         allowed_error = atol + xp.abs(rtol * b)
         actual_error = xp.abs(a - b)
-        close = close | (xp.isfinite(actual_error) & (actual_error <= allowed_error))
-    return new_tensor(close, input._backend, None, 0)
+        return close | (xp.isfinite(actual_error) & (actual_error <= allowed_error))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -4,6 +4,7 @@ A NaN element counts as absent: it adds 0 to the sum and 1 less to the count.
 Its gradient is the incoming one times 0 (the other elements' is that of ``sum``/``mean``),
 as in PyTorch: 0 for a finite incoming gradient, NaN for an infinite or NaN one.
 """
+from ..autograd import tracing
 from ..autograd.function import Function
 from ..tensor import new_tensor
 from .arguments import tensor_arguments
@@ -54,6 +55,11 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, keepdims=None):
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
                            f"{input.dtype}; convert it first, e.g. x.float()")
     keepdim = resolve_keepdim(keepdim, keepdims)
-    counted = new_tensor(~input._backend.xp.isnan(input._array), input._backend, None, 0)
+    counted = new_tensor(tracing.derived(_not_nan, input, input._backend.xp), input._backend,
+                         None, 0)
     count = cast(sum(counted, dim, keepdim), input.dtype)
     return nansum(input, dim, keepdim) / count
+
+
+def _not_nan(array, xp):
+    return ~xp.isnan(array)

@@ -4,6 +4,7 @@ integer is never NaN or infinite) and nan_to_num (differentiable).
 """
 import numpy as np
 
+from ..autograd import tracing
 from ..autograd.function import Function
 from ..tensor import new_tensor
 from .elementwise import clone
@@ -13,9 +14,12 @@ def _boolean_constant(input, function_name, test, integer_answer):
     """``test(array)`` on a floating tensor, ``integer_answer(array)`` on an integer or
     boolean one: a boolean tensor outside the graph."""
     check_tensor(function_name, "input", input, 1)
-    array, xp = input._array, input._backend.xp
-    result = test(xp, array) if input.dtype.kind == "f" else integer_answer(xp, array)
-    return new_tensor(result, input._backend, None, 0)
+    return new_tensor(tracing.derived(_predicate, input, input._backend.xp, test, integer_answer),
+                      input._backend, None, 0)
+
+
+def _predicate(array, xp, test, integer_answer):
+    return test(xp, array) if array.dtype.kind == "f" else integer_answer(xp, array)
 
 def isnan(input):
     """True where an element is NaN (never for integer or boolean tensors)."""

@@ -12,6 +12,7 @@ elements equal to the maximum, like PyTorch's ``amax`` (PyTorch's
 import builtins
 import collections
 
+from ..autograd import tracing
 from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..backend import array_module
@@ -403,23 +404,28 @@ def argmin(x, dim=None, keepdim=False, *, keepdims=None):
 def _index_of_extreme(x, dim, keepdim, function_name):
     """argmax/argmin along one dim, or of the flattened tensor when ``dim`` is None
     (with keepdim: every dimension kept with size 1, as in PyTorch)."""
-    xp = x._backend.xp
-    find = getattr(xp, function_name)
     if dim is None:
         refuse_empty(x, None, (), function_name, IndexError)
-        indices = xp.asarray(find(x._array))
-        if keepdim:
-            indices = indices.reshape((1,) * x.ndim)
+        axis = None
     else:
         if not isinstance(dim, int):
             raise TypeError(f"{function_name}(): dim must be an int, got {type(dim).__name__}")
         dims = normalize_dims(dim, x.ndim, function_name)
         refuse_empty(x, dim, dims, function_name)
-        if x.ndim == 0:
-            indices = xp.zeros((), dtype="int64")
-        else:
-            indices = find(x._array, axis=dims[0], keepdims=keepdim)
+        axis = dims[0] if dims else None  # (a 0-d tensor: its one element)
+    # (mg.compile: a call of the replay, computed from the array at every replay)
+    indices = tracing.derived(_extreme_index, x, x._backend.xp, function_name, axis, keepdim)
     return new_tensor(indices, x._backend, None, 0)
+
+
+def _extreme_index(array, xp, function_name, axis, keepdim):
+    if array.ndim == 0:
+        return xp.zeros((), dtype="int64")
+    find = getattr(xp, function_name)
+    if axis is None:
+        indices = xp.asarray(find(array))
+        return indices.reshape((1,) * array.ndim) if keepdim else indices
+    return find(array, axis=axis, keepdims=keepdim)
 
 
 @autocast_op("logsumexp")
