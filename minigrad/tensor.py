@@ -54,6 +54,8 @@ class Tensor:
         if not flag and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; "
                                "use .detach() to get a tensor outside the graph")
+        if _tracing.recorder is not None:  # mg.compile: a replay can't set it
+            _tracing.recorder.set_requires_grad(self, flag)
         self._requires_grad = flag
 
     @property

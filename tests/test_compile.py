@@ -859,3 +859,44 @@ def test_mixed_precision_with_a_grad_scaler_matches_eager_skipped_steps_included
     assert 2.0 in changes and 0.5 in changes  # the scale grew and backed off
     for a, b in zip(eager_model.parameters(), model.parameters()):
         assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_a_tensor_made_in_the_step_and_written_in_place_starts_anew_at_every_replay():
+    def step(x):
+        total = mg.zeros(3)
+        total += x
+        total.mul_(2)
+        return total * 2, mg.ones(3)
+    compiled = mg.compile(step)
+    x = mg.tensor([1.0, 2.0, 3.0])
+    results = [compiled(x) for _ in range(3)]
+    for doubled, ones in results:
+        assert doubled.tolist() == [4.0, 8.0, 12.0]
+    results[1][1].add_(5)  # a returned tensor made in the step is a new one at every call
+    assert compiled(x)[1].tolist() == [1.0, 1.0, 1.0]
+    assert compiled.records == 1
+
+
+def test_gradients_into_a_tensor_the_step_was_given_are_refused():
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def given_with_grad(x):
+        loss = (x * w).sum()
+        loss.backward()  # x.grad: the argument of this call, not the recording's
+        return loss
+
+    def made_to_require_grad(x):
+        x.requires_grad_(True)
+        return (x * w).sum()
+    with pytest.raises(mg.CompileError, match="the step was given or made"):
+        mg.compile(given_with_grad)(mg.tensor([1.0, 1.0, 1.0], requires_grad=True))
+    with pytest.raises(mg.CompileError, match="requires_grad of a tensor it was given"):
+        mg.compile(made_to_require_grad)(mg.tensor([1.0, 1.0, 1.0]))
+
+    def input_gradient(x):  # the way that compiles: autograd.grad, returned
+        return mg.autograd.grad((x * w).sum(), x)[0]
+    compiled = mg.compile(input_gradient)
+    for scale in (1.0, 2.0, 3.0):
+        x = mg.tensor([scale, 0.0, -scale], requires_grad=True)
+        assert compiled(x).tolist() == input_gradient(x).tolist() == [1.0, 2.0, 3.0]
+    assert compiled.records == 1

@@ -54,6 +54,9 @@ class Replay:
         self.configuration = Configuration(self.modules, self.live_tensors)
         self.step_values = StepValues(fn)
         self.constants = list(recorder.constants.items())
+        # tensors the step made from Python values and wrote in place: their first values
+        self.constant_resets = [(tensor._array, first) for key, (tensor, first)
+                                in recorder.step_constants.items() if key in recorder.written]
         self.optimizers = []
         for method, args in recorder.whole_calls:
             owner = args[0] if args else None
@@ -100,6 +103,8 @@ class Replay:
 
     def run(self, tensors):
         """The recorded calls on ``tensors`` (after ``guards_hold``)."""
+        for array, first in self.constant_resets:  # (acc = mg.zeros(3); acc += x)
+            array[...] = first
         slots = self.filled_slots.copy()
         for slot, tensor in zip(self.argument_slots, tensors):
             slots[slot] = tensor._array
@@ -160,6 +165,8 @@ def _outputs_to_slots(value, recorder):
                             "something that is not a recorded operation (an index search such "
                             "as argsort or nonzero, ...): a replay would return its first value; "
                             "compute it outside the step")
+        if id(value._array) in recorder.step_constants:  # made in the step: new at every call
+            return ("copy", value)
         if slot is None or slot in recorder.live:
             return ("live", value)
         return ("slot", slot, value._backend)
@@ -175,7 +182,7 @@ def _slots_in(spec):
     kind = spec[0]
     if kind == "slot":
         return {spec[1]}
-    if kind == "live" or kind == "value":
+    if kind in ("live", "value", "copy"):
         return set()
     values = spec[1].values() if kind is dict else spec[1]
     return set().union(*[_slots_in(v) for v in values])
@@ -187,6 +194,8 @@ def _rebuild(spec, slots):
         return new_tensor(slots[spec[1]], spec[2], None, 0)
     if kind == "live" or kind == "value":
         return spec[1]
+    if kind == "copy":
+        return new_tensor(spec[1]._array.copy(), spec[1]._backend, None, 0)
     if kind is dict:
         return {k: _rebuild(v, slots) for k, v in spec[1].items()}
     items = [_rebuild(v, slots) for v in spec[1]]

@@ -38,6 +38,10 @@ class Recorder:
         self.constant_arrays = {}  # id -> array made from Python data (an index list)
         self.layouts = {}          # slot -> (shape, dtype) of the array it held when recorded
         self.grads_set = {}        # id -> tensor whose .grad the step computed or set
+        # id(array) -> (tensor, its first values) of each tensor made in the step from Python
+        # values (mg.zeros): read live, so one written in place is reset at every replay
+        self.step_constants = {}
+        self.written = set()       # ids of the arrays written in place (x += y, x.copy_(y))
         self.elementwise = {}      # entry index -> what fusion.py needs of an elementwise entry
         for tensor in arguments:
             self.argument_slots.append(self._new_slot(tensor._array))
@@ -85,6 +89,7 @@ class Recorder:
         Python values: a constant (also where an op takes its array as an index)."""
         self.made_outside.pop(id(tensor._array), None)
         self.constant_arrays[id(tensor._array)] = tensor._array
+        self.step_constants[id(tensor._array)] = (tensor, tensor._array.copy())
 
     def slot_of_array(self, array):
         """The slot of an array; one the step did not make is a constant of the replay."""
@@ -251,9 +256,28 @@ class Recorder:
     def accumulate(self, leaf, grad):
         """``grad`` was added to ``leaf.grad`` (made, or added in place); a read of
         ``.grad`` later in the step reads this entry's result."""
+        if self.slot_of.get(id(leaf._array)) not in self.live \
+                or id(leaf._array) in self.step_constants:
+            self.refuse(
+                "backward() adds a gradient to the .grad of a tensor the step was given or made "
+                "itself: a replay would add it to this recording's tensor. Compute it with "
+                "mg.autograd.grad(loss, x) in the step and return it")
         ins = (self.slot_of_array(grad),)
         self.entries.append((_accumulator(leaf), ins, self.outputs([leaf._grad._array])))
         self.grads_set[id(leaf)] = leaf
+
+    def set_requires_grad(self, tensor, flag):
+        """``tensor.requires_grad = flag`` in the step: a tensor read live (a parameter
+        frozen) keeps the change, and the guards see it; one the step was given or made
+        is a new tensor at every call, which a replay can't change."""
+        if flag == tensor._requires_grad:
+            return
+        slot = self.slot_of.get(id(tensor._array))
+        if slot is None or slot not in self.live or id(tensor._array) in self.step_constants:
+            self.refuse(
+                "the step sets requires_grad of a tensor it was given or made itself: a replay "
+                "would not; set it before calling the step (it is part of what the step is "
+                "recorded for), or make the tensor with requires_grad=...")
 
     def set_grad(self, tensor, value):
         """``tensor.grad = value`` (None, or a tensor the step made or read)."""
@@ -283,6 +307,7 @@ class Recorder:
         if key is not Ellipsis or view_key is not Ellipsis:
             raise CompileError(f"{name} into part of a tensor inside a compiled step is not supported")
         target = self.slot_of_tensor(tensor)
+        self.written.add(id(tensor._array))
         version = tensor._version if target in self.live else None
         if isinstance(values, np.generic):
             values = values.item()
