@@ -900,3 +900,27 @@ def test_gradients_into_a_tensor_the_step_was_given_are_refused():
         x = mg.tensor([scale, 0.0, -scale], requires_grad=True)
         assert compiled(x).tolist() == input_gradient(x).tolist() == [1.0, 2.0, 3.0]
     assert compiled.records == 1
+
+
+def test_a_tensor_or_a_function_assigned_to_a_module_attribute_is_followed():
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(3, 3)
+            self.mask = mg.ones(3)  # a tensor attribute, not a buffer
+            self.activation = mg.tanh
+
+        def forward(self, x):
+            return self.activation(self.layer(x) * self.mask)
+    mg.manual_seed(0)
+    model = Masked()
+    step = _forward_step(model)
+    compiled = mg.compile(step)
+    x = _data()[0].float()
+    compiled(x)
+    compiled(x)
+    model.mask = mg.tensor([1.0, 0.0, -1.0])
+    assert compiled(x).item() == step(x).item()
+    model.activation = mg.sigmoid
+    assert compiled(x).item() == step(x).item()
+    assert compiled.records == 3

@@ -7,9 +7,10 @@ code. Where such a value changes, the eager step would compute something else,
 so the replay is refused and the step recorded again. Watched are:
 
 - each module the step called: its plain attributes (numbers, strings, booleans,
-  tuples of them: ``training``, ``p``, ``eps``, ``kernel_size``), and which
-  parameters, buffers, submodules and forward hooks it holds (as objects: a
-  parameter replaced by another, a hook registered or removed);
+  tuples of them: ``training``, ``p``, ``eps``, ``kernel_size``), and its other
+  attributes, parameters, buffers, submodules and forward hooks as objects (a
+  parameter or a layer replaced, a tensor or a function assigned as an
+  attribute, a hook registered or removed);
 - each tensor the step read without making it (a parameter): whether it has
   gradient hooks, which a replay can't run (registered since, the step is
   recorded again, and the recording refuses them);
@@ -37,54 +38,48 @@ def _is_plain(value):
 
 class Configuration:
     """What the modules a step called may read besides their tensors' values, as it
-    was at recording: each module's plain attributes, the parameters, buffers and
-    submodules it holds (the objects) and its forward hooks; and which of the tensors
-    it read have gradient hooks (a replay can't run them: a hook registered since
-    records again, which refuses it). ``hold()`` tells whether all of it is unchanged;
-    it compares them only when a module or a hook somewhere changed since it last
-    looked (``tracing.configuration_changes``), so a replay usually pays one comparison
-    of two numbers."""
+    was at recording: each module's plain attributes (by value) and its other
+    attributes, parameters, buffers and submodules (the objects, by identity: a
+    function or a tensor assigned as an attribute, a parameter replaced), and its
+    forward hooks; and which of the tensors the step read have gradient hooks (a
+    replay can't run them: a hook registered since records again, which refuses it).
+    ``hold()`` tells whether all of it is unchanged; it compares them only when a
+    module or a hook somewhere changed since it last looked
+    (``tracing.configuration_changes``), so a replay usually pays one comparison of
+    two numbers."""
 
     def __init__(self, modules, tensors):
         self.modules, self.tensors = modules, tensors
-        # each module's plain attributes are read by name (an attribute added or
-        # deleted since changes the number of attributes, or raises KeyError)
-        self.readers = []
-        for module in modules:
-            names = [name for name, value in vars(module).items() if _is_plain(value)]
-            self.readers.append(operator.itemgetter(*names) if names else _nothing)
         self.plain, self.objects = self._current()
         self.seen = tracing.configuration_changes
 
     def _current(self):
         plain, objects = [], []
-        for module, read in zip(self.modules, self.readers):
-            attributes = module.__dict__
-            plain += [read(attributes), len(attributes), tuple(attributes["_forward_pre_hooks"]),
-                      tuple(attributes["_forward_hooks"])]
+        for module in self.modules:
+            attributes = vars(module)
+            for name, value in attributes.items():
+                if _is_plain(value):
+                    plain.append((name, value))
+                else:
+                    objects.append(value)
             objects += attributes["_parameters"].values()
             objects += attributes["_buffers"].values()
             objects += attributes["_modules"].values()
+            plain.append((tuple(attributes["_forward_pre_hooks"]),
+                          tuple(attributes["_forward_hooks"])))
         plain += [bool(t._hooks or t._post_accumulate_grad_hooks) for t in self.tensors]
         return plain, objects
 
     def hold(self):
         if tracing.configuration_changes == self.seen:
             return True
-        try:
-            plain, objects = self._current()
-        except KeyError:  # a plain attribute was deleted
-            return False
-        # (objects by identity: a Tensor's == is elementwise)
+        plain, objects = self._current()
+        # (the objects by identity: a Tensor's == is elementwise)
         if plain != self.plain or len(objects) != len(self.objects) \
                 or not all(map(operator.is_, objects, self.objects)):
             return False
         self.seen = tracing.configuration_changes  # (a change elsewhere, or undone: model.train())
         return True
-
-
-def _nothing(attributes):
-    return ()
 
 
 class StepValues:
