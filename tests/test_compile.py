@@ -924,3 +924,23 @@ def test_a_tensor_or_a_function_assigned_to_a_module_attribute_is_followed():
     model.activation = mg.sigmoid
     assert compiled(x).item() == step(x).item()
     assert compiled.records == 3
+
+
+@pytest.mark.parametrize("device", ["cpu", "strict"])
+def test_sort_argsort_and_topk_follow_their_inputs(device):
+    def step(x):
+        values, indices = x.sort(1, descending=True)
+        top = x.topk(2, dim=0)
+        weights = mg.arange(3.0, dtype=mg.float64, device=device)
+        gradient, = mg.autograd.grad((values * weights).sum() + top.values.sum(), x)
+        return values, indices, x.argsort(0), top.indices, gradient
+    compiled = mg.compile(step)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = mg.tensor(rng.normal(size=(4, 3)), requires_grad=True, device=device)
+        for got, expected in zip(compiled(x), step(x), strict=True):
+            assert got.detach().cpu().numpy().tolist() == expected.detach().cpu().numpy().tolist()
+        if device == "strict":
+            with forbid_host_reads():
+                compiled(x)
+    assert compiled.records == 1

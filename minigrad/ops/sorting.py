@@ -9,6 +9,7 @@ import collections
 
 import numpy as np
 
+from ..autograd import tracing
 from ..tensor import new_tensor
 from .arguments import tensor_arguments
 from .dims import normalize_dim
@@ -18,16 +19,19 @@ SortResult = collections.namedtuple("sort", ["values", "indices"])
 TopKResult = collections.namedtuple("topk", ["values", "indices"])
 
 
-def _sorted_indices(x, dim, descending):
-    """int64 indices that order x along ``dim`` (stably; x has at least one dim)."""
-    xp = x._backend.xp
-    array = x._array
+def _sorted_indices(array, xp, dim, descending, k=None):
+    """int64 indices that order ``array`` along ``dim`` (stably), the first ``k`` of
+    them where given; a 0-d array's order is 0."""
+    if array.ndim == 0:
+        return xp.zeros((), dtype=np.int64)
     if not descending:
         order = xp.argsort(array, axis=dim, kind="stable")
     else:  # sort the reversed array stably, then reverse back: ties keep their order
         size = array.shape[dim]
         reversed_order = xp.argsort(xp.flip(array, dim), axis=dim, kind="stable")
         order = (size - 1) - xp.flip(reversed_order, dim)
+    if k is not None:
+        order = order[(slice(None),) * dim + (slice(0, k),)]
     return order.astype(np.int64)
 
 
@@ -48,9 +52,9 @@ def sort(x, dim=-1, descending=False, stable=False):
 
 def _order(x, dim, descending, op):
     dim = normalize_dim(dim, x.ndim, op)
-    if x.ndim == 0:
-        return new_tensor(x._backend.xp.zeros((), dtype=np.int64), x._backend, None, 0)
-    return new_tensor(_sorted_indices(x, dim, descending), x._backend, None, 0)
+    # (mg.compile: a call of the replay, computed from the array at every replay)
+    order = tracing.derived(_sorted_indices, x, x._backend.xp, dim, descending)
+    return new_tensor(order, x._backend, None, 0)
 
 
 @tensor_arguments("x")
@@ -68,6 +72,6 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
                            f"of size {size}")
     if x.ndim == 0:
         return TopKResult(*sort(x))
-    order = _sorted_indices(x, dim, descending=largest)
-    indices = new_tensor(order[(slice(None),) * dim + (slice(0, k),)], x._backend, None, 0)
+    order = tracing.derived(_sorted_indices, x, x._backend.xp, dim, largest, k)
+    indices = new_tensor(order, x._backend, None, 0)
     return TopKResult(gather(x, dim, indices), indices)
