@@ -927,13 +927,14 @@ def test_a_tensor_or_a_function_assigned_to_a_module_attribute_is_followed():
 
 
 @pytest.mark.parametrize("device", ["cpu", "strict"])
-def test_sort_argsort_and_topk_follow_their_inputs(device):
+def test_sort_argsort_topk_and_median_follow_their_inputs(device):
     def step(x):
         values, indices = x.sort(1, descending=True)
         top = x.topk(2, dim=0)
         weights = mg.arange(3.0, dtype=mg.float64, device=device)
         gradient, = mg.autograd.grad((values * weights).sum() + top.values.sum(), x)
-        return values, indices, x.argsort(0), top.indices, gradient
+        median, positions = x.median(0)
+        return values, indices, x.argsort(0), top.indices, gradient, median, positions, x.median()
     compiled = mg.compile(step)
     rng = np.random.default_rng(3)
     for _ in range(3):

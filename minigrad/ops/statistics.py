@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from ..autograd import tracing
 from ..autograd.autocast_hook import autocast_op
 from ..autograd.function import Function
 from ..tensor import Tensor, new_tensor
@@ -73,6 +74,14 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
 
 
 # ---------------------------------------------------------------- median
+def _flat_median_position(array, xp):
+    return _median_positions(array.reshape(-1), 0, xp).reshape(())
+
+
+def _zero_index(array, xp):
+    return xp.zeros((), dtype=np.int64)
+
+
 def _median_positions(array, axis, xp):
     """The index along ``axis`` of the lower median of each slice, keeping the axis:
     the element at sorted position (n - 1) // 2 (a stable sort), or, where the
@@ -116,15 +125,16 @@ def median(input, dim=None, keepdim=False, *, keepdims=None):
     if dim is None:
         if input.numel() == 0:
             return new_tensor(xp.full((), xp.nan, dtype=input.dtype), input._backend, None, 0)
-        flat = input._array.reshape(-1)
-        flat_index = _median_positions(flat, 0, xp).reshape(())
+        # (mg.compile: the positions are a call of the replay, computed at every replay)
+        flat_index = tracing.derived(_flat_median_position, input, xp)
         return SharedByEqualElements.apply(input, flat_index)
     dim = normalize_dim(_int_dim(dim, "median"), input.ndim, "median")
     if input.ndim == 0:
-        index = new_tensor(xp.zeros((), dtype=np.int64), input._backend, None, 0)
+        index = new_tensor(tracing.derived(_zero_index, input, xp), input._backend, None, 0)
         return MedianResult(clone(input), index)
     refuse_empty(input, dim, (dim,), "median")
-    indices = new_tensor(_median_positions(input._array, dim, xp), input._backend, None, 0)
+    indices = new_tensor(tracing.derived(_median_positions, input, dim, xp), input._backend,
+                         None, 0)
     values = gather(input, dim, indices)
     if not keepdim:
         values, indices = squeeze(values, dim), squeeze(indices, dim)
