@@ -945,3 +945,26 @@ def test_sort_argsort_topk_and_median_follow_their_inputs(device):
             with forbid_host_reads():
                 compiled(x)
     assert compiled.records == 1
+
+
+step_count = 0  # a global that the step below changes
+
+
+def test_a_step_that_assigns_its_global_or_closure_variable_is_refused():
+    def counted(x):
+        global step_count
+        step_count += 1  # a replay would not count, and would read the last count
+        return x * (1.0 / step_count)
+    with pytest.raises(mg.CompileError, match="the step assigns step_count"):
+        mg.compile(counted)(mg.tensor([1.0, 2.0]))
+
+    def make():
+        calls = 0
+
+        def step(x):
+            nonlocal calls
+            calls += 1
+            return x * calls
+        return step
+    with pytest.raises(mg.CompileError, match="the step assigns calls"):
+        mg.compile(make())(mg.tensor([1.0, 2.0]))

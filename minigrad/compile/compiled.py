@@ -240,11 +240,19 @@ class Compiled:
         autocast_hook.clear_cast_cache()
         recorder = Recorder(tensors)
         python_random = _python_random_state()
+        step_values = StepValues(self.fn)
         tracing.recorder = recorder
         try:
             result = self.fn(*args, **kwargs)
         finally:
             tracing.recorder = None
+        assigned = step_values.changed()
+        if assigned:
+            raise CompileError(
+                f"the step assigns {', '.join(assigned)} (a global, or a variable of the "
+                "function around it) while it is recorded: a replay would not, and would "
+                "read it as it is now. Pass the value in as an argument, or update it outside "
+                "the step")
         if not _same_random_state(python_random, _python_random_state()):
             raise CompileError(
                 "the step drew numbers from Python's random module or numpy.random while it "

@@ -89,14 +89,17 @@ class StepValues:
     it (of the same type: 1 is not 1.0 for the arithmetic, nor -0.0 0.0)."""
 
     def __init__(self, fn):
-        self.names, self.namespace, self.cells = [], {}, []
+        self.names, self.namespace, self.cells, self.cell_names = [], {}, [], []
         if isinstance(fn, types.MethodType):
             fn = fn.__func__
         if isinstance(fn, types.FunctionType):  # (a callable object, a partial: not read)
             self.namespace = fn.__globals__
             self.names = sorted(name for name in _global_names(fn.__code__)
                                 if name in self.namespace)
-            self.cells = [cell for cell in fn.__closure__ or () if _assigned(cell)]
+            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+                if _assigned(cell):
+                    self.cells.append(cell)
+                    self.cell_names.append(name)
         self.values = self._current()
 
     def _current(self):
@@ -112,8 +115,20 @@ class StepValues:
             return False
         if all(map(operator.is_, now, self.values)):
             return True
-        return all(a is b or (_is_plain(a) and type(a) is type(b) and repr(a) == repr(b))
-                   for a, b in zip(now, self.values))
+        return all(map(_same, now, self.values))
+
+    def changed(self):
+        """The names of the values that are no longer what they were."""
+        try:
+            now = self._current()
+        except (KeyError, ValueError):
+            return ["a global or a variable deleted"]
+        return [name for name, a, b in zip(self.names + self.cell_names, now, self.values)
+                if not _same(a, b)]
+
+
+def _same(a, b):
+    return a is b or (_is_plain(a) and type(a) is type(b) and repr(a) == repr(b))
 
 
 def _assigned(cell):
