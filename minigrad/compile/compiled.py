@@ -250,9 +250,9 @@ class Compiled:
         if assigned:
             raise CompileError(
                 f"the step assigns {', '.join(assigned)} (a global, or a variable of the "
-                "function around it) while it is recorded: a replay would not, and would "
-                "read it as it is now. Pass the value in as an argument, or update it outside "
-                "the step")
+                "function around it; or adds to it, if it is a list or a dict) while it is "
+                "recorded: a replay would not. Return what you collect from the step, and "
+                "pass a changing value in as an argument")
         if not _same_random_state(python_random, _python_random_state()):
             raise CompileError(
                 "the step drew numbers from Python's random module or numpy.random while it "

@@ -101,6 +101,7 @@ class StepValues:
                     self.cells.append(cell)
                     self.cell_names.append(name)
         self.values = self._current()
+        self.sizes = [len(v) if type(v) in (list, dict, set) else None for v in self.values]
 
     def _current(self):
         namespace = self.namespace
@@ -118,13 +119,15 @@ class StepValues:
         return all(map(_same, now, self.values))
 
     def changed(self):
-        """The names of the values that are no longer what they were."""
+        """The names of the values that are no longer what they were, and of the lists,
+        dicts and sets among them that grew or shrank (``losses.append(loss)``)."""
         try:
             now = self._current()
         except (KeyError, ValueError):
             return ["a global or a variable deleted"]
-        return [name for name, a, b in zip(self.names + self.cell_names, now, self.values)
-                if not _same(a, b)]
+        return [name for name, a, b, size in zip(self.names + self.cell_names, now,
+                                                 self.values, self.sizes)
+                if not _same(a, b) or size is not None and len(a) != size]
 
 
 def _same(a, b):
