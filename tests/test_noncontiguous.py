@@ -115,11 +115,17 @@ def build(backend, args, layout, mode, device):
 
 
 def cases():
-    """Every sample that some layout applies to; a row's ``contiguous_only`` reason skips it."""
-    return [pytest.param(row, sample, id=f"{row.name}-{i}",
-                         marks=[pytest.mark.skip(reason=row.contiguous_only)] if row.contiguous_only else [])
-            for row in OPS + LOSSES for i, sample in enumerate(row.sample_inputs())
-            if any(laid_out(row, sample, layout) is not None for layout in LAYOUTS)]
+    """(row, [(index, sample)]) for every row with samples that some layout applies to; a
+    row's ``contiguous_only`` reason skips it."""
+    params = []
+    for row in OPS + LOSSES:
+        samples = [(i, sample) for i, sample in enumerate(row.sample_inputs())
+                   if any(laid_out(row, sample, layout) is not None for layout in LAYOUTS)]
+        if samples:
+            params.append(pytest.param(
+                row, samples, id=row.name,
+                marks=[pytest.mark.skip(reason=row.contiguous_only)] if row.contiguous_only else []))
+    return params
 
 
 CASES = cases()
@@ -204,17 +210,21 @@ def check_layout(row, sample, args, layout, mode, device):
         assert_same(a, e, rtol=1e-10, atol_scale=1e-12, what=f"gradient of input {k}")
 
 
-@pytest.mark.parametrize("row, sample", CASES)
-def test_noncontiguous_inputs_match_torch(row, sample, device):
-    """Every layout, as a view of a leaf and as a leaf of its own; all failures reported."""
+@pytest.mark.parametrize("row, samples", CASES)
+def test_noncontiguous_inputs_match_torch(row, samples, device):
+    """Every sample of the row in every layout, as a view of a leaf and as a leaf of its own
+    (in one test: pytest's own cost per test is a good part of one sample's); all failures
+    reported, each with its sample, layout and mode."""
     failures = []
-    for layout in LAYOUTS:
-        args = laid_out(row, sample, layout)
-        if args is None:
-            continue
-        for mode in ("view", "leaf"):
-            try:
-                check_layout(row, sample, args, layout, mode, device)
-            except Exception as error:  # noqa: BLE001 - reported with the layout below
-                failures.append(f"{layout} ({mode}): {type(error).__name__}: {error}")
+    for i, sample in samples:
+        for layout in LAYOUTS:
+            args = laid_out(row, sample, layout)
+            if args is None:
+                continue
+            for mode in ("view", "leaf"):
+                try:
+                    check_layout(row, sample, args, layout, mode, device)
+                except Exception as error:  # noqa: BLE001 - reported with the layout below
+                    failures.append(f"sample {i} ({sample!r}), {layout} ({mode}): "
+                                    f"{type(error).__name__}: {error}")
     assert not failures, "\n".join(failures)
