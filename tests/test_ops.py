@@ -3,12 +3,14 @@
 - forward equals PyTorch's (float64, tight tolerance; shapes, dtypes, device),
 - the same in float32 with float32 tolerances,
 - backward equals PyTorch's: d(Σ out · w)/d(input) for random w, every float input
-  (these three in one test per sample and device, PyTorch's side computed once per sample),
+  (these three in one test per row and device, PyTorch's side computed once per sample),
 - gradcheck and gradgradcheck (double backward) pass in float64: every sample on
   the CPU, the whole Jacobian; each op's first sample on the other devices, in
   gradcheck's random-direction mode;
 
-then the numerical-stability checks at ±1e4 and the conventions at kinks and ties.
+then the numerical-stability checks at ±1e4 and the conventions at kinks and ties. The
+table's tests take a row's samples in one test (each is milliseconds, about pytest's own cost
+per test) and name every sample that fails.
 """
 import numpy as np
 import pytest
@@ -59,12 +61,20 @@ def same_dtype(ours, theirs):
 
 
 def cases():
-    """pytest params (op, sample) for every row."""
-    params = []
-    for op in OPS:
-        for i, sample in enumerate(op.sample_inputs()):
-            params.append(pytest.param(op, sample, id=f"{op.name}-{i}-{sample!r}"))
-    return params
+    """pytest params (op, its samples) for every row."""
+    return [pytest.param(op, op.sample_inputs(), id=op.name) for op in OPS]
+
+
+def failures_of(check, samples):
+    """``check(sample)`` for each sample, in one test (a sample costs about what pytest's own
+    handling of a test does): what failed, named with the sample's index and shape."""
+    failures = []
+    for i, sample in enumerate(samples):
+        try:
+            check(sample)
+        except (AssertionError, mg.GradcheckError) as error:
+            failures.append(f"sample {i} ({sample!r}): {type(error).__name__}: {error}")
+    return failures
 
 
 # ---------------------------------------------------------------- the table's tests
@@ -118,8 +128,7 @@ def check_backward(ours_in, ours, weights, expected_grads, device):
         mg.testing.assert_close(x.grad, expected, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("op, sample", cases())
-def test_matches_torch(op, sample, device):
+def check_against_torch(op, sample, device):
     """Forward in float64 (tight tolerance; shapes, dtypes, device) and in float32 (the row's
     float32 tolerances), and for a differentiable row backward in float64, against PyTorch;
     every check that fails is reported, by name."""
@@ -143,15 +152,22 @@ def test_matches_torch(op, sample, device):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("op, samples", cases())
+def test_matches_torch(op, samples, device):
+    """Every sample of the row against PyTorch (``check_against_torch``)."""
+    failures = failures_of(lambda sample: check_against_torch(op, sample, device), samples)
+    assert not failures, "\n".join(failures)
+
+
 def derivative_check_cases():
-    """(device, op, sample, fast_mode) for ``test_gradcheck`` and ``test_gradgradcheck``:
+    """(device, op, samples, fast_mode) for ``test_gradcheck`` and ``test_gradgradcheck``:
     every sample of every op on the CPU, and each op's first sample on the other test
-    devices (the 'strict' stand-in, CUDA where available).
+    devices (the 'strict' stand-in, CUDA where available); one test per op and device.
 
     The finite-difference checks' numbers are the CPU's: there the whole Jacobian is
     compared, element by element (``fast_mode=None``: gradcheck's own choice, the
     random-direction mode only for inputs or outputs of more than 400 elements). The
-    strict device computes with NumPy too, and ``test_backward_matches_torch``
+    strict device computes with NumPy too, and ``test_matches_torch``
     compares every sample's gradient there with PyTorch's; what another device adds,
     that nothing reads a value back implicitly and every array stays on the device,
     shows in any pass through the forward, backward and double backward, so there
@@ -165,26 +181,34 @@ def derivative_check_cases():
     for op in OPS:
         if not op.differentiable:
             continue
-        for i, sample in enumerate(op.sample_inputs()):
-            for position, device in enumerate(devices if i == 0 else devices[:1]):
-                fast_mode = None if position == 0 else True
-                params.append(pytest.param(device, op, sample, fast_mode,
-                                           id=f"{device}-{op.name}-{i}-{sample!r}"))
+        samples = op.sample_inputs()
+        for position, device in enumerate(devices):
+            chosen = samples if position == 0 else samples[:1]
+            fast_mode = None if position == 0 else True
+            params.append(pytest.param(device, op, chosen, fast_mode, id=f"{device}-{op.name}"))
     return params
 
 
-@pytest.mark.parametrize("device, op, sample, fast_mode", derivative_check_cases())
-def test_gradcheck(device, op, sample, fast_mode):
-    inputs = [mg_value(a, device, "float64") for a in sample.args]
-    assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps,
-                        fast_mode=fast_mode)
-
-
-@pytest.mark.parametrize("device, op, sample, fast_mode", derivative_check_cases())
-def test_gradgradcheck(device, op, sample, fast_mode):
-    inputs = [mg_value(a, device, "float64") for a in sample.args]
-    assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
+@pytest.mark.parametrize("device, op, samples, fast_mode", derivative_check_cases())
+def test_gradcheck(device, op, samples, fast_mode):
+    def check(sample):
+        inputs = [mg_value(a, device, "float64") for a in sample.args]
+        assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
                             eps=op.gradcheck_eps, fast_mode=fast_mode)
+
+    failures = failures_of(check, samples)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("device, op, samples, fast_mode", derivative_check_cases())
+def test_gradgradcheck(device, op, samples, fast_mode):
+    def check(sample):
+        inputs = [mg_value(a, device, "float64") for a in sample.args]
+        assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
+                                eps=op.gradcheck_eps, fast_mode=fast_mode)
+
+    failures = failures_of(check, samples)
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("what, row", sorted(REQUIRED.items()))
