@@ -115,11 +115,17 @@ def build(backend, args, layout, mode, device):
 
 
 def cases():
-    """Every sample that some layout applies to; a row's ``contiguous_only`` reason skips it."""
-    return [pytest.param(row, sample, id=f"{row.name}-{i}",
-                         marks=[pytest.mark.skip(reason=row.contiguous_only)] if row.contiguous_only else [])
-            for row in OPS + LOSSES for i, sample in enumerate(row.sample_inputs())
-            if any(laid_out(row, sample, layout) is not None for layout in LAYOUTS)]
+    """(row, [(index, sample)]) for every row with samples that some layout applies to; a
+    row's ``contiguous_only`` reason skips it."""
+    params = []
+    for row in OPS + LOSSES:
+        samples = [(i, sample) for i, sample in enumerate(row.sample_inputs())
+                   if any(laid_out(row, sample, layout) is not None for layout in LAYOUTS)]
+        if samples:
+            params.append(pytest.param(
+                row, samples, id=row.name,
+                marks=[pytest.mark.skip(reason=row.contiguous_only)] if row.contiguous_only else []))
+    return params
 
 
 CASES = cases()
@@ -150,18 +156,44 @@ def test_every_row_with_float_inputs_runs_here_or_says_why_not():
         f"contiguous_only to the reason it cannot have one")
 
 
+# PyTorch's side, computed once for all test devices: (id(sample), layout, mode) -> (sample,
+# its result); the sample is kept so that its id stays its own.
+_TORCH_SIDE = {}
+
+
+def torch_side(row, sample, args, layout, mode):
+    """PyTorch's outputs (detached), the random weights w and the gradients of Σ w·out over
+    the float outputs (for a differentiable row); or the RuntimeError torch raised."""
+    key = (id(sample), layout, mode)
+    if key not in _TORCH_SIDE:
+        theirs_args, theirs_leaves = build(torch, args, layout, mode, None)
+        try:
+            theirs = as_tuple(row.ref(*theirs_args, **sample.kwargs))
+        except RuntimeError as error:      # view() of a non-contiguous tensor: torch refuses
+            result = error
+        else:
+            weights = expected = None
+            if row.differentiable:
+                rng = np.random.default_rng(0)
+                weights = [rng.standard_normal(tuple(o.shape)) for o in floating(theirs)]
+                expected = grads(torch, floating(theirs), theirs_leaves,
+                                 [torch.from_numpy(w) for w in weights])
+            result = tuple(o.detach() for o in theirs), weights, expected
+        _TORCH_SIDE[key] = sample, result
+    return _TORCH_SIDE[key][1]
+
+
 def check_layout(row, sample, args, layout, mode, device):
     """Forward and gradients with the inputs in ``layout``; raises AssertionError."""
-    theirs_args, theirs_leaves = build(torch, args, layout, mode, device)
     ours_args, ours_leaves = build(mg, args, layout, mode, device)
-    try:
-        theirs = as_tuple(row.ref(*theirs_args, **sample.kwargs))
-    except RuntimeError as error:      # view() of a non-contiguous tensor: torch refuses
+    result = torch_side(row, sample, args, layout, mode)
+    if isinstance(result, RuntimeError):
         try:
             row.op(*ours_args, **sample.kwargs)
         except RuntimeError:
             return
-        raise AssertionError(f"minigrad succeeds where torch raises RuntimeError: {error}") from None
+        raise AssertionError(f"minigrad succeeds where torch raises RuntimeError: {result}")
+    theirs, weights, expected = result
     ours = as_tuple(row.op(*ours_args, **sample.kwargs))
     assert len(ours) == len(theirs)
     for k, (a, e) in enumerate(zip(ours, theirs)):
@@ -169,11 +201,7 @@ def check_layout(row, sample, args, layout, mode, device):
         assert_same(a, e, rtol=1e-12, what=f"output {k}")
     if not row.differentiable:
         return
-    ours, theirs = floating(ours), floating(theirs)
-    rng = np.random.default_rng(0)
-    weights = [rng.standard_normal(tuple(o.shape)) for o in theirs]
-    got = grads(mg, ours, ours_leaves, [mg.tensor(w, device=device) for w in weights])
-    expected = grads(torch, theirs, theirs_leaves, [torch.from_numpy(w) for w in weights])
+    got = grads(mg, floating(ours), ours_leaves, [mg.tensor(w, device=device) for w in weights])
     for k, (a, e) in enumerate(zip(got, expected)):
         if e is None:
             assert a is None or not np.any(a.detach().numpy() != 0), f"input {k}: torch has no gradient"
@@ -182,17 +210,21 @@ def check_layout(row, sample, args, layout, mode, device):
         assert_same(a, e, rtol=1e-10, atol_scale=1e-12, what=f"gradient of input {k}")
 
 
-@pytest.mark.parametrize("row, sample", CASES)
-def test_noncontiguous_inputs_match_torch(row, sample, device):
-    """Every layout, as a view of a leaf and as a leaf of its own; all failures reported."""
+@pytest.mark.parametrize("row, samples", CASES)
+def test_noncontiguous_inputs_match_torch(row, samples, device):
+    """Every sample of the row in every layout, as a view of a leaf and as a leaf of its own
+    (in one test: pytest's own cost per test is a good part of one sample's); all failures
+    reported, each with its sample, layout and mode."""
     failures = []
-    for layout in LAYOUTS:
-        args = laid_out(row, sample, layout)
-        if args is None:
-            continue
-        for mode in ("view", "leaf"):
-            try:
-                check_layout(row, sample, args, layout, mode, device)
-            except Exception as error:  # noqa: BLE001 - reported with the layout below
-                failures.append(f"{layout} ({mode}): {type(error).__name__}: {error}")
+    for i, sample in samples:
+        for layout in LAYOUTS:
+            args = laid_out(row, sample, layout)
+            if args is None:
+                continue
+            for mode in ("view", "leaf"):
+                try:
+                    check_layout(row, sample, args, layout, mode, device)
+                except Exception as error:  # noqa: BLE001 - reported with the layout below
+                    failures.append(f"sample {i} ({sample!r}), {layout} ({mode}): "
+                                    f"{type(error).__name__}: {error}")
     assert not failures, "\n".join(failures)

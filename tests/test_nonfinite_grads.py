@@ -38,24 +38,39 @@ def incoming(shape, pattern, offset):
 
 
 def cases():
-    return [pytest.param(row, sample, id=f"{row.name}-{i}")
-            for row in OPS + LOSSES if row.differentiable
-            for i, sample in enumerate(row.sample_inputs())]
+    """(row, its samples) for every differentiable row."""
+    return [pytest.param(row, row.sample_inputs(), id=row.name)
+            for row in OPS + LOSSES if row.differentiable]
 
 
 CASES = cases()
 
 
+# PyTorch's side, computed once for all test devices: (id(sample), pattern) ->
+# (sample, incoming gradients, PyTorch's gradients); the sample is kept so that its id stays its own.
+_TORCH_SIDE = {}
+
+
+def torch_side(row, sample, pattern):
+    """The incoming gradients for the pattern (one per float output) and PyTorch's
+    gradients of the inputs that require grad."""
+    key = (id(sample), pattern)
+    if key not in _TORCH_SIDE:
+        theirs_in = [torch_value(a, torch.float64) for a in sample.args]
+        theirs = floating(as_tuple(row.ref(*theirs_in, **sample.kwargs)))
+        theirs_leaves = [x for x in theirs_in if isinstance(x, torch.Tensor) and x.requires_grad]
+        gs = [incoming(tuple(o.shape), pattern, k) for k, o in enumerate(theirs)]
+        expected = grads(torch, theirs, theirs_leaves, [torch.from_numpy(g) for g in gs])
+        _TORCH_SIDE[key] = sample, gs, expected
+    return _TORCH_SIDE[key][1:]
+
+
 def check_pattern(row, sample, pattern, device):
     """None if the gradients for this pattern equal torch's, else what differs."""
     ours_in = [mg_value(a, device, "float64") for a in sample.args]
-    theirs_in = [torch_value(a, torch.float64) for a in sample.args]
     ours = floating(as_tuple(row.op(*ours_in, **sample.kwargs)))
-    theirs = floating(as_tuple(row.ref(*theirs_in, **sample.kwargs)))
     ours_leaves = [x for x in ours_in if isinstance(x, mg.Tensor) and x.requires_grad]
-    theirs_leaves = [x for x in theirs_in if isinstance(x, torch.Tensor) and x.requires_grad]
-    gs = [incoming(tuple(o.shape), pattern, k) for k, o in enumerate(theirs)]
-    expected = grads(torch, theirs, theirs_leaves, [torch.from_numpy(g) for g in gs])
+    gs, expected = torch_side(row, sample, pattern)
     try:
         with np.errstate(all="ignore"):
             got = grads(mg, ours, ours_leaves, [mg.tensor(g, device=device) for g in gs])
@@ -72,7 +87,11 @@ def check_pattern(row, sample, pattern, device):
     return None
 
 
-@pytest.mark.parametrize("row, sample", CASES)
-def test_infinite_and_nan_incoming_gradients_match_torch(row, sample, device):
-    failures = [f for f in (check_pattern(row, sample, p, device) for p in PATTERNS) if f]
+@pytest.mark.parametrize("row, samples", CASES)
+def test_infinite_and_nan_incoming_gradients_match_torch(row, samples, device):
+    """Every sample of the row and every pattern (in one test: pytest's own cost per test is
+    a good part of one sample's); all failures reported, each with its sample."""
+    failures = [f"sample {i} ({sample!r}), {failure}"
+                for i, sample in enumerate(samples)
+                for failure in (check_pattern(row, sample, p, device) for p in PATTERNS) if failure]
     assert not failures, "\n".join(failures)

@@ -2,12 +2,15 @@
 
 - forward equals PyTorch's (float64, tight tolerance; shapes, dtypes, device),
 - the same in float32 with float32 tolerances,
-- backward equals PyTorch's: d(Σ out · w)/d(input) for random w, every float input,
+- backward equals PyTorch's: d(Σ out · w)/d(input) for random w, every float input
+  (these three in one test per row and device, PyTorch's side computed once per sample),
 - gradcheck and gradgradcheck (double backward) pass in float64: every sample on
   the CPU, the whole Jacobian; each op's first sample on the other devices, in
   gradcheck's random-direction mode;
 
-then the numerical-stability checks at ±1e4 and the conventions at kinks and ties.
+then the numerical-stability checks at ±1e4 and the conventions at kinks and ties. The
+table's tests take a row's samples in one test (each is milliseconds, about pytest's own cost
+per test) and name every sample that fails.
 """
 import numpy as np
 import pytest
@@ -41,15 +44,6 @@ def torch_value(value, dtype):
     return value
 
 
-def run_both(op, sample, device, dtype="float64"):
-    """(minigrad inputs, minigrad outputs, torch inputs, torch outputs); outputs as tuples."""
-    ours_in = [mg_value(a, device, dtype) for a in sample.args]
-    theirs_in = [torch_value(a, getattr(torch, dtype)) for a in sample.args]
-    ours = op.op(*ours_in, **sample.kwargs)
-    theirs = op.ref(*theirs_in, **sample.kwargs)
-    return ours_in, as_tuple(ours), theirs_in, as_tuple(theirs)
-
-
 def as_tuple(result):
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
@@ -66,69 +60,114 @@ def same_dtype(ours, theirs):
     return ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
 
 
-def cases(gradients=False):
-    """pytest params (op, sample) for every row (only differentiable rows if ``gradients``)."""
-    params = []
-    for op in OPS:
-        if gradients and not op.differentiable:
-            continue
-        for i, sample in enumerate(op.sample_inputs()):
-            params.append(pytest.param(op, sample, id=f"{op.name}-{i}-{sample!r}"))
-    return params
+def cases():
+    """pytest params (op, its samples) for every row."""
+    return [pytest.param(op, op.sample_inputs(), id=op.name) for op in OPS]
+
+
+def failures_of(check, samples):
+    """``check(sample)`` for each sample, in one test (a sample costs about what pytest's own
+    handling of a test does): what failed, named with the sample's index and shape."""
+    failures = []
+    for i, sample in enumerate(samples):
+        try:
+            check(sample)
+        except (AssertionError, mg.GradcheckError) as error:
+            failures.append(f"sample {i} ({sample!r}): {type(error).__name__}: {error}")
+    return failures
 
 
 # ---------------------------------------------------------------- the table's tests
-@pytest.mark.parametrize("op, sample", cases())
-def test_forward_matches_torch(op, sample, device):
-    _, ours, _, theirs = run_both(op, sample, device)
+# PyTorch's side of each sample, computed once for all test devices: id(sample) ->
+# (sample, its results); the sample is kept so that its id stays its own.
+_TORCH_RESULTS = {}
+
+
+def torch_results(op, sample):
+    """PyTorch's float64 outputs, the float64 gradients of Σ w·out over the float outputs
+    (random w, for differentiable rows; None for an input the outputs do not depend on) with
+    those w, and the float32 outputs; tensors detached from their graphs."""
+    if id(sample) not in _TORCH_RESULTS:
+        inputs = [torch_value(a, torch.float64) for a in sample.args]
+        outputs = as_tuple(op.ref(*inputs, **sample.kwargs))
+        weights = grads = None
+        if op.differentiable:
+            rng = np.random.default_rng(1)
+            weights = [rng.standard_normal(tuple(o.shape)) for o in floating(outputs)]
+            sum((o * torch.tensor(w)).sum() for o, w in zip(floating(outputs), weights)).backward()
+            grads = [t.grad for t in requiring_grad(inputs)]
+        single = as_tuple(op.ref(*[torch_value(a, torch.float32) for a in sample.args],
+                                 **sample.kwargs))
+        _TORCH_RESULTS[id(sample)] = sample, (tuple(o.detach() for o in outputs), weights, grads,
+                                              tuple(o.detach() for o in single))
+    return _TORCH_RESULTS[id(sample)][1]
+
+
+def check_forward(ours, theirs, device, rtol, atol):
     assert len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
         assert isinstance(a, mg.Tensor)
         assert a.device == device, "the output must be on the input's device"
         assert tuple(a.shape) == tuple(b.shape)
         assert same_dtype(a, b), (a.dtype, b.dtype)
-        mg.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("op, sample", cases())
-def test_float32_forward_matches_torch(op, sample, device):
-    _, ours, _, theirs = run_both(op, sample, device, "float32")
-    assert len(ours) == len(theirs)
-    rtol, atol = op.float32_tolerance
-    for a, b in zip(ours, theirs):
-        assert a.device == device and tuple(a.shape) == tuple(b.shape)
-        assert same_dtype(a, b), (a.dtype, b.dtype)
         mg.testing.assert_close(a, b, rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("op, sample", cases(gradients=True))
-def test_backward_matches_torch(op, sample, device):
-    ours_in, ours, theirs_in, theirs = run_both(op, sample, device)
-    ours, theirs = floating(ours), floating(theirs)
+def check_backward(ours_in, ours, weights, expected_grads, device):
+    """d(Σ out · w)/d(input) for every float input, against PyTorch's."""
+    ours = floating(ours)
     assert all(o.requires_grad for o in ours)
-    rng = np.random.default_rng(1)
-    weights = [rng.standard_normal(tuple(o.shape)) for o in theirs]   # Σ w·out over all outputs
     sum((o * mg.tensor(w, device=device)).sum() for o, w in zip(ours, weights)).backward()
-    sum((o * torch.tensor(w)).sum() for o, w in zip(theirs, weights)).backward()
-    for x, t in zip(requiring_grad(ours_in), requiring_grad(theirs_in)):
-        if t.grad is None:      # an input the outputs do not depend on (expand_as's shape)
+    for x, expected in zip(requiring_grad(ours_in), expected_grads):
+        if expected is None:    # an input the outputs do not depend on (expand_as's shape)
             assert x.grad is None
             continue
         assert x.grad is not None
         assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
         assert x.grad.device == device, "the gradient must be on the input's device"
-        mg.testing.assert_close(x.grad, t.grad, rtol=1e-10, atol=1e-12)
+        mg.testing.assert_close(x.grad, expected, rtol=1e-10, atol=1e-12)
+
+
+def check_against_torch(op, sample, device):
+    """Forward in float64 (tight tolerance; shapes, dtypes, device) and in float32 (the row's
+    float32 tolerances), and for a differentiable row backward in float64, against PyTorch;
+    every check that fails is reported, by name."""
+    outputs, weights, grads, single = torch_results(op, sample)
+    failures = []
+
+    def check(what, function, *args):
+        try:
+            function(*args)
+        except AssertionError as error:
+            failures.append(f"{what}: {error}")
+
+    ours_in = [mg_value(a, device, "float64") for a in sample.args]
+    ours = as_tuple(op.op(*ours_in, **sample.kwargs))
+    check("float64 forward", check_forward, ours, outputs, device, 1e-12, 1e-12)
+    if op.differentiable:
+        check("float64 backward", check_backward, ours_in, ours, weights, grads, device)
+    ours32 = as_tuple(op.op(*[mg_value(a, device, "float32") for a in sample.args],
+                            **sample.kwargs))
+    check("float32 forward", check_forward, ours32, single, device, *op.float32_tolerance)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("op, samples", cases())
+def test_matches_torch(op, samples, device):
+    """Every sample of the row against PyTorch (``check_against_torch``)."""
+    failures = failures_of(lambda sample: check_against_torch(op, sample, device), samples)
+    assert not failures, "\n".join(failures)
 
 
 def derivative_check_cases():
-    """(device, op, sample, fast_mode) for ``test_gradcheck`` and ``test_gradgradcheck``:
+    """(device, op, samples, fast_mode) for ``test_gradcheck`` and ``test_gradgradcheck``:
     every sample of every op on the CPU, and each op's first sample on the other test
-    devices (the 'strict' stand-in, CUDA where available).
+    devices (the 'strict' stand-in, CUDA where available); one test per op and device.
 
     The finite-difference checks' numbers are the CPU's: there the whole Jacobian is
     compared, element by element (``fast_mode=None``: gradcheck's own choice, the
     random-direction mode only for inputs or outputs of more than 400 elements). The
-    strict device computes with NumPy too, and ``test_backward_matches_torch``
+    strict device computes with NumPy too, and ``test_matches_torch``
     compares every sample's gradient there with PyTorch's; what another device adds,
     that nothing reads a value back implicitly and every array stays on the device,
     shows in any pass through the forward, backward and double backward, so there
@@ -142,26 +181,34 @@ def derivative_check_cases():
     for op in OPS:
         if not op.differentiable:
             continue
-        for i, sample in enumerate(op.sample_inputs()):
-            for position, device in enumerate(devices if i == 0 else devices[:1]):
-                fast_mode = None if position == 0 else True
-                params.append(pytest.param(device, op, sample, fast_mode,
-                                           id=f"{device}-{op.name}-{i}-{sample!r}"))
+        samples = op.sample_inputs()
+        for position, device in enumerate(devices):
+            chosen = samples if position == 0 else samples[:1]
+            fast_mode = None if position == 0 else True
+            params.append(pytest.param(device, op, chosen, fast_mode, id=f"{device}-{op.name}"))
     return params
 
 
-@pytest.mark.parametrize("device, op, sample, fast_mode", derivative_check_cases())
-def test_gradcheck(device, op, sample, fast_mode):
-    inputs = [mg_value(a, device, "float64") for a in sample.args]
-    assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs, eps=op.gradcheck_eps,
-                        fast_mode=fast_mode)
-
-
-@pytest.mark.parametrize("device, op, sample, fast_mode", derivative_check_cases())
-def test_gradgradcheck(device, op, sample, fast_mode):
-    inputs = [mg_value(a, device, "float64") for a in sample.args]
-    assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
+@pytest.mark.parametrize("device, op, samples, fast_mode", derivative_check_cases())
+def test_gradcheck(device, op, samples, fast_mode):
+    def check(sample):
+        inputs = [mg_value(a, device, "float64") for a in sample.args]
+        assert mg.gradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
                             eps=op.gradcheck_eps, fast_mode=fast_mode)
+
+    failures = failures_of(check, samples)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("device, op, samples, fast_mode", derivative_check_cases())
+def test_gradgradcheck(device, op, samples, fast_mode):
+    def check(sample):
+        inputs = [mg_value(a, device, "float64") for a in sample.args]
+        assert mg.gradgradcheck(lambda *args: op.op(*args, **sample.kwargs), inputs,
+                                eps=op.gradcheck_eps, fast_mode=fast_mode)
+
+    failures = failures_of(check, samples)
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("what, row", sorted(REQUIRED.items()))

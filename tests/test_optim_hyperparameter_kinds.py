@@ -42,18 +42,18 @@ def wrong_values(argument, default):
     return ["abc", 3.5]  # None default: a name (line_search_fn, adjust_lr_fn) or a count
 
 
-def cases():
-    for name, cls in sorted(optimizer_classes().items()):
-        for argument, parameter in inspect.signature(cls).parameters.items():
-            if argument in ("params", "base_optimizer") or parameter.kind is parameter.VAR_KEYWORD:
-                continue
-            default = parameter.default
-            for value in wrong_values(argument, default):
-                if value is None and argument in getattr(cls, "accepts_none", ()):
-                    continue  # None means something (Prodigy's eps=None: the atan2 form)
-                yield pytest.param(cls, argument, value, id=f"{name}-{argument}={value!r}")
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                yield pytest.param(cls, argument, -1.5, id=f"{name}-{argument}=-1.5")
+def wrong_arguments(cls):
+    """(argument, value) for every hyperparameter of ``cls`` and each wrong value for it."""
+    for argument, parameter in inspect.signature(cls).parameters.items():
+        if argument in ("params", "base_optimizer") or parameter.kind is parameter.VAR_KEYWORD:
+            continue
+        default = parameter.default
+        for value in wrong_values(argument, default):
+            if value is None and argument in getattr(cls, "accepts_none", ()):
+                continue  # None means something (Prodigy's eps=None: the atan2 form)
+            yield argument, value
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            yield argument, -1.5
 
 
 def names_the_argument(message, argument):
@@ -61,8 +61,7 @@ def names_the_argument(message, argument):
     return argument in message or any(word in message for word in SPOKEN_AS.get(argument, ()))
 
 
-@pytest.mark.parametrize("cls, argument, value", list(cases()))
-def test_a_wrong_hyperparameter_is_refused_by_name(cls, argument, value):
+def check_refused_by_name(cls, argument, value):
     try:
         optimizer = build(cls, **{argument: value})
     except (TypeError, ValueError) as error:
@@ -71,6 +70,20 @@ def test_a_wrong_hyperparameter_is_refused_by_name(cls, argument, value):
         return
     # Accepted: only a negative number may be (PyTorch accepts e.g. ASGD's lambd < 0).
     assert value == -1.5, f"{cls.__name__}({argument}={value!r}) was accepted: {optimizer}"
+
+
+@pytest.mark.parametrize("cls", [pytest.param(cls, id=name)
+                                 for name, cls in sorted(optimizer_classes().items())])
+def test_a_wrong_hyperparameter_is_refused_by_name(cls):
+    """Every hyperparameter with each wrong value, in one test per optimizer (a case costs
+    less than pytest's own handling of a test); every case that fails is named."""
+    failures = []
+    for argument, value in wrong_arguments(cls):
+        try:
+            check_refused_by_name(cls, argument, value)
+        except AssertionError as error:
+            failures.append(f"{argument}={value!r}: {error}")
+    assert not failures, "\n".join(failures)
 
 
 def test_adam_betas_a_float_says_it_must_be_a_pair():
