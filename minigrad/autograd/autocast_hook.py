@@ -75,8 +75,11 @@ def set_setting(device_type, setting):
 def settings_key():
     """The autocast regions entered on this thread, as plain values (device type,
     enabled, lower dtype): the key of work done under them (``mg.compile``'s guard)."""
+    settings = _state.settings
+    if not settings:
+        return ()
     return tuple(sorted((device_type, setting.enabled, str(setting.dtype))
-                        for device_type, setting in _state.settings.items()))
+                        for device_type, setting in settings.items()))
 
 
 def clear_cast_cache():
