@@ -207,19 +207,21 @@ def test_anomaly_detection_runs_the_step_eagerly_and_raises_as_eager_does():
     assert compiled.records == 1
 
 
-def _forward_step(model):
-    return lambda x: model(x).sum()
+def _forward_steps(model):
+    """``model``'s forward summed, eagerly and compiled (recorded and replayed once on
+    a float32 batch, which it returns)."""
+    step = lambda x: model(x).sum()  # noqa: E731
+    compiled = mg.compile(step)
+    x = _data()[0].float()
+    compiled(x)
+    compiled(x)
+    return step, compiled, x
 
 
 def test_a_modules_plain_attribute_changed_records_again():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.1))
-    step = _forward_step(model)
-    compiled = mg.compile(step)
-    x, _ = _data()
-    x = x.float()
-    compiled(x)
-    compiled(x)
+    step, compiled, x = _forward_steps(model)
     model[1].negative_slope = 0.5
     assert compiled(x).item() == step(x).item()
     assert compiled.records == 2
@@ -228,11 +230,8 @@ def test_a_modules_plain_attribute_changed_records_again():
 def test_a_forward_hook_registered_or_removed_after_recording_is_followed():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
-    step = _forward_step(model)
-    compiled = mg.compile(step)
-    x = _data()[0].float()
+    step, compiled, x = _forward_steps(model)
     plain = compiled(x).item()
-    compiled(x)
     handle = model[1].register_forward_hook(lambda module, args, output: output * 2)
     hooked = compiled(x).item()
     assert hooked == step(x).item() != plain
@@ -244,11 +243,7 @@ def test_a_forward_hook_registered_or_removed_after_recording_is_followed():
 def test_a_parameter_or_a_layer_replaced_after_recording_is_read():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
-    step = _forward_step(model)
-    compiled = mg.compile(step)
-    x = _data()[0].float()
-    compiled(x)
-    compiled(x)
+    step, compiled, x = _forward_steps(model)
     model[0].weight = nn.Parameter(mg.ones(4, 3))  # another Parameter of the same shape
     assert compiled(x).item() == step(x).item()
     model[0] = nn.Linear(3, 4)  # another layer
@@ -914,11 +909,7 @@ def test_a_tensor_or_a_function_assigned_to_a_module_attribute_is_followed():
             return self.activation(self.layer(x) * self.mask)
     mg.manual_seed(0)
     model = Masked()
-    step = _forward_step(model)
-    compiled = mg.compile(step)
-    x = _data()[0].float()
-    compiled(x)
-    compiled(x)
+    step, compiled, x = _forward_steps(model)
     model.mask = mg.tensor([1.0, 0.0, -1.0])
     assert compiled(x).item() == step(x).item()
     model.activation = mg.sigmoid

@@ -14,8 +14,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 import minigrad as mg
-from test_differential import (DTYPE_BINARY, DTYPE_UNARY, MG, SETTINGS, TENSOR_ONLY, Lib,
-                               dtype_programs, make_operand, programs, run_program)
+from test_differential import (MG, SETTINGS, Lib, dtype_programs, programs, run_dtype_steps,
+                               run_program)
 
 PROGRAMS = 150
 DTYPE_PROGRAMS = 300
@@ -86,16 +86,8 @@ def test_random_dtype_mixes_replay_to_the_eager_numbers(program, data_seed):
 
     def fn(*tensors):
         given = iter(tensors)
-        values = [data if dtype == "scalar" else next(given) for dtype, data in operands]
-        for name, refs in steps:  # as test_differential's run_dtype_program
-            args = [values[r] for r in refs]
-            op = DTYPE_UNARY.get(name) or DTYPE_BINARY[name]
-            if not any(hasattr(a, "dtype") for a in args):
-                args[0] = make_operand(MG, "float32", args[0])
-            if name in TENSOR_ONLY:
-                args = [a if hasattr(a, "dtype") else MG.const(np.array(a)) for a in args]
-            values.append(op(MG, *args))
-        return values[-1]
+        return run_dtype_steps(MG, [data if dtype == "scalar" else next(given)
+                                    for dtype, data in operands], steps)
 
     rng = np.random.default_rng(data_seed)
     input_sets = [[data for dtype, data in operands if dtype != "scalar"]]

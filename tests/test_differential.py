@@ -582,7 +582,13 @@ def dtype_programs(draw):
 
 
 def run_dtype_program(lib, operands, steps):
-    values = [make_operand(lib, dtype, data) for dtype, data in operands]
+    return run_dtype_steps(lib, [make_operand(lib, dtype, data) for dtype, data in operands],
+                           steps)
+
+
+def run_dtype_steps(lib, values, steps):
+    """The program's last value, from its operands' ``values`` (tensors and Python scalars)."""
+    values = list(values)
     for name, refs in steps:
         args = [values[r] for r in refs]
         op = DTYPE_UNARY.get(name) or DTYPE_BINARY[name]
