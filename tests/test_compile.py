@@ -970,3 +970,10 @@ def test_a_step_that_appends_to_a_list_of_its_closure_is_refused():
         return loss
     with pytest.raises(mg.CompileError, match="the step assigns losses"):
         mg.compile(step)(mg.tensor([1.0, 2.0]))
+
+
+def test_returning_a_tensor_no_recorded_call_made_is_refused():
+    """nonzero's shape depends on the values: not a call a replay can repeat, and
+    returning its first value would be stale."""
+    with pytest.raises(mg.CompileError, match="returns a tensor of shape"):
+        mg.compile(lambda x: mg.nonzero(x * 2))(mg.tensor([0.0, 1.0, 2.0]))
