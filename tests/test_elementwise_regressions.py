@@ -452,3 +452,14 @@ def test_a_0d_result_holds_an_array_that_in_place_ops_change(make):
     t[...] = 0
     assert t.item() == 0
     assert isinstance(t.numpy(), np.ndarray)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_along_a_dim_return_torchs_named_tuple(name):
+    data = np.array([[1.0, 3.0], [2.0, -1.0]])
+    ours = getattr(mg, name)(mg.tensor(data), 1)
+    theirs = getattr(torch, name)(torch.tensor(data), 1)
+    assert type(ours).__name__ == type(theirs).__name__ == name
+    assert ours._fields == ("values", "indices")
+    assert ours.values.tolist() == theirs.values.tolist()
+    assert ours.indices.tolist() == theirs.indices.tolist()

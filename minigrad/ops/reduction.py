@@ -357,7 +357,9 @@ def amin(x, dim=(), keepdim=False, *, keepdims=None):
     return _extreme(x, dim, resolve_keepdim(keepdim, keepdims), "amin", True, False)
 
 
-MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
+# named as PyTorch's torch.return_types.max / .min (as sort's and median's are)
+MaxResult = collections.namedtuple("max", ["values", "indices"])
+MinResult = collections.namedtuple("min", ["values", "indices"])
 
 
 @tensor_arguments("x")
@@ -383,7 +385,7 @@ def min(x, dim=None, keepdim=False, *, keepdims=None):
     keepdim = resolve_keepdim(keepdim, keepdims)
     if dim is None:
         return _extreme(x, None, False, "min", True, True)
-    return MaxResult(_extreme(x, dim, keepdim, "min", True, True),
+    return MinResult(_extreme(x, dim, keepdim, "min", True, True),
                      _index_of_extreme(x, dim, keepdim, "argmin"))
 
 
