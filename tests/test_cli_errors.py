@@ -14,6 +14,7 @@ import pytest
 from minigrad.cli.options import optimizer_classes, scheduler_classes
 
 from cli_helpers import run_main
+from grouped_checks import failures_of
 
 TINY = ["--epochs", "1", "--hidden", "2", "--batch-size", "full"]
 
@@ -107,18 +108,6 @@ def sched_cases():
             if argument in ("optimizer", "last_epoch", "verbose"):
                 continue
             yield pytest.param(name, argument, id=f"{name}-{argument}")
-
-
-def failures_of(check, values):
-    """Each value's ``check(value)``, in one test (a run costs about what pytest's own handling
-    of a test does): the values whose check fails, named with what failed."""
-    failures = []
-    for value in values:
-        try:
-            check(value)
-        except AssertionError as error:
-            failures.append(f"{value}: {error}")
-    return failures
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import minigrad as mg
+from grouped_checks import failures_of
 
 INF, NAN = math.inf, math.nan
 DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
@@ -54,18 +55,6 @@ def assert_same(ours, theirs):
 
 UNARY = ["square", "negative", "positive", "reciprocal", "rsqrt", "exp2", "sinh", "cosh", "tan",
          "asin", "acos", "atan", "sgn", "clone"]
-
-
-def failures_of(check, cases):
-    """``check(case)`` for each case, in one test (a case costs less than pytest's own
-    handling of a test): the cases that fail, named with what failed."""
-    failures = []
-    for case in cases:
-        try:
-            check(case)
-        except AssertionError as error:
-            failures.append(f"{case}: {error}")
-    return failures
 
 
 @pytest.mark.parametrize("name", UNARY)

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as TF
 
 import minigrad as mg
+import grouped_checks
 from conftest import _devices
 from op_table import OPS, OPS_BY_NAME, REQUIRED
 
@@ -66,15 +67,12 @@ def cases():
 
 
 def failures_of(check, samples):
-    """``check(sample)`` for each sample, in one test (a sample costs about what pytest's own
-    handling of a test does): what failed, named with the sample's index and shape."""
-    failures = []
-    for i, sample in enumerate(samples):
-        try:
-            check(sample)
-        except (AssertionError, mg.GradcheckError) as error:
-            failures.append(f"sample {i} ({sample!r}): {type(error).__name__}: {error}")
-    return failures
+    """``check(sample)`` for each sample (``grouped_checks.failures_of``), a failure named
+    with the sample's index and shape; a failed gradcheck counts as a failure."""
+    numbered = list(enumerate(samples))
+    return grouped_checks.failures_of(lambda item: check(item[1]), numbered,
+                                      name=lambda item: f"sample {item[0]} ({item[1]!r})",
+                                      errors=(AssertionError, mg.GradcheckError))
 
 
 # ---------------------------------------------------------------- the table's tests
